@@ -1,0 +1,1 @@
+"""Command-line interface: `id2face <subcommand>`."""

@@ -1,0 +1,42 @@
+"""`id2face` entry point. Each subcommand lives in its own module with `add_parser` and `run`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# (subcommand, module under id2face.cli, one-line help). Modules import lazily so --help is fast.
+SUBCOMMANDS: list[tuple[str, str, str]] = [
+    ("anonymize", "anonymize", "anonymize faces in photos, folders, globs and videos"),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from id2face import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="id2face",
+        description="Anonymize faces with identity-decoupled diffusion (ID2Face) or classic filters.",
+    )
+    parser.add_argument("--version", action="version", version=f"id2face {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module, help_text in SUBCOMMANDS:
+        mod = importlib.import_module(f"id2face.cli.{module}")
+        p = sub.add_parser(name, help=help_text, description=help_text.capitalize() + ".")
+        mod.add_parser(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    return int(args._run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The face front-end: detect, landmarks, align, mask, paste back, track."""

@@ -1,0 +1,36 @@
+"""The typed record one face carries from detection to paste-back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Face:
+    """One detected face. Every later stage adds to it; none re-derives what an earlier one knew.
+
+    Coordinates are in pixels of the full-resolution (EXIF-oriented) photo.
+    """
+
+    box: np.ndarray  # (4,) x0, y0, x1, y1
+    score: float
+    keypoints5: np.ndarray  # (5, 2) right eye, left eye, nose, right mouth, left mouth
+    mesh: np.ndarray | None = None  # (478, 2) or (478, 3) MediaPipe face mesh, pixels (z unscaled)
+    track_id: int | None = None
+    detector: str = ""
+    # Filled by alignment:
+    matrix: np.ndarray | None = None  # 2x3 photo -> crop
+    crop: np.ndarray | None = None  # (S, S, 3) uint8 RGB
+    mask: np.ndarray | None = None  # (S, S) float32 in [0, 1], feathered; 1 = replaced
+    crop_landmarks: np.ndarray | None = None  # mesh (or 5 points) in crop pixels
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def width(self) -> float:
+        return float(self.box[2] - self.box[0])
+
+    @property
+    def height(self) -> float:
+        return float(self.box[3] - self.box[1])

@@ -1,0 +1,1 @@
+"""Face replacement methods: classic filters and the ID2Face diffusion model, one interface."""
