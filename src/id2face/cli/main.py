@@ -9,6 +9,7 @@ import sys
 # (subcommand, module under id2face.cli, one-line help). Modules import lazily so --help is fast.
 SUBCOMMANDS: list[tuple[str, str, str]] = [
     ("anonymize", "anonymize", "anonymize faces in photos, folders, globs and videos"),
+    ("sample", "sample", "write a sample photo to try the tool on"),
 ]
 
 

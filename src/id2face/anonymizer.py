@@ -1,0 +1,191 @@
+"""The Anonymizer joins the front-end (photos) and a method (aligned crops).
+
+detect -> align -> mask -> method -> check -> colour match -> paste. A face that was found but
+could not be anonymized raises `FaceAnonymizationError` (or is blurred with on_error="blur");
+it is never passed through unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from id2face.face.align import align_face
+from id2face.face.config import DetectorConfig, MaskConfig
+from id2face.face.detect import FaceDetector
+from id2face.face.mask import face_mask
+from id2face.face.paste import match_colour, paste_crop
+from id2face.face.types import Face
+from id2face.io.images import DEFAULT_MAX_PIXELS, load_image, save_image
+from id2face.methods.base import FaceMethod
+from id2face.methods.classic import CLASSIC_METHODS, BlurMethod
+
+METHODS = ("id2face", "blur", "pixelate", "mask")
+# A replaced face must differ from the source by at least this mean absolute level inside the mask.
+MIN_CHANGE = 2.0
+
+
+class FaceAnonymizationError(RuntimeError):
+    """A detected face could not be anonymized; the photo must not be written."""
+
+
+@dataclass
+class ImageReport:
+    faces: int = 0
+    fallbacks: int = 0
+    boxes: list[list[float]] = field(default_factory=list)
+
+
+def default_model_dir() -> Path:
+    """The model bundled inside the package (present once the default model ships)."""
+    return Path(__file__).parent / "assets" / "default_model"
+
+
+def default_method(model: str | os.PathLike | None = None) -> str:
+    """id2face when a model is given or bundled, otherwise blur (and say so once)."""
+    if model or (default_model_dir() / "model_index.json").is_file():
+        return "id2face"
+    import sys
+
+    print("note: no bundled ID2Face model is installed; using --method blur", file=sys.stderr)
+    return "blur"
+
+
+def build_method(name: str, model: str | os.PathLike | None = None, device: str = "cpu",
+                 steps: int | None = None, strength: float = 1.0) -> FaceMethod:
+    """A method by name; `id2face` loads `model` or the bundled default."""
+    if name in CLASSIC_METHODS:
+        return CLASSIC_METHODS[name]()
+    if name != "id2face":
+        raise ValueError(f"unknown method {name!r}; choose one of {', '.join(METHODS)}")
+    model_dir = Path(model) if model else default_model_dir()
+    if not (model_dir / "model_index.json").is_file():
+        raise FileNotFoundError(
+            f"no ID2Face model at {model_dir}: pass --model DIR (a directory written by `id2face train` "
+            "or ID2FacePipeline.save_pretrained), or choose --method blur|pixelate|mask"
+        )
+    from id2face.methods.diffusion import ID2FaceMethod
+
+    return ID2FaceMethod.from_pretrained(model_dir, device=device, steps=steps, strength=strength)
+
+
+class Anonymizer:
+    """Anonymize every face in photos, arrays and videos.
+
+    >>> Anonymizer(method="blur").anonymize(image)   # numpy in -> numpy out, PIL in -> PIL out
+    """
+
+    def __init__(self, method: str | FaceMethod = "id2face", model: str | os.PathLike | None = None,
+                 seed: int | None = 0, on_error: str = "fail", detector: DetectorConfig | None = None,
+                 mask: MaskConfig | None = None, device: str = "cpu", steps: int | None = None,
+                 strength: float = 1.0, max_pixels: int = DEFAULT_MAX_PIXELS):
+        if on_error not in ("fail", "blur"):
+            raise ValueError("on_error must be 'fail' or 'blur'")
+        self.method: FaceMethod = method if not isinstance(method, str) else build_method(
+            method, model, device=device, steps=steps, strength=strength)
+        self.seed = seed
+        self.on_error = on_error
+        self.detector = FaceDetector(detector)
+        self.mask_config = mask or MaskConfig()
+        self.max_pixels = max_pixels
+        self._fallback = BlurMethod(crop_size=self.method.crop_size, template=self.method.template)
+
+    # ---- photos -------------------------------------------------------------------------
+    def anonymize(self, image: Any) -> Any:
+        """Anonymize a numpy array (RGB, RGBA or grayscale uint8) or a PIL image; same type out."""
+        try:
+            from PIL import Image
+        except ImportError:  # pragma: no cover - Pillow is a dependency
+            Image = None
+        if Image is not None and isinstance(image, Image.Image):
+            rgb = np.asarray(image.convert("RGB"))
+            out, _ = self.anonymize_rgb(rgb)
+            result = Image.fromarray(out)
+            return result.convert(image.mode) if image.mode in ("L", "RGBA") else result
+        arr = np.asarray(image)
+        if arr.dtype != np.uint8:
+            raise TypeError(f"expected a uint8 image, got {arr.dtype}")
+        if arr.ndim == 2:
+            out, _ = self.anonymize_rgb(np.repeat(arr[..., None], 3, axis=2))
+            return np.round(out.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
+        if arr.ndim == 3 and arr.shape[2] == 4:
+            out, _ = self.anonymize_rgb(np.ascontiguousarray(arr[..., :3]))
+            return np.concatenate([out, arr[..., 3:]], axis=2)
+        if arr.ndim != 3 or arr.shape[2] != 3:
+            raise ValueError(f"expected an HxWx3 image, got shape {arr.shape}")
+        return self.anonymize_rgb(arr)[0]
+
+    def anonymize_rgb(self, rgb: np.ndarray, faces: list[Face] | None = None) -> tuple[np.ndarray, ImageReport]:
+        """Anonymize an RGB uint8 array (a copy is returned) with optional pre-detected faces."""
+        out = np.array(rgb, dtype=np.uint8, copy=True)
+        faces = self.detector.detect(out) if faces is None else faces
+        report = ImageReport(faces=len(faces), boxes=[f.box.tolist() for f in faces])
+        if not faces:
+            return out, report
+        m = self.method
+        for f in faces:
+            align_face(rgb, f, m.crop_size, m.template)
+            face_mask(f, m.crop_size, m.template, self.mask_config)
+        crops = np.stack([f.crop for f in faces])
+        masks = np.stack([f.mask for f in faces])
+        new = self._run_method(crops, masks, faces, report)
+        for f, crop in zip(faces, new):
+            if m.color_match:
+                crop = match_colour(crop, f.crop, f.mask)
+            paste_crop(out, crop, f.mask, f.matrix)
+        return out, report
+
+    def _run_method(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], report: ImageReport) -> np.ndarray:
+        try:
+            new = np.asarray(self.method(crops, masks, faces, self.seed))
+            if new.shape != crops.shape or new.dtype != np.uint8:
+                raise FaceAnonymizationError(f"method {self.method.name} returned {new.shape} {new.dtype}")
+        except Exception as e:  # noqa: BLE001 - any method failure is a face we could not anonymize
+            if self.on_error != "blur":
+                raise FaceAnonymizationError(f"{len(faces)} face(s) could not be anonymized: {e}") from e
+            report.fallbacks += len(faces)
+            return self._fallback(crops, masks, faces, self.seed)
+        # A face the method left (nearly) unchanged must never be written silently.
+        for i in range(len(faces)):
+            w = masks[i] > 0.5
+            if w.sum() and np.abs(new[i][w].astype(np.int16) - crops[i][w]).mean() < MIN_CHANGE:
+                if self.on_error != "blur":
+                    raise FaceAnonymizationError(f"method {self.method.name} left face {i} unchanged")
+                new[i] = self._fallback(crops[i:i + 1], masks[i:i + 1], faces[i:i + 1], self.seed)[0]
+                report.fallbacks += 1
+        return new
+
+    def anonymize_file(self, src: str | os.PathLike, dst: str | os.PathLike, quality: int = 95) -> ImageReport:
+        """Read, anonymize and atomically write one photo; the input is never modified."""
+        if Path(src).resolve() == Path(dst).resolve():
+            raise ValueError(f"{src}: refusing to overwrite the input file")
+        rgb = load_image(src, self.max_pixels)
+        out, report = self.anonymize_rgb(rgb)
+        save_image(out, dst, quality=quality)
+        return report
+
+    # ---- video --------------------------------------------------------------------------
+    def anonymize_video(self, src: str | os.PathLike, dst: str | os.PathLike, keep_audio: bool = True,
+                        progress: bool = True) -> ImageReport:
+        """Frame by frame with tracked faces (one track id per person) and the audio copied through."""
+        from id2face.face.track import FaceTracker
+        from id2face.io.video import process_video
+
+        if Path(src).resolve() == Path(dst).resolve():
+            raise ValueError(f"{src}: refusing to overwrite the input file")
+        tracker = FaceTracker()
+        total = ImageReport()
+
+        def frame_fn(frame: np.ndarray, index: int) -> np.ndarray:
+            faces = tracker.update(self.detector.detect(frame))
+            out, rep = self.anonymize_rgb(frame, faces)
+            total.faces += rep.faces
+            total.fallbacks += rep.fallbacks
+            return out
+
+        process_video(src, dst, frame_fn, progress=progress, keep_audio=keep_audio)
+        return total

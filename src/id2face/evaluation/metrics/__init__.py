@@ -1,0 +1,1 @@
+"""Metric families, one module each: identity, pose/landmarks/gaze, image change, quality, diversity."""

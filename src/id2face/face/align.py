@@ -1,0 +1,34 @@
+"""Alignment: warp a face to a canonical crop template at any resolution, and back exactly."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from id2face.face.types import Face
+from id2face.geometry import FFHQ, CropTemplate, apply_affine, umeyama_similarity
+
+
+def alignment_matrix(keypoints5: np.ndarray, template: CropTemplate, size: int) -> np.ndarray:
+    """2x3 similarity taking photo pixels to crop pixels."""
+    return umeyama_similarity(keypoints5, template.pixels(size))
+
+
+def warp_to_crop(image: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray:
+    """Sample the crop; big faces are first sampled at an integer multiple then area-averaged (no aliasing)."""
+    scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+    factor = int(min(4, max(1, np.floor(1.0 / max(scale, 1e-6)))))
+    if factor == 1:
+        return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    big = cv2.warpAffine(image, matrix * np.array([[factor], [factor]]), (size * factor, size * factor),
+                         flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.resize(big, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def align_face(image: np.ndarray, face: Face, size: int, template: CropTemplate = FFHQ) -> Face:
+    """Fill face.matrix, face.crop and face.crop_landmarks for one template and size."""
+    face.matrix = alignment_matrix(face.keypoints5, template, size)
+    face.crop = warp_to_crop(image, face.matrix, size)
+    pts = face.mesh[:, :2] if face.mesh is not None else face.keypoints5
+    face.crop_landmarks = apply_affine(face.matrix, pts)
+    return face

@@ -1,0 +1,27 @@
+"""Typed settings of the face front-end (detection, alignment, masking, paste-back)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class DetectorConfig:
+    """Detection leans toward recall: a missed face is a privacy leak, a false box costs little."""
+
+    threshold: float = 0.5  # MediaPipe full-range score threshold
+    max_side: int = 1280  # detect on a copy downscaled to this longest side (bounded memory)
+    tiles: bool = True  # also detect on overlapping tiles of large photos (small faces)
+    second_detector: str | None = None  # "dlib-hog": add faces only the second detector finds
+    nms_iou: float = 0.4
+    mesh: bool = True  # run the 478-point face mesh for alignment, masks and pose
+    min_size: int = 8  # ignore boxes smaller than this many pixels (photo scale)
+
+
+@dataclass
+class MaskConfig:
+    """The replaced region: forehead to chin, ear to ear, feathered at the edge."""
+
+    forehead: float = 0.25  # extend the mesh oval upward by this fraction of face height
+    dilate: float = 0.04  # grow the region by this fraction of the crop size
+    feather: float = 0.06  # Gaussian feather width as a fraction of the crop size

@@ -1,0 +1,60 @@
+"""The region that gets replaced: forehead to chin, ear to ear, with a feathered edge.
+
+Built in crop coordinates from the face-mesh outline (or from the template when the mesh is
+missing), so the same mask drives identity masking in the model and the blend at paste-back.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from id2face.face.config import MaskConfig
+from id2face.face.landmarks import FACE_OVAL
+from id2face.face.types import Face
+from id2face.geometry import CropTemplate
+
+
+def hard_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig | None = None) -> np.ndarray:
+    """Binary (0/1 float32) face region in crop pixels."""
+    cfg = config or MaskConfig()
+    mask = np.zeros((size, size), np.uint8)
+    if face.mesh is not None and face.crop_landmarks is not None and len(face.crop_landmarks) > max(FACE_OVAL):
+        oval = face.crop_landmarks[list(FACE_OVAL)].astype(np.float64)
+        chin = face.crop_landmarks[152]
+        top = face.crop_landmarks[10]
+        up = (top - chin) * cfg.forehead  # push the upper half of the oval toward the hairline
+        weights = np.clip((chin[1] - oval[:, 1]) / max(chin[1] - top[1], 1e-6) - 0.5, 0, 0.5) * 2
+        oval = oval + weights[:, None] * up[None, :]
+        cv2.fillPoly(mask, [np.round(oval).astype(np.int32)], 1)
+    else:
+        pts = template.pixels(size)
+        eye_mid = (pts[0] + pts[1]) / 2
+        mouth_mid = (pts[3] + pts[4]) / 2
+        d = np.linalg.norm(mouth_mid - eye_mid)
+        centre = (eye_mid + mouth_mid) / 2 - np.array([0, 0.15 * d])
+        axes = (int(round(1.25 * d)), int(round(1.75 * d)))
+        cv2.ellipse(mask, (int(round(centre[0])), int(round(centre[1]))), axes, 0, 0, 360, 1, -1)
+    grow = int(round(cfg.dilate * size))
+    if grow > 0:
+        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+    return mask.astype(np.float32)
+
+
+def feather(mask: np.ndarray, width: float) -> np.ndarray:
+    """Soft edge that stays exactly 1 deep inside and fades to exactly 0 a little outside."""
+    if width <= 0:
+        return mask.astype(np.float32)
+    k = int(2 * round(width) + 1)
+    # Grow first so the fade happens around the edge, then blur.
+    grown = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    soft = cv2.GaussianBlur(grown, (2 * k + 1, 2 * k + 1), width / 2)
+    soft = np.clip((soft - 0.02) / 0.96, 0, 1)
+    return soft.astype(np.float32)
+
+
+def face_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig | None = None) -> np.ndarray:
+    """Feathered mask in crop pixels; also stored on face.mask."""
+    cfg = config or MaskConfig()
+    face.mask = feather(hard_mask(face, size, template, cfg), cfg.feather * size)
+    return face.mask

@@ -1,0 +1,58 @@
+"""Paste processed crops back into the photo: inverse warp, colour match, feathered blend.
+
+Only pixels under the warped mask change; every pixel outside it keeps its exact value. Work is
+confined to each face's bounding rectangle, so cost follows face size, not photo size.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from id2face.geometry import apply_affine, invert_affine
+
+
+def match_colour(new: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Shift the new crop's per-channel mean and spread (in Lab) to the source's, inside the mask."""
+    w = (mask > 0.5).astype(np.float64)
+    if w.sum() < 16:
+        return new
+    lab_new = cv2.cvtColor(new, cv2.COLOR_RGB2LAB).astype(np.float64)
+    lab_ref = cv2.cvtColor(ref, cv2.COLOR_RGB2LAB).astype(np.float64)
+    out = lab_new.copy()
+    n = w.sum()
+    for c in range(3):
+        mn = (lab_new[..., c] * w).sum() / n
+        mr = (lab_ref[..., c] * w).sum() / n
+        sn = np.sqrt(((lab_new[..., c] - mn) ** 2 * w).sum() / n) + 1e-6
+        sr = np.sqrt(((lab_ref[..., c] - mr) ** 2 * w).sum() / n) + 1e-6
+        ratio = np.clip(sr / sn, 0.5, 2.0)
+        out[..., c] = (lab_new[..., c] - mn) * ratio + mr
+    return cv2.cvtColor(np.clip(out, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+
+
+def paste_crop(image: np.ndarray, crop: np.ndarray, mask: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Blend `crop` (aligned with photo->crop `matrix`) into `image` in place; returns image."""
+    size = crop.shape[0]
+    inv = invert_affine(matrix)
+    corners = apply_affine(inv, np.array([[0, 0], [size, 0], [0, size], [size, size]], dtype=np.float64))
+    h, w = image.shape[:2]
+    x0 = int(max(0, np.floor(corners[:, 0].min()) - 1))
+    y0 = int(max(0, np.floor(corners[:, 1].min()) - 1))
+    x1 = int(min(w, np.ceil(corners[:, 0].max()) + 2))
+    y1 = int(min(h, np.ceil(corners[:, 1].max()) + 2))
+    if x1 <= x0 or y1 <= y0:
+        return image
+    # crop -> ROI pixels: inverse warp, then shift by the ROI origin.
+    to_roi = inv.copy()
+    to_roi[:, 2] -= (x0, y0)
+    roi_size = (x1 - x0, y1 - y0)
+    warped = cv2.warpAffine(crop, to_roi, roi_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    alpha = cv2.warpAffine(mask.astype(np.float32), to_roi, roi_size, flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    alpha = np.clip(alpha, 0, 1)[..., None]
+    roi = image[y0:y1, x0:x1]
+    blended = roi.astype(np.float32) + alpha * (warped.astype(np.float32) - roi.astype(np.float32))
+    changed = alpha[..., 0] > 0
+    roi[changed] = np.clip(np.rint(blended[changed]), 0, 255).astype(np.uint8)
+    return image

@@ -1,0 +1,92 @@
+"""Typed configuration of the ID2Face model (the training helper loads YAML into these).
+
+Every **ours** design choice of docs/method.md sits behind a field here, so that the ablations
+(`alignment`, `fusion`, OIM strength, identity dropout) are a config change, not a code change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass
+class IDVAEConfig:
+    """VAE over recognizer embeddings; its latent space is the identity space that OIM samples in."""
+
+    embed_dim: int = 128  # recognizer embedding size (dlib: 128, ArcFace: 512)
+    latent_dim: int = 16  # small, so random directions are not orthogonal to mu_src by chance
+    hidden_dim: int = 256
+    num_layers: int = 2
+    beta: float = 1e-3  # weight of the KL term in the ID-VAE loss
+
+
+@dataclass
+class NonIdentityConfig:
+    """Conv encoder over the identity-masked crop plus geometry maps."""
+
+    geometry_channels: int = 4  # see geometry_maps.GEOMETRY_CHANNELS
+    block_channels: tuple[int, ...] = (32, 64, 128, 128)  # one feature map per scale
+    first_stride: int = 1  # 1 for pixel space; 8 to start at an SD latent resolution
+    num_tokens: int = 4
+
+
+@dataclass
+class RecomposerConfig:
+    """IDLR: identity tokens + non-identity tokens, optionally with bidirectional alignment."""
+
+    width: int = 128  # shared token width; must equal the denoiser's cross_attention_dim
+    num_id_tokens: int = 4
+    num_heads: int = 4
+    alignment: Literal["none", "bidirectional"] = "bidirectional"
+
+
+@dataclass
+class HarmonizerConfig:
+    """IGLH: one soft gate per denoiser resolution."""
+
+    fusion: Literal["gated", "add"] = "gated"
+    time_dim: int = 64
+    gate_time_channels: int = 8
+    num_heads: int = 4
+
+
+@dataclass
+class PixelDenoiserConfig:
+    """The small default denoiser: a diffusers UNet2DConditionModel working on pixels."""
+
+    block_out_channels: tuple[int, ...] = (32, 64, 128, 128)
+    layers_per_block: int = 1
+    attention_head_dim: int = 32
+    # Cross-attention (to the recomposed tokens) only at the two coarsest levels: cheap on a CPU.
+    down_block_types: tuple[str, ...] = ("DownBlock2D", "DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D")
+    up_block_types: tuple[str, ...] = ("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D", "UpBlock2D")
+    norm_num_groups: int = 8
+
+
+@dataclass
+class ID2FaceConfig:
+    """The whole model: which backbone, which recognizer, which ablation flags."""
+
+    backbone: Literal["pixel", "latent"] = "pixel"
+    base_model: str | None = None  # local SD 1.5/2.1 directory (latent backbone only)
+    crop_size: int = 128
+    template: str = "ffhq"  # crop template name from id2face.geometry.TEMPLATES
+    recognizer: str = "dlib_resnet_v1"
+    idvae: IDVAEConfig = field(default_factory=IDVAEConfig)
+    nonid: NonIdentityConfig = field(default_factory=NonIdentityConfig)
+    recomposer: RecomposerConfig = field(default_factory=RecomposerConfig)
+    harmonizer: HarmonizerConfig = field(default_factory=HarmonizerConfig)
+    denoiser: PixelDenoiserConfig = field(default_factory=PixelDenoiserConfig)
+    num_train_timesteps: int = 1000
+    prediction_type: Literal["epsilon", "v_prediction"] = "epsilon"
+
+
+@dataclass
+class LossConfig:
+    """Weights of training_losses (docs/method.md, items 4 and 6)."""
+
+    p_drop_id: float = 0.1  # identity condition -> learned null token with this probability
+    mask_weight: float = 4.0  # diffusion loss weight inside the face mask (1 outside)
+    idvae_weight: float = 1.0
+    align_weight: float = 0.1
