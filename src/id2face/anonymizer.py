@@ -133,7 +133,7 @@ class Anonymizer:
         crops = np.stack([f.crop for f in faces])
         masks = np.stack([f.mask for f in faces])
         new = self._run_method(crops, masks, faces, report)
-        for f, crop in zip(faces, new):
+        for f, crop in zip(faces, new, strict=True):
             if m.color_match:
                 crop = match_colour(crop, f.crop, f.mask)
             paste_crop(out, crop, f.mask, f.matrix)

@@ -18,6 +18,7 @@ import numpy as np
 
 from id2face.face.config import DetectorConfig
 from id2face.face.landmarks import MeshEstimator, keypoints5_from_detection
+from id2face.face.quiet import native_stderr_silenced
 from id2face.face.types import Face
 
 
@@ -50,13 +51,19 @@ class FaceDetector:
     """Finds faces and their landmarks in an RGB photo: `detect(image) -> list[Face]`."""
 
     def __init__(self, config: DetectorConfig | None = None):
-        import mediapipe as mp
-
         self.config = config or DetectorConfig()
-        self._mp_detector = mp.solutions.face_detection.FaceDetection(
-            model_selection=1, min_detection_confidence=self.config.threshold
-        )
-        self._mesh = MeshEstimator() if self.config.mesh else None
+        with native_stderr_silenced():
+            import mediapipe as mp
+
+            self._mp_detector = mp.solutions.face_detection.FaceDetection(
+                model_selection=1, min_detection_confidence=self.config.threshold
+            )
+            self._mesh = MeshEstimator() if self.config.mesh else None
+            # The first inference of each graph prints delegate notices; run it now, silenced.
+            warm = np.zeros((64, 64, 3), np.uint8)
+            self._mp_detector.process(warm)
+            if self._mesh is not None:
+                self._mesh.warm_up()
         self._dlib = None
         if self.config.second_detector == "dlib-hog":
             import dlib

@@ -9,6 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from id2face.face.quiet import native_stderr_silenced
 from id2face.face.types import Face
 
 # Mesh indices of the five alignment points: iris centres, nose tip, mouth corners.
@@ -42,6 +43,11 @@ class MeshEstimator:
             static_image_mode=True, max_num_faces=1, refine_landmarks=True,
             min_detection_confidence=min_confidence,
         )
+        self._first = True
+
+    def warm_up(self) -> None:
+        """Run one inference so start-up notices happen inside the caller's silencing."""
+        self._mesh.process(np.zeros((MESH_CROP, MESH_CROP, 3), np.uint8))
 
     def refine(self, image: np.ndarray, face: Face) -> bool:
         """Fill face.mesh and face.keypoints5 from the mesh; False when the mesh finds no face."""
@@ -52,7 +58,12 @@ class MeshEstimator:
         m = np.array([[s, 0, MESH_CROP / 2 - s * cx], [0, s, MESH_CROP / 2 - s * cy]])
         crop = cv2.warpAffine(image, m, (MESH_CROP, MESH_CROP), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
-        res = self._mesh.process(crop)
+        if self._first:  # the first real detection prints a projection notice on fd 2
+            with native_stderr_silenced():
+                res = self._mesh.process(crop)
+            self._first = False
+        else:
+            res = self._mesh.process(crop)
         if not res.multi_face_landmarks:
             return False
         lm = res.multi_face_landmarks[0].landmark
