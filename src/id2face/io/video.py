@@ -64,7 +64,12 @@ _CODECS: dict[str, _Codec] = {
     ".webm": _Codec(["-c:v", "libvpx-vp9", "-b:v", "0", "-row-mt", "1"], "yuv420p", "yuv444p", "libopus"),
     ".mpg": _Codec(["-c:v", "mpeg2video", "-q:v", "2"], "yuv420p", "yuv420p", "mp2"),
     ".mpeg": _Codec(["-c:v", "mpeg2video", "-q:v", "2"], "yuv420p", "yuv420p", "mp2"),
-    ".wmv": _Codec(["-c:v", "wmv2", "-q:v", "2"], "yuv420p", "yuv420p", "wmav2"),
+    # wmv2 refuses odd sizes; MS-MPEG-4 v3 in ASF plays wherever .wmv does and takes any size.
+    ".wmv": _Codec(["-c:v", "msmpeg4", "-q:v", "2"], "yuv420p", "yuv420p", "wmav2"),
+    # AVI keeps no per-frame timestamps: no B-frames, and no shifting to make the (AAC-primed) audio
+    # start at zero, else readers see a gap after the first frame and duplicate it.
+    ".avi": _Codec(["-c:v", "libx264", "-bf", "0"], "yuv420p", "yuv444p", "aac",
+                   ("-avoid_negative_ts", "disabled")),
 }
 
 
@@ -299,9 +304,8 @@ class VideoWriter:
         if "libvpx-vp9" in c.video:
             quality = ["-crf", str(min(63, self.crf + 14))]
         # Tag BT.709 and convert with that matrix so players show the colours the frames had.
-        colour = ["-vf", f"scale=out_color_matrix=bt709:out_range=tv,format={pix_fmt}",
-                  "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
-                  "-color_range", "tv"]
+        colour = ["-vf", f"scale=out_color_matrix=bt709:out_range=tv,format={pix_fmt},"
+                  "setparams=range=tv:colorspace=bt709:color_primaries=bt709:color_trc=bt709"]
         cmd = [_ffmpeg(), "-hide_banner", "-nostdin", "-v", "error", "-y",
                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}",
                "-framerate", f"{self.frame_rate.numerator}/{self.frame_rate.denominator}", "-i", "-",
