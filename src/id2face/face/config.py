@@ -10,8 +10,10 @@ class DetectorConfig:
     """Detection leans toward recall: a missed face is a privacy leak, a false box costs little."""
 
     threshold: float = 0.5  # MediaPipe full-range score threshold
-    max_side: int = 1280  # detect on a copy downscaled to this longest side (bounded memory)
-    tiles: bool = True  # also detect on overlapping tiles of large photos (small faces)
+    max_side: int = 1280  # whole-photo pass on a copy downscaled to this longest side
+    tiles: bool = True  # also detect on overlapping tiles (small faces in large photos)
+    tile_size: int = 512  # tile side, in pixels of the tiling copy
+    tile_max_side: int = 2560  # the tiling copy is downscaled to this longest side (bounded memory)
     second_detector: str | None = None  # "dlib-hog": add faces only the second detector finds
     nms_iou: float = 0.4
     mesh: bool = True  # run the 478-point face mesh for alignment, masks and pose

@@ -41,10 +41,28 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(inter / union) if union > 0 else 0.0
 
 
-def _tiles(w: int, h: int) -> list[tuple[int, int, int, int]]:
-    """2x2 overlapping tiles (x0, y0, x1, y1) covering a frame."""
-    tw, th = int(w * 0.6), int(h * 0.6)
-    return [(x, y, x + tw, y + th) for x in (0, w - tw) for y in (0, h - th)]
+def _tiles(w: int, h: int, size: int) -> list[tuple[int, int, int, int]]:
+    """Overlapping square tiles (x0, y0, x1, y1), a quarter overlap, covering a w x h frame."""
+    if max(w, h) <= size:
+        return []
+    stride = int(size * 0.75)
+
+    def starts(n: int) -> list[int]:
+        if n <= size:
+            return [0]
+        s = list(range(0, n - size, stride))
+        return s + [n - size]
+
+    return [(x, y, min(w, x + size), min(h, y + size)) for y in starts(h) for x in starts(w)]
+
+
+def _downscaled(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    h, w = image.shape[:2]
+    scale = min(1.0, max_side / max(h, w))
+    if scale == 1.0:
+        return image, 1.0
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
 
 
 class FaceDetector:
@@ -74,24 +92,42 @@ class FaceDetector:
         self._lock = threading.Lock()  # MediaPipe graphs are not re-entrant
 
     def detect(self, image: np.ndarray) -> list[Face]:
-        h, w = image.shape[:2]
-        scale = min(1.0, self.config.max_side / max(h, w))
-        small = image if scale == 1.0 else cv2.resize(
-            image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
-        )
+        cfg = self.config
+        boxes: list[np.ndarray] = []
+        scores: list[float] = []
+        kps: list[np.ndarray | None] = []
+        names: list[str] = []
+        small, scale = _downscaled(image, cfg.max_side)
+        passes = [(small, scale, [(0, 0, small.shape[1], small.shape[0])])]
+        if cfg.tiles:
+            fine, fscale = _downscaled(image, cfg.tile_max_side)
+            tiles = _tiles(fine.shape[1], fine.shape[0], cfg.tile_size)
+            if tiles:
+                passes.append((fine, fscale, tiles))
         with self._lock:
-            boxes, scores, kps, names = self._detect_small(small)
+            for img, sc, regions in passes:
+                for box, score, kp, name in self._detect_regions(img, regions):
+                    boxes.append(box / sc)
+                    scores.append(score)
+                    kps.append(kp / sc if kp is not None else None)
+                    names.append(name)
+            if self._dlib is not None:
+                for r in self._dlib(small, 1):
+                    box = np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=np.float64) / scale
+                    if all(box_iou(box, b) < 0.2 for b in boxes):
+                        boxes.append(box)
+                        scores.append(0.5)
+                        kps.append(None)
+                        names.append("dlib-hog")
         if not boxes:
             return []
-        boxes_a = np.array(boxes) / scale
-        kps_a = [k / scale if k is not None else None for k in kps]
-        keep = nms(boxes_a, np.array(scores), self.config.nms_iou)
+        boxes_a = np.array(boxes)
         faces = []
-        for i in keep:
+        for i in nms(boxes_a, np.array(scores), cfg.nms_iou):
             b = boxes_a[i]
-            if min(b[2] - b[0], b[3] - b[1]) < self.config.min_size:
+            if min(b[2] - b[0], b[3] - b[1]) < cfg.min_size:
                 continue
-            faces.append(Face(box=b, score=float(scores[i]), keypoints5=keypoints5_from_detection(b, kps_a[i]),
+            faces.append(Face(box=b, score=float(scores[i]), keypoints5=keypoints5_from_detection(b, kps[i]),
                               detector=names[i]))
         if self._mesh is not None:
             with self._lock:
@@ -99,30 +135,14 @@ class FaceDetector:
                     self._mesh.refine(image, f)
         return faces
 
-    def _detect_small(self, small: np.ndarray):
-        sh, sw = small.shape[:2]
-        boxes, scores, kps, names = [], [], [], []
-        regions = [(0, 0, sw, sh)]
-        if self.config.tiles and max(sh, sw) >= 640:
-            regions += _tiles(sw, sh)
+    def _detect_regions(self, img: np.ndarray, regions: list[tuple[int, int, int, int]]):
+        """MediaPipe on each region of img; yields (box, score, keypoints, name) in img pixels."""
         for x0, y0, x1, y1 in regions:
-            res = self._mp_detector.process(np.ascontiguousarray(small[y0:y1, x0:x1]))
+            res = self._mp_detector.process(np.ascontiguousarray(img[y0:y1, x0:x1]))
+            rw, rh = x1 - x0, y1 - y0
             for d in res.detections or []:
                 rb = d.location_data.relative_bounding_box
-                rw, rh = x1 - x0, y1 - y0
                 box = np.array([rb.xmin * rw + x0, rb.ymin * rh + y0,
                                 (rb.xmin + rb.width) * rw + x0, (rb.ymin + rb.height) * rh + y0])
                 pts = np.array([[p.x * rw + x0, p.y * rh + y0] for p in d.location_data.relative_keypoints])
-                boxes.append(box)
-                scores.append(float(d.score[0]))
-                kps.append(pts)
-                names.append("mediapipe")
-        if self._dlib is not None:
-            for r in self._dlib(small, 1):
-                box = np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=np.float64)
-                if all(box_iou(box, b) < 0.2 for b in boxes):
-                    boxes.append(box)
-                    scores.append(0.5)
-                    kps.append(None)
-                    names.append("dlib-hog")
-        return boxes, scores, kps, names
+                yield box, float(d.score[0]), pts, "mediapipe"
