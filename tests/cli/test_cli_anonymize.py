@@ -1,0 +1,81 @@
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from id2face.cli.main import main
+from id2face.io.images import load_image, save_image
+
+
+def _digest(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+@pytest.fixture()
+def tree(tmp_path, astronaut):
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"
+    Image.fromarray(astronaut).save(src / "a.jpg", exif=exif.tobytes())
+    save_image(astronaut[:, ::-1], src / "sub" / "b.png")
+    save_image(np.full((64, 64, 3), 90, np.uint8), src / "noface.png")
+    (src / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    (src / "notes.txt").write_text("not a photo")
+    return src
+
+
+def test_cli_mirrors_the_tree_and_reports_failures(tree, tmp_path, capsys):
+    before = {p: _digest(p) for p in tree.rglob("*") if p.is_file()}
+    out = tmp_path / "out"
+    rc = main(["anonymize", str(tree), "-o", str(out), "--recursive", "-m", "blur", "-q"])
+    err = capsys.readouterr().err
+    assert rc == 1  # broken.jpg failed
+    assert sum("broken.jpg" in line for line in err.splitlines() if line.startswith("error:")) == 1
+    assert "3 file(s) anonymized" in err and "1 failed" in err and "2 face(s)" in err
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "a.jpg", "noface.png", "sub/b.png"]
+    assert {p: _digest(p) for p in tree.rglob("*") if p.is_file()} == before  # inputs untouched
+    with Image.open(out / "a.jpg") as im:
+        assert not im.getexif()
+    a_in, a_out = load_image(tree / "a.jpg"), load_image(out / "a.jpg")
+    assert a_out.shape == a_in.shape
+    assert np.abs(a_out[80:160, 190:260].astype(int) - a_in[80:160, 190:260]).mean() > 10  # face changed
+    assert np.abs(a_out[400:, :100].astype(int) - a_in[400:, :100]).mean() < 2  # corner kept
+    assert np.array_equal(load_image(out / "noface.png"), load_image(tree / "noface.png"))
+
+
+def test_rerun_skips_finished_outputs_unless_overwrite(tree, tmp_path, capsys):
+    out = tmp_path / "out"
+    main(["anonymize", str(tree / "a.jpg"), "-o", str(out), "-m", "pixelate", "-q"])
+    stamp = (out / "a.jpg").stat().st_mtime_ns
+    capsys.readouterr()
+    main(["anonymize", str(tree / "a.jpg"), "-o", str(out), "-m", "pixelate", "-q"])
+    assert "1 skipped" in capsys.readouterr().err and (out / "a.jpg").stat().st_mtime_ns == stamp
+    main(["anonymize", str(tree / "a.jpg"), "-o", str(out), "-m", "pixelate", "-q", "--overwrite"])
+    assert "1 file(s) anonymized" in capsys.readouterr().err
+
+
+def test_globs_and_default_output_next_to_input(tree, capsys):
+    rc = main(["anonymize", str(tree / "*.jpg"), "-m", "mask", "-q"])
+    assert rc == 1  # broken.jpg matches the glob too
+    assert (tree / "a_anonymized.jpg").is_file()
+    assert not (tree / "broken_anonymized.jpg").exists()
+
+
+def test_missing_inputs_and_missing_model_are_clear(tmp_path, capsys):
+    assert main(["anonymize", str(tmp_path / "nothing.jpg"), "-o", str(tmp_path / "o"), "-m", "blur", "-q"]) == 1
+    assert "no such file" in capsys.readouterr().err
+    save_image(np.zeros((8, 8, 3), np.uint8), tmp_path / "x.png")
+    rc = main(["anonymize", str(tmp_path / "x.png"), "--method", "id2face", "--model", str(tmp_path / "none"), "-q"])
+    assert rc == 2 and "--model" in capsys.readouterr().err
+
+
+def test_sample_and_help(tmp_path, capsys):
+    assert main(["sample", str(tmp_path / "s.png")]) == 0
+    assert load_image(tmp_path / "s.png").shape == (512, 512, 3)
+    with pytest.raises(SystemExit):
+        main(["anonymize", "--help"])
+    assert "--on-error" in capsys.readouterr().out
