@@ -83,6 +83,8 @@ def test_read_frames(clip):
 
 
 def test_round_trip_keeps_frames_rate_size_audio_and_drops_metadata(clip, tmp_path):
+    source_header = header(clip)
+    assert "SECRET_TITLE" in source_header and "SECRET_AUDIO_TAG" in source_header and "location" in source_header
     dst = tmp_path / "out.mp4"
     stats = process_video(clip, dst, invert, progress=False)
     assert stats.frames == 20 and stats.size == (65, 49) and stats.has_audio
