@@ -61,7 +61,8 @@ _CODECS: dict[str, _Codec] = {
     ".mp4": _Codec(["-c:v", "libx264"], "yuv420p", "yuv444p", "aac", ("-movflags", "+faststart")),
     ".m4v": _Codec(["-c:v", "libx264"], "yuv420p", "yuv444p", "aac", ("-movflags", "+faststart")),
     ".mov": _Codec(["-c:v", "libx264"], "yuv420p", "yuv444p", "aac", ("-movflags", "+faststart")),
-    ".webm": _Codec(["-c:v", "libvpx-vp9", "-b:v", "0", "-row-mt", "1"], "yuv420p", "yuv444p", "libopus"),
+    # VP9 takes odd sizes in 4:2:0 (profile 0); H.264 cannot, so odd H.264 goes 4:4:4 (High 4:4:4).
+    ".webm": _Codec(["-c:v", "libvpx-vp9", "-b:v", "0", "-row-mt", "1"], "yuv420p", "yuv420p", "libopus"),
     ".mpg": _Codec(["-c:v", "mpeg2video", "-q:v", "2"], "yuv420p", "yuv420p", "mp2"),
     ".mpeg": _Codec(["-c:v", "mpeg2video", "-q:v", "2"], "yuv420p", "yuv420p", "mp2"),
     # wmv2 refuses odd sizes; MS-MPEG-4 v3 in ASF plays wherever .wmv does and takes any size.
