@@ -93,3 +93,10 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path):
         save_image(np.zeros((8, 8, 7), np.uint8), tmp_path / "a.png")
     assert load_image(tmp_path / "a.png").shape == (8, 8, 3)  # old file intact
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+def test_loaded_arrays_are_writable(tmp_path, astronaut):
+    save_image(astronaut, tmp_path / "a.jpg")
+    img = load_image(tmp_path / "a.jpg")
+    img[0, 0] = 1  # callers paste into what they loaded
+    assert img.flags.writeable
