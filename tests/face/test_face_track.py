@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from id2face.face.track import FaceTracker, box_iou, ema_update
+from id2face.face.track import FaceTracker, PointSmoother, box_iou
 from id2face.face.types import Face
 
 
@@ -104,7 +104,7 @@ def test_greedy_fallback_agrees_with_hungarian():
 
 def test_smoothing_steadies_still_face_but_follows_motion():
     rng = np.random.default_rng(0)
-    tracker = FaceTracker(smoothing=0.8)
+    tracker = FaceTracker(smoothing=0.9)
     raw_err, smooth_err = [], []
     for _ in range(40):
         jitter = rng.normal(0, 1.0, (5, 2))
@@ -113,18 +113,44 @@ def test_smoothing_steadies_still_face_but_follows_motion():
         truth = face_at(200, 200, size=100).keypoints5
         raw_err.append(np.abs(face.keypoints5 - truth).mean())
         smooth_err.append(np.abs(face.extras["smooth_keypoints5"] - truth).mean())
-    assert np.mean(smooth_err[10:]) < 0.6 * np.mean(raw_err[10:])
+    assert np.mean(smooth_err[10:]) < 0.7 * np.mean(raw_err[10:])
 
-    tracker = FaceTracker(smoothing=0.8)
-    for t in range(10):
-        face = face_at(100 + 30 * t, 200, size=100)  # 0.3 face sizes per frame
+    tracker = FaceTracker(smoothing=0.9)
+    xs = [100 + 30 * t for t in range(8)] + [310 - 30 * t for t in range(1, 4)]  # 0.3 sizes/frame, then back
+    for x in xs:
+        face = face_at(x, 200, size=100)
         tracker.update([face])
-    # Moving fast: smoothing switches itself off, so no visible lag.
-    assert np.abs(face.extras["smooth_keypoints5"] - face.keypoints5).max() < 1.0
+        # Steady motion is predicted and a sudden turn is a surprise that lifts the gain: no visible lag.
+        assert np.abs(face.extras["smooth_keypoints5"] - face.keypoints5).max() < 1.0
 
 
-def test_ema_update_restarts_on_shape_change():
-    prev = np.zeros((5, 2))
-    np.testing.assert_allclose(ema_update(prev, np.ones((5, 2)), 0.25), 0.25)
-    np.testing.assert_allclose(ema_update(prev, np.ones((478, 2)), 0.25), 1.0)
-    assert ema_update(prev, None, 0.5) is None
+def test_point_smoother_follows_constant_velocity_and_restarts_on_shape_change():
+    sm = PointSmoother()
+    for t in range(50):
+        out = sm.update(np.full((5, 2), 3.0 * t), gain=0.3)
+    np.testing.assert_allclose(out, 147.0, atol=0.01)  # no lag once the velocity is learnt
+    np.testing.assert_allclose(sm.update(np.ones((478, 3)), 0.3), 1.0)
+    assert sm.update(None, 0.3) is None and sm.value is None
+
+
+def test_mesh_is_smoothed_and_published():
+    tracker = FaceTracker()
+    for t in range(3):
+        face = face_at(100 + t, 100)
+        face.mesh = np.tile(face.keypoints5.mean(0), (478, 1))
+        tracker.update([face])
+    assert face.extras["smooth_mesh"].shape == (478, 2)
+    assert face.extras["smooth_box"].shape == (4,)
+
+
+def test_smoothing_coasts_through_a_detector_blink():
+    tracker = FaceTracker(smoothing=0.9)
+    for t in range(16):
+        if t in (10, 11):
+            tracker.update([])
+            continue
+        face = face_at(100 + 5 * t, 100)
+        tracker.update([face])
+    assert face.track_id == 1
+    np.testing.assert_allclose(face.extras["smooth_keypoints5"], face.keypoints5, atol=0.5)
+    assert tracker.track(1) is not None and tracker.track(1).hits == 14

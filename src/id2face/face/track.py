@@ -3,7 +3,8 @@
 SORT without the Kalman filter: each track predicts its box with a constant velocity, detections are
 matched to predictions by IoU plus centre distance (Hungarian assignment when SciPy is there, greedy
 otherwise), tracks survive `max_age` missed frames, and ids are never reused. Each track also keeps
-motion-adaptive smoothed boxes and landmarks, which later stages can align with to avoid flicker.
+smoothed boxes and landmarks (an alpha-beta filter whose gain rises with unpredicted motion, so still
+faces stop jittering and moving faces do not lag), which later stages can align with to avoid flicker.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 from id2face.face.types import Face
 
-__all__ = ["FaceTracker", "Track", "box_iou", "ema_update"]
+__all__ = ["FaceTracker", "PointSmoother", "Track", "box_iou"]
 
 _INFEASIBLE = 1e6
 
@@ -34,14 +35,38 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
-def ema_update(prev: np.ndarray | None, obs: np.ndarray | None, weight: float) -> np.ndarray | None:
-    """prev + weight * (obs - prev); restarts from obs when there is no compatible previous value."""
-    if obs is None:
-        return None
-    obs = np.asarray(obs, np.float64)
-    if prev is None or prev.shape != obs.shape:
-        return obs.copy()
-    return prev + weight * (obs - prev)
+@dataclass
+class PointSmoother:
+    """Alpha-beta filter over any array of coordinates: predict with a constant velocity, correct
+    towards the observation by `gain`. Unlike a plain moving average it does not lag behind steady
+    motion. A missing observation or a change of shape restarts it."""
+
+    value: np.ndarray | None = None
+    velocity: np.ndarray | None = None
+
+    def predict(self) -> np.ndarray | None:
+        return None if self.value is None else self.value + self.velocity
+
+    def reset(self, obs: np.ndarray | None, velocity: np.ndarray | None = None) -> np.ndarray | None:
+        self.value = None if obs is None else np.asarray(obs, np.float64).copy()
+        self.velocity = None if obs is None else np.broadcast_to(
+            np.zeros(1) if velocity is None else velocity, self.value.shape).astype(np.float64)
+        return self.value
+
+    def coast(self, frames: int) -> None:
+        """Advance through `frames` frames without observations."""
+        if self.value is not None and frames > 0:
+            self.value = self.value + frames * self.velocity
+
+    def update(self, obs: np.ndarray | None, gain: float) -> np.ndarray | None:
+        if obs is None or self.value is None or np.shape(obs) != self.value.shape:
+            return self.reset(obs)
+        predicted = self.value + self.velocity
+        residual = np.asarray(obs, np.float64) - predicted
+        self.value = predicted + gain * residual
+        # Critically damped choice of the velocity gain for a given position gain.
+        self.velocity = self.velocity + gain * gain / (2.0 - gain) * residual
+        return self.value
 
 
 def _centres(boxes: np.ndarray) -> np.ndarray:
@@ -60,9 +85,9 @@ class Track:
     track_id: int
     box: np.ndarray  # (4,) last matched detection
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(4))  # box change per frame
-    smooth_box: np.ndarray | None = None
-    smooth_keypoints5: np.ndarray | None = None
-    smooth_mesh: np.ndarray | None = None
+    smooth_box: PointSmoother = field(default_factory=PointSmoother)
+    smooth_keypoints5: PointSmoother = field(default_factory=PointSmoother)
+    smooth_mesh: PointSmoother = field(default_factory=PointSmoother)
     hits: int = 1  # frames matched
     misses: int = 0  # consecutive frames without a match
 
@@ -79,9 +104,10 @@ class FaceTracker:
     iou_threshold: a detection may continue a track if their IoU reaches it ...
     max_distance:  ... or if their centres lie within this fraction of the face size (fast motion).
     max_age:       frames a track survives unseen (ids are stable over gaps up to that length).
-    smoothing:     0 = raw landmarks; towards 1 = steadier landmarks for still faces. Motion switches
-                   smoothing off progressively (`motion_scale`: relative motion per frame at which the
-                   smoothing weight falls to 1/e), so moving faces do not lag.
+    smoothing:     0 = raw landmarks; towards 1 = steadier landmarks. Unpredicted motion switches the
+                   smoothing off progressively (`motion_scale`: mean landmark surprise, in face sizes,
+                   at which it falls to 1/e), so a turning or jumping face is followed at once.
+    coast_frames:  smoothing carries on across detector misses up to this long; longer gaps restart it.
     """
 
     def __init__(
@@ -92,6 +118,7 @@ class FaceTracker:
         use_velocity: bool = True,
         smoothing: float = 0.6,
         motion_scale: float = 0.05,
+        coast_frames: int = 3,
     ) -> None:
         if not 0.0 <= smoothing < 1.0:
             raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
@@ -101,6 +128,7 @@ class FaceTracker:
         self.use_velocity = use_velocity
         self.smoothing = smoothing
         self.motion_scale = motion_scale
+        self.coast_frames = coast_frames
         self.tracks: list[Track] = []
         self.frame_index = -1
         self._next_id = 1
@@ -166,7 +194,7 @@ class FaceTracker:
     def _start(self, face: Face) -> Track:
         track = Track(self._next_id, np.asarray(face.box, np.float64).copy())
         self._next_id += 1
-        self._smooth(track, face, weight=1.0)
+        self._restart_smoothing(track, face)
         return track
 
     def _continue(self, track: Track, face: Face) -> None:
@@ -174,24 +202,46 @@ class FaceTracker:
         gap = track.misses + 1
         step = (box - track.box) / gap
         track.velocity = step if track.hits == 1 else 0.5 * track.velocity + 0.5 * step
-        shift = _centres(box[None])[0] - _centres(track.box[None])[0]
-        motion = float(np.linalg.norm(shift) / gap / _sizes(box[None])[0])  # face sizes per frame
-        # After a gap the old smoothed state is stale: restart from the observation.
-        weight = 1.0 if track.misses else 1.0 - self.smoothing * np.exp(-motion / self.motion_scale)
         track.box = box.copy()
         track.hits += 1
+        if track.misses > self.coast_frames:  # stale after a long gap: restart from the observation
+            track.misses = 0
+            self._restart_smoothing(track, face)
+            return
+        for smoother in (track.smooth_box, track.smooth_keypoints5, track.smooth_mesh):
+            smoother.coast(track.misses)  # a short miss (detector blink): carry on at the learnt velocity
         track.misses = 0
-        self._smooth(track, face, weight)
+        ref, obs = track.smooth_keypoints5, face.keypoints5
+        if obs is None or ref.value is None or np.shape(obs) != ref.value.shape:
+            ref, obs = track.smooth_box, box
+        surprise = float(np.linalg.norm(np.asarray(obs, np.float64) - ref.predict(), axis=-1).mean())
+        surprise /= float(_sizes(box[None])[0])
+        gain = 1.0 - self.smoothing * float(np.exp(-surprise / self.motion_scale))
+        track.smooth_box.update(box, gain)
+        track.smooth_keypoints5.update(face.keypoints5, gain)
+        track.smooth_mesh.update(face.mesh, gain)
+        self._publish(track, face)
 
-    def _smooth(self, track: Track, face: Face, weight: float) -> None:
+    def _restart_smoothing(self, track: Track, face: Face) -> None:
+        shift = np.array([(track.velocity[0] + track.velocity[2]) / 2, (track.velocity[1] + track.velocity[3]) / 2])
+        track.smooth_box.reset(face.box, track.velocity)
+        track.smooth_keypoints5.reset(face.keypoints5, shift)
+        mesh_shift = None
+        if face.mesh is not None:  # (478, 2) or (478, 3): z does not move with the box
+            mesh_shift = np.zeros(np.shape(face.mesh)[-1])
+            mesh_shift[:2] = shift
+        track.smooth_mesh.reset(face.mesh, mesh_shift)
+        self._publish(track, face)
+
+    @staticmethod
+    def _publish(track: Track, face: Face) -> None:
         face.track_id = track.track_id
-        track.smooth_box = ema_update(track.smooth_box, face.box, weight)
-        track.smooth_keypoints5 = ema_update(track.smooth_keypoints5, face.keypoints5, weight)
-        track.smooth_mesh = ema_update(track.smooth_mesh, face.mesh, weight)
-        face.extras["smooth_box"] = track.smooth_box.copy()
-        face.extras["smooth_keypoints5"] = None if track.smooth_keypoints5 is None else track.smooth_keypoints5.copy()
-        if track.smooth_mesh is not None:
-            face.extras["smooth_mesh"] = track.smooth_mesh.copy()
+        for name in ("smooth_box", "smooth_keypoints5", "smooth_mesh"):
+            value = getattr(track, name).value
+            if value is not None:
+                face.extras[name] = value.copy()
+            else:
+                face.extras.pop(name, None)
 
     # ---- queries --------------------------------------------------------------------------
     def track(self, track_id: int) -> Track | None:
