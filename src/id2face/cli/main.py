@@ -10,6 +10,8 @@ import sys
 SUBCOMMANDS: list[tuple[str, str, str]] = [
     ("anonymize", "anonymize", "anonymize faces in photos, folders, globs and videos"),
     ("sample", "sample", "write a sample photo to try the tool on"),
+    ("prepare", "prepare", "build a training dataset from identity-labelled photos"),
+    ("train", "train", "train an ID2Face model (CPU, one GPU, or many with accelerate launch)"),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Dataset preparation and training for ID2Face (`id2face prepare`, `id2face train`)."""
