@@ -154,3 +154,14 @@ def test_smoothing_coasts_through_a_detector_blink():
     assert face.track_id == 1
     np.testing.assert_allclose(face.extras["smooth_keypoints5"], face.keypoints5, atol=0.5)
     assert tracker.track(1) is not None and tracker.track(1).hits == 14
+
+
+def test_face_that_stopped_while_hidden_keeps_its_id():
+    """Moving fast, lost for 8 frames, reappears where it was lost: the velocity prediction has run
+    far ahead, the last seen box still matches."""
+    tracker = FaceTracker()
+    for t in range(6):
+        first = tracker.update([face_at(100 + 12 * t, 100)])[0].track_id
+    for _ in range(8):
+        tracker.update([])
+    assert tracker.update([face_at(160, 100)])[0].track_id == first

@@ -175,7 +175,13 @@ class FaceTracker:
         self.frame_index += 1
         boxes = np.array([np.asarray(f.box, np.float64) for f in faces]).reshape(-1, 4)
         predicted = np.array([t.predict(self.use_velocity) for t in self.tracks]).reshape(-1, 4)
-        pairs = self._assign(self._cost(predicted, boxes))
+        cost = self._cost(predicted, boxes)
+        # A face unseen for a while may have stopped where it was lost rather than kept moving.
+        lost = np.array([t.misses > 0 for t in self.tracks], bool)
+        if lost.any():
+            last = np.array([t.box for t in self.tracks]).reshape(-1, 4)
+            cost[lost] = np.minimum(cost[lost], self._cost(last[lost], boxes))
+        pairs = self._assign(cost)
 
         matched_tracks = set()
         for ti, fi in pairs:
