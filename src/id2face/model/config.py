@@ -62,6 +62,7 @@ class PixelDenoiserConfig:
     down_block_types: tuple[str, ...] = ("DownBlock2D", "DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D")
     up_block_types: tuple[str, ...] = ("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D", "UpBlock2D")
     norm_num_groups: int = 8
+    patch_size: int = 2  # pixel-unshuffle factor: the UNet runs at crop_size / patch_size
 
 
 @dataclass

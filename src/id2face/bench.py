@@ -1,0 +1,135 @@
+"""Time the whole anonymization path on generated photos, stage by stage.
+
+Photos are made from the public-domain sample portrait (scaled copies on a plain canvas), so the
+benchmark needs no data and every run sees the same work.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import time
+from dataclasses import asdict, dataclass, field
+
+import cv2
+import numpy as np
+
+from id2face.anonymizer import Anonymizer
+from id2face.methods.base import FaceMethod
+
+
+def generated_photo(faces: int, size: tuple[int, int] = (960, 720), seed: int = 0) -> np.ndarray:
+    """A size (w, h) photo with `faces` copies of the sample face on a grid, varied in scale."""
+    import skimage.data
+
+    rng = np.random.default_rng(seed)
+    face = skimage.data.astronaut()[0:260, 110:350]
+    w, h = size
+    photo = np.full((h, w, 3), 200, np.uint8)
+    cols = int(np.ceil(np.sqrt(faces * w / h)))
+    rows = int(np.ceil(faces / cols))
+    cw, ch = w // cols, h // rows
+    for i in range(faces):
+        r, c = divmod(i, cols)
+        s = min(cw / face.shape[1], ch / face.shape[0]) * rng.uniform(0.75, 0.95)
+        f = cv2.resize(face, (max(8, int(face.shape[1] * s)), max(8, int(face.shape[0] * s))),
+                       interpolation=cv2.INTER_AREA)
+        y, x = r * ch + (ch - f.shape[0]) // 2, c * cw + (cw - f.shape[1]) // 2
+        photo[y:y + f.shape[0], x:x + f.shape[1]] = f
+    return photo
+
+
+@dataclass
+class BenchResult:
+    method: str
+    device: str
+    photos: int
+    faces: int
+    faces_per_photo: int
+    batch: int
+    seconds: float
+    faces_per_s: float
+    ms_per_face: float
+    single_face_latency_ms: float
+    stage_ms_per_face: dict[str, float] = field(default_factory=dict)
+    warmup_s: float = 0.0
+    peak_rss_mib: float = 0.0
+    peak_gpu_mib: float | None = None
+    machine: str = ""
+
+    def table(self) -> str:
+        rows = [("method", self.method), ("device", self.device), ("machine", self.machine),
+                ("photos x faces", f"{self.photos} x {self.faces_per_photo} (batch {self.batch})"),
+                ("faces/s", f"{self.faces_per_s:.2f}"), ("ms/face (throughput)", f"{self.ms_per_face:.1f}"),
+                ("single-face latency ms", f"{self.single_face_latency_ms:.1f}"),
+                ("warm-up s", f"{self.warmup_s:.2f}")]
+        rows += [(f"  {k} ms/face", f"{v:.1f}") for k, v in self.stage_ms_per_face.items()]
+        rows += [("peak RSS MiB", f"{self.peak_rss_mib:.0f}")]
+        if self.peak_gpu_mib is not None:
+            rows.append(("peak GPU MiB", f"{self.peak_gpu_mib:.0f}"))
+        width = max(len(k) for k, _ in rows)
+        return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def machine_name(device: str) -> str:
+    import os
+
+    if device.startswith("cuda"):
+        import torch
+
+        return torch.cuda.get_device_name(0)
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores"
+
+
+def run_bench(method: str | FaceMethod = "blur", model: str | None = None, device: str = "cpu",
+              photos: int = 8, faces_per_photo: int = 2, batch: int = 1, steps: int | None = None,
+              warmup: int = 1) -> BenchResult:
+    """Anonymize `photos` generated photos in batches; returns throughput, latency and stage times."""
+    anon = Anonymizer(method=method, model=model, device=device, steps=steps)
+    imgs = [generated_photo(faces_per_photo, seed=i) for i in range(photos)]
+    single = generated_photo(1, seed=99)
+    t0 = time.perf_counter()
+    for _ in range(warmup):
+        anon.anonymize_batch(imgs[:batch])
+    warm = time.perf_counter() - t0
+    _reset_gpu_peak(device)
+    anon.timings.clear()
+    t0 = time.perf_counter()
+    faces = 0
+    for i in range(0, photos, batch):
+        faces += sum(r.faces for _, r in anon.anonymize_batch(imgs[i:i + batch]))
+    total = time.perf_counter() - t0
+    stages = {k: 1000 * v / max(faces, 1) for k, v in anon.timings.items()}
+    lat = []
+    for _ in range(3):
+        t = time.perf_counter()
+        anon.anonymize_batch([single])
+        lat.append(time.perf_counter() - t)
+    name = method if isinstance(method, str) else method.name
+    return BenchResult(
+        method=name, device=device, photos=photos, faces=faces, faces_per_photo=faces_per_photo, batch=batch,
+        seconds=total, faces_per_s=faces / total, ms_per_face=1000 * total / max(faces, 1),
+        single_face_latency_ms=1000 * float(np.median(lat)), stage_ms_per_face=stages, warmup_s=warm,
+        peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, peak_gpu_mib=_gpu_peak(device),
+        machine=machine_name(device),
+    )
+
+
+def _reset_gpu_peak(device: str) -> None:
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.reset_peak_memory_stats()
+
+
+def _gpu_peak(device: str) -> float | None:
+    if not device.startswith("cuda"):
+        return None
+    import torch
+
+    return torch.cuda.max_memory_allocated() / 2**20
+
+
+def to_json(result: BenchResult) -> str:
+    return json.dumps(asdict(result), indent=1)

@@ -1,0 +1,307 @@
+"""ID2FacePipeline: aligned face crops in, anonymised aligned face crops out (one sampling pass).
+
+prepare inputs -> source identity (recognizer -> ID-VAE mu) -> OIM-sampled fake identity -> IDLR
+condition -> denoise (any diffusers scheduler, IGLH gates hooked into the UNet) -> decode -> paste
+into the masked region of the crop.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from diffusers import AutoencoderKL, DiffusionPipeline, UNet2DConditionModel
+from diffusers.schedulers.scheduling_utils import SchedulerMixin
+from diffusers.utils import BaseOutput
+
+from id2face.geometry import TEMPLATES, CropTemplate
+
+from .geometry_maps import geometry_maps
+from .idlr import IDLR, Condition
+from .idvae import IDVAE
+from .iglh import IGLH
+from .masking import default_mask, identity_masked, keep_mask
+from .oim import key_generator, orthogonal_identity_mapping, sample_identity_latents
+from .recognizers import Recognizer, load_recognizer
+
+
+@dataclass
+class ID2FaceOutput(BaseOutput):
+    """images: (N, S, S, 3) uint8 ("np") or (N, 3, S, S) float in [0, 1] ("pt")."""
+
+    images: np.ndarray | torch.Tensor
+    identity_embeddings: np.ndarray  # decoded fake identities (recognizer space), (N, D)
+    source_embeddings: np.ndarray  # (N, D)
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """No saved ID2Face model where one was expected."""
+
+
+class RecognizerMismatchError(ValueError):
+    """The recognizer offered differs from the one the model was trained with."""
+
+
+class ID2FacePipeline(DiffusionPipeline):
+    """Face anonymisation by identity-decoupled diffusion (see docs/architecture.md).
+
+    Components: `idvae` (IDVAE), `recomposer` (IDLR), `unet` (UNet2DConditionModel, pixel or SD
+    latent), `harmonizer` (IGLH, hooked into `unet`), `scheduler` (any diffusers scheduler), `vae`
+    (AutoencoderKL for the latent backbone, None in pixel space). The recognizer is not a saved
+    component (dlib's ships with the package, ONNX ones come from the user): its name and crop
+    template are recorded in the config and checked by `set_recognizer`.
+    """
+
+    model_cpu_offload_seq = "recomposer->unet->vae"
+    _optional_components = ["vae"]
+
+    def __init__(
+        self,
+        idvae: IDVAE,
+        recomposer: IDLR,
+        unet: UNet2DConditionModel,
+        harmonizer: IGLH,
+        scheduler: SchedulerMixin,
+        vae: AutoencoderKL | None = None,
+        backbone: str = "pixel",
+        patch_size: int = 2,
+        crop_size: int = 128,
+        template_name: str = "ffhq",
+        template_points: list | None = None,
+        recognizer_name: str = "dlib_resnet_v1",
+        recognizer_dim: int = 128,
+        recognizer_template: str = "",
+        recognizer_points: list | None = None,
+        recognizer_input_size: int = 0,
+    ):
+        super().__init__()
+        if backbone not in ("pixel", "latent"):
+            raise ValueError(f"backbone must be 'pixel' or 'latent', got {backbone!r}")
+        if backbone == "latent" and vae is None:
+            raise ValueError("the latent backbone needs a vae")
+        self.register_modules(idvae=idvae, recomposer=recomposer, unet=unet, harmonizer=harmonizer,
+                              scheduler=scheduler, vae=vae)
+        if template_points is None:
+            template_points = [list(p) for p in TEMPLATES[template_name].points]
+        self.register_to_config(
+            backbone=backbone, patch_size=patch_size, crop_size=crop_size, template_name=template_name,
+            template_points=[list(map(float, p)) for p in template_points], recognizer_name=recognizer_name,
+            recognizer_dim=recognizer_dim, recognizer_template=recognizer_template,
+            recognizer_points=recognizer_points, recognizer_input_size=recognizer_input_size,
+        )
+        self._recognizer: Recognizer | None = None
+        harmonizer.attach(unet)
+
+    # ----------------------------------------------------------------- loading / recognizer
+    @property
+    def template(self) -> CropTemplate:
+        """The crop template (name + points) the model consumes, at `config.crop_size`."""
+        return CropTemplate(self.config.template_name, tuple(tuple(p) for p in self.config.template_points))
+
+    @classmethod
+    def from_pretrained(
+        cls, pretrained_model_name_or_path: str | Path, recognizer: Recognizer | None = None,
+        recognizer_onnx: str | Path | None = None, **kwargs,
+    ) -> ID2FacePipeline:
+        """Load a saved model from a local directory (safetensors only); optionally bind a recognizer."""
+        path = Path(pretrained_model_name_or_path)
+        if not (path / "model_index.json").is_file():
+            raise ModelNotFoundError(
+                f"no ID2Face model at {path} (expected a folder with model_index.json written by "
+                "ID2FacePipeline.save_pretrained). Pass model_dir=PATH / --model-dir PATH to a trained "
+                "model, or train one with the training helper; nothing is downloaded at run time."
+            )
+        kwargs.setdefault("use_safetensors", True)
+        if not kwargs["use_safetensors"]:
+            raise ValueError("ID2Face models load from safetensors only")
+        pipe = super().from_pretrained(str(path), **kwargs)
+        if recognizer is not None or recognizer_onnx is not None:
+            pipe.set_recognizer(recognizer or load_recognizer(pipe.config.recognizer_name, recognizer_onnx))
+        return pipe
+
+    def save_pretrained(self, save_directory: str | Path, **kwargs) -> None:
+        """Save every component as safetensors plus model_index.json (with the recorded recognizer)."""
+        kwargs["safe_serialization"] = True
+        super().save_pretrained(str(save_directory), **kwargs)
+
+    def set_recognizer(self, recognizer: Recognizer) -> None:
+        """Bind the recognizer used for source embeddings; refuse one the model was not trained with."""
+        want = {
+            "recognizer_name": self.config.recognizer_name,
+            "recognizer_dim": self.config.recognizer_dim,
+            "recognizer_template": self.config.recognizer_template,
+            "recognizer_points": self.config.recognizer_points,
+            "recognizer_input_size": self.config.recognizer_input_size,
+        }
+        got = recognizer.describe()
+        bad = [k for k, v in want.items() if v not in (None, "", 0) and not _same(v, got[k])]
+        if bad:
+            detail = "; ".join(f"{k}: model has {want[k]!r}, recognizer has {got[k]!r}" for k in bad)
+            raise RecognizerMismatchError(
+                f"this model was trained with recognizer {want['recognizer_name']!r} and cannot use "
+                f"{got['recognizer_name']!r} ({detail}). Pass the same recognizer (for ONNX: the same file "
+                "and name) or a model trained with this one."
+            )
+        self._recognizer = recognizer
+
+    @property
+    def recognizer(self) -> Recognizer:
+        if self._recognizer is None:
+            try:
+                self.set_recognizer(load_recognizer(self.config.recognizer_name))
+            except ValueError as err:
+                raise ValueError(
+                    f"{err}. Or pass source_embeddings= to the pipeline call."
+                ) from err
+        return self._recognizer
+
+    # ----------------------------------------------------------------- shared by training and inference
+    def to_tensors(
+        self, faces: np.ndarray | torch.Tensor, masks: np.ndarray | torch.Tensor | None,
+        landmarks: np.ndarray | torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """uint8 (N,S,S,3) crops, (N,S,S) masks, (N,478,2) points -> image [-1,1], mask, geometry."""
+        s = self.config.crop_size
+        x = torch.as_tensor(np.asarray(faces))
+        if x.ndim != 4 or x.shape[1] != s or x.shape[2] != s or x.shape[3] != 3:
+            raise ValueError(
+                f"aligned_faces must be (N, {s}, {s}, 3) uint8 RGB aligned to template "
+                f"{self.config.template_name!r}; got {tuple(x.shape)}"
+            )
+        n = x.shape[0]
+        image = x.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+        if masks is None:
+            m = torch.from_numpy(default_mask(s, np.asarray(self.config.template_points)))
+            mask = m[None, None].expand(n, 1, s, s).clone()
+        else:
+            mask = torch.as_tensor(np.asarray(masks, dtype=np.float32)).reshape(n, 1, s, s)
+        lm = None if landmarks is None else torch.as_tensor(np.asarray(landmarks, dtype=np.float32))
+        geom = geometry_maps(lm, n, s)
+        dev, dt = self._execution_device, self.unet.dtype
+        return image.to(dev, dt), mask.clamp(0, 1).to(dev, dt), geom.to(dev, dt)
+
+    def encode_space(self, image: torch.Tensor, sample: bool = False,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+        """Image in [-1, 1] -> the denoiser's sample space (pixel patches, or scaled SD latents)."""
+        if self.config.backbone == "pixel":
+            return F.pixel_unshuffle(image, self.config.patch_size)
+        dist = self.vae.encode(image.to(self.vae.dtype)).latent_dist
+        lat = dist.sample(generator) if sample else dist.mode()
+        return lat * self.vae.config.scaling_factor
+
+    def decode_space(self, x: torch.Tensor) -> torch.Tensor:
+        if self.config.backbone == "pixel":
+            return F.pixel_shuffle(x, self.config.patch_size)
+        return self.vae.decode(x.to(self.vae.dtype) / self.vae.config.scaling_factor).sample
+
+    def inpaint_input(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Identity-masked crop and the removed-region mask, both in sample space (inpainting cond)."""
+        masked = self.encode_space(identity_masked(image, mask))
+        removed = F.adaptive_avg_pool2d(1.0 - keep_mask(mask), masked.shape[-2:])
+        return torch.cat([masked, removed.to(masked.dtype)], dim=1)
+
+    def predict(self, sample: torch.Tensor, timestep, cond: Condition, inpaint: torch.Tensor) -> torch.Tensor:
+        """One denoiser evaluation: UNet on [x_t; inpaint cond], harmonized by the IGLH gates."""
+        t = torch.as_tensor(timestep, device=sample.device)
+        with self.harmonizer.conditioning(t, cond.id_tokens, cond.features):
+            return self.unet(torch.cat([sample, inpaint], dim=1), t, encoder_hidden_states=cond.tokens).sample
+
+    def sample_shape(self, n: int) -> tuple[int, ...]:
+        s = self.config.crop_size
+        if self.config.backbone == "pixel":
+            p = self.config.patch_size
+            return (n, 3 * p * p, s // p, s // p)
+        f = 2 ** (len(self.vae.config.block_out_channels) - 1)
+        return (n, self.vae.config.latent_channels, s // f, s // f)
+
+    # ----------------------------------------------------------------- inference
+    def fake_identities(
+        self, e_src: torch.Tensor, strength: float, identity_key, generator: torch.Generator | None,
+    ) -> torch.Tensor:
+        """OIM-sampled identity latents (N, latent_dim) decoded to recognizer embeddings (N, D)."""
+        n = e_src.shape[0]
+        mu, _ = self.idvae.encode(e_src)
+        if identity_key is not None:
+            keys = [identity_key] * n if isinstance(identity_key, (str, int)) else list(identity_key)
+            z = sample_identity_latents(keys, mu, strength)
+        else:
+            z = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+            z = orthogonal_identity_mapping(z, mu, strength)
+        return self.idvae.decode(z)
+
+    @torch.no_grad()
+    def __call__(
+        self,
+        aligned_faces: np.ndarray | torch.Tensor,
+        masks: np.ndarray | torch.Tensor | None = None,
+        landmarks: np.ndarray | torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+        strength: float = 1.0,
+        identity_key: str | int | list | None = None,
+        num_inference_steps: int = 20,
+        source_embeddings: np.ndarray | torch.Tensor | None = None,
+        output_type: str = "np",
+        return_dict: bool = True,
+    ) -> ID2FaceOutput | tuple:
+        """Anonymise aligned faces.
+
+        aligned_faces: (N, S, S, 3) uint8 RGB aligned to `self.template` at S = config.crop_size.
+        masks: (N, S, S) in [0, 1], 1 = region to replace (default: an ellipse from the template).
+        landmarks: (N, 478, 2) face-mesh points in crop pixels, or None (rows of NaN for missing ones).
+        identity_key: one key for all faces or one per face; the same key and person always give the
+            same fake identity (and, without `generator`, the same sampling noise).
+        strength: OIM strength in [0, 1] (0 = plain random identity, 1 = orthogonal to the source).
+        source_embeddings: (N, D) recognizer embeddings, if already computed.
+        """
+        image, mask, geom = self.to_tensors(aligned_faces, masks, landmarks)
+        n, dev = image.shape[0], image.device
+        if source_embeddings is None:
+            src = self.recognizer.embed(np.asarray(aligned_faces), self.template, self.config.crop_size)
+        else:
+            src = np.asarray(source_embeddings, dtype=np.float32)
+        if src.shape != (n, self.idvae.config.embed_dim):
+            raise ValueError(f"source embeddings must be ({n}, {self.idvae.config.embed_dim}), got {src.shape}")
+        e_src = torch.from_numpy(src).to(dev, self.idvae.dtype)
+        e_anon = self.fake_identities(e_src, strength, identity_key, generator)
+        cond = self.recomposer(e_anon.to(self.recomposer.dtype), image, mask, geom)
+        inpaint = self.inpaint_input(image, mask)
+
+        shape = self.sample_shape(n)
+        if identity_key is not None and generator is None:
+            keys = [identity_key] * n if isinstance(identity_key, (str, int)) else list(identity_key)
+            noise = torch.cat([torch.randn((1, *shape[1:]), generator=key_generator(f"{k}:noise")) for k in keys])
+        else:
+            noise = torch.randn(shape, generator=generator, device=generator.device if generator else "cpu")
+        self.scheduler.set_timesteps(num_inference_steps, device=dev)
+        x = noise.to(dev, image.dtype) * self.scheduler.init_noise_sigma
+        step_kwargs = {}
+        if "generator" in inspect.signature(self.scheduler.step).parameters:
+            step_kwargs["generator"] = generator
+        for t in self.progress_bar(self.scheduler.timesteps):
+            model_in = self.scheduler.scale_model_input(x, t)
+            eps = self.predict(model_in, t, cond, inpaint)
+            x = self.scheduler.step(eps, t, x, **step_kwargs).prev_sample
+
+        gen = self.decode_space(x).float().clamp(-1, 1)
+        out = gen * mask + image.float() * (1.0 - mask)
+        out = (out + 1.0) / 2.0
+        images: np.ndarray | torch.Tensor
+        if output_type == "pt":
+            images = out
+        elif output_type == "np":
+            images = (out.permute(0, 2, 3, 1).cpu().numpy() * 255.0).round().clip(0, 255).astype(np.uint8)
+        else:
+            raise ValueError(f"output_type must be 'np' or 'pt', got {output_type!r}")
+        self.maybe_free_model_hooks()
+        result = ID2FaceOutput(images, e_anon.float().cpu().numpy(), src)
+        return result if return_dict else (images,)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), atol=1e-6)
+    return a == b

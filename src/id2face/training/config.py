@@ -1,0 +1,136 @@
+"""Typed training configuration, loaded from YAML (configs/*.yaml) with `--set key=value` overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from id2face.model.config import ID2FaceConfig, LossConfig
+
+
+@dataclass
+class DataConfig:
+    dirs: list[str] = field(default_factory=list)  # datasets written by `id2face prepare`
+    flip: bool = True  # horizontal flip (landmarks mirrored with the mesh's left/right map)
+    color_jitter: float = 0.05  # max relative brightness/contrast/saturation change
+    on_device: bool = False  # keep the whole uint8 dataset on the accelerator (small sets, fast GPUs)
+
+
+@dataclass
+class StageConfig:
+    """Optimisation of one stage."""
+
+    max_steps: int = 1000
+    lr: float = 1e-4
+    warmup_steps: int = 100
+    weight_decay: float = 0.0
+    batch_size: int = 16  # per process and micro-batch
+
+
+@dataclass
+class TrainLoopConfig:
+    """Stage 2 (denoiser + IDLR + IGLH + ID-VAE) and the run's bookkeeping."""
+
+    max_steps: int = 20000
+    lr: float = 2e-4
+    warmup_steps: int = 500
+    weight_decay: float = 0.0
+    batch_size: int = 16  # per process and micro-batch
+    grad_accum: int = 1
+    max_grad_norm: float = 1.0
+    mixed_precision: str = "no"  # no | fp16 | bf16
+    ema_decay: float = 0.999
+    ema_warmup: int = 100  # EMA decay ramps up over this many steps
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 2
+    validate_every: int = 1000
+    log_every: int = 50
+    num_val: int = 4  # faces in the validation grid
+    val_steps: int = 20  # sampling steps of the validation grid
+    seed: int = 0
+    freeze_unet: bool = False  # latent backbone: train only the added modules
+
+
+@dataclass
+class TrainConfig:
+    model: ID2FaceConfig = field(default_factory=ID2FaceConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    idvae: StageConfig = field(default_factory=lambda: StageConfig(max_steps=2000, lr=1e-3, batch_size=256))
+    train: TrainLoopConfig = field(default_factory=TrainLoopConfig)
+    output: str = "runs/id2face"
+    scheduler: str = "dpmsolver"  # sampling scheduler saved with the model: dpmsolver | ddim | ddpm
+    inference_steps: int = 20
+
+
+def _build(cls, data):
+    """Dataclass `cls` from a nested dict; unknown keys are errors (typos must not pass silently)."""
+    if data is None:
+        return cls()
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown keys {sorted(unknown)} (known: {sorted(names)})")
+    kwargs = {}
+    for key, value in data.items():
+        kwargs[key] = _coerce(hints[key], value)
+    return cls(**kwargs)
+
+
+def _coerce(tp, value):
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value)
+    origin = typing.get_origin(tp)
+    if origin is tuple and isinstance(value, list):
+        return tuple(value)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return value if value is None else _coerce(args[0], value)
+    return value
+
+
+def config_from_dict(data: dict) -> TrainConfig:
+    return _build(TrainConfig, data)
+
+
+def config_to_dict(cfg: TrainConfig) -> dict:
+    def plain(x):
+        if isinstance(x, tuple):
+            return [plain(v) for v in x]
+        if isinstance(x, list):
+            return [plain(v) for v in x]
+        if isinstance(x, dict):
+            return {k: plain(v) for k, v in x.items()}
+        return x
+
+    return plain(dataclasses.asdict(cfg))
+
+
+def _set(data: dict, dotted: str, raw: str) -> None:
+    keys = dotted.split(".")
+    node = data
+    for k in keys[:-1]:
+        node = node.setdefault(k, {})
+    node[keys[-1]] = yaml.safe_load(raw)
+
+
+def load_train_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
+    """YAML file -> TrainConfig; `overrides` are `a.b=value` strings (value parsed as YAML)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config not found: {path}")
+    data = yaml.safe_load(path.read_text()) or {}
+    for item in overrides or []:
+        if "=" not in item:
+            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        _set(data, k.strip(), v)
+    return config_from_dict(data)
