@@ -20,6 +20,7 @@ from id2face.face.config import DetectorConfig
 from id2face.face.landmarks import MeshEstimator, keypoints5_from_detection
 from id2face.face.quiet import native_stderr_silenced
 from id2face.face.types import Face
+from id2face.geometry import box_iou
 
 
 def nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> list[int]:
@@ -29,16 +30,8 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> list[int]:
     while order:
         i = order.pop(0)
         keep.append(int(i))
-        order = [j for j in order if box_iou(boxes[i], boxes[j]) < iou]
+        order = [j for j in order if box_iou(boxes[i], boxes[j])[0, 0] < iou]
     return keep
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
 
 
 def _tiles(w: int, h: int, size: int) -> list[tuple[int, int, int, int]]:
@@ -114,7 +107,7 @@ class FaceDetector:
             if self._dlib is not None:
                 for r in self._dlib(small, 1):
                     box = np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=np.float64) / scale
-                    if all(box_iou(box, b) < 0.2 for b in boxes):
+                    if not boxes or box_iou(box, np.array(boxes)).max() < 0.2:
                         boxes.append(box)
                         scores.append(0.5)
                         kps.append(None)
