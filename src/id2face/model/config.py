@@ -58,9 +58,10 @@ class PixelDenoiserConfig:
     block_out_channels: tuple[int, ...] = (32, 64, 128, 128)
     layers_per_block: int = 1
     attention_head_dim: int = 32
-    # Cross-attention (to the recomposed tokens) only at the two coarsest levels: cheap on a CPU.
-    down_block_types: tuple[str, ...] = ("DownBlock2D", "DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D")
-    up_block_types: tuple[str, ...] = ("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D", "UpBlock2D")
+    # Cross-attention to the recomposed tokens only at the coarsest level (cheap on a CPU); the
+    # IGLH gates bring the identity to every level. ~6.4 M params with the gates, ~3.7 GFLOP/step.
+    down_block_types: tuple[str, ...] = ("DownBlock2D", "DownBlock2D", "DownBlock2D", "CrossAttnDownBlock2D")
+    up_block_types: tuple[str, ...] = ("CrossAttnUpBlock2D", "UpBlock2D", "UpBlock2D", "UpBlock2D")
     norm_num_groups: int = 8
     patch_size: int = 2  # pixel-unshuffle factor: the UNet runs at crop_size / patch_size
 
