@@ -13,6 +13,8 @@ SUBCOMMANDS: list[tuple[str, str, str]] = [
     ("sample", "sample", "write a sample photo to try the tool on"),
     ("prepare", "prepare", "build a training dataset from identity-labelled photos"),
     ("train", "train", "train an ID2Face model (CPU, one GPU, or many with accelerate launch)"),
+    ("eval", "eval", "anonymize photos with several methods and report privacy, utility and quality"),
+    ("fetch-faceres", "fetch_faceres", "download the held-out faceres recognizer used by eval (npm)"),
 ]
 
 

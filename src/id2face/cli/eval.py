@@ -1,0 +1,46 @@
+"""`id2face eval`: anonymize a folder with several methods and measure privacy, utility, quality."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=False, help="folder of photos (searched recursively)")
+    p.add_argument("-o", "--output", help="report folder (report.json/.md/.html, plots, grid, cache)")
+    p.add_argument("--config", help="YAML experiment file (configs/eval/*.yaml); flags override it")
+    p.add_argument("--methods", help="comma list: id2face,blur,pixelate,mask")
+    p.add_argument("--ablations", help="comma list of method@key=value variants, e.g. id2face@strength=0 "
+                   "(OIM off); 'none' for no ablations")
+    p.add_argument("--model", help="ID2Face model folder (for the id2face method)")
+    p.add_argument("--seeds", type=int, help="seeds per stochastic method (diversity; default 5)")
+    p.add_argument("--recognizers", help="comma list: dlib,faceres (default both)")
+    p.add_argument("--faceres-dir", help="folder with faceres.json/.bin (else $ID2FACE_FACERES_DIR, "
+                   "~/.cache/id2face/faceres; get it with `id2face fetch-faceres`)")
+    p.add_argument("--max-images", type=int, help="evaluate only the first N photos")
+    p.add_argument("--no-fid", action="store_true", help="skip FID")
+    p.add_argument("--device", help="torch device for the id2face method (default cpu)")
+    p.add_argument("--steps", type=int, help="sampling steps for the id2face method")
+
+
+def _list(s: str | None) -> list[str] | None:
+    if s is None:
+        return None
+    return [] if s.strip().lower() in ("", "none") else [x.strip() for x in s.split(",") if x.strip()]
+
+
+def run(args: argparse.Namespace) -> int:
+    from id2face.evaluation.config import EvalConfig
+    from id2face.evaluation.evaluate import evaluate
+
+    cfg = EvalConfig.from_yaml(
+        args.config, data=args.data, output=args.output, methods=_list(args.methods),
+        ablations=_list(args.ablations), model=args.model, seeds=args.seeds,
+        recognizers=_list(args.recognizers), faceres_dir=args.faceres_dir, max_images=args.max_images,
+        fid=False if args.no_fid else None, device=args.device, steps=args.steps,
+    )
+    if not cfg.data:
+        raise SystemExit("id2face eval: --data DIR is required (or `data:` in the --config file)")
+    result = evaluate(cfg)
+    print(f"{result['photos']} photos, {result['faces']} faces -> {cfg.output}/report.html")
+    return 0

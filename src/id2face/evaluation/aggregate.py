@@ -1,0 +1,104 @@
+"""Turn per-photo records into the per-variant numbers of the report."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from id2face.evaluation.metrics.diversity import pairwise_identity_distances
+from id2face.evaluation.metrics.geometry import gaze_error_deg, landmark_error, pose_error_deg
+from id2face.evaluation.metrics.identity import identity_protection
+from id2face.evaluation.metrics.image import sharpness
+from id2face.evaluation.recognizers import EvalRecognizer
+from id2face.evaluation.runner import PhotoRecord
+
+
+def _mean(xs) -> float:
+    xs = np.asarray([x for x in xs if np.isfinite(x)], np.float64)
+    return float(xs.mean()) if len(xs) else float("nan")
+
+
+def _stack(recs: list[PhotoRecord], attr: str) -> np.ndarray:
+    return np.concatenate([getattr(r, attr) for r in recs]) if recs else np.zeros(0)
+
+
+def identity_figures(originals: list[PhotoRecord], run: list[PhotoRecord], recognizers: list[EvalRecognizer],
+                     ) -> dict[str, dict]:
+    """Per recognizer: re-identification among a gallery of all original faces, and more."""
+    detected = _stack(run, "detected").astype(bool)
+    out = {}
+    for r in recognizers:
+        gallery = np.concatenate([o.embeddings[r.name] for o in originals])
+        probes = np.concatenate([x.embeddings[r.name] for x in run])
+        res = identity_protection(gallery, probes, detected, np.arange(len(gallery)), r.metric, r.threshold)
+        out[r.name] = res.as_dict()
+    return out
+
+
+def utility_figures(originals: list[PhotoRecord], run: list[PhotoRecord], shapes: list[tuple[int, ...]]) -> dict:
+    """Pose, expression and gaze change of the faces that were still detected with a mesh."""
+    pose, lmk, gaze = [], [], []
+    for o, x, shape in zip(originals, run, shapes, strict=True):
+        for i in range(len(o.boxes)):
+            if not (o.has_mesh[i] and x.detected[i] and x.has_mesh[i]):
+                continue
+            pose.append(pose_error_deg(o.meshes[i], x.meshes[i], shape))
+            lmk.append(landmark_error(o.meshes[i], x.meshes[i]))
+            gaze.append(gaze_error_deg(o.meshes[i], x.meshes[i]))
+    det = _stack(run, "detected")
+    return {
+        "pose_error_deg": _mean(pose),
+        "landmark_error_nme": _mean(lmk),
+        "gaze_error_deg": _mean(gaze),
+        "faces_detected": float(det.mean()) if len(det) else float("nan"),
+        "faces_measured": len(pose),
+        "psnr_outside_db": _mean([r.psnr for r in run]),
+        "ssim_outside": _mean([r.ssim for r in run]),
+        "seconds_per_photo": _mean([r.seconds for r in run]),
+        "fallbacks": int(sum(r.fallbacks for r in run)),
+    }
+
+
+def quality_figures(originals: list[PhotoRecord], run: list[PhotoRecord], inception=None) -> dict:
+    crops_o, crops_x = _stack(originals, "crops"), _stack(run, "crops")
+    out = {
+        "sharpness": _mean([sharpness(c) for c in crops_x]),
+        "sharpness_original": _mean([sharpness(c) for c in crops_o]),
+        "fid": float("nan"),
+        "fid_samples": len(crops_x),
+    }
+    if inception is not None and len(crops_x) >= 2:
+        from id2face.evaluation.metrics.fid import frechet_distance
+
+        out["fid"] = frechet_distance(inception(crops_o), inception(crops_x))
+    return out
+
+
+def diversity_figures(runs: dict[int, list[PhotoRecord]], recognizers: list[EvalRecognizer]) -> dict:
+    """Pairwise identity distance across seeds, per face (faces detected in every seed)."""
+    if len(runs) < 2:
+        return {}
+    seeds = sorted(runs)
+    out = {}
+    for r in recognizers:
+        emb = np.stack([np.concatenate([x.embeddings[r.name] for x in runs[s]]) for s in seeds], 1)  # F,S,D
+        det = np.stack([_stack(runs[s], "detected").astype(bool) for s in seeds], 1).all(1)
+        dists = [pairwise_identity_distances(emb[i], r.metric) for i in np.flatnonzero(det)]
+        flat = np.concatenate(dists) if dists else np.zeros(0)
+        out[r.name] = {"mean_distance": _mean(flat), "std_distance": float(flat.std()) if len(flat) else float("nan"),
+                       "faces": len(dists), "distances": flat.round(5).tolist()}
+    return out
+
+
+def seed_summary(per_seed: list[dict]) -> dict:
+    """Mean over seeds of every number (and its std where there is more than one seed)."""
+    if len(per_seed) == 1:
+        return per_seed[0]
+    out: dict = {}
+    for k, v in per_seed[0].items():
+        if isinstance(v, dict):
+            out[k] = seed_summary([p[k] for p in per_seed])
+        elif isinstance(v, (int, float)):
+            vals = [p[k] for p in per_seed]
+            out[k] = _mean(vals)
+            out[k + "_std"] = float(np.nanstd(vals)) if np.isfinite(vals).any() else float("nan")
+    return out

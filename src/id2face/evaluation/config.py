@@ -1,0 +1,73 @@
+"""Typed settings of one evaluation run; YAML files in configs/eval/ fill them, CLI flags override."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+
+@dataclass
+class EvalConfig:
+    """Everything that decides the numbers of a report (it is stored in report.json)."""
+
+    data: str = ""  # folder of photos (searched recursively)
+    output: str = "eval_report"
+    methods: list[str] = field(default_factory=lambda: ["id2face", "blur", "pixelate", "mask"])
+    # Extra variants of methods: "method@key=value,..." (keys: strength, steps). strength=0 is OIM off.
+    ablations: list[str] = field(default_factory=lambda: ["id2face@strength=0", "id2face@strength=0.5"])
+    stochastic: list[str] = field(default_factory=lambda: ["id2face"])  # methods run once per seed
+    model: str | None = None
+    seeds: int = 5
+    recognizers: list[str] = field(default_factory=lambda: ["dlib", "faceres"])
+    faceres_dir: str | None = None
+    max_images: int | None = None
+    reference: bool = True  # also score the untouched photos (re-identification must be 100 %)
+    match_iou: float = 0.3  # a face on the result counts as "still detected" at this box overlap
+    crop_size: int = 128  # face crops for FID, sharpness and the grid
+    fid: bool = True
+    grid_images: int = 6
+    device: str = "cpu"
+    steps: int | None = None
+
+    @classmethod
+    def from_yaml(cls, path: str | Path | None, **overrides) -> EvalConfig:
+        data = yaml.safe_load(Path(path).read_text()) if path else {}
+        data = data or {}
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown keys {sorted(unknown)}")
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One method with its settings, e.g. id2face@strength=0 (OIM off)."""
+
+    method: str
+    options: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.method + ("@" + ",".join(f"{k}={v:g}" for k, v in self.options) if self.options else "")
+
+    @property
+    def slug(self) -> str:
+        return self.label.replace("@", "__").replace("=", "-").replace(",", "_")
+
+    @classmethod
+    def parse(cls, spec: str) -> Variant:
+        name, _, opts = spec.strip().partition("@")
+        options = []
+        for item in filter(None, opts.split(",")):
+            k, _, v = item.partition("=")
+            if k not in ("strength", "steps"):
+                raise ValueError(f"{spec}: unknown option {k!r} (use strength, steps)")
+            options.append((k, float(v)))
+        return cls(name, tuple(options))
