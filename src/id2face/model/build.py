@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from diffusers import DDIMScheduler
 from diffusers.schedulers.scheduling_utils import SchedulerMixin
 
@@ -24,6 +26,13 @@ def default_scheduler(cfg: ID2FaceConfig) -> DDIMScheduler:
         beta_start=0.00085, beta_end=0.012, clip_sample=False, set_alpha_to_one=False,
         prediction_type=cfg.prediction_type, timestep_spacing="trailing",
     )
+
+
+def _base_scheduler(cfg: ID2FaceConfig) -> DDIMScheduler | None:
+    """The SD directory's own noise schedule as DDIM, when building the latent backbone."""
+    if cfg.backbone != "latent" or not cfg.base_model or not (Path(cfg.base_model) / "scheduler").is_dir():
+        return None
+    return DDIMScheduler.from_pretrained(cfg.base_model, subfolder="scheduler")
 
 
 def build_pipeline(
@@ -63,7 +72,7 @@ def build_pipeline(
     rec.pop("recognizer_name", None)
     return ID2FacePipeline(
         idvae=idvae, recomposer=recomposer, unet=unet, harmonizer=harmonizer,
-        scheduler=scheduler or default_scheduler(cfg), vae=vae, backbone=cfg.backbone,
+        scheduler=scheduler or _base_scheduler(cfg) or default_scheduler(cfg), vae=vae, backbone=cfg.backbone,
         patch_size=cfg.denoiser.patch_size, crop_size=cfg.crop_size, template_name=cfg.template,
         recognizer_name=rec_name, **rec,
     )

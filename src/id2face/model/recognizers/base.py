@@ -21,6 +21,8 @@ class Recognizer(ABC):
     dim: int
     template: CropTemplate
     input_size: int
+    # Same person if the L2 distance of *unit-norm* embeddings is below this (recognizer-specific).
+    same_person_threshold: float = 1.0
 
     @abstractmethod
     def _embed_own(self, crops: np.ndarray) -> np.ndarray:
@@ -45,12 +47,19 @@ class Recognizer(ABC):
         ]
         return np.stack(out) if out else np.zeros((0, self.input_size, self.input_size, 3), np.uint8)
 
-    def embed(self, crops: np.ndarray, crop_template: CropTemplate, crop_size: int | None = None) -> np.ndarray:
-        """(N, S, S, 3) uint8 RGB aligned to `crop_template` -> (N, dim) float32, unit L2 norm."""
+    def embed(
+        self, crops: np.ndarray, crop_template: CropTemplate, crop_size: int | None = None, normalize: bool = True
+    ) -> np.ndarray:
+        """(N, S, S, 3) uint8 RGB aligned to `crop_template` -> (N, dim) float32, unit L2 norm.
+
+        normalize=False returns the recognizer's raw output (dlib's published 0.6 threshold is on it).
+        """
         own = self.warp(crops, crop_template, crop_size)
         if len(own) == 0:
             return np.zeros((0, self.dim), np.float32)
         e = np.asarray(self._embed_own(own), dtype=np.float32).reshape(len(own), -1)
+        if not normalize:
+            return e
         return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
 
     def describe(self) -> dict:

@@ -22,12 +22,17 @@ DLIB_TEMPLATE = CropTemplate("dlib_chip_150_0.25", DLIB_POINTS)
 
 
 class DlibRecognizer(Recognizer):
-    """dlib_face_recognition_resnet_model_v1: same person if L2 < 0.6 (unit-norm descriptors)."""
+    """dlib_face_recognition_resnet_model_v1.
+
+    dlib's raw descriptors have norm ~1.5 and its "same person if L2 < 0.6" rule is on those
+    (`embed(..., normalize=False)`); on the unit-norm embeddings the same rule is L2 < 0.4.
+    """
 
     name = "dlib_resnet_v1"
     dim = 128
     template = DLIB_TEMPLATE
     input_size = 150
+    same_person_threshold = 0.4
 
     def __init__(self) -> None:
         import dlib

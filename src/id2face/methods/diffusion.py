@@ -1,0 +1,84 @@
+"""The ID2Face method: a loaded ID2FacePipeline behind the FaceMethod interface."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import numpy as np
+
+from id2face.face.types import Face
+from id2face.geometry import CropTemplate
+from id2face.model.geometry_maps import NUM_MESH_POINTS
+from id2face.model.pipeline import ID2FacePipeline
+from id2face.model.recognizers import Recognizer
+
+
+class ID2FaceMethod:
+    """Anonymises aligned crops with a trained ID2Face model (one sampling pass per face).
+
+    Per-face identity key: f"{seed}:{track_id}" for tracked faces (one video track keeps one fake
+    identity), f"{seed}:face{i}" otherwise; seed None draws a fresh random run seed.
+    """
+
+    name = "id2face"
+    color_match = True
+
+    def __init__(self, pipe: ID2FacePipeline, steps: int | None = None, strength: float = 1.0,
+                 batch_size: int = 8) -> None:
+        self.pipe = pipe
+        self.pipe.set_progress_bar_config(disable=True)
+        self.steps = int(steps) if steps else 20
+        self.strength = float(strength)
+        self.batch_size = batch_size
+
+    @classmethod
+    def from_pretrained(
+        cls, model_dir: str | Path, device: str = "cpu", steps: int | None = None, strength: float = 1.0,
+        recognizer: Recognizer | None = None, recognizer_onnx: str | Path | None = None,
+    ) -> ID2FaceMethod:
+        pipe = ID2FacePipeline.from_pretrained(model_dir, recognizer=recognizer, recognizer_onnx=recognizer_onnx)
+        return cls(pipe.to(device), steps=steps, strength=strength)
+
+    @property
+    def crop_size(self) -> int:
+        return int(self.pipe.config.crop_size)
+
+    @property
+    def template(self) -> CropTemplate:
+        return self.pipe.template
+
+    @staticmethod
+    def identity_keys(faces: list[Face], seed: int | None) -> list[str]:
+        run = seed if seed is not None else secrets.randbits(63)
+        return [f"{run}:{f.track_id}" if f.track_id is not None else f"{run}:face{i}" for i, f in enumerate(faces)]
+
+    @staticmethod
+    def _landmarks(faces: list[Face]) -> np.ndarray | None:
+        rows, any_mesh = [], False
+        for f in faces:
+            lm = f.crop_landmarks
+            if lm is not None and np.asarray(lm).shape[0] == NUM_MESH_POINTS:
+                rows.append(np.asarray(lm, dtype=np.float32)[:, :2])
+                any_mesh = True
+            else:
+                rows.append(np.full((NUM_MESH_POINTS, 2), np.nan, np.float32))
+        return np.stack(rows) if any_mesh else None
+
+    def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray:
+        crops = np.asarray(crops, dtype=np.uint8)
+        if len(crops) == 0:
+            return crops.copy()
+        keys = self.identity_keys(faces, seed)
+        lms = self._landmarks(faces)
+        out = []
+        for s in range(0, len(crops), self.batch_size):
+            sl = slice(s, s + self.batch_size)
+            res = self.pipe(
+                crops[sl], masks=np.asarray(masks[sl], dtype=np.float32),
+                landmarks=None if lms is None else lms[sl], identity_key=keys[sl],
+                strength=self.strength, num_inference_steps=self.steps, output_type="np",
+            )
+            out.append(res.images)
+        return np.concatenate(out)
+
