@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+import torch
+
+from id2face.face.types import Face
+from id2face.methods.base import FaceMethod
+from id2face.methods.diffusion import ID2FaceMethod
+from id2face.model import ModelNotFoundError, build_pipeline
+from id2face.model.recognizers import DlibRecognizer
+from id2face.model.testing import tiny_config
+
+S = 32
+
+
+class _Rec(DlibRecognizer):
+    """dlib's name and template with a cheap deterministic 'network' (no trained weights needed)."""
+
+    def __init__(self):
+        pass
+
+    def _embed_own(self, crops):
+        return crops.reshape(len(crops), -1)[:, : self.dim].astype(np.float32) + 1.0
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    torch.manual_seed(0)
+    d = tmp_path_factory.mktemp("id2face") / "model"
+    build_pipeline(tiny_config(S), recognizer=_Rec()).save_pretrained(d)
+    return d
+
+
+def _faces(n, tracks):
+    rng = np.random.default_rng(0)
+    crops = rng.integers(0, 256, (n, S, S, 3), dtype=np.uint8)
+    masks = np.zeros((n, S, S), np.float32)
+    masks[:, 8:26, 8:24] = 1
+    faces = []
+    for i in range(n):
+        f = Face(box=np.zeros(4), score=1.0, keypoints5=np.zeros((5, 2)), track_id=tracks[i])
+        f.crop_landmarks = rng.uniform(0, S, (478, 2)) if i % 2 == 0 else None
+        faces.append(f)
+    return crops, masks, faces
+
+
+def test_method_protocol_and_output(model_dir):
+    m = ID2FaceMethod.from_pretrained(model_dir, steps=2, recognizer=_Rec())
+    assert isinstance(m, FaceMethod)
+    assert m.name == "id2face" and m.color_match and m.crop_size == S and m.template.name == "ffhq"
+    crops, masks, faces = _faces(3, [None, None, None])
+    out = m(crops, masks, faces, seed=7)
+    assert out.shape == crops.shape and out.dtype == np.uint8
+    np.testing.assert_array_equal(out[masks == 0], crops[masks == 0])
+    assert np.array_equal(out, m(crops, masks, faces, seed=7))
+    assert not np.array_equal(out, m(crops, masks, faces, seed=8))
+    assert m(crops[:0], masks[:0], [], seed=1).shape == (0, S, S, 3)
+
+
+def test_track_keeps_its_identity_key(model_dir):
+    m = ID2FaceMethod.from_pretrained(model_dir, steps=1, recognizer=_Rec())
+    _, _, faces = _faces(3, [4, None, 4])
+    keys = m.identity_keys(faces, 11)
+    assert keys[0] == keys[2] == "11:4" and keys[1] == "11:face1"
+    crops, masks, faces = _faces(2, [5, 5])
+    crops[1] = crops[0]
+    faces[1].crop_landmarks = faces[0].crop_landmarks
+    out = m(crops, masks, faces, seed=3)
+    assert np.array_equal(out[0], out[1])  # same track, same face -> same fake face
+
+
+def test_missing_model_dir(tmp_path):
+    with pytest.raises(ModelNotFoundError):
+        ID2FaceMethod.from_pretrained(tmp_path / "none")

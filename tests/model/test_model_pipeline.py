@@ -1,0 +1,161 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+from diffusers import DDIMScheduler, DPMSolverMultistepScheduler, EulerDiscreteScheduler
+
+from id2face.model import (
+    ID2FacePipeline,
+    LossConfig,
+    ModelNotFoundError,
+    RecognizerMismatchError,
+    build_pipeline,
+    training_losses,
+)
+from id2face.model.recognizers import DlibRecognizer
+from id2face.model.testing import tiny_config
+
+S = 32
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    torch.manual_seed(0)
+    p = build_pipeline(tiny_config(S))
+    p.set_progress_bar_config(disable=True)
+    return p
+
+
+def _inputs(n=2, seed=0):
+    rng = np.random.default_rng(seed)
+    faces = rng.integers(0, 256, (n, S, S, 3), dtype=np.uint8)
+    masks = np.zeros((n, S, S), np.float32)
+    masks[:, 8:26, 9:23] = 1.0
+    emb = rng.standard_normal((n, 128)).astype(np.float32)
+    lms = rng.uniform(4, S - 4, (n, 478, 2)).astype(np.float32)
+    return faces, masks, emb, lms
+
+
+def _run(pipe, **kw):
+    faces, masks, emb, lms = _inputs()
+    args = dict(masks=masks, landmarks=lms, source_embeddings=emb, num_inference_steps=2)
+    args.update(kw)
+    return pipe(faces, **args)
+
+
+def test_pipeline_shapes_dtype_and_outside_mask_untouched(pipe):
+    faces, masks, _, _ = _inputs()
+    out = _run(pipe, generator=torch.Generator().manual_seed(0))
+    assert out.images.shape == (2, S, S, 3) and out.images.dtype == np.uint8
+    assert out.identity_embeddings.shape == (2, 128)
+    np.testing.assert_array_equal(out.images[masks == 0], faces[masks == 0])
+    assert not np.array_equal(out.images[masks == 1], faces[masks == 1])
+    pt = _run(pipe, generator=torch.Generator().manual_seed(0), output_type="pt").images
+    assert pt.shape == (2, 3, S, S) and pt.dtype == torch.float32 and 0 <= pt.min() and pt.max() <= 1
+    no_extras = pipe(faces, source_embeddings=_inputs()[2], num_inference_steps=1)  # default mask, no mesh
+    assert no_extras.images.shape == (2, S, S, 3)
+
+
+def test_pipeline_determinism_seed_and_key(pipe):
+    a = _run(pipe, generator=torch.Generator().manual_seed(3)).images
+    b = _run(pipe, generator=torch.Generator().manual_seed(3)).images
+    c = _run(pipe, generator=torch.Generator().manual_seed(4)).images
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    k1 = _run(pipe, identity_key=["run:1", "run:2"])
+    k2 = _run(pipe, identity_key=["run:1", "run:2"])
+    k3 = _run(pipe, identity_key=["run:9", "run:2"])
+    assert np.array_equal(k1.images, k2.images)
+    np.testing.assert_array_equal(k1.identity_embeddings[1], k3.identity_embeddings[1])
+    assert not np.allclose(k1.identity_embeddings[0], k3.identity_embeddings[0])
+
+
+@pytest.mark.parametrize("sched", [DDIMScheduler, DPMSolverMultistepScheduler, EulerDiscreteScheduler])
+def test_pipeline_any_scheduler(pipe, sched):
+    old = pipe.scheduler
+    pipe.scheduler = sched.from_config(old.config)
+    try:
+        out = _run(pipe, generator=torch.Generator().manual_seed(0), num_inference_steps=3)
+        assert out.images.shape == (2, S, S, 3)
+    finally:
+        pipe.scheduler = old
+
+
+def test_wrong_input_size_and_embedding_size_are_refused(pipe):
+    faces, _, emb, _ = _inputs()
+    with pytest.raises(ValueError, match="aligned_faces must be"):
+        pipe(faces[:, :16, :16], source_embeddings=emb)
+    with pytest.raises(ValueError, match="source embeddings"):
+        pipe(faces, source_embeddings=emb[:, :64])
+
+
+def test_save_load_round_trip_bitwise(pipe, tmp_path):
+    pipe.save_pretrained(tmp_path / "m")
+    files = {p.suffix for p in (tmp_path / "m").rglob("*") if p.is_file()}
+    assert ".safetensors" in files and not files & {".bin", ".pt", ".pth", ".ckpt", ".pkl"}
+    index = json.loads((tmp_path / "m" / "model_index.json").read_text())
+    assert index["recognizer_name"] == "dlib_resnet_v1" and index["template_name"] == "ffhq"
+    assert index["crop_size"] == S and len(index["template_points"]) == 5
+    back = ID2FacePipeline.from_pretrained(tmp_path / "m")
+    back.set_progress_bar_config(disable=True)
+    for name in ("idvae", "recomposer", "unet", "harmonizer"):
+        sa, sb = getattr(pipe, name).state_dict(), getattr(back, name).state_dict()
+        assert sa.keys() == sb.keys()
+        for k in sa:
+            assert torch.equal(sa[k], sb[k]), (name, k)
+    a = _run(pipe, generator=torch.Generator().manual_seed(5)).images
+    b = _run(back, generator=torch.Generator().manual_seed(5)).images
+    assert np.array_equal(a, b)
+
+
+def test_missing_model_dir_says_what_to_pass(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="model-dir"):
+        ID2FacePipeline.from_pretrained(tmp_path / "nothing")
+
+
+class _FakeRecognizer(DlibRecognizer):
+    def __init__(self, name="dlib_resnet_v1", dim=128):
+        self.name, self.dim = name, dim
+
+    def _embed_own(self, crops):
+        return crops.reshape(len(crops), -1)[:, : self.dim].astype(np.float32) + 1.0
+
+
+def test_recognizer_is_recorded_and_mismatch_refused(tmp_path):
+    torch.manual_seed(0)
+    p = build_pipeline(tiny_config(S), recognizer=_FakeRecognizer())
+    p.set_progress_bar_config(disable=True)
+    assert p.config.recognizer_template == "dlib_chip_150_0.25" and p.config.recognizer_input_size == 150
+    p.save_pretrained(tmp_path / "m")
+    with pytest.raises(RecognizerMismatchError, match="trained with recognizer 'dlib_resnet_v1'"):
+        ID2FacePipeline.from_pretrained(tmp_path / "m", recognizer=_FakeRecognizer(name="onnx:other", dim=512))
+    back = ID2FacePipeline.from_pretrained(tmp_path / "m", recognizer=_FakeRecognizer())
+    back.set_progress_bar_config(disable=True)
+    out = back(_inputs()[0], num_inference_steps=1, generator=torch.Generator().manual_seed(0))
+    assert out.source_embeddings.shape == (2, 128)
+
+
+@pytest.mark.parametrize("alignment,fusion", [("bidirectional", "gated"), ("none", "add")])
+def test_training_losses_backward(alignment, fusion):
+    torch.manual_seed(0)
+    cfg = tiny_config(S)
+    cfg.recomposer.alignment = alignment
+    cfg.harmonizer.fusion = fusion
+    p = build_pipeline(cfg)
+    g = torch.Generator().manual_seed(0)
+    b = 2
+    batch = {
+        "image_a": torch.rand(b, 3, S, S, generator=g) * 2 - 1, "image_b": torch.rand(b, 3, S, S, generator=g) * 2 - 1,
+        "mask_a": torch.zeros(b, 1, S, S), "mask_b": torch.zeros(b, 1, S, S),
+        "emb_a": torch.randn(b, 128, generator=g), "emb_b": torch.randn(b, 128, generator=g),
+    }
+    batch["mask_a"][..., 8:24, 8:24] = 1
+    batch["mask_b"][..., 6:22, 10:26] = 1
+    losses = training_losses(p, batch, LossConfig(p_drop_id=0.5), generator=g)
+    assert set(losses) == {"loss", "loss_recomposition", "loss_idvae", "loss_align"}
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert (losses["loss_align"] > 0) == (alignment == "bidirectional")
+    losses["loss"].backward()
+    assert p.harmonizer.gates[0].res.weight.grad.abs().sum() > 0  # zero-init convs still learn
+    assert p.recomposer.id_proj[0].weight.grad.abs().sum() > 0
+    assert p.idvae.decoder[0].weight.grad.abs().sum() > 0
