@@ -5,6 +5,7 @@ import pytest
 import torch
 from diffusers import DDIMScheduler, DPMSolverMultistepScheduler, EulerDiscreteScheduler
 
+from id2face.geometry import ARCFACE, FFHQ
 from id2face.model import (
     ID2FacePipeline,
     LossConfig,
@@ -87,6 +88,9 @@ def test_wrong_input_size_and_embedding_size_are_refused(pipe):
         pipe(faces[:, :16, :16], source_embeddings=emb)
     with pytest.raises(ValueError, match="source embeddings"):
         pipe(faces, source_embeddings=emb[:, :64])
+    with pytest.raises(ValueError, match="trained on 'ffhq'"):
+        pipe(faces, source_embeddings=emb, crop_template=ARCFACE)
+    assert pipe(faces, source_embeddings=emb, crop_template=FFHQ, num_inference_steps=1).images.shape == faces.shape
 
 
 def test_save_load_round_trip_bitwise(pipe, tmp_path):

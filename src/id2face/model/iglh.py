@@ -68,6 +68,10 @@ class _Gate(nn.Module):
 class IGLH(ModelMixin, ConfigMixin):
     """One gate per hooked denoiser block (mid block, then each up block).
 
+    The gates read their conditions from a context set by `conditioning(...)` around the UNet
+    call (forward hooks cannot take extra arguments); one pipeline instance is therefore not
+    meant to be called from several threads at once.
+
     `level_channels[i]`: channels of the i-th hooked block's output; `level_feature[i]`: which
     non-identity feature map (index, finest first) feeds it, with `nonid_channels` its widths.
     """
@@ -128,8 +132,9 @@ class IGLH(ModelMixin, ConfigMixin):
     def conditioning(self, timestep: torch.Tensor, id_tokens: torch.Tensor, features: list[torch.Tensor]):
         """Within this block, calls of the attached denoiser are harmonized with these conditions."""
         b = id_tokens.shape[0]
-        t = torch.as_tensor(timestep, device=id_tokens.device).reshape(-1).expand(b) if torch.as_tensor(
-            timestep).numel() == 1 else torch.as_tensor(timestep, device=id_tokens.device)
+        t = torch.as_tensor(timestep, device=id_tokens.device).reshape(-1)
+        if t.numel() == 1:
+            t = t.expand(b)
         temb = self.time_mlp(timestep_embedding(t, self.config.time_dim).to(self.dtype))
         self._ctx = (features, id_tokens, temb)
         try:

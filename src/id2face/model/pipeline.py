@@ -159,6 +159,10 @@ class ID2FacePipeline(DiffusionPipeline):
                 ) from err
         return self._recognizer
 
+    def trainable_modules(self) -> dict[str, torch.nn.Module]:
+        """What the training helper optimises (the recognizer and an SD VAE stay frozen)."""
+        return {"idvae": self.idvae, "recomposer": self.recomposer, "unet": self.unet, "harmonizer": self.harmonizer}
+
     # ----------------------------------------------------------------- shared by training and inference
     def to_tensors(
         self, faces: np.ndarray | torch.Tensor, masks: np.ndarray | torch.Tensor | None,
@@ -246,6 +250,7 @@ class ID2FacePipeline(DiffusionPipeline):
         source_embeddings: np.ndarray | torch.Tensor | None = None,
         output_type: str = "np",
         return_dict: bool = True,
+        crop_template: CropTemplate | None = None,
     ) -> ID2FaceOutput | tuple:
         """Anonymise aligned faces.
 
@@ -256,7 +261,16 @@ class ID2FacePipeline(DiffusionPipeline):
             same fake identity (and, without `generator`, the same sampling noise).
         strength: OIM strength in [0, 1] (0 = plain random identity, 1 = orthogonal to the source).
         source_embeddings: (N, D) recognizer embeddings, if already computed.
+        crop_template: the template the caller aligned to; refused unless it is the model's.
         """
+        if crop_template is not None and not (
+            crop_template.name == self.config.template_name and _same(crop_template.points, self.config.template_points)
+        ):
+            raise ValueError(
+                f"faces are aligned to template {crop_template.name!r} but this model was trained on "
+                f"{self.config.template_name!r} {self.config.template_points}; align to pipe.template at "
+                f"{self.config.crop_size} px"
+            )
         image, mask, geom = self.to_tensors(aligned_faces, masks, landmarks)
         n, dev = image.shape[0], image.device
         if source_embeddings is None:

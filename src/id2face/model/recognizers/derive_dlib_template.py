@@ -32,6 +32,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(Path(__file__).parents[4] / ".." / "shared" / "data" / "celeba-wild"))
     ap.add_argument("--n", type=int, default=40)
+    ap.add_argument("--validate", type=int, default=0, help="also validate on this many identities")
     args = ap.parse_args()
     root = Path(args.data)
     rows = list(csv.DictReader(open(root / "identities.csv")))[: args.n]
@@ -55,6 +56,43 @@ def main() -> None:
         pts.append(five @ m[:, :2].T + m[:, 2])
     print(f"faces: {len(pts)}; re-warp vs dlib descriptor L2: mean {np.mean(dists):.3f} max {np.max(dists):.3f}")
     print("DLIB_POINTS =", np.round(np.mean(pts, 0) / 150, 4).tolist())
+    if args.validate:
+        validate(root, det, sp68, args.validate)
+
+
+def validate(root: Path, det, sp68, n_ids: int, per_id: int = 3, size: int = 192) -> None:
+    """Same/different-person L2 of DlibRecognizer on FFHQ-aligned crops (the path the model uses)."""
+    import cv2
+
+    from id2face.geometry import FFHQ, umeyama_similarity
+    from id2face.model.recognizers import DlibRecognizer
+
+    rows = list(csv.DictReader(open(root / "identities.csv")))
+    by_id: dict[str, list[str]] = {}
+    for r in rows:
+        by_id.setdefault(r["identity"], []).append(r["file"])
+    ids, crops = [], []
+    for ident, files in list(by_id.items())[:n_ids]:
+        for f in files[: per_id * 2]:
+            img = cv2.cvtColor(cv2.imread(str(root / f)), cv2.COLOR_BGR2RGB)
+            boxes = det(img, 1)
+            if len(boxes) != 1:
+                continue
+            s = sp68(img, boxes[0])
+            p = np.array([[s.part(i).x, s.part(i).y] for i in range(68)], float)
+            five = np.stack([p[36:42].mean(0), p[42:48].mean(0), p[30], p[48], p[54]])
+            crops.append(cv2.warpAffine(img, umeyama_similarity(five, FFHQ.pixels(size)), (size, size)))
+            ids.append(ident)
+            if ids.count(ident) == per_id:
+                break
+    e = DlibRecognizer().embed(np.stack(crops), FFHQ, size, normalize=False)
+    d = np.linalg.norm(e[:, None] - e[None], axis=-1)
+    iu = np.triu_indices(len(ids), 1)
+    same = np.array(ids)[iu[0]] == np.array(ids)[iu[1]]
+    acc = ((d[iu] < 0.6) == same).mean()
+    print(f"validation: {len(ids)} faces, {same.sum()} same / {(~same).sum()} different pairs; raw L2 same "
+          f"mean {d[iu][same].mean():.3f} max {d[iu][same].max():.3f}, different mean {d[iu][~same].mean():.3f} "
+          f"min {d[iu][~same].min():.3f}; pair accuracy at 0.6: {acc:.3f}")
 
 
 if __name__ == "__main__":
