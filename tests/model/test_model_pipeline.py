@@ -163,3 +163,22 @@ def test_training_losses_backward(alignment, fusion):
     assert p.harmonizer.gates[0].res.weight.grad.abs().sum() > 0  # zero-init convs still learn
     assert p.recomposer.id_proj[0].weight.grad.abs().sum() > 0
     assert p.idvae.decoder[0].weight.grad.abs().sum() > 0
+
+
+def test_onnx_recognizer_model_round_trip(tmp_path):
+    pytest.importorskip("onnx")
+    from id2face.model.recognizers import OnnxRecognizer
+    from id2face.model.testing import write_tiny_onnx_recognizer
+
+    onnx_path = write_tiny_onnx_recognizer(tmp_path / "arc.onnx", dim=512)
+    torch.manual_seed(0)
+    p = build_pipeline(tiny_config(S), recognizer=OnnxRecognizer(onnx_path))
+    assert p.idvae.config.embed_dim == 512 and p.config.recognizer_template == "arcface"
+    p.save_pretrained(tmp_path / "m")
+    back = ID2FacePipeline.from_pretrained(tmp_path / "m", recognizer_onnx=onnx_path)
+    back.set_progress_bar_config(disable=True)
+    out = back(_inputs()[0], num_inference_steps=1, generator=torch.Generator().manual_seed(0))
+    assert out.source_embeddings.shape == (2, 512) and out.identity_embeddings.shape == (2, 512)
+    fresh = ID2FacePipeline.from_pretrained(tmp_path / "m")
+    with pytest.raises(ValueError, match="ONNX file"):
+        fresh(_inputs()[0], num_inference_steps=1)

@@ -6,32 +6,14 @@ import pytest
 
 from id2face.geometry import ARCFACE, FFHQ, umeyama_similarity
 from id2face.model.recognizers import DlibRecognizer, OnnxRecognizer, load_recognizer
+from id2face.model.testing import write_tiny_onnx_recognizer
 
 DATA = Path(__file__).parents[2] / ".." / "shared" / "data" / "celeba-wild"
 
 
 def _tiny_onnx(path: Path, dim: int = 512) -> Path:
-    """A 'recognizer': 4x4 average pooling of the 112x112 crop, then a fixed random projection."""
-    onnx = pytest.importorskip("onnx")
-    from onnx import TensorProto, helper, numpy_helper
-
-    w = np.random.default_rng(0).standard_normal((3 * 28 * 28, dim)).astype(np.float32)
-    graph = helper.make_graph(
-        [
-            helper.make_node("AveragePool", ["x"], ["p"], kernel_shape=[4, 4], strides=[4, 4]),
-            helper.make_node("Flatten", ["p"], ["f"], axis=1),
-            helper.make_node("MatMul", ["f", "w"], ["y"]),
-        ],
-        "tiny",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 112, 112])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", dim])],
-        [numpy_helper.from_array(w, "w")],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    onnx.save(model, str(path))
-    return path
+    pytest.importorskip("onnx")
+    return write_tiny_onnx_recognizer(path, dim)
 
 
 def test_onnx_recognizer_shapes_norm_and_rewarp(tmp_path):

@@ -55,3 +55,32 @@ def write_tiny_sd(path: str | Path, seed: int = 0) -> Path:
     DDIMScheduler(beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012,
                   clip_sample=False, set_alpha_to_one=False).save_pretrained(path / "scheduler")
     return path
+
+
+def write_tiny_onnx_recognizer(path: str | Path, dim: int = 512, seed: int = 0) -> Path:
+    """An ArcFace-shaped ONNX 'recognizer' (N,3,112,112 -> N,dim): 4x4 average pooling + a random projection.
+
+    Built with onnx.helper (the `onnx` package is a test dependency only).
+    """
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = np.random.default_rng(seed).standard_normal((3 * 28 * 28, dim)).astype(np.float32)
+    graph = helper.make_graph(
+        [
+            helper.make_node("AveragePool", ["x"], ["p"], kernel_shape=[4, 4], strides=[4, 4]),
+            helper.make_node("Flatten", ["p"], ["f"], axis=1),
+            helper.make_node("MatMul", ["f", "w"], ["y"]),
+        ],
+        "tiny_recognizer",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 112, 112])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", dim])],
+        [numpy_helper.from_array(w, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    path = Path(path)
+    onnx.save(model, str(path))
+    return path
