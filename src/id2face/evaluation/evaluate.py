@@ -68,8 +68,8 @@ def evaluate(config: EvalConfig, recognizers: list[EvalRecognizer] | None = None
             if len(rows) < config.grid_images:
                 rows.append([o.crops[j]] + [grid_runs[v][i].crops[j] for v in labels])
     if rows:
-        report.image_grid(rows, ["original"] + labels, out / "grid.jpg")
-        images["Originals and each method"] = "grid.jpg"
+        report.image_grid(rows, ["original"] + labels, out / "grid.png")
+        images["Originals and each method"] = "grid.png"
     report.write_json(result, out / "report.json")
     report.write_markdown(result, out / "report.md", images)
     report.write_html(result, out / "report.html", images)

@@ -1,0 +1,139 @@
+"""End to end: `id2face eval` on the sample photo and generated data, rerun reuse, faceres."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from id2face.evaluation.config import EvalConfig, Variant
+from id2face.evaluation.faceres import find_faceres
+from id2face.io.images import save_image
+
+DATA = Path(__file__).parents[2] / ".." / "shared" / "data"
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory) -> Path:
+    import skimage.data
+
+    d = tmp_path_factory.mktemp("photos")
+    img = skimage.data.astronaut()
+    save_image(img, d / "astronaut.png")
+    save_image(np.ascontiguousarray(img[:, ::-1]), d / "sub" / "mirrored.png")
+    save_image(np.random.default_rng(0).integers(0, 255, (96, 128, 3), dtype=np.uint8), d / "noface.png")
+    return d
+
+
+@pytest.fixture(scope="module")
+def evaluated(photos, tmp_path_factory):
+    from id2face.cli.main import main
+
+    out = tmp_path_factory.mktemp("report")
+    rc = main(["eval", "--data", str(photos), "-o", str(out), "--methods", "blur,mask", "--recognizers", "dlib",
+               "--no-fid", "--seeds", "2"])
+    assert rc == 0
+    return out
+
+
+def test_report_files_and_known_answers(evaluated):
+    for name in ("report.json", "report.md", "report.html", "grid.png", "reid_vs_pose.png"):
+        assert (evaluated / name).is_file(), name
+    rep = json.loads((evaluated / "report.json").read_text())
+    assert rep["photos"] == 3 and rep["faces"] == 2
+    assert rep["versions"]["numpy"]
+    ref = rep["methods"]["none"]
+    assert ref["identity"]["dlib"]["reid_rate"] == 1.0  # untouched photos: re-identified 100 %
+    assert ref["utility"]["pose_error_deg"] == pytest.approx(0.0, abs=1e-6)
+    assert ref["utility"]["psnr_outside_db"] == 100.0 and ref["utility"]["ssim_outside"] == pytest.approx(1.0)
+    for m in ("blur", "mask"):
+        ident = rep["methods"][m]["identity"]["dlib"]
+        assert ident["reid_rate"] <= 0.5
+        assert rep["methods"][m]["utility"]["ssim_outside"] > 0.95  # the rest of the photo is kept
+    assert "dlib re-id" in (evaluated / "report.md").read_text()
+
+
+def test_rerun_reuses_finished_work(evaluated, photos):
+    from id2face.cli.main import main
+
+    cached = sorted((evaluated / "cache").rglob("*.npz"))
+    before = {p: p.stat().st_mtime_ns for p in cached}
+    assert main(["eval", "--data", str(photos), "-o", str(evaluated), "--methods", "blur,mask",
+                 "--recognizers", "dlib", "--no-fid", "--seeds", "2"]) == 0
+    assert {p: p.stat().st_mtime_ns for p in cached} == before
+
+
+def test_missing_model_skips_id2face_with_reason(photos, tmp_path):
+    from id2face.evaluation.evaluate import evaluate
+
+    cfg = EvalConfig(data=str(photos), output=str(tmp_path), methods=["id2face", "blur"], recognizers=[],
+                     fid=False, model=str(tmp_path / "no_model"), max_images=1)
+    rep = evaluate(cfg, recognizers=[])
+    assert "id2face" in rep["skipped"] and "blur" in rep["methods"]
+
+
+def test_variant_parse():
+    v = Variant.parse("id2face@strength=0")
+    assert v.method == "id2face" and v.options == (("strength", 0.0),) and v.label == "id2face@strength=0"
+    with pytest.raises(ValueError):
+        Variant.parse("id2face@colour=1")
+
+
+def test_yaml_config_and_overrides(tmp_path):
+    p = tmp_path / "e.yaml"
+    p.write_text("methods: [blur]\nseeds: 3\n")
+    cfg = EvalConfig.from_yaml(p, seeds=2, data="x")
+    assert cfg.methods == ["blur"] and cfg.seeds == 2 and cfg.data == "x"
+    p.write_text("colour: 1\n")
+    with pytest.raises(ValueError, match="unknown"):
+        EvalConfig.from_yaml(p)
+    for f in Path(__file__).parents[2].joinpath("configs", "eval").glob("*.yaml"):
+        EvalConfig.from_yaml(f)
+
+
+def _faceres_or_skip():
+    d = find_faceres()
+    if d is None:
+        pytest.skip(f"faceres weights absent (run `id2face fetch-faceres` or set {'ID2FACE_FACERES_DIR'})")
+    return d
+
+
+def test_faceres_on_sample_photo():
+    import skimage.data
+
+    from id2face.evaluation.faceres import FaceResRecognizer
+
+    _faceres_or_skip()
+    rec = FaceResRecognizer()
+    img = skimage.data.astronaut()
+    box = np.array([[165, 40, 255, 150]])  # the astronaut's face
+    e = rec.embed(img, box)
+    e2 = rec.embed(np.ascontiguousarray(img[:, ::-1]), np.array([[512 - 255, 40, 512 - 165, 150]]))
+    other = rec.embed(img, np.array([[300, 300, 420, 420]]))  # not a face
+    cos = lambda a, b: float((a * b).sum() / np.linalg.norm(a) / np.linalg.norm(b))  # noqa: E731
+    assert e.shape == (1, 1024)
+    assert cos(e[0], e2[0]) > cos(e[0], other[0])
+
+
+@pytest.mark.shared_data
+def test_faceres_lfw_pairs_auc():
+    """The held-out recognizer must separate people: pair AUC >= 0.98 on LFW (40+40 pairs here;
+    ID2FACE_LFW_PAIRS=300 for the figure in the report)."""
+    from PIL import Image
+
+    from id2face.evaluation.lfw import benchmark_pairs, make_pairs
+    from id2face.evaluation.recognizers import FaceResEvalRecognizer
+    from id2face.face.config import DetectorConfig
+    from id2face.face.detect import FaceDetector
+
+    _faceres_or_skip()
+    if not (DATA / "lfw").is_dir():
+        pytest.skip("../shared/data/lfw is absent")
+    n = int(os.environ.get("ID2FACE_LFW_PAIRS", "40"))
+    res = benchmark_pairs([FaceResEvalRecognizer()], make_pairs(DATA / "lfw", n, seed=1), FaceDetector(DetectorConfig(mesh=False, threshold=0.3)).detect,
+                          lambda p: np.asarray(Image.open(p).convert("RGB")))
+    assert res["faceres"]["pairs_used"] >= 0.7 * 2 * n
+    assert res["faceres"]["auc"] >= 0.98
