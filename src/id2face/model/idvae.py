@@ -52,7 +52,8 @@ class IDVAE(ModelMixin, ConfigMixin):
     def reparameterize(
         self, mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None
     ) -> torch.Tensor:
-        noise = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        gen_dev = generator.device if generator is not None else mu.device
+        noise = torch.randn(mu.shape, generator=generator, device=gen_dev, dtype=mu.dtype).to(mu.device)
         return mu + noise * torch.exp(0.5 * logvar)
 
     def forward(self, e: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:

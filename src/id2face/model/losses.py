@@ -17,6 +17,12 @@ from .config import LossConfig
 from .pipeline import ID2FacePipeline
 
 
+def _rand(kind, shape, generator: torch.Generator | None, device: torch.device, **kw) -> torch.Tensor:
+    """Random numbers drawn on the generator's own device (a CPU generator works for CUDA batches)."""
+    gen_dev = generator.device if generator is not None else device
+    return kind(*shape, generator=generator, device=gen_dev, **kw).to(device)
+
+
 def _target(noise_sched: DDPMScheduler, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     if noise_sched.config.prediction_type == "v_prediction":
         return noise_sched.get_velocity(x0, noise, t)
@@ -50,8 +56,8 @@ def training_losses(
 
     feats_a, non_a = pipe.recomposer.encode_nonid(batch["image_a"], batch["mask_a"], batch.get("geom_a", zeros))
     feats_b, non_b = pipe.recomposer.encode_nonid(batch["image_b"], batch["mask_b"], batch.get("geom_b", zeros))
-    drop_a = torch.rand(b, generator=generator, device=dev) < cfg.p_drop_id
-    drop_b = torch.rand(b, generator=generator, device=dev) < cfg.p_drop_id
+    drop_a = _rand(torch.rand, (b,), generator, dev) < cfg.p_drop_id
+    drop_b = _rand(torch.rand, (b,), generator, dev) < cfg.p_drop_id
     cond_a = pipe.recomposer.recompose(vae_b["recon"], feats_a, non_a, drop_a)  # rebuild a with b's identity
     cond_b = pipe.recomposer.recompose(vae_a["recon"], feats_b, non_b, drop_b)
 
@@ -61,8 +67,9 @@ def training_losses(
         with torch.no_grad():
             x0 = pipe.encode_space(image, sample=True, generator=generator)
             inpaint = pipe.inpaint_input(image, mask)
-        noise = torch.randn(x0.shape, generator=generator, device=dev, dtype=x0.dtype)
-        t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (b,), generator=generator, device=dev)
+        noise = _rand(torch.randn, x0.shape, generator, dev, dtype=x0.dtype)
+        t = _rand(lambda n, **kw: torch.randint(0, noise_scheduler.config.num_train_timesteps, (n,), **kw),
+                  (b,), generator, dev)
         xt = noise_scheduler.add_noise(x0, noise, t)
         pred = pipe.predict(xt, t, cond, inpaint)
         w = 1.0 + (cfg.mask_weight - 1.0) * F.adaptive_avg_pool2d(mask, x0.shape[-2:])

@@ -233,7 +233,8 @@ class ID2FacePipeline(DiffusionPipeline):
             keys = [identity_key] * n if isinstance(identity_key, (str, int)) else list(identity_key)
             z = sample_identity_latents(keys, mu, strength)
         else:
-            z = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+            gen_dev = generator.device if generator is not None else "cpu"
+            z = torch.randn(mu.shape, generator=generator, device=gen_dev, dtype=mu.dtype).to(mu.device)
             z = orthogonal_identity_mapping(z, mu, strength)
         return self.idvae.decode(z)
 
