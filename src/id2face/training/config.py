@@ -86,6 +86,8 @@ def _build(cls, data):
 
 
 def _coerce(tp, value):
+    if tp is str and isinstance(value, bool):  # YAML 1.1 reads `no`/`yes` as booleans
+        return "yes" if value else "no"
     if dataclasses.is_dataclass(tp):
         return _build(tp, value)
     origin = typing.get_origin(tp)

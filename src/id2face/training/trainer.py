@@ -90,8 +90,8 @@ def build_run(cfg: TrainConfig) -> RunState:
     recognizer = None
     try:
         recognizer = load_recognizer(m.recognizer)
-    except ValueError:
-        pass  # an ONNX recognizer: its name and size are recorded, the file is the user's
+    except (ValueError, ImportError):
+        pass  # ONNX (the file is the user's) or no dlib here (a GPU box): name and size are recorded
     pipe = build_pipeline(m, recognizer)
     pipe.set_progress_bar_config(disable=True)
     return RunState(pipe, TrainModule(pipe), train_set, val_set)

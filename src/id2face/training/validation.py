@@ -44,7 +44,8 @@ def validation_grid(pipe, batch: Batch, steps: int, seed: int, path: Path) -> Pa
     masks = batch.mask_a[:, 0].float().cpu().numpy()
     lm = batch.landmarks_a.float().cpu().numpy()
     anon = pipe(src, masks=masks, landmarks=lm, source_embeddings=batch.embed_a.float().cpu().numpy(),
-                generator=torch.Generator().manual_seed(seed), num_inference_steps=steps).images
+                generator=torch.Generator(device=batch.image_a.device).manual_seed(seed),
+                num_inference_steps=steps).images
     rec = _u8(recompose_sample(pipe, batch, steps, torch.Generator().manual_seed(seed)))
     rows = [np.concatenate(list(r), axis=1) for r in (src, anon, rec)]
     grid = np.concatenate(rows, axis=0)
