@@ -37,6 +37,7 @@ class TrainLoopConfig:
     """Stage 2 (denoiser + IDLR + IGLH + ID-VAE) and the run's bookkeeping."""
 
     max_steps: int = 20000
+    max_minutes: float = 0.0  # > 0: stop stage 2 after this much wall time (a lent GPU's slot), then export
     lr: float = 2e-4
     warmup_steps: int = 500
     weight_decay: float = 0.0

@@ -181,8 +181,15 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     dtype = torch.float32
     bar = tqdm(total=tc.max_steps, initial=step, desc="stage 2 (denoiser)", disable=not progress, dynamic_ncols=True)
     t0, seen, last = time.perf_counter(), 0, {}
+    started = time.perf_counter()
     model.train()
     while step < tc.max_steps:
+        if tc.max_minutes > 0 and _out_of_time(accelerator, started, tc.max_minutes):
+            if main:
+                print(f"stopping at step {step}: the {tc.max_minutes:g}-minute budget is spent")
+                save_checkpoint(ckpt_dir, step, accelerator.unwrap_model(model), ema, opt,
+                                {"stage": 2, "loss": last}, tc.keep_checkpoints)
+            break
         for group in opt.param_groups:
             group["lr"] = lr_at(step, tc.lr, tc.warmup_steps)
         for micro in range(tc.grad_accum):
@@ -216,6 +223,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
             _validate(run, accelerator.unwrap_model(model), ema, val_batch, tc, out / "samples" / f"step-{step:07d}.png",
                       accelerator.device)
     bar.close()
+    if main and tc.validate_every > 0 and step % tc.validate_every != 0 and step < tc.max_steps:
+        _validate(run, accelerator.unwrap_model(model), ema, val_batch, tc, out / "samples" / f"step-{step:07d}.png",
+                  accelerator.device)  # stopped on time: still leave a grid of the final weights
     accelerator.wait_for_everyone()
     final = out / "model"
     if main:
@@ -226,6 +236,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     logger.close()
     accelerator.wait_for_everyone()
     return final
+
+
+def _out_of_time(accelerator, started: float, minutes: float) -> bool:
+    """Every process stops at the same step: the slowest clock decides."""
+    over = torch.tensor([float(time.perf_counter() - started > 60.0 * minutes)], device=accelerator.device)
+    return bool(accelerator.reduce(over, reduction="max").item() > 0)
 
 
 def _val_batch(ds: FaceDataset, n: int, seed: int) -> Batch:

@@ -1,0 +1,121 @@
+"""Compact copies of prepared datasets and models, for carrying them where bytes are scarce.
+
+A prepared shard stores raw uint8 crops (49 KB a face at 128²). A packed shard stores JPEG crops,
+JPEG masks and landmarks quantised to 1/4 pixel in int16, about 8 KB a face, so a whole CelebA-size
+set travels in a few tens of MB. `unpack_dataset` restores the exact `id2face prepare` layout that
+`FaceDataset` reads. `model_to_half` stores a trained model's weights in float16 (half the bytes;
+the loaders cast back to the pipeline's dtype).
+
+    python -m id2face.training.pack pack data/celeba128 packed/celeba128
+    python -m id2face.training.pack unpack packed/celeba128 data/celeba128
+    python -m id2face.training.pack half runs/tiny/model
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from safetensors.numpy import load_file, save_file
+
+LANDMARK_SCALE = 4.0  # int16 quarter pixels: +-8191 px range
+
+
+def _jpeg_blob(images: np.ndarray, quality: int) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated JPEG bytes and their end offsets."""
+    chunks, ends, total = [], [], 0
+    for im in images:
+        buf = io.BytesIO()
+        Image.fromarray(im).save(buf, "JPEG", quality=quality, subsampling=0)  # 4:4:4: no colour bleed
+        b = buf.getvalue()
+        chunks.append(np.frombuffer(b, np.uint8))
+        total += len(b)
+        ends.append(total)
+    blob = np.concatenate(chunks) if chunks else np.zeros(0, np.uint8)
+    return blob, np.asarray(ends, np.int64)
+
+
+def _jpeg_unblob(blob: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    starts = np.concatenate([[0], ends[:-1]]) if len(ends) else ends
+    return np.stack([np.asarray(Image.open(io.BytesIO(blob[s:e].tobytes()))) for s, e in zip(starts, ends, strict=True)])
+
+
+def pack_dataset(src: str | Path, dst: str | Path, quality: int = 92) -> int:
+    """Write a packed copy of a prepared dataset; returns its size in bytes."""
+    src, dst = Path(src), Path(dst)
+    manifest = json.loads((src / "manifest.json").read_text())
+    dst.mkdir(parents=True, exist_ok=True)
+    for shard in manifest["shards"]:
+        t = load_file(str(src / shard["file"]))
+        out = {k: v for k, v in t.items() if k not in ("crops", "masks", "landmarks")}
+        if len(t["crops"]):
+            out["crops_jpeg"], out["crops_ends"] = _jpeg_blob(t["crops"], quality)
+            out["masks_jpeg"], out["masks_ends"] = _jpeg_blob(t["masks"], quality)
+        out["landmarks_q"] = np.clip(np.rint(t["landmarks"].astype(np.float32) * LANDMARK_SCALE),
+                                     -32767, 32767).astype(np.int16)
+        out["embeddings"] = t["embeddings"].astype(np.float16)
+        save_file(out, str(dst / shard["file"]))
+    shutil.copy2(src / "manifest.json", dst / "manifest.json")
+    return sum(p.stat().st_size for p in dst.iterdir())
+
+
+def unpack_dataset(src: str | Path, dst: str | Path) -> None:
+    """Restore the prepared layout (raw uint8 crops and masks, float16 landmarks) from a packed copy."""
+    src, dst = Path(src), Path(dst)
+    manifest = json.loads((src / "manifest.json").read_text())
+    dst.mkdir(parents=True, exist_ok=True)
+    for shard in manifest["shards"]:
+        t = load_file(str(src / shard["file"]))
+        n = len(t["identity"])
+        out = {k: v for k, v in t.items() if not k.startswith(("crops_", "masks_", "landmarks_q"))}
+        size = manifest.get("size", 128)
+        if n:
+            out["crops"] = _jpeg_unblob(t["crops_jpeg"], t["crops_ends"])
+            out["masks"] = _jpeg_unblob(t["masks_jpeg"], t["masks_ends"])
+        else:
+            out["crops"] = np.zeros((0, size, size, 3), np.uint8)
+            out["masks"] = np.zeros((0, size, size), np.uint8)
+        out["landmarks"] = (t["landmarks_q"].astype(np.float32) / LANDMARK_SCALE).astype(np.float16)
+        out["embeddings"] = t["embeddings"].astype(np.float32)
+        save_file(out, str(dst / shard["file"]))
+    shutil.copy2(src / "manifest.json", dst / "manifest.json")
+
+
+def model_to_half(model_dir: str | Path) -> int:
+    """Cast every float32 tensor of a saved model to float16 in place; returns the new size in bytes."""
+    total = 0
+    for f in sorted(Path(model_dir).rglob("*.safetensors")):
+        from safetensors import safe_open
+
+        with safe_open(str(f), "np") as h:
+            meta = h.metadata()
+            tensors = {k: h.get_tensor(k) for k in h.keys()}
+        tensors = {k: v.astype(np.float16) if v.dtype == np.float32 else v for k, v in tensors.items()}
+        save_file(tensors, str(f), metadata=meta)
+        total += f.stat().st_size
+    return total
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m id2face.training.pack", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("action", choices=["pack", "unpack", "half"])
+    ap.add_argument("src")
+    ap.add_argument("dst", nargs="?")
+    ap.add_argument("--quality", type=int, default=92)
+    a = ap.parse_args(argv)
+    if a.action == "pack":
+        print(f"{pack_dataset(a.src, a.dst, a.quality) / 2**20:.1f} MiB")
+    elif a.action == "unpack":
+        unpack_dataset(a.src, a.dst)
+    else:
+        print(f"{model_to_half(a.src) / 2**20:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
