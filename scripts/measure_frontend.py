@@ -25,8 +25,9 @@ from id2face.geometry import FFHQ
 from id2face.io.images import load_image
 from id2face.methods.classic import BlurMethod
 
+# "camera" (the cameraman) is left out: it has a real face.
 FACE_FREE = ["coffee", "rocket", "horse", "coins", "brick", "grass", "gravel", "page", "text", "moon",
-             "camera", "hubble_deep_field", "immunohistochemistry", "logo", "clock", "chelsea"]
+             "hubble_deep_field", "immunohistochemistry", "logo", "clock", "chelsea"]
 
 
 def files_of(data: Path) -> list[Path]:
