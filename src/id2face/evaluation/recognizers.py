@@ -42,9 +42,9 @@ class DlibRecognizer:
         img = np.ascontiguousarray(np.repeat(image[..., None], 3, 2) if image.ndim == 2 else image)
         size, tpl = self._rec.input_size, self._rec.template
         crops = np.stack([warp_to_crop(img, alignment_matrix(f.keypoints5, tpl, size), size) for f in faces])
-        # Raw descriptors: dlib's 0.6 threshold is defined on them (norm ~1.3-1.4), whereas
-        # Recognizer.embed L2-normalises, which would shrink every distance by that factor.
-        return np.asarray(self._rec._embed_own(crops), dtype=np.float32)
+        # Raw descriptors (normalize=False): dlib's 0.6 threshold is defined on them (norm ~1.3-1.4);
+        # unit-norm ones would shrink every distance by that factor.
+        return self._rec.embed(crops, tpl, size, normalize=False)
 
 
 class FaceResEvalRecognizer:
