@@ -2,7 +2,7 @@
 # Train configs/tiny.yaml on a lent GPU machine (torch present, no internet) from a packed dataset.
 # Everything it returns lands in $OUT: model.tar (float16 weights), train.log, the last sample grid.
 #
-#   bash scripts/gpu_train.sh PACKED_DATASET MINUTES [BATCH]
+#   bash scripts/gpu_train.sh PACKED_DATASET MINUTES [BATCH]      (EXTRA="--set k=v ..." adds overrides)
 # Bring the diffusers wheel in .whl/ (pip download --no-deps diffusers) when the machine lacks it.
 set -euo pipefail
 PACKED=${1:?packed dataset folder (python -m id2face.training.pack pack ...)}
@@ -28,7 +28,8 @@ set +e
 python3 -m id2face.cli.main train --config configs/tiny.yaml --data "$WORK/data" --output "$WORK/run" \
   --set train.max_minutes="$MINUTES" --set train.batch_size="$BATCH" --set train.mixed_precision="$MP" \
   --set train.lr=0.0003 --set train.warmup_steps=200 --set train.checkpoint_every=100000 \
-  --set train.validate_every=1000 --set train.log_every=50 --set data.on_device=true -q 2>&1 | tee "$OUT/train.log"
+  --set train.validate_every=1000 --set train.log_every=50 --set data.on_device=true ${EXTRA:-} -q 2>&1 \
+  | tee "$OUT/train.log"
 rc=${PIPESTATUS[0]}
 set -e
 cp "$WORK/run/logs/"*.jsonl "$OUT/" 2>/dev/null || true

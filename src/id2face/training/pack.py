@@ -26,12 +26,12 @@ from safetensors.numpy import load_file, save_file
 LANDMARK_SCALE = 4.0  # int16 quarter pixels: +-8191 px range
 
 
-def _jpeg_blob(images: np.ndarray, quality: int) -> tuple[np.ndarray, np.ndarray]:
+def _jpeg_blob(images: np.ndarray, quality: int, subsampling: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Concatenated JPEG bytes and their end offsets."""
     chunks, ends, total = [], [], 0
     for im in images:
         buf = io.BytesIO()
-        Image.fromarray(im).save(buf, "JPEG", quality=quality, subsampling=0)  # 4:4:4: no colour bleed
+        Image.fromarray(im).save(buf, "JPEG", quality=quality, subsampling=subsampling)
         b = buf.getvalue()
         chunks.append(np.frombuffer(b, np.uint8))
         total += len(b)
@@ -45,8 +45,12 @@ def _jpeg_unblob(blob: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.stack([np.asarray(Image.open(io.BytesIO(blob[s:e].tobytes()))) for s, e in zip(starts, ends, strict=True)])
 
 
-def pack_dataset(src: str | Path, dst: str | Path, quality: int = 92) -> int:
-    """Write a packed copy of a prepared dataset; returns its size in bytes."""
+def pack_dataset(src: str | Path, dst: str | Path, quality: int = 92, subsampling: int = 0,
+                 mask_quality: int = 85) -> int:
+    """Write a packed copy of a prepared dataset; returns its size in bytes.
+
+    subsampling: JPEG chroma subsampling of the crops (0 = 4:4:4, 2 = 4:2:0, a quarter smaller).
+    """
     src, dst = Path(src), Path(dst)
     manifest = json.loads((src / "manifest.json").read_text())
     dst.mkdir(parents=True, exist_ok=True)
@@ -54,8 +58,8 @@ def pack_dataset(src: str | Path, dst: str | Path, quality: int = 92) -> int:
         t = load_file(str(src / shard["file"]))
         out = {k: v for k, v in t.items() if k not in ("crops", "masks", "landmarks")}
         if len(t["crops"]):
-            out["crops_jpeg"], out["crops_ends"] = _jpeg_blob(t["crops"], quality)
-            out["masks_jpeg"], out["masks_ends"] = _jpeg_blob(t["masks"], quality)
+            out["crops_jpeg"], out["crops_ends"] = _jpeg_blob(t["crops"], quality, subsampling)
+            out["masks_jpeg"], out["masks_ends"] = _jpeg_blob(t["masks"], mask_quality)
         out["landmarks_q"] = np.clip(np.rint(t["landmarks"].astype(np.float32) * LANDMARK_SCALE),
                                      -32767, 32767).astype(np.int16)
         out["embeddings"] = t["embeddings"].astype(np.float16)
@@ -108,9 +112,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("src")
     ap.add_argument("dst", nargs="?")
     ap.add_argument("--quality", type=int, default=92)
+    ap.add_argument("--subsampling", type=int, default=0, choices=[0, 1, 2])
+    ap.add_argument("--mask-quality", type=int, default=85)
     a = ap.parse_args(argv)
     if a.action == "pack":
-        print(f"{pack_dataset(a.src, a.dst, a.quality) / 2**20:.1f} MiB")
+        print(f"{pack_dataset(a.src, a.dst, a.quality, a.subsampling, a.mask_quality) / 2**20:.1f} MiB")
     elif a.action == "unpack":
         unpack_dataset(a.src, a.dst)
     else:
