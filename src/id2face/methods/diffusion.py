@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 
@@ -12,6 +13,15 @@ from id2face.geometry import CropTemplate
 from id2face.model.geometry_maps import NUM_MESH_POINTS
 from id2face.model.pipeline import ID2FacePipeline
 from id2face.model.recognizers import Recognizer
+
+
+def default_steps(model_dir: str | Path, fallback: int = 20) -> int:
+    """The sampling steps the model was exported with (training.json), else `fallback`."""
+    card = Path(model_dir) / "training.json"
+    try:
+        return int(json.loads(card.read_text()).get("inference_steps", fallback))
+    except (OSError, ValueError):
+        return fallback
 
 
 class ID2FaceMethod:
@@ -37,8 +47,11 @@ class ID2FaceMethod:
         cls, model_dir: str | Path, device: str = "cpu", steps: int | None = None, strength: float = 1.0,
         recognizer: Recognizer | None = None, recognizer_onnx: str | Path | None = None,
     ) -> ID2FaceMethod:
+        from diffusers.utils import logging as diffusers_logging
+
+        diffusers_logging.disable_progress_bar()  # the loading bar is noise next to the CLI's own
         pipe = ID2FacePipeline.from_pretrained(model_dir, recognizer=recognizer, recognizer_onnx=recognizer_onnx)
-        return cls(pipe.to(device), steps=steps, strength=strength)
+        return cls(pipe.to(device), steps=steps or default_steps(model_dir), strength=strength)
 
     @property
     def crop_size(self) -> int:

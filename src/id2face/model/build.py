@@ -19,12 +19,19 @@ from .recognizers import Recognizer
 
 
 def default_scheduler(cfg: ID2FaceConfig) -> DDIMScheduler:
-    """DDIM over a cosine schedule (pixel) or SD's scaled-linear schedule (latent)."""
+    """DDIM over a cosine schedule (pixel) or SD's scaled-linear schedule (latent).
+
+    Pixel models sample from t = 1000 - 1000/steps down ("leading" spacing, offset 1) and clip the
+    x0 estimate to the image range: at t = 999 the cosine schedule has alpha_bar ~ 2e-9, so an
+    epsilon model's x0 estimate would amplify its error 20,000-fold.
+    """
+    pixel = cfg.backbone == "pixel"
     return DDIMScheduler(
         num_train_timesteps=cfg.num_train_timesteps,
-        beta_schedule="squaredcos_cap_v2" if cfg.backbone == "pixel" else "scaled_linear",
-        beta_start=0.00085, beta_end=0.012, clip_sample=False, set_alpha_to_one=False,
-        prediction_type=cfg.prediction_type, timestep_spacing="trailing",
+        beta_schedule="squaredcos_cap_v2" if pixel else "scaled_linear",
+        beta_start=0.00085, beta_end=0.012, clip_sample=pixel, set_alpha_to_one=False,
+        prediction_type=cfg.prediction_type, timestep_spacing="leading" if pixel else "trailing",
+        steps_offset=1 if pixel else 0,
     )
 
 
