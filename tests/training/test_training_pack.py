@@ -49,3 +49,20 @@ def test_time_budget_stops_training_and_still_exports(tmp_path):
     src = write_synthetic_dataset(tmp_path / "ds")
     model_dir = train(tiny_config(src, tmp_path / "run", max_steps=10_000, max_minutes=1e-4), progress=False)
     assert (model_dir / "model_index.json").is_file()
+
+
+def test_v_prediction_with_ddpm_export(tmp_path):
+    """The configuration configs/tiny.yaml now asks for: v targets, clipped ancestral DDPM sampling."""
+    from id2face.model.pipeline import ID2FacePipeline
+    from id2face.training.trainer import train
+
+    src = write_synthetic_dataset(tmp_path / "ds")
+    cfg = tiny_config(src, tmp_path / "run", max_steps=1)
+    cfg.model.prediction_type = "v_prediction"
+    cfg.scheduler = "ddpm"
+    pipe = ID2FacePipeline.from_pretrained(train(cfg, progress=False))
+    sc = pipe.scheduler.config
+    assert type(pipe.scheduler).__name__ == "DDPMScheduler" and sc.prediction_type == "v_prediction"
+    assert sc.clip_sample and sc.timestep_spacing == "leading" and sc.steps_offset == 1
+    pipe.scheduler.set_timesteps(10)
+    assert int(pipe.scheduler.timesteps[0]) < 999  # never the alpha_bar ~ 0 step
