@@ -11,6 +11,7 @@ class DetectorConfig:
 
     threshold: float = 0.5  # MediaPipe full-range score threshold
     max_side: int = 1280  # whole-photo pass on a copy downscaled to this longest side
+    short_range: bool = True  # also MediaPipe's short-range model on the whole photo (faces that fill it)
     tiles: bool = True  # also detect on overlapping tiles (small faces in large photos)
     tile_size: int = 512  # tile side, in pixels of the tiling copy
     tile_max_side: int = 2560  # the tiling copy is downscaled to this longest side (bounded memory)

@@ -69,10 +69,15 @@ class FaceDetector:
             self._mp_detector = mp.solutions.face_detection.FaceDetection(
                 model_selection=1, min_detection_confidence=self.config.threshold
             )
+            self._mp_short = mp.solutions.face_detection.FaceDetection(
+                model_selection=0, min_detection_confidence=self.config.threshold
+            ) if self.config.short_range else None
             self._mesh = MeshEstimator() if self.config.mesh else None
             # The first inference of each graph prints delegate notices; run it now, silenced.
             warm = np.zeros((64, 64, 3), np.uint8)
             self._mp_detector.process(warm)
+            if self._mp_short is not None:
+                self._mp_short.process(warm)
             if self._mesh is not None:
                 self._mesh.warm_up()
         self._dlib = None
@@ -91,15 +96,18 @@ class FaceDetector:
         kps: list[np.ndarray | None] = []
         names: list[str] = []
         small, scale = _downscaled(image, cfg.max_side)
-        passes = [(small, scale, [(0, 0, small.shape[1], small.shape[0])])]
+        whole = [(0, 0, small.shape[1], small.shape[0])]
+        passes = [(self._mp_detector, small, scale, whole)]
+        if self._mp_short is not None:
+            passes.append((self._mp_short, small, scale, whole))
         if cfg.tiles:
             fine, fscale = _downscaled(image, cfg.tile_max_side)
             tiles = _tiles(fine.shape[1], fine.shape[0], cfg.tile_size)
             if tiles:
-                passes.append((fine, fscale, tiles))
+                passes.append((self._mp_detector, fine, fscale, tiles))
         with self._lock:
-            for img, sc, regions in passes:
-                for box, score, kp, name in self._detect_regions(img, regions):
+            for model, img, sc, regions in passes:
+                for box, score, kp, name in self._detect_regions(model, img, regions):
                     boxes.append(box / sc)
                     scores.append(score)
                     kps.append(kp / sc if kp is not None else None)
@@ -128,10 +136,11 @@ class FaceDetector:
                     self._mesh.refine(image, f)
         return faces
 
-    def _detect_regions(self, img: np.ndarray, regions: list[tuple[int, int, int, int]]):
-        """MediaPipe on each region of img; yields (box, score, keypoints, name) in img pixels."""
+    @staticmethod
+    def _detect_regions(model, img: np.ndarray, regions: list[tuple[int, int, int, int]]):
+        """A MediaPipe detector on each region of img; yields (box, score, keypoints, name) in img pixels."""
         for x0, y0, x1, y1 in regions:
-            res = self._mp_detector.process(np.ascontiguousarray(img[y0:y1, x0:x1]))
+            res = model.process(np.ascontiguousarray(img[y0:y1, x0:x1]))
             rw, rh = x1 - x0, y1 - y0
             for d in res.detections or []:
                 rb = d.location_data.relative_bounding_box
