@@ -15,15 +15,21 @@ from id2face.face.types import Face
 from id2face.geometry import FFHQ, CropTemplate
 
 
-@dataclass
-class BlurMethod:
+@dataclass(kw_only=True)
+class ClassicMethod:
+    """What every classic filter shares: a 256-px crop on the FFHQ template, no colour matching."""
+
+    crop_size: int = 256
+    template: CropTemplate = FFHQ
+    color_match: bool = False
+
+
+@dataclass(kw_only=True)
+class BlurMethod(ClassicMethod):
     """Heavy Gaussian blur of the face region (sigma relative to the crop)."""
 
     sigma: float = 0.08
-    crop_size: int = 256
-    template: CropTemplate = FFHQ
     name: str = "blur"
-    color_match: bool = False
 
     def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray:
         size = crops.shape[1]
@@ -36,15 +42,12 @@ class BlurMethod:
         return np.stack(out)
 
 
-@dataclass
-class PixelateMethod:
+@dataclass(kw_only=True)
+class PixelateMethod(ClassicMethod):
     """Mosaic: the face region averaged into `blocks` x `blocks` cells."""
 
     blocks: int = 10
-    crop_size: int = 256
-    template: CropTemplate = FFHQ
     name: str = "pixelate"
-    color_match: bool = False
 
     def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray:
         size = crops.shape[1]
@@ -55,15 +58,12 @@ class PixelateMethod:
         return np.stack(out)
 
 
-@dataclass
-class MaskMethod:
+@dataclass(kw_only=True)
+class MaskMethod(ClassicMethod):
     """Solid fill of the face region with one colour (default: black)."""
 
     colour: tuple[int, int, int] = (0, 0, 0)
-    crop_size: int = 256
-    template: CropTemplate = FFHQ
     name: str = "mask"
-    color_match: bool = False
 
     def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray:
         out = np.empty_like(crops)
