@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     failed += len(errors)
     bar = tqdm(jobs, unit="file", disable=args.quiet, dynamic_ncols=True)
     for job in bar:
-        bar.set_postfix_str(job.src.name[-30:])
+        bar.set_postfix_str(f"{faces} faces, {failed} failed, {job.src.name[-30:]}")
         if job.dst.exists() and not args.overwrite:
             skipped += 1
             continue
