@@ -77,3 +77,9 @@ def test_a_face_that_fills_the_frame_is_found(detector, astronaut):
         for img in (tight, gray):
             assert no_short.detect(img) == []
             assert len(detector.detect(img)) == 1
+
+
+def test_random_noise_gives_no_face(detector):
+    for seed in range(3):
+        noise = np.random.default_rng(seed).integers(0, 255, (96, 128, 3), dtype=np.uint8)
+        assert detector.detect(noise) == []

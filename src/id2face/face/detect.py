@@ -97,17 +97,17 @@ class FaceDetector:
         names: list[str] = []
         small, scale = _downscaled(image, cfg.max_side)
         whole = [(0, 0, small.shape[1], small.shape[0])]
-        passes = [(self._mp_detector, small, scale, whole)]
+        passes = [(self._mp_detector, small, scale, whole, "mediapipe")]
         if self._mp_short is not None:
-            passes.append((self._mp_short, small, scale, whole))
+            passes.append((self._mp_short, small, scale, whole, "mediapipe-short"))
         if cfg.tiles:
             fine, fscale = _downscaled(image, cfg.tile_max_side)
             tiles = _tiles(fine.shape[1], fine.shape[0], cfg.tile_size)
             if tiles:
-                passes.append((self._mp_detector, fine, fscale, tiles))
+                passes.append((self._mp_detector, fine, fscale, tiles, "mediapipe"))
         with self._lock:
-            for model, img, sc, regions in passes:
-                for box, score, kp, name in self._detect_regions(model, img, regions):
+            for model, img, sc, regions, label in passes:
+                for box, score, kp, name in self._detect_regions(model, img, regions, label):
                     boxes.append(box / sc)
                     scores.append(score)
                     kps.append(kp / sc if kp is not None else None)
@@ -134,10 +134,13 @@ class FaceDetector:
             with self._lock:
                 for f in faces:
                     self._mesh.refine(image, f)
+            # The short-range model fires on textures now and then; a box that only it found
+            # counts when the face mesh confirms a face there.
+            faces = [f for f in faces if f.detector != "mediapipe-short" or f.mesh is not None]
         return faces
 
     @staticmethod
-    def _detect_regions(model, img: np.ndarray, regions: list[tuple[int, int, int, int]]):
+    def _detect_regions(model, img: np.ndarray, regions: list[tuple[int, int, int, int]], name: str = "mediapipe"):
         """A MediaPipe detector on each region of img; yields (box, score, keypoints, name) in img pixels."""
         for x0, y0, x1, y1 in regions:
             res = model.process(np.ascontiguousarray(img[y0:y1, x0:x1]))
@@ -147,4 +150,4 @@ class FaceDetector:
                 box = np.array([rb.xmin * rw + x0, rb.ymin * rh + y0,
                                 (rb.xmin + rb.width) * rw + x0, (rb.ymin + rb.height) * rh + y0])
                 pts = np.array([[p.x * rw + x0, p.y * rh + y0] for p in d.location_data.relative_keypoints])
-                yield box, float(d.score[0]), pts, "mediapipe"
+                yield box, float(d.score[0]), pts, name
