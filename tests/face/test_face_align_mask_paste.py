@@ -82,3 +82,11 @@ def test_colour_match_moves_statistics_toward_the_reference():
     new = np.clip(rng.normal(60, 5, (64, 64, 3)), 0, 255).astype(np.uint8)
     out = match_colour(new, ref, np.ones((64, 64), np.float32))
     assert abs(out.mean() - ref.mean()) < 6
+
+
+def test_colour_match_keeps_a_grey_photo_grey():
+    rng = np.random.default_rng(1)
+    ref = np.repeat(rng.integers(40, 200, (32, 32, 1), dtype=np.uint8), 3, axis=2)
+    new = rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)  # coloured generated face
+    out = match_colour(new, ref, np.ones((32, 32), np.float32))
+    assert np.abs(out.astype(int) - out[..., :1]).max() <= 2

@@ -100,3 +100,12 @@ def test_loaded_arrays_are_writable(tmp_path, astronaut):
     img = load_image(tmp_path / "a.jpg")
     img[0, 0] = 1  # callers paste into what they loaded
     assert img.flags.writeable
+
+
+def test_outputs_get_the_usual_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        save_image(np.zeros((4, 4, 3), np.uint8), tmp_path / "p.png")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "p.png").stat().st_mode & 0o777 == 0o644

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from diffusers import DDIMScheduler, DPMSolverMultistepScheduler, EulerDiscreteScheduler
+from diffusers import DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler, EulerDiscreteScheduler
 
 from id2face.geometry import ARCFACE, FFHQ
 from id2face.model import (
@@ -80,6 +80,20 @@ def test_pipeline_any_scheduler(pipe, sched):
         assert out.images.shape == (2, S, S, 3)
     finally:
         pipe.scheduler = old
+
+
+def test_ancestral_sampler_is_repeatable_per_key_and_batch_independent(pipe):
+    """DDPM draws noise at every step: a key must still fix each face's result, whatever the batch."""
+    old = pipe.scheduler
+    pipe.scheduler = DDPMScheduler.from_config(old.config)
+    try:
+        k1 = _run(pipe, identity_key=["run:1", "run:2"], num_inference_steps=3).images
+        k2 = _run(pipe, identity_key=["run:1", "run:2"], num_inference_steps=3).images
+        k3 = _run(pipe, identity_key=["run:9", "run:2"], num_inference_steps=3).images
+    finally:
+        pipe.scheduler = old
+    assert np.array_equal(k1, k2)
+    assert np.array_equal(k1[1], k3[1]) and not np.array_equal(k1[0], k3[0])
 
 
 def test_wrong_input_size_and_embedding_size_are_refused(pipe):

@@ -21,6 +21,10 @@ def match_colour(new: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> np.ndarr
     lab_ref = cv2.cvtColor(ref, cv2.COLOR_RGB2LAB).astype(np.float64)
     out = lab_new.copy()
     n = w.sum()
+    if np.abs(ref.astype(np.int16) - ref[..., :1]).max() <= 2:  # a grey photo: the face stays grey
+        grey = cv2.cvtColor(cv2.cvtColor(new, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+        lab_new = cv2.cvtColor(grey, cv2.COLOR_RGB2LAB).astype(np.float64)
+        out = lab_new.copy()
     for c in range(3):
         mn = (lab_new[..., c] * w).sum() / n
         mr = (lab_ref[..., c] * w).sum() / n

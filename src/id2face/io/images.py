@@ -87,6 +87,12 @@ _FORMATS = {
 }
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save_image(image: np.ndarray, path: str | os.PathLike, quality: int = 95) -> None:
     """Write RGB pixels atomically with no metadata at all; the format follows the extension."""
     path = Path(path)
@@ -106,6 +112,7 @@ def save_image(image: np.ndarray, path: str | os.PathLike, quality: int = 95) ->
             im.save(f, format=fmt, **kwargs)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -295,7 +295,10 @@ class ID2FacePipeline(DiffusionPipeline):
         x = noise.to(dev, image.dtype) * self.scheduler.init_noise_sigma
         step_kwargs = {}
         if "generator" in inspect.signature(self.scheduler.step).parameters:
-            step_kwargs["generator"] = generator
+            # Ancestral samplers draw noise at every step: with keys, one generator per face keeps
+            # each face's result independent of the batch it was sampled in, and repeatable.
+            step_kwargs["generator"] = generator if generator is not None or identity_key is None else [
+                key_generator(f"{k}:steps") for k in keys]
         for t in self.progress_bar(self.scheduler.timesteps):
             model_in = self.scheduler.scale_model_input(x, t)
             eps = self.predict(model_in, t, cond, inpaint)
