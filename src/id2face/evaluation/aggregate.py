@@ -47,6 +47,7 @@ def utility_figures(originals: list[PhotoRecord], run: list[PhotoRecord], shapes
     det = _stack(run, "detected")
     return {
         "pose_error_deg": _mean(pose),
+        "pose_error_deg_median": float(np.median(pose)) if pose else float("nan"),
         "landmark_error_nme": _mean(lmk),
         "gaze_error_deg": _mean(gaze),
         "faces_detected": float(det.mean()) if len(det) else float("nan"),
@@ -85,7 +86,10 @@ def diversity_figures(runs: dict[int, list[PhotoRecord]], recognizers: list[Eval
         det = np.stack([_stack(runs[s], "detected").astype(bool) for s in seeds], 1).all(1)
         dists = [pairwise_identity_distances(emb[i], r.metric) for i in np.flatnonzero(det)]
         flat = np.concatenate(dists) if dists else np.zeros(0)
+        # A pair counts as two different people when the recognizer would not verify it.
+        apart = 1.0 - r.threshold if r.metric == "cosine" else r.threshold
         out[r.name] = {"mean_distance": _mean(flat), "std_distance": float(flat.std()) if len(flat) else float("nan"),
+                       "different_pairs": float((flat > apart).mean()) if len(flat) else float("nan"),
                        "faces": len(dists), "distances": flat.round(5).tolist()}
     return out
 

@@ -64,9 +64,9 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                     _fmt(i.get("mean_similarity")), _fmt(i.get("detection_rate"), True)]
         rows.append(row)
     out.append(("Identity protection (lower is better; over all source faces)", head, rows))
-    head = ["method", "pose error (°) ↓", "landmark NME ↓", "gaze error (°) ↓", "faces detected ↑",
+    head = ["method", "pose error (°) ↓", "median pose error (°) ↓", "landmark NME ↓", "gaze error (°) ↓", "faces detected ↑",
             "PSNR outside (dB) ↑", "SSIM outside ↑", "s/photo", "fallbacks"]
-    rows = [[n, _fmt(u["pose_error_deg"]), _fmt(u["landmark_error_nme"]), _fmt(u["gaze_error_deg"]),
+    rows = [[n, _fmt(u["pose_error_deg"]), _fmt(u.get("pose_error_deg_median")), _fmt(u["landmark_error_nme"]), _fmt(u["gaze_error_deg"]),
              _fmt(u["faces_detected"], True), _fmt(u["psnr_outside_db"]), _fmt(u["ssim_outside"]),
              _fmt(u["seconds_per_photo"]), _fmt(u["fallbacks"])]
             for n, u in ((n, m["utility"]) for n, m in methods.items())]
@@ -75,8 +75,10 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     rows = [[n, _fmt(q["fid"]), _fmt(q["sharpness"]), _fmt(q["sharpness_original"]), str(q["fid_samples"])]
             for n, q in ((n, m["quality"]) for n, m in methods.items())]
     out.append(("Quality (face crops)", head, rows))
-    head = ["method"] + [f"{r} identity distance across seeds ↑" for r in recs]
-    rows = [[n] + [_fmt(m["diversity"].get(r, {}).get("mean_distance")) for r in recs]
+    head = ["method"] + [h for r in recs for h in (f"{r} identity distance across seeds ↑",
+                                                    f"{r} seed pairs that are different people ↑")]
+    rows = [[n] + [v for r in recs for v in (_fmt(m["diversity"].get(r, {}).get("mean_distance")),
+                                             _fmt(m["diversity"].get(r, {}).get("different_pairs"), True))]
             for n, m in methods.items() if m.get("diversity")]
     if rows:
         out.append(("Diversity (same face, different seeds)", head, rows))
