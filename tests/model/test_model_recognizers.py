@@ -4,8 +4,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from id2face.geometry import ARCFACE, FFHQ, umeyama_similarity
+from id2face.geometry import ARCFACE, FFHQ
 from id2face.model.recognizers import DlibRecognizer, OnnxRecognizer, load_recognizer
+from id2face.model.recognizers.derive_dlib_template import dlib_ffhq_crop
 from id2face.model.testing import write_tiny_onnx_recognizer
 
 DATA = Path(__file__).parents[2] / ".." / "shared" / "data" / "celeba-wild"
@@ -65,15 +66,10 @@ def _aligned_celeba(n_ids: int = 3, per_id: int = 2, size: int = 192) -> list[tu
     for ident, files in sorted(by_id.items(), key=lambda kv: -len(kv[1])):
         got = []
         for f in files:
-            img = cv2.cvtColor(cv2.imread(str(DATA / f)), cv2.COLOR_BGR2RGB)
-            boxes = det(img, 1)
-            if len(boxes) != 1:
+            crop = dlib_ffhq_crop(cv2.cvtColor(cv2.imread(str(DATA / f)), cv2.COLOR_BGR2RGB), det, sp68, size)
+            if crop is None:
                 continue
-            s = sp68(img, boxes[0])
-            p = np.array([[s.part(i).x, s.part(i).y] for i in range(68)], float)
-            five = np.stack([p[36:42].mean(0), p[42:48].mean(0), p[30], p[48], p[54]])
-            m = umeyama_similarity(five, FFHQ.pixels(size))
-            got.append((ident, cv2.warpAffine(img, m, (size, size), flags=cv2.INTER_LINEAR)))
+            got.append((ident, crop))
             if len(got) == per_id:
                 break
         if len(got) == per_id:

@@ -60,11 +60,26 @@ def main() -> None:
         validate(root, det, sp68, args.validate)
 
 
+def dlib_ffhq_crop(img: np.ndarray, det, sp68, size: int) -> np.ndarray | None:
+    """FFHQ-aligned crop from dlib's own detector and 68 points (independent of MediaPipe); None unless one face."""
+    import cv2
+
+    from id2face.geometry import FFHQ, umeyama_similarity
+
+    boxes = det(img, 1)
+    if len(boxes) != 1:
+        return None
+    s = sp68(img, boxes[0])
+    p = np.array([[s.part(i).x, s.part(i).y] for i in range(68)], float)
+    five = np.stack([p[36:42].mean(0), p[42:48].mean(0), p[30], p[48], p[54]])
+    return cv2.warpAffine(img, umeyama_similarity(five, FFHQ.pixels(size)), (size, size), flags=cv2.INTER_LINEAR)
+
+
 def validate(root: Path, det, sp68, n_ids: int, per_id: int = 3, size: int = 192) -> None:
     """Same/different-person L2 of DlibRecognizer on FFHQ-aligned crops (the path the model uses)."""
     import cv2
 
-    from id2face.geometry import FFHQ, umeyama_similarity
+    from id2face.geometry import FFHQ
     from id2face.model.recognizers import DlibRecognizer
 
     rows = list(csv.DictReader(open(root / "identities.csv")))
@@ -74,14 +89,10 @@ def validate(root: Path, det, sp68, n_ids: int, per_id: int = 3, size: int = 192
     ids, crops = [], []
     for ident, files in list(by_id.items())[:n_ids]:
         for f in files[: per_id * 2]:
-            img = cv2.cvtColor(cv2.imread(str(root / f)), cv2.COLOR_BGR2RGB)
-            boxes = det(img, 1)
-            if len(boxes) != 1:
+            crop = dlib_ffhq_crop(cv2.cvtColor(cv2.imread(str(root / f)), cv2.COLOR_BGR2RGB), det, sp68, size)
+            if crop is None:
                 continue
-            s = sp68(img, boxes[0])
-            p = np.array([[s.part(i).x, s.part(i).y] for i in range(68)], float)
-            five = np.stack([p[36:42].mean(0), p[42:48].mean(0), p[30], p[48], p[54]])
-            crops.append(cv2.warpAffine(img, umeyama_similarity(five, FFHQ.pixels(size)), (size, size)))
+            crops.append(crop)
             ids.append(ident)
             if ids.count(ident) == per_id:
                 break
