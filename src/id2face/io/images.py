@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from id2face.io.files import publish
+
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm"}
 # Default pixel budget: 200 megapixels (a 50 MP photo is fine; a decompression bomb is not).
 DEFAULT_MAX_PIXELS = 200_000_000
@@ -87,12 +89,6 @@ _FORMATS = {
 }
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def save_image(image: np.ndarray, path: str | os.PathLike, quality: int = 95) -> None:
     """Write RGB pixels atomically with no metadata at all; the format follows the extension."""
     path = Path(path)
@@ -112,8 +108,7 @@ def save_image(image: np.ndarray, path: str | os.PathLike, quality: int = 95) ->
             im.save(f, format=fmt, **kwargs)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

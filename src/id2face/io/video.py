@@ -25,6 +25,7 @@ import imageio_ffmpeg
 import numpy as np
 from tqdm.auto import tqdm
 
+from id2face.io.files import publish
 from id2face.io.images import MediaError
 
 __all__ = [
@@ -347,10 +348,7 @@ class VideoWriter:
             if self._proc.wait() != 0:
                 raise MediaError(f"{self.path}: video encoder failed ({_last_error_line(_stderr_text(self._log))})")
             final = self._mux()
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(final, 0o666 & ~mask)  # mkstemp made it 0600; give it the usual permissions
-            os.replace(final, self.path)
+            publish(final, self.path)
             self._temps.remove(final)
         except BaseException:
             self.abort()
