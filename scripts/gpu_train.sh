@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Train configs/tiny.yaml on a lent GPU machine (torch present, no internet) from a packed dataset.
+# Train the shipped `tiny` config on a lent GPU machine (torch present, no internet) from a packed dataset.
 # Everything it returns lands in $OUT: model.tar (float16 weights), train.log, the last sample grid.
 #
 #   bash scripts/gpu_train.sh PACKED_DATASET MINUTES [BATCH]      (EXTRA="--set k=v ..." adds overrides)
@@ -25,7 +25,7 @@ rm -rf "$WORK/data" "$WORK/run"
 python3 -m id2face.training.pack unpack "$PACKED" "$WORK/data"
 MP=bf16; python3 -c "import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)" || MP=no
 set +e
-python3 -m id2face.cli.main train --config configs/tiny.yaml --data "$WORK/data" --output "$WORK/run" \
+python3 -m id2face.cli.main train --config tiny --data "$WORK/data" --output "$WORK/run" \
   --set train.max_minutes="$MINUTES" --set train.batch_size="$BATCH" --set train.mixed_precision="$MP" \
   --set train.lr=0.0003 --set train.warmup_steps=200 --set train.checkpoint_every=100000 \
   --set train.validate_every=1000 --set train.log_every=50 --set data.on_device=true ${EXTRA:-} -q 2>&1 \

@@ -57,8 +57,12 @@ def default_method(model: str | os.PathLike | None = None) -> str:
 
 
 def build_method(name: str, model: str | os.PathLike | None = None, device: str = "cpu",
-                 steps: int | None = None, strength: float = 1.0) -> FaceMethod:
-    """A method by name; `id2face` loads `model` or the bundled default."""
+                 steps: int | None = None, strength: float = 1.0, **runtime: Any) -> FaceMethod:
+    """A method by name; `id2face` loads `model` or the bundled default.
+
+    `runtime` takes the other fields of methods.diffusion.DiffusionOptions (sampler, dtype,
+    channels_last, compile, batch_size).
+    """
     if name in CLASSIC_METHODS:
         return CLASSIC_METHODS[name]()
     if name != "id2face":
@@ -69,9 +73,10 @@ def build_method(name: str, model: str | os.PathLike | None = None, device: str 
             f"no ID2Face model at {model_dir}: pass --model DIR (a directory written by `id2face train` "
             "or ID2FacePipeline.save_pretrained), or choose --method blur|pixelate|mask"
         )
-    from id2face.methods.diffusion import ID2FaceMethod
+    from id2face.methods.diffusion import DiffusionOptions, ID2FaceMethod
 
-    return ID2FaceMethod.from_pretrained(model_dir, device=device, steps=steps, strength=strength)
+    opts = DiffusionOptions(device=device, steps=steps, strength=strength, **runtime)
+    return ID2FaceMethod.from_pretrained(model_dir, opts)
 
 
 class Anonymizer:
@@ -83,11 +88,12 @@ class Anonymizer:
     def __init__(self, method: str | FaceMethod = "id2face", model: str | os.PathLike | None = None,
                  seed: int | None = 0, on_error: str = "fail", detector: DetectorConfig | None = None,
                  mask: MaskConfig | None = None, device: str = "cpu", steps: int | None = None,
-                 strength: float = 1.0, max_pixels: int = DEFAULT_MAX_PIXELS):
+                 strength: float = 1.0, max_pixels: int = DEFAULT_MAX_PIXELS, **runtime: Any):
+        """`runtime`: sampler=, dtype=, channels_last=, compile=, batch_size= for the id2face method."""
         if on_error not in ("fail", "blur"):
             raise ValueError("on_error must be 'fail' or 'blur'")
         self.method: FaceMethod = method if not isinstance(method, str) else build_method(
-            method, model, device=device, steps=steps, strength=strength)
+            method, model, device=device, steps=steps, strength=strength, **runtime)
         self.seed = seed
         self.on_error = on_error
         self.detector = FaceDetector(detector)

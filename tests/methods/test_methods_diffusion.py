@@ -71,3 +71,28 @@ def test_track_keeps_its_identity_key(model_dir):
 def test_missing_model_dir(tmp_path):
     with pytest.raises(ModelNotFoundError):
         ID2FaceMethod.from_pretrained(tmp_path / "none")
+
+
+def test_runtime_options_sampler_dtype_and_batch(model_dir):
+    from id2face.methods.diffusion import DiffusionOptions
+
+    crops, masks, faces = _faces(3, [None, None, None])
+    ref = ID2FaceMethod.from_pretrained(model_dir, steps=2, recognizer=_Rec())
+    m = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=2, sampler="ddpm", dtype="bfloat16",
+                                                                  batch_size=2), recognizer=_Rec())
+    assert type(m.pipe.scheduler).__name__ == "DDPMScheduler" and m.pipe.scheduler.config.clip_sample
+    assert m.pipe.unet.dtype == torch.bfloat16 and m.pipe.idvae.dtype == torch.float32
+    out = m(crops, masks, faces, seed=7)  # 3 faces in batches of 2 and 1
+    assert out.shape == crops.shape and out.dtype == np.uint8
+    np.testing.assert_array_equal(out[masks == 0], crops[masks == 0])
+    assert not np.array_equal(out, ref(crops, masks, faces, seed=7))
+    # the batch a face is sampled in does not change it (keyed noise, per-face step generators)
+    one = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=2, sampler="ddpm", batch_size=1),
+                                        recognizer=_Rec())
+    three = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=2, sampler="ddpm", batch_size=3),
+                                          recognizer=_Rec())
+    np.testing.assert_array_equal(one(crops, masks, faces, seed=7), three(crops, masks, faces, seed=7))
+    with pytest.raises(ValueError, match="dtype"):
+        DiffusionOptions(dtype="int8").torch_dtype()
+    with pytest.raises(ValueError, match="unknown sampler"):
+        ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(sampler="heun"), recognizer=_Rec())

@@ -77,3 +77,29 @@ def test_expand_conv_in_keeps_output():
     assert unet.config.in_channels == 9
     out = unet(torch.cat([x, torch.randn(2, 5, 8, 8)], 1), 5, encoder_hidden_states=ctx).sample
     torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
+
+
+@torch.no_grad()
+def test_step_cache_gives_the_uncached_result_at_every_step():
+    """Sampling reuses the step-invariant gate terms; the output must not change."""
+    unet = _unet()
+    x, ctx, feats = _inputs()
+    for fusion in ("gated", "add"):
+        harm = _harmonizer(unet, fusion)
+        torch.manual_seed(3)
+        for p in harm.parameters():  # no zero-initialised parts left: every term counts
+            torch.nn.init.normal_(p, std=0.3)
+        harm.attach(unet)
+        cache: dict = {}
+        for step in (900, 400, 20):
+            t = torch.tensor([step, step])
+            with harm.conditioning(t, ctx[:, :2], feats):
+                ref = unet(x, t, encoder_hidden_states=ctx).sample
+            with harm.conditioning(t, ctx[:, :2], feats, cache):
+                out = unet(x, t, encoder_hidden_states=ctx).sample
+            torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
+        assert len(cache) == len(harm.gates)
+        with harm.conditioning(torch.tensor([5, 5]), ctx[:, :2], [f * 2 for f in feats]):
+            other = unet(x, torch.tensor([5, 5]), encoder_hidden_states=ctx).sample
+        assert not torch.allclose(other, ref)  # the conditions do matter
+        harm.detach()

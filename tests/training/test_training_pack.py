@@ -52,7 +52,7 @@ def test_time_budget_stops_training_and_still_exports(tmp_path):
 
 
 def test_v_prediction_with_ddpm_export(tmp_path):
-    """The configuration configs/tiny.yaml now asks for: v targets, clipped ancestral DDPM sampling."""
+    """The shipped `tiny` config now asks for: v targets, clipped ancestral DDPM sampling."""
     from id2face.model.pipeline import ID2FacePipeline
     from id2face.training.trainer import train
 

@@ -30,6 +30,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strength", type=float, default=1.0, help="anonymization strength in [0, 1] (OIM blend)")
     p.add_argument("--steps", type=int, default=None, help="sampling steps (default: the model's)")
     p.add_argument("--device", default="cpu", help="torch device for the model, e.g. cpu or cuda")
+    add_runtime_arguments(p)
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist (default: skip them)")
     p.add_argument("-t", "--thresh", type=float, default=0.5, help="face detection threshold (default: 0.5)")
@@ -41,6 +42,22 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality of outputs (default: 95)")
     p.add_argument("--max-pixels", type=int, default=200_000_000, help="refuse photos larger than this")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
+    """Sampler and speed flags of the id2face method (shared by anonymize, bench and eval)."""
+    from id2face.model.samplers import SAMPLERS
+
+    p.add_argument("--sampler", choices=list(SAMPLERS), default=None,
+                   help="diffusion sampler (default: the model's own; ddpm suits the bundled model)")
+    p.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default="auto",
+                   help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
+    p.add_argument("--batch-size", type=int, default=32, help="faces per denoiser batch (default: 32)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the denoiser (slow first batch)")
+
+
+def runtime_options(args: argparse.Namespace) -> dict:
+    return {"sampler": args.sampler, "dtype": args.dtype, "batch_size": args.batch_size, "compile": args.compile}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             detector=DetectorConfig(threshold=args.thresh, second_detector=None if args.second_detector == "none"
                                     else args.second_detector),
             device=args.device, steps=args.steps, strength=args.strength, max_pixels=args.max_pixels,
+            **runtime_options(args),
         )
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)

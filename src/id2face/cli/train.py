@@ -6,10 +6,10 @@ import argparse
 import sys
 
 EPILOG = """examples:
-  id2face train --config configs/tiny.yaml                                  # CPU or one GPU
-  id2face train --config configs/tiny.yaml --data data/celeba128,data/lfw128 --output runs/tiny
-  id2face train --config configs/tiny.yaml --output runs/tiny --resume      # continue after a stop
-  accelerate launch --multi_gpu --num_processes 4 -m id2face.cli.main train --config configs/sd15.yaml
+  id2face train --config tiny                                  # CPU or one GPU
+  id2face train --config tiny --data data/celeba128,data/lfw128 --output runs/tiny
+  id2face train --config tiny --output runs/tiny --resume      # continue after a stop
+  accelerate launch --multi_gpu --num_processes 4 -m id2face.cli.main train --config sd15
 
 The finished model is written to OUTPUT/model (load it with `id2face anonymize --model OUTPUT/model`).
 """
@@ -18,7 +18,7 @@ The finished model is written to OUTPUT/model (load it with `id2face anonymize -
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
-    p.add_argument("--config", required=True, metavar="CONFIG.yaml", help="training config (see configs/)")
+    p.add_argument("--config", required=True, metavar="CONFIG", help="training config: tiny, sd15 or a YAML file")
     p.add_argument("--data", metavar="DIR[,DIR...]", help="dataset folder(s) written by `id2face prepare`")
     p.add_argument("--output", metavar="DIR", help="run folder: checkpoints, logs, samples, final model")
     p.add_argument("--max-steps", type=int, metavar="N", help="stop stage 2 after N optimizer steps")

@@ -15,7 +15,7 @@ class EvalConfig:
     data: str = ""  # folder of photos (searched recursively)
     output: str = "eval_report"
     methods: list[str] = field(default_factory=lambda: ["id2face", "blur", "pixelate", "mask"])
-    # Extra variants of methods: "method@key=value,..." (keys: strength, steps). strength=0 is OIM off.
+    # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler). strength=0 is OIM off.
     ablations: list[str] = field(default_factory=lambda: ["id2face@strength=0", "id2face@strength=0.5"])
     stochastic: list[str] = field(default_factory=lambda: ["id2face"])  # methods run once per seed
     model: str | None = None
@@ -30,6 +30,7 @@ class EvalConfig:
     grid_images: int = 6
     device: str = "cpu"
     steps: int | None = None
+    sampler: str | None = None  # id2face sampler (default: the model's own)
 
     @classmethod
     def from_yaml(cls, path: str | Path | None, **overrides) -> EvalConfig:
@@ -46,16 +47,20 @@ class EvalConfig:
         return asdict(self)
 
 
+VARIANT_OPTIONS = ("strength", "steps", "sampler")
+
+
 @dataclass(frozen=True)
 class Variant:
     """One method with its settings, e.g. id2face@strength=0 (OIM off)."""
 
     method: str
-    options: tuple[tuple[str, float], ...] = ()
+    options: tuple[tuple[str, float | str], ...] = ()
 
     @property
     def label(self) -> str:
-        return self.method + ("@" + ",".join(f"{k}={v:g}" for k, v in self.options) if self.options else "")
+        text = [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.options]
+        return self.method + ("@" + ",".join(text) if text else "")
 
     @property
     def slug(self) -> str:
@@ -67,7 +72,7 @@ class Variant:
         options = []
         for item in filter(None, opts.split(",")):
             k, _, v = item.partition("=")
-            if k not in ("strength", "steps"):
-                raise ValueError(f"{spec}: unknown option {k!r} (use strength, steps)")
-            options.append((k, float(v)))
+            if k not in VARIANT_OPTIONS:
+                raise ValueError(f"{spec}: unknown option {k!r} (use {', '.join(VARIANT_OPTIONS)})")
+            options.append((k, v if k == "sampler" else float(v)))
         return cls(name, tuple(options))

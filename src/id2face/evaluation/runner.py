@@ -164,7 +164,8 @@ class EvalRunner:
             steps = int(opts["steps"]) if "steps" in opts else self.config.steps
             self._anonymizers[v] = Anonymizer(method=v.method, model=self.config.model, seed=seed, on_error="blur",
                                               device=self.config.device, steps=steps,
-                                              strength=float(opts.get("strength", 1.0)))
+                                              strength=float(opts.get("strength", 1.0)),
+                                              sampler=opts.get("sampler", self.config.sampler))
         anonymizer = self._anonymizers[v]
         anonymizer.seed = seed
         return anonymizer

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from id2face.face.types import Face
 from id2face.geometry import CropTemplate
@@ -24,6 +26,58 @@ def default_steps(model_dir: str | Path, fallback: int = 20) -> int:
         return fallback
 
 
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+@dataclass
+class DiffusionOptions:
+    """How a loaded model runs: where, in which precision, with which sampler and how many steps.
+
+    dtype "auto" is bfloat16 on CUDA and float32 elsewhere (CPUs without bf16 units run it slower).
+    The identity path (recognizer embedding, ID-VAE, OIM) always stays float32.
+    """
+
+    device: str = "cpu"
+    steps: int | None = None  # None: the steps the model was exported with
+    strength: float = 1.0
+    sampler: str | None = None  # None: the model's own scheduler; else a key of model.samplers.SAMPLERS
+    dtype: str = "auto"
+    channels_last: bool | None = None  # None: on for CUDA
+    compile: bool = False  # torch.compile the denoiser (first batches pay the compile time)
+    batch_size: int = 32  # faces per denoiser batch
+
+    def torch_dtype(self) -> torch.dtype:
+        if self.dtype == "auto":
+            return torch.bfloat16 if self.device.startswith("cuda") else torch.float32
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be auto or one of {', '.join(DTYPES)}, got {self.dtype!r}")
+        return DTYPES[self.dtype]
+
+
+def prepare_pipeline(pipe: ID2FacePipeline, opts: DiffusionOptions) -> ID2FacePipeline:
+    """Move to the device and precision, swap the sampler, and apply the speed options."""
+    from diffusers.utils import logging as diffusers_logging
+
+    from id2face.model.samplers import make_sampler
+
+    dtype = opts.torch_dtype()
+    level = diffusers_logging.get_verbosity()
+    diffusers_logging.set_verbosity_error()  # no "keep in float32" notes: our models list no such modules
+    try:
+        for name, module in pipe.components.items():
+            if isinstance(module, torch.nn.Module):  # identity sampling (a tiny MLP) stays float32
+                module.to(device=opts.device, dtype=torch.float32 if name == "idvae" else dtype)
+    finally:
+        diffusers_logging.set_verbosity(level)
+    if opts.sampler:
+        pipe.scheduler = make_sampler(opts.sampler, pipe.scheduler.config)
+    if opts.channels_last if opts.channels_last is not None else opts.device.startswith("cuda"):
+        pipe.unet.to(memory_format=torch.channels_last)
+    if opts.compile:
+        pipe.compile_denoiser()
+    return pipe
+
+
 class ID2FaceMethod:
     """Anonymises aligned crops with a trained ID2Face model (one sampling pass per face).
 
@@ -35,7 +89,7 @@ class ID2FaceMethod:
     color_match = True
 
     def __init__(self, pipe: ID2FacePipeline, steps: int | None = None, strength: float = 1.0,
-                 batch_size: int = 8) -> None:
+                 batch_size: int = 32) -> None:
         self.pipe = pipe
         self.pipe.set_progress_bar_config(disable=True)
         self.steps = int(steps) if steps else 20
@@ -44,14 +98,17 @@ class ID2FaceMethod:
 
     @classmethod
     def from_pretrained(
-        cls, model_dir: str | Path, device: str = "cpu", steps: int | None = None, strength: float = 1.0,
-        recognizer: Recognizer | None = None, recognizer_onnx: str | Path | None = None,
+        cls, model_dir: str | Path, options: DiffusionOptions | None = None,
+        recognizer: Recognizer | None = None, recognizer_onnx: str | Path | None = None, **option_kwargs,
     ) -> ID2FaceMethod:
+        """Load a model directory; `options` (or keyword options: device=, steps=, sampler=, ...) say how it runs."""
         from diffusers.utils import logging as diffusers_logging
 
+        opts = options or DiffusionOptions(**option_kwargs)
         diffusers_logging.disable_progress_bar()  # the loading bar is noise next to the CLI's own
         pipe = ID2FacePipeline.from_pretrained(model_dir, recognizer=recognizer, recognizer_onnx=recognizer_onnx)
-        return cls(pipe.to(device), steps=steps or default_steps(model_dir), strength=strength)
+        return cls(prepare_pipeline(pipe, opts), steps=opts.steps or default_steps(model_dir),
+                   strength=opts.strength, batch_size=opts.batch_size)
 
     @property
     def crop_size(self) -> int:

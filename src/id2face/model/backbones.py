@@ -51,8 +51,40 @@ def _require_base_model(base_model: str | None) -> Path:
     return path
 
 
+RANDOM_PREFIX = "random:"
+
+
+def backbone_shapes(name: str) -> dict:
+    """UNet and VAE configs of a known backbone (configs/backbones/NAME.yaml) or of a YAML file."""
+    import yaml
+
+    folder = Path(__file__).resolve().parents[1] / "configs" / "backbones"
+    path = Path(name) if name.endswith((".yaml", ".yml")) else folder / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(p.stem for p in sorted(folder.glob("*.yaml")))
+        raise ValueError(f"unknown backbone shapes {name!r} (known: {known})")
+    return yaml.safe_load(path.read_text())
+
+
+def random_latent_backbone(name: str) -> tuple[UNet2DConditionModel, AutoencoderKL]:
+    """A UNet + VAE of a known backbone's shapes with random weights: speed and memory figures only."""
+    shapes = backbone_shapes(name)
+    unet = UNet2DConditionModel(**{k: tuple(v) if isinstance(v, list) else v for k, v in shapes["unet"].items()})
+    vae = AutoencoderKL(**{k: tuple(v) if isinstance(v, list) else v for k, v in shapes["vae"].items()})
+    lat = vae.config.latent_channels
+    if unet.config.in_channels != 2 * lat + 1:
+        raise ValueError(f"{name}: the UNet needs {2 * lat + 1} input channels (inpainting), has "
+                         f"{unet.config.in_channels}")
+    return unet, vae
+
+
 def load_latent_backbone(cfg: ID2FaceConfig) -> tuple[UNet2DConditionModel, AutoencoderKL]:
-    """SD's UNet (conv_in widened to 9 inpainting channels, exactly) and its VAE from a local directory."""
+    """SD's UNet (conv_in widened to 9 inpainting channels, exactly) and its VAE from a local directory.
+
+    base_model "random:NAME" builds NAME's shapes with random weights instead (benchmarks only).
+    """
+    if cfg.base_model and cfg.base_model.startswith(RANDOM_PREFIX):
+        return random_latent_backbone(cfg.base_model[len(RANDOM_PREFIX):])
     path = _require_base_model(cfg.base_model)
     unet = UNet2DConditionModel.from_pretrained(path, subfolder="unet", use_safetensors=True)
     vae = AutoencoderKL.from_pretrained(path, subfolder="vae", use_safetensors=True)

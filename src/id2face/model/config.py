@@ -71,7 +71,7 @@ class ID2FaceConfig:
     """The whole model: which backbone, which recognizer, which ablation flags."""
 
     backbone: Literal["pixel", "latent"] = "pixel"
-    base_model: str | None = None  # local SD 1.5/2.1 directory (latent backbone only)
+    base_model: str | None = None  # local SD 1.5/2.1 directory (latent backbone), or random:sd15 (benchmarks)
     crop_size: int = 128
     template: str = "ffhq"  # crop template name from id2face.geometry.TEMPLATES
     recognizer: str = "dlib_resnet_v1"

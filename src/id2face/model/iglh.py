@@ -43,25 +43,50 @@ class _Gate(nn.Module):
             nn.init.zeros_(m.bias)
         nn.init.zeros_(self.gate.bias)
 
-    def attend(self, h: torch.Tensor, id_tokens: torch.Tensor) -> torch.Tensor:
+    def attend(self, h: torch.Tensor, id_tokens: torch.Tensor, kv: tuple | None = None) -> torch.Tensor:
         b, c, hh, ww = h.shape
         q = self.q(self.norm(h).flatten(2).transpose(1, 2))  # (B, HW, C)
-        k, v = self.kv(id_tokens.to(h.dtype)).chunk(2, dim=-1)
+        k, v = kv if kv is not None else self.kv(id_tokens.to(h.dtype)).chunk(2, dim=-1)
+
         def split(x: torch.Tensor) -> torch.Tensor:
             return x.view(b, -1, self.heads, c // self.heads).transpose(1, 2)
         a = F.scaled_dot_product_attention(split(q), split(k), split(v))
         a = self.attn_out(a.transpose(1, 2).reshape(b, hh * ww, c))
         return a.transpose(1, 2).reshape(b, c, hh, ww)
 
+    def residual(self, feat: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        if feat.shape[-2:] != like.shape[-2:]:
+            feat = F.interpolate(feat, size=like.shape[-2:], mode="bilinear", align_corners=False)
+        return self.res(feat.to(like.dtype))
+
     def forward(self, h, feat, id_tokens, temb, fusion: str) -> torch.Tensor:
         a = self.attend(h, id_tokens)
-        if feat.shape[-2:] != h.shape[-2:]:
-            feat = F.interpolate(feat, size=h.shape[-2:], mode="bilinear", align_corners=False)
-        r = self.res(feat.to(h.dtype))
+        r = self.residual(feat, h)
         if fusion == "add":
             return h + a + r
         tmap = self.time(temb).to(h.dtype)[:, :, None, None].expand(-1, -1, *h.shape[-2:])
         g = torch.sigmoid(self.gate(torch.cat([h, r, a, tmap], dim=1)))
+        return h + g * a + (1.0 - g) * r
+
+    def static_terms(self, h, feat, id_tokens) -> dict[str, torch.Tensor]:
+        """What does not change between sampling steps: id-token keys/values, the residual r and
+        the gate's response to r (the gate conv is linear, so its input blocks split exactly)."""
+        c = h.shape[1]
+        r = self.residual(feat, h)
+        w = self.gate.weight.to(h.dtype)
+        return {"kv": self.kv(id_tokens.to(h.dtype)).chunk(2, dim=-1), "r": r,
+                "gate_r": F.conv2d(r, w[:, c:2 * c], self.gate.bias.to(h.dtype)),
+                "w_h": w[:, :c], "w_a": w[:, 2 * c:3 * c], "w_t": w[:, 3 * c:, 0, 0]}
+
+    def forward_cached(self, h, id_tokens, temb, fusion: str, static: dict) -> torch.Tensor:
+        """forward() for inference with `static_terms` reused across steps (same result, less work)."""
+        a = self.attend(h, id_tokens, static["kv"])
+        r = static["r"]
+        if fusion == "add":
+            return h + a + r
+        t = self.time(temb).to(h.dtype) @ static["w_t"].t()  # the time block: a per-channel offset
+        pre = F.conv2d(h, static["w_h"]) + F.conv2d(a, static["w_a"]) + static["gate_r"] + t[:, :, None, None]
+        g = torch.sigmoid(pre)
         return h + g * a + (1.0 - g) * r
 
 
@@ -122,21 +147,32 @@ class IGLH(ModelMixin, ConfigMixin):
         def hook(_module, _inputs, output):
             if self._ctx is None:
                 return output
-            feats, id_tokens, temb = self._ctx
+            feats, id_tokens, temb, cache = self._ctx
             h = output[0] if isinstance(output, tuple) else output
-            out = self.gates[i](h, feats[self.config.level_feature[i]], id_tokens, temb, self.config.fusion)
+            gate, feat = self.gates[i], feats[self.config.level_feature[i]]
+            if cache is None:
+                out = gate(h, feat, id_tokens, temb, self.config.fusion)
+            else:
+                if i not in cache:
+                    cache[i] = gate.static_terms(h, feat, id_tokens)
+                out = gate.forward_cached(h, id_tokens, temb, self.config.fusion, cache[i])
             return (out, *output[1:]) if isinstance(output, tuple) else out
         return hook
 
     @contextmanager
-    def conditioning(self, timestep: torch.Tensor, id_tokens: torch.Tensor, features: list[torch.Tensor]):
-        """Within this block, calls of the attached denoiser are harmonized with these conditions."""
+    def conditioning(self, timestep: torch.Tensor, id_tokens: torch.Tensor, features: list[torch.Tensor],
+                     cache: dict | None = None):
+        """Within this block, calls of the attached denoiser are harmonized with these conditions.
+
+        `cache`: pass the same dict at every step of one sampling run (no gradients) to reuse the
+        step-invariant terms; it fills itself on the first step. Training passes none.
+        """
         b = id_tokens.shape[0]
         t = torch.as_tensor(timestep, device=id_tokens.device).reshape(-1)
         if t.numel() == 1:
             t = t.expand(b)
         temb = self.time_mlp(timestep_embedding(t, self.config.time_dim).to(self.dtype))
-        self._ctx = (features, id_tokens, temb)
+        self._ctx = (features, id_tokens, temb, cache)
         try:
             yield
         finally:

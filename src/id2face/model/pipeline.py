@@ -159,6 +159,10 @@ class ID2FacePipeline(DiffusionPipeline):
                 ) from err
         return self._recognizer
 
+    def compile_denoiser(self, mode: str | None = None) -> None:
+        """torch.compile the UNet in place (hooks and weights stay); the first calls pay the compile."""
+        self.unet.compile(mode=mode)
+
     def trainable_modules(self) -> dict[str, torch.nn.Module]:
         """What the training helper optimises (the recognizer and an SD VAE stay frozen)."""
         return {"idvae": self.idvae, "recomposer": self.recomposer, "unet": self.unet, "harmonizer": self.harmonizer}
@@ -208,10 +212,14 @@ class ID2FacePipeline(DiffusionPipeline):
         removed = F.adaptive_avg_pool2d(1.0 - keep_mask(mask), masked.shape[-2:])
         return torch.cat([masked, removed.to(masked.dtype)], dim=1)
 
-    def predict(self, sample: torch.Tensor, timestep, cond: Condition, inpaint: torch.Tensor) -> torch.Tensor:
-        """One denoiser evaluation: UNet on [x_t; inpaint cond], harmonized by the IGLH gates."""
+    def predict(self, sample: torch.Tensor, timestep, cond: Condition, inpaint: torch.Tensor,
+                cache: dict | None = None) -> torch.Tensor:
+        """One denoiser evaluation: UNet on [x_t; inpaint cond], harmonized by the IGLH gates.
+
+        `cache`: one dict per sampling run, so the gates compute their step-invariant terms once.
+        """
         t = torch.as_tensor(timestep, device=sample.device)
-        with self.harmonizer.conditioning(t, cond.id_tokens, cond.features):
+        with self.harmonizer.conditioning(t, cond.id_tokens, cond.features, cache):
             return self.unet(torch.cat([sample, inpaint], dim=1), t, encoder_hidden_states=cond.tokens).sample
 
     def sample_shape(self, n: int) -> tuple[int, ...]:
@@ -299,9 +307,10 @@ class ID2FacePipeline(DiffusionPipeline):
             # each face's result independent of the batch it was sampled in, and repeatable.
             step_kwargs["generator"] = generator if generator is not None or identity_key is None else [
                 key_generator(f"{k}:steps") for k in keys]
+        cache: dict = {}
         for t in self.progress_bar(self.scheduler.timesteps):
             model_in = self.scheduler.scale_model_input(x, t)
-            eps = self.predict(model_in, t, cond, inpaint)
+            eps = self.predict(model_in, t, cond, inpaint, cache)
             x = self.scheduler.step(eps, t, x, **step_kwargs).prev_sample
 
         gen = self.decode_space(x).float().clamp(-1, 1)

@@ -65,7 +65,7 @@ class TrainConfig:
     idvae: StageConfig = field(default_factory=lambda: StageConfig(max_steps=2000, lr=1e-3, batch_size=256))
     train: TrainLoopConfig = field(default_factory=TrainLoopConfig)
     output: str = "runs/id2face"
-    scheduler: str = "dpmsolver"  # sampling scheduler saved with the model: dpmsolver | ddim | ddpm
+    scheduler: str = "dpmsolver"  # sampler saved with the model: a key of id2face.model.samplers.SAMPLERS
     inference_steps: int = 20
 
 
@@ -125,11 +125,26 @@ def _set(data: dict, dotted: str, raw: str) -> None:
     node[keys[-1]] = yaml.safe_load(raw)
 
 
+def named_configs() -> dict[str, Path]:
+    """The configs shipped with the package (tiny, sd15), by name."""
+    folder = Path(__file__).resolve().parents[1] / "configs"
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def resolve_config(name_or_path: str | Path) -> Path:
+    """A YAML path, or the name of a shipped config ('tiny', 'sd15')."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    shipped = named_configs()
+    if str(name_or_path) in shipped:
+        return shipped[str(name_or_path)]
+    raise FileNotFoundError(f"config not found: {path} (a YAML file, or one of: {', '.join(shipped)})")
+
+
 def load_train_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
-    """YAML file -> TrainConfig; `overrides` are `a.b=value` strings (value parsed as YAML)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"config not found: {path}")
+    """YAML file (or shipped config name) -> TrainConfig; `overrides` are `a.b=value` YAML strings."""
+    path = resolve_config(path)
     data = yaml.safe_load(path.read_text()) or {}
     for item in overrides or []:
         if "=" not in item:

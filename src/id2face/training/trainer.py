@@ -265,17 +265,9 @@ def _validate(run: RunState, module: nn.Module, ema: EMA, batch: Batch, tc, path
 
 def export_model(pipe, directory: Path, cfg: TrainConfig, data: FaceDataset, step: int) -> None:
     """save_pretrained with the scheduler the config asks for, plus a model card and the config."""
-    from diffusers import DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler
+    from id2face.model.samplers import make_sampler
 
-    if cfg.scheduler == "dpmsolver":
-        # DPM-Solver++ clips its x0 estimate through thresholding (pixel models: images in [-1, 1]).
-        clip = bool(pipe.scheduler.config.get("clip_sample", False))
-        pipe.scheduler = DPMSolverMultistepScheduler.from_config(pipe.scheduler.config, thresholding=clip,
-                                                                 sample_max_value=1.0)
-    elif cfg.scheduler == "ddim":
-        pipe.scheduler = DDIMScheduler.from_config(pipe.scheduler.config)
-    elif cfg.scheduler == "ddpm":
-        pipe.scheduler = DDPMScheduler.from_config(pipe.scheduler.config)
+    pipe.scheduler = make_sampler(cfg.scheduler, pipe.scheduler.config)
     was = pipe.unet.training
     pipe.unet.eval()
     pipe.to(torch.float32)

@@ -1,0 +1,13 @@
+import pytest
+
+from id2face.training.config import load_train_config, named_configs
+
+
+def test_shipped_configs_load_by_name_and_path(tmp_path):
+    assert {"tiny", "sd15"} <= set(named_configs())
+    tiny = load_train_config("tiny", ["train.batch_size=4"])
+    assert tiny.model.backbone == "pixel" and tiny.train.batch_size == 4
+    sd15 = load_train_config(named_configs()["sd15"])
+    assert sd15.model.backbone == "latent" and sd15.model.crop_size == 512
+    with pytest.raises(FileNotFoundError, match="tiny"):
+        load_train_config(tmp_path / "missing.yaml")
