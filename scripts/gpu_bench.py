@@ -1,15 +1,19 @@
-"""Model-side GPU benchmark: the bundled ID2Face pipeline and an SD-1.5-size UNet, faces/s.
+"""Model-side benchmark of the whole sampling pass: faces/s and latency per batch, one JSON line each.
 
-Runs on a bare machine with PyTorch (diffusers from a carried wheel); needs no detector, no
-recognizer and no weights beyond the bundled model (the SD-1.5-size UNet is randomly initialised:
-speed only). Prints one JSON line per measurement.
+What is timed: one ID2FacePipeline call on aligned crops with given source embeddings = ID-VAE +
+OIM, IDLR, the denoiser with its IGLH gates at every step, the VAE encode/decode (latent models),
+and the copy of the results back to the host. Not timed: detection and pasting (CPU front-end,
+see `id2face bench`) and the recognizer (dlib runs on the CPU). Runs on a bare machine with
+PyTorch + diffusers (no OpenCV, MediaPipe or dlib needed).
 
-    python scripts/gpu_bench.py [--device cuda] [--steps 25] [--batches 1,32,256] [--sd15]
+    python scripts/gpu_bench.py --model bundled --batches 1,32,256,1024 [--compile] [--dtype bfloat16]
+    python scripts/gpu_bench.py --model sd15 --batches 1,8,32          # SD-1.5 shapes, random weights, 512 px
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import time
 from pathlib import Path
@@ -17,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-MODEL = Path(__file__).resolve().parents[1] / "src" / "id2face" / "assets" / "default_model"
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ROOT / "src" / "id2face" / "assets" / "default_model"
 
 
 def sync(device: str) -> None:
@@ -25,75 +30,83 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def bench_bundled(device: str, steps: int, batches: list[int], dtype: torch.dtype) -> None:
+def load(model: str, opts):
+    """The pipeline to time: the bundled model, a model folder, or a shipped config with random weights."""
+    from id2face.methods.diffusion import default_steps, prepare_pipeline
+    from id2face.model.build import build_pipeline
     from id2face.model.pipeline import ID2FacePipeline
+    from id2face.training.config import load_train_config, named_configs
 
-    pipe = ID2FacePipeline.from_pretrained(MODEL).to(device)
+    if model in named_configs():
+        cfg = load_train_config(model)
+        if cfg.model.backbone == "latent":
+            cfg.model.base_model = "random:sd15"
+        pipe, steps = build_pipeline(cfg.model), cfg.inference_steps
+    else:
+        path = BUNDLED if model == "bundled" else Path(model)
+        pipe, steps = ID2FacePipeline.from_pretrained(path), default_steps(path)
+    pipe.unet.eval()
     pipe.set_progress_bar_config(disable=True)
+    return prepare_pipeline(pipe, opts), steps
+
+
+def bench(pipe, device: str, batch: int, steps: int, repeats: int) -> dict:
     s = pipe.config.crop_size
     rng = np.random.default_rng(0)
-    for b in batches:
-        crops = rng.integers(0, 255, (b, s, s, 3), dtype=np.uint8)
-        emb = rng.normal(size=(b, pipe.idvae.config.embed_dim)).astype(np.float32)
-        gen = torch.Generator(device).manual_seed(0)
-        with torch.autocast(device.split(":")[0], dtype=dtype, enabled=dtype != torch.float32):
-            pipe(crops, source_embeddings=emb, generator=gen, num_inference_steps=2)  # warm-up
-            sync(device)
-            t = time.perf_counter()
-            pipe(crops, source_embeddings=emb, generator=gen, num_inference_steps=steps)
-            sync(device)
-        dt = time.perf_counter() - t
-        print(json.dumps({"model": "bundled-128px", "device": device, "dtype": str(dtype), "batch": b,
-                          "steps": steps, "seconds": round(dt, 4), "faces_per_s": round(b / dt, 2),
-                          "ms_per_face": round(1000 * dt / b, 3)}), flush=True)
-
-
-def sd15_unet(device: str, dtype: torch.dtype):
-    from diffusers import UNet2DConditionModel
-
-    return UNet2DConditionModel(
-        sample_size=64, in_channels=9, out_channels=4, cross_attention_dim=768, attention_head_dim=8,
-        block_out_channels=(320, 640, 1280, 1280), layers_per_block=2,
-        down_block_types=("CrossAttnDownBlock2D",) * 3 + ("DownBlock2D",),
-        up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * 3,
-    ).to(device, dtype).to(memory_format=torch.channels_last).eval()
-
-
-@torch.no_grad()
-def bench_sd15(device: str, steps: int, batches: list[int], dtype: torch.dtype, latent: int) -> None:
-    unet = sd15_unet(device, dtype)
-    for b in batches:
-        x = torch.randn(b, 9, latent, latent, device=device, dtype=dtype).to(memory_format=torch.channels_last)
-        ctx = torch.randn(b, 77, 768, device=device, dtype=dtype)
-        t = torch.full((b,), 500, device=device)
-        unet(x, t, ctx)
-        sync(device)
+    crops = rng.integers(0, 255, (batch, s, s, 3), dtype=np.uint8)
+    emb = rng.normal(size=(batch, pipe.idvae.config.embed_dim)).astype(np.float32)
+    keys = [f"bench:{i}" for i in range(batch)]
+    t0 = time.perf_counter()
+    pipe(crops, source_embeddings=emb, identity_key=keys, num_inference_steps=steps)  # warm-up / compile
+    sync(device)
+    warm = time.perf_counter() - t0
+    if device.startswith("cuda"):
+        torch.cuda.reset_peak_memory_stats()
+    times = []
+    for _ in range(repeats):
         t0 = time.perf_counter()
-        for _ in range(steps):
-            unet(x, t, ctx)
+        pipe(crops, source_embeddings=emb, identity_key=keys, num_inference_steps=steps)
         sync(device)
-        dt = time.perf_counter() - t0
-        peak = torch.cuda.max_memory_allocated() / 2**30 if device.startswith("cuda") else None
-        print(json.dumps({"model": f"sd15-unet-{latent * 8}px", "device": device, "dtype": str(dtype), "batch": b,
-                          "steps": steps, "seconds": round(dt, 4), "faces_per_s": round(b / dt, 2),
-                          "peak_gib": peak}), flush=True)
+        times.append(time.perf_counter() - t0)
+    dt = float(np.median(times))
+    peak = torch.cuda.max_memory_allocated() / 2**30 if device.startswith("cuda") else None
+    return {"batch": batch, "seconds": round(dt, 4), "faces_per_s": round(batch / dt, 2),
+            "ms_per_face": round(1000 * dt / batch, 3), "warmup_s": round(warm, 2), "peak_gib": peak}
 
 
 def main() -> None:
+    from id2face.methods.diffusion import DiffusionOptions
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default="bundled", help="bundled, tiny, sd15 (random weights) or a model folder")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--steps", type=int, default=25)
+    ap.add_argument("--sampler", default=None, help="ddpm, ddim, dpmsolver, dpmsolver-sde, unipc (default: model's)")
     ap.add_argument("--batches", default="1,32,256,1024")
-    ap.add_argument("--sd15", action="store_true", help="also time an SD-1.5-size UNet (random weights)")
-    ap.add_argument("--sd15-batches", default="1,32")
-    ap.add_argument("--latent", type=int, default=64, help="SD latent side (64 = 512 px)")
+    ap.add_argument("--dtype", default="auto", help="auto (bf16 on CUDA), float32, bfloat16, float16")
+    ap.add_argument("--channels-last", choices=["auto", "on", "off"], default="auto")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the denoiser")
+    ap.add_argument("--compile-mode", default=None, help="e.g. reduce-overhead (CUDA graphs), max-autotune")
+    ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
-    dtype = torch.bfloat16 if a.device.startswith("cuda") else torch.float32
-    if a.device.startswith("cuda"):
-        print(json.dumps({"gpu": torch.cuda.get_device_name(0), "torch": torch.__version__}), flush=True)
-    bench_bundled(a.device, a.steps, [int(x) for x in a.batches.split(",")], dtype)
-    if a.sd15:
-        bench_sd15(a.device, a.steps, [int(x) for x in a.sd15_batches.split(",")], dtype, a.latent)
+    cl = None if a.channels_last == "auto" else a.channels_last == "on"
+    opts = DiffusionOptions(device=a.device, dtype=a.dtype, sampler=a.sampler, channels_last=cl)
+    pipe, _ = load(a.model, opts)
+    if a.compile:
+        pipe.compile_denoiser(a.compile_mode)
+    card = torch.cuda.get_device_name(0) if a.device.startswith("cuda") else "cpu"
+    head = {"model": a.model, "card": card, "torch": torch.__version__, "date": datetime.date.today().isoformat(),
+            "dtype": str(pipe.unet.dtype).replace("torch.", ""), "steps": a.steps,
+            "sampler": type(pipe.scheduler).__name__, "crop": pipe.config.crop_size,
+            "channels_last": pipe.unet.conv_in.weight.is_contiguous(memory_format=torch.channels_last),
+            "compile": a.compile_mode or a.compile}
+    for b in (int(x) for x in a.batches.split(",")):
+        try:
+            row = bench(pipe, a.device, b, a.steps, a.repeats)
+        except torch.OutOfMemoryError:
+            row = {"batch": b, "error": "out of memory"}
+            torch.cuda.empty_cache()
+        print(json.dumps({**head, **row}), flush=True)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-import cv2
 import numpy as np
 
 from id2face.geometry import CropTemplate, template_to_template
@@ -30,6 +29,8 @@ class Recognizer(ABC):
 
     def warp(self, crops: np.ndarray, crop_template: CropTemplate, crop_size: int | None = None) -> np.ndarray:
         """Re-warp crops aligned to `crop_template` into this recognizer's template and size."""
+        import cv2  # here, so the model side imports on machines without OpenCV (GPU benchmarks)
+
         crops = np.asarray(crops)
         if crops.ndim == 3:
             crops = crops[None]
