@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +25,10 @@ from id2face.face.types import Face
 from id2face.io.images import DEFAULT_MAX_PIXELS, load_image, save_image
 from id2face.methods.base import FaceMethod
 from id2face.methods.classic import CLASSIC_METHODS, BlurMethod
+
+if TYPE_CHECKING:
+    from id2face.face.track import FaceTracker
+    from id2face.photo_batches import FileResult
 
 METHODS = ("id2face", "blur", "pixelate", "mask")
 # A replaced face must differ from the source by at least this mean absolute level inside the mask.
@@ -203,27 +208,49 @@ class Anonymizer:
         save_image(out, dst, quality=quality)
         return report
 
+    def anonymize_files(self, pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]], batch: int = 8,
+                        quality: int = 95) -> Iterator[FileResult]:
+        """Anonymize (src, dst) photo pairs, `batch` photos per method call; one FileResult each, in order.
+
+        Same guarantees as `anonymize_file` per photo: a file that fails (unreadable, a face that could
+        not be anonymized) gets its own `error` and nothing written, and the other photos go on.
+        """
+        from id2face.photo_batches import anonymize_files
+
+        return anonymize_files(self, pairs, batch=batch, quality=quality)
+
     # ---- video --------------------------------------------------------------------------
     def anonymize_video(self, src: str | os.PathLike, dst: str | os.PathLike, keep_audio: bool = True,
-                        progress: bool = True) -> ImageReport:
-        """Frame by frame with tracked faces (one track id per person) and the audio copied through."""
+                        progress: bool = True, batch_frames: int = 1) -> ImageReport:
+        """Tracked faces (one track id per person) and the audio copied through.
+
+        Detection and tracking run frame by frame in order; `batch_frames` frames then share one
+        method call (faster on a GPU; the frames written are the same).
+        """
         from id2face.face.track import FaceTracker
-        from id2face.io.video import process_video
+        from id2face.io.video import process_video_batches
 
         if Path(src).resolve() == Path(dst).resolve():
             raise ValueError(f"{src}: refusing to overwrite the input file")
         tracker = FaceTracker()
         total = ImageReport()
 
-        def frame_fn(frame: np.ndarray, index: int) -> np.ndarray:
-            faces = tracker.update(self.detector.detect(frame))
-            for f in faces:  # smoothed landmarks: the replaced face does not jitter between frames
-                f.keypoints5 = f.extras.get("smooth_keypoints5", f.keypoints5)
-                f.mesh = f.extras.get("smooth_mesh", f.mesh)
-            out, rep = self.anonymize_rgb(frame, faces)
-            total.faces += rep.faces
-            total.fallbacks += rep.fallbacks
-            return out
+        def batch_fn(frames: list[np.ndarray], indices: list[int]) -> list[np.ndarray]:
+            faces = [self._tracked_faces(tracker, frame) for frame in frames]
+            results = self.anonymize_batch(frames, faces)
+            for _, rep in results:
+                total.faces += rep.faces
+                total.fallbacks += rep.fallbacks
+            return [out for out, _ in results]
 
-        process_video(src, dst, frame_fn, progress=progress, keep_audio=keep_audio)
+        process_video_batches(src, dst, batch_fn, batch_size=batch_frames, progress=progress,
+                              keep_audio=keep_audio)
         return total
+
+    def _tracked_faces(self, tracker: FaceTracker, frame: np.ndarray) -> list[Face]:
+        """This frame's faces with track ids and smoothed landmarks (the replaced face does not jitter)."""
+        faces = tracker.update(self.detector.detect(frame))
+        for f in faces:
+            f.keypoints5 = f.extras.get("smooth_keypoints5", f.keypoints5)
+            f.mesh = f.extras.get("smooth_mesh", f.mesh)
+        return faces

@@ -15,9 +15,10 @@ import re
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -34,9 +35,11 @@ __all__ = [
     "VideoInfo",
     "VideoStats",
     "VideoWriter",
+    "frame_chunks",
     "is_video",
     "probe_video",
     "process_video",
+    "process_video_batches",
     "read_frames",
 ]
 
@@ -433,6 +436,40 @@ def process_video(
     Frame rate, frame size and (with keep_audio) the audio stream are kept; metadata is not.
     `dst` appears only if every frame went through; `dst` may equal `src`.
     """
+    def one(frames: list[np.ndarray], indices: list[int]) -> list[np.ndarray]:
+        return [process_frame(frames[0], indices[0])]
+
+    return process_video_batches(src, dst, one, batch_size=1, progress=progress, keep_audio=keep_audio,
+                                 crf=crf, preset=preset)
+
+
+def frame_chunks(frames: Iterable[np.ndarray], size: int) -> Iterator[tuple[list[np.ndarray], list[int]]]:
+    """Consecutive runs of up to `size` frames with their indices, in order (the last run may be shorter)."""
+    if size < 1:
+        raise ValueError(f"batch size must be at least 1, got {size}")
+    it = iter(enumerate(frames))
+    while chunk := list(islice(it, size)):
+        yield [f for _, f in chunk], [i for i, _ in chunk]
+
+
+def process_video_batches(
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    process_batch: Callable[[list[np.ndarray], list[int]], list[np.ndarray]],
+    batch_size: int = 8,
+    progress: bool = True,
+    keep_audio: bool = True,
+    crf: int = 18,
+    preset: str = "medium",
+) -> VideoStats:
+    """Like `process_video`, but hands `process_batch(frames, indices)` up to `batch_size` consecutive
+    frames at once (one model call for several frames is what makes a GPU fast).
+
+    It must return exactly one frame per frame given, in order; output frame count, rate, size and
+    audio are those of `process_video`.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch size must be at least 1, got {batch_size}")
     start = time.perf_counter()
     src = Path(src)
     info = probe_video(src)
@@ -441,8 +478,13 @@ def process_video(
     bar = tqdm(frames, total=info.n_frames, unit="frame", desc=src.name, disable=not progress, leave=False)
     try:
         with VideoWriter(dst, info.frame_rate, audio_from=audio, size=info.size, crf=crf, preset=preset) as writer:
-            for index, frame in enumerate(bar):
-                writer.write(process_frame(frame, index))
+            for batch, indices in frame_chunks(bar, batch_size):
+                out = list(process_batch(batch, indices))
+                if len(out) != len(batch):
+                    raise ValueError(f"{src}: frames {indices[0]}-{indices[-1]}: got {len(out)} frames "
+                                     f"back for {len(batch)}")
+                for frame in out:
+                    writer.write(frame)
     finally:
         bar.close()
         frames.close()

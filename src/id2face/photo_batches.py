@@ -1,0 +1,96 @@
+"""Anonymize many photo files with one method call per batch, keeping every per-file guarantee.
+
+One denoiser call over the faces of several photos is what makes the id2face method fast on a GPU.
+Batching must not weaken anything a single file gets: an unreadable photo fails alone, a failed
+batch is retried photo by photo so only the guilty file fails, the input is never overwritten and
+every output is written atomically (or not at all).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from id2face.io.images import load_image, save_image
+
+if TYPE_CHECKING:
+    from id2face.anonymizer import Anonymizer, ImageReport
+
+PathPair = tuple[str | os.PathLike, str | os.PathLike]
+
+
+@dataclass
+class FileResult:
+    """What happened to one photo: a report, or the error that stopped it (nothing was written)."""
+
+    src: Path
+    dst: Path
+    report: ImageReport | None = None
+    error: Exception | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def anonymize_files(anonymizer: Anonymizer, pairs: Iterable[PathPair], batch: int = 1,
+                    quality: int = 95) -> Iterator[FileResult]:
+    """Yield one FileResult per (src, dst) pair, in order, anonymizing up to `batch` photos per method call.
+
+    `pairs` is consumed lazily, `batch` photos at a time (so they are held in memory together).
+    """
+    if batch < 1:
+        raise ValueError(f"batch must be at least 1, got {batch}")
+    it = iter(pairs)
+    while chunk := list(islice(it, batch)):
+        yield from _run_chunk(anonymizer, [FileResult(Path(s), Path(d)) for s, d in chunk], quality)
+
+
+def _run_chunk(anonymizer: Anonymizer, results: list[FileResult], quality: int) -> list[FileResult]:
+    loaded = [(r, img) for r in results if (img := _load(anonymizer, r)) is not None]
+    if not loaded:
+        return results
+    try:
+        outs = anonymizer.anonymize_batch([img for _, img in loaded])
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:  # noqa: BLE001 - a batch failure is retried photo by photo below
+        if len(loaded) == 1:
+            loaded[0][0].error = e
+            return results
+        outs = None
+    for i, (r, img) in enumerate(loaded):
+        _finish(anonymizer, r, img, None if outs is None else outs[i], quality)
+    return results
+
+
+def _load(anonymizer: Anonymizer, r: FileResult) -> np.ndarray | None:
+    """The photo's pixels, or None with r.error set."""
+    try:
+        if r.src.resolve() == r.dst.resolve():
+            raise ValueError(f"{r.src}: refusing to overwrite the input file")
+        return load_image(r.src, anonymizer.max_pixels)
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:  # noqa: BLE001 - one unreadable photo fails alone
+        r.error = e
+        return None
+
+
+def _finish(anonymizer: Anonymizer, r: FileResult, img: np.ndarray,
+            done: tuple[np.ndarray, ImageReport] | None, quality: int) -> None:
+    """Save the batched result, or (after a batch failure) anonymize this photo alone first."""
+    try:
+        out, report = done if done is not None else anonymizer.anonymize_rgb(img)
+        save_image(out, r.dst, quality=quality)
+        r.report = report
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:  # noqa: BLE001 - one line per failed file, the batch goes on
+        r.error = e
