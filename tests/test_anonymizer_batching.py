@@ -94,8 +94,6 @@ def test_untracked_photo_faces_keep_their_key_in_a_batch():
 
     alone = ID2FaceMethod.identity_keys([face(0)], seed=3)
     batched = ID2FaceMethod.identity_keys([face(0), face(1), face(0)], seed=3)
-    if batched[2] != alone[0]:
-        pytest.xfail("methods/diffusion.py keys untracked faces by batch position, not extras['face_index']")
     assert batched == [alone[0], "3:face1", alone[0]]
 
 
@@ -130,3 +128,21 @@ def test_video_frame_batches_give_the_same_frames(clip, tmp_path):
     assert not np.array_equal(one[0], next(read_frames(clip)))  # the face was replaced
     Anonymizer(method=method).anonymize_video(clip, tmp_path / "calls.mp4", progress=False, batch_frames=4)
     assert method.calls == [4, 3]
+
+
+def test_unseeded_video_keeps_one_run_seed_for_all_frames(clip, tmp_path):
+    """seed=None: one random run seed per video (a person keeps one fake identity), fresh per call."""
+    seen = []
+
+    class Recorder(Picky):
+        def __call__(self, crops, masks, faces, seed):
+            seen.append(seed)
+            return super().__call__(crops, masks, faces, seed)
+
+    anon = Anonymizer(method=Recorder(), seed=None)
+    anon.anonymize_video(clip, tmp_path / "a.mp4", progress=False, batch_frames=2)
+    first = set(seen)
+    seen.clear()
+    anon.anonymize_video(clip, tmp_path / "b.mp4", progress=False, batch_frames=2)
+    assert len(first) == 1 and None not in first and len(set(seen)) == 1 and set(seen) != first
+    assert anon.seed is None

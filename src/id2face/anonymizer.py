@@ -243,8 +243,16 @@ class Anonymizer:
                 total.fallbacks += rep.fallbacks
             return [out for out, _ in results]
 
-        process_video_batches(src, dst, batch_fn, batch_size=batch_frames, progress=progress,
-                              keep_audio=keep_audio)
+        seed = self.seed
+        if seed is None:  # one run seed for the whole video: a person keeps one fake identity throughout
+            import secrets
+
+            self.seed = secrets.randbits(63)
+        try:
+            process_video_batches(src, dst, batch_fn, batch_size=batch_frames, progress=progress,
+                                  keep_audio=keep_audio)
+        finally:
+            self.seed = seed
         return total
 
     def _tracked_faces(self, tracker: FaceTracker, frame: np.ndarray) -> list[Face]:

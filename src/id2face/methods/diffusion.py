@@ -121,7 +121,9 @@ class ID2FaceMethod:
     @staticmethod
     def identity_keys(faces: list[Face], seed: int | None) -> list[str]:
         run = seed if seed is not None else secrets.randbits(63)
-        return [f"{run}:{f.track_id}" if f.track_id is not None else f"{run}:face{i}" for i, f in enumerate(faces)]
+        # face_index: the face's place in its own photo, so batching photos never changes a key
+        return [f"{run}:{f.track_id}" if f.track_id is not None else f"{run}:face{f.extras.get('face_index', i)}"
+                for i, f in enumerate(faces)]
 
     @staticmethod
     def _landmarks(faces: list[Face]) -> np.ndarray | None:

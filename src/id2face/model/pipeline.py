@@ -296,7 +296,9 @@ class ID2FacePipeline(DiffusionPipeline):
         shape = self.sample_shape(n)
         if identity_key is not None and generator is None:
             keys = [identity_key] * n if isinstance(identity_key, (str, int)) else list(identity_key)
-            noise = torch.cat([torch.randn((1, *shape[1:]), generator=key_generator(f"{k}:noise")) for k in keys])
+            # Drawn where the sampling runs: no host RNG or host-to-device copy per face (same on CPU).
+            noise = torch.cat([torch.randn((1, *shape[1:]), generator=key_generator(f"{k}:noise", dev), device=dev)
+                               for k in keys])
         else:
             noise = torch.randn(shape, generator=generator, device=generator.device if generator else "cpu")
         self.scheduler.set_timesteps(num_inference_steps, device=dev)
@@ -306,7 +308,7 @@ class ID2FacePipeline(DiffusionPipeline):
             # Ancestral samplers draw noise at every step: with keys, one generator per face keeps
             # each face's result independent of the batch it was sampled in, and repeatable.
             step_kwargs["generator"] = generator if generator is not None or identity_key is None else [
-                key_generator(f"{k}:steps") for k in keys]
+                key_generator(f"{k}:steps", dev) for k in keys]
         cache: dict = {}
         for t in self.progress_bar(self.scheduler.timesteps):
             model_in = self.scheduler.scale_model_input(x, t)
