@@ -84,12 +84,12 @@ def main() -> None:
     ap.add_argument("--sampler", default=None, help="ddpm, ddim, dpmsolver, dpmsolver-sde, unipc (default: model's)")
     ap.add_argument("--batches", default="1,32,256,1024")
     ap.add_argument("--dtype", default="auto", help="auto (bf16 on CUDA), float32, bfloat16, float16")
-    ap.add_argument("--channels-last", choices=["auto", "on", "off"], default="auto")
+    ap.add_argument("--channels-last", choices=["on", "off"], default="on")
     ap.add_argument("--compile", action="store_true", help="torch.compile the denoiser")
     ap.add_argument("--compile-mode", default=None, help="e.g. reduce-overhead (CUDA graphs), max-autotune")
     ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
-    cl = None if a.channels_last == "auto" else a.channels_last == "on"
+    cl = a.channels_last == "on"
     opts = DiffusionOptions(device=a.device, dtype=a.dtype, sampler=a.sampler, channels_last=cl)
     pipe, _ = load(a.model, opts)
     if a.compile:

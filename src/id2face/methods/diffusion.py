@@ -42,7 +42,7 @@ class DiffusionOptions:
     strength: float = 1.0
     sampler: str | None = None  # None: the model's own scheduler; else a key of model.samplers.SAMPLERS
     dtype: str = "auto"
-    channels_last: bool | None = None  # None: on for CUDA
+    channels_last: bool = True  # NHWC convolutions: 3-7 % faster per step on the 2-core CPU as well
     compile: bool = False  # torch.compile the denoiser (first batches pay the compile time)
     batch_size: int = 32  # faces per denoiser batch
 
@@ -71,7 +71,7 @@ def prepare_pipeline(pipe: ID2FacePipeline, opts: DiffusionOptions) -> ID2FacePi
         diffusers_logging.set_verbosity(level)
     if opts.sampler:
         pipe.scheduler = make_sampler(opts.sampler, pipe.scheduler.config)
-    if opts.channels_last if opts.channels_last is not None else opts.device.startswith("cuda"):
+    if opts.channels_last:
         pipe.unet.to(memory_format=torch.channels_last)
     if opts.compile:
         pipe.compile_denoiser()

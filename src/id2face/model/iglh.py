@@ -69,25 +69,37 @@ class _Gate(nn.Module):
         return h + g * a + (1.0 - g) * r
 
     def static_terms(self, h, feat, id_tokens) -> dict[str, torch.Tensor]:
-        """What does not change between sampling steps: id-token keys/values, the residual r and
-        the gate's response to r (the gate conv is linear, so its input blocks split exactly)."""
-        c = h.shape[1]
+        """What does not change between sampling steps: id-token keys/values, the residual r, the
+        gate's response to r, and the attention output projection stacked with the gate's response
+        to it (the gate conv is linear, so its input blocks split exactly)."""
+        c, dt = h.shape[1], h.dtype
         r = self.residual(feat, h)
-        w = self.gate.weight.to(h.dtype)
-        return {"kv": self.kv(id_tokens.to(h.dtype)).chunk(2, dim=-1), "r": r,
-                "gate_r": F.conv2d(r, w[:, c:2 * c], self.gate.bias.to(h.dtype)),
-                "w_h": w[:, :c], "w_a": w[:, 2 * c:3 * c], "w_t": w[:, 3 * c:, 0, 0]}
+        w = self.gate.weight.to(dt)[:, :, 0, 0]
+        w_a = w[:, 2 * c:3 * c]
+        out_w, out_b = self.attn_out.weight.to(dt), self.attn_out.bias.to(dt)
+        return {"kv": self.kv(id_tokens.to(dt)).chunk(2, dim=-1), "r": r,
+                "gate_r": F.conv2d(r, w[:, c:2 * c, None, None], self.gate.bias.to(dt)),
+                "w_h": w[:, :c, None, None].contiguous(), "w_t": w[:, 3 * c:],
+                "out_w": torch.cat([out_w, w_a @ out_w]), "out_b": torch.cat([out_b, w_a @ out_b])}
 
     def forward_cached(self, h, id_tokens, temb, fusion: str, static: dict) -> torch.Tensor:
         """forward() for inference with `static_terms` reused across steps (same result, less work)."""
-        a = self.attend(h, id_tokens, static["kv"])
+        b, c, hh, ww = h.shape
+        q = self.q(self.norm(h).flatten(2).transpose(1, 2))
+        k, v = static["kv"]
+        heads, d = self.heads, c // self.heads
+        x = F.scaled_dot_product_attention(*(t.view(b, -1, heads, d).transpose(1, 2) for t in (q, k, v)))
+        x = x.transpose(1, 2).reshape(b, hh * ww, c)
         r = static["r"]
         if fusion == "add":
-            return h + a + r
+            a = F.linear(x, self.attn_out.weight, self.attn_out.bias)
+            return h + a.view(b, hh, ww, c).permute(0, 3, 1, 2) + r
+        # one projection gives the attention output a and the gate's response to it
+        both = F.linear(x, static["out_w"], static["out_b"]).view(b, hh, ww, 2 * c).permute(0, 3, 1, 2)
+        a, a_gate = both[:, :c], both[:, c:]
         t = self.time(temb).to(h.dtype) @ static["w_t"].t()  # the time block: a per-channel offset
-        pre = F.conv2d(h, static["w_h"]) + F.conv2d(a, static["w_a"]) + static["gate_r"] + t[:, :, None, None]
-        g = torch.sigmoid(pre)
-        return h + g * a + (1.0 - g) * r
+        g = F.conv2d(h, static["w_h"]).add_(a_gate).add_(static["gate_r"]).add_(t[:, :, None, None]).sigmoid_()
+        return (a - r).mul_(g).add_(h).add_(r)  # = h + g*a + (1-g)*r
 
 
 class IGLH(ModelMixin, ConfigMixin):
