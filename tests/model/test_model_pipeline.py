@@ -196,3 +196,27 @@ def test_onnx_recognizer_model_round_trip(tmp_path):
     fresh = ID2FacePipeline.from_pretrained(tmp_path / "m")
     with pytest.raises(ValueError, match="ONNX file"):
         fresh(_inputs()[0], num_inference_steps=1)
+
+
+@torch.no_grad()
+def test_compiled_denoiser_keeps_the_harmonizer_and_the_result():
+    """torch.compile traces the UNet with its IGLH hooks and step cache (eager backend: fast, no codegen)."""
+    torch.manual_seed(0)
+    pipe = build_pipeline(tiny_config())
+    pipe.set_progress_bar_config(disable=True)
+    for p in pipe.harmonizer.parameters():  # gates that matter: a compile without hooks would differ
+        torch.nn.init.normal_(p, std=0.2)
+    rng = np.random.default_rng(0)
+    crops = rng.integers(0, 255, (2, 32, 32, 3), dtype=np.uint8)
+    emb = rng.normal(size=(2, 128)).astype(np.float32)
+
+    def run():
+        return pipe(crops, source_embeddings=emb, identity_key="k", num_inference_steps=3, output_type="pt").images
+
+    ref = run()
+    pipe.harmonizer.detach()
+    plain = run()
+    pipe.harmonizer.attach(pipe.unet)
+    assert not torch.allclose(plain, ref)
+    pipe.compile_denoiser(backend="eager")
+    torch.testing.assert_close(run(), ref)

@@ -159,9 +159,14 @@ class ID2FacePipeline(DiffusionPipeline):
                 ) from err
         return self._recognizer
 
-    def compile_denoiser(self, mode: str | None = None) -> None:
-        """torch.compile the UNet in place (hooks and weights stay); the first calls pay the compile."""
-        self.unet.compile(mode=mode)
+    def compile_denoiser(self, mode: str | None = None, backend: str = "inductor") -> None:
+        """torch.compile the UNet in place (hooks and weights stay); the first calls pay the compile.
+
+        Modes that capture CUDA graphs (reduce-overhead, max-autotune) reuse output buffers, so
+        each denoiser call then starts a new graph step and hands out a copy of its output.
+        """
+        self.unet.compile(mode=mode, backend=backend)
+        self._cuda_graphs = mode in ("reduce-overhead", "max-autotune")
 
     def trainable_modules(self) -> dict[str, torch.nn.Module]:
         """What the training helper optimises (the recognizer and an SD VAE stay frozen)."""
@@ -219,8 +224,13 @@ class ID2FacePipeline(DiffusionPipeline):
         `cache`: one dict per sampling run, so the gates compute their step-invariant terms once.
         """
         t = torch.as_tensor(timestep, device=sample.device)
+        graphs = getattr(self, "_cuda_graphs", False)
+        if graphs:  # the step cache would hold graph outputs that the next replay overwrites
+            torch.compiler.cudagraph_mark_step_begin()
+            cache = None
         with self.harmonizer.conditioning(t, cond.id_tokens, cond.features, cache):
-            return self.unet(torch.cat([sample, inpaint], dim=1), t, encoder_hidden_states=cond.tokens).sample
+            out = self.unet(torch.cat([sample, inpaint], dim=1), t, encoder_hidden_states=cond.tokens).sample
+        return out.clone() if graphs else out
 
     def sample_shape(self, n: int) -> tuple[int, ...]:
         s = self.config.crop_size
