@@ -8,6 +8,7 @@ thumbnails): a fresh image is built from the pixels alone.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import warnings
@@ -40,26 +41,37 @@ def load_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
         raise MediaError(f"{path}: cannot read ({e.strerror or e})") from e
     if size == 0:
         raise MediaError(f"{path}: empty file")
+    return _decode(path, str(path), max_pixels)
+
+
+def decode_image(data: bytes, name: str = "upload", max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """load_image for bytes in memory (uploads): same checks, same errors, nothing written to disk."""
+    if not data:
+        raise MediaError(f"{name}: empty file")
+    return _decode(io.BytesIO(data), name, max_pixels)
+
+
+def _decode(source, name: str, max_pixels: int) -> np.ndarray:
     old_limit = Image.MAX_IMAGE_PIXELS
     try:
         Image.MAX_IMAGE_PIXELS = max_pixels
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
+            with Image.open(source) as im:
                 w, h = im.size
                 if w * h > max_pixels:
-                    raise MediaError(f"{path}: {w}x{h} exceeds the {max_pixels:,}-pixel limit (--max-pixels)")
+                    raise MediaError(f"{name}: {w}x{h} exceeds the {max_pixels:,}-pixel limit (--max-pixels)")
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 rgb = _to_rgb(im)
     except MediaError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise MediaError(f"{path}: image too large ({e}); raise --max-pixels if it is genuine") from e
+        raise MediaError(f"{name}: image too large ({e}); raise --max-pixels if it is genuine") from e
     except UnidentifiedImageError as e:
-        raise MediaError(f"{path}: not an image or an unsupported format") from e
+        raise MediaError(f"{name}: not an image or an unsupported format") from e
     except (OSError, SyntaxError, ValueError) as e:
-        raise MediaError(f"{path}: corrupt or truncated image ({e})") from e
+        raise MediaError(f"{name}: corrupt or truncated image ({e})") from e
     finally:
         Image.MAX_IMAGE_PIXELS = old_limit
     return rgb
@@ -89,23 +101,32 @@ _FORMATS = {
 }
 
 
+def encode_image(image: np.ndarray, fmt: str = "PNG", quality: int = 95) -> bytes:
+    """RGB pixels -> file bytes in `fmt` (a PIL format name) with no metadata at all."""
+    buf = io.BytesIO()
+    _write(image, buf, fmt, quality)
+    return buf.getvalue()
+
+
+def _write(image: np.ndarray, f, fmt: str, quality: int) -> None:
+    arr = np.ascontiguousarray(image, dtype=np.uint8)
+    # A fresh Image from raw pixels carries no EXIF/XMP/ICC/thumbnail of the input.
+    im = Image.fromarray(arr, mode="RGB")
+    kwargs: dict = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+    im.save(f, format=fmt, **kwargs)
+
+
 def save_image(image: np.ndarray, path: str | os.PathLike, quality: int = 95) -> None:
     """Write RGB pixels atomically with no metadata at all; the format follows the extension."""
     path = Path(path)
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise MediaError(f"{path}: unsupported output format {path.suffix!r}")
-    arr = np.ascontiguousarray(image, dtype=np.uint8)
-    # A fresh Image from raw pixels carries no EXIF/XMP/ICC/thumbnail of the input.
-    im = Image.fromarray(arr, mode="RGB")
-    kwargs: dict = {}
-    if fmt in ("JPEG", "WEBP"):
-        kwargs["quality"] = quality
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            im.save(f, format=fmt, **kwargs)
+            _write(image, f, fmt, quality)
             f.flush()
             os.fsync(f.fileno())
         publish(tmp, path)

@@ -1,0 +1,162 @@
+"""A small local web server over the Anonymizer (standard library only, nothing stored).
+
+Uploads are read into memory, decoded with the same checks as files, anonymized and sent back
+as a metadata-free image; nothing touches the disk and filenames are never logged. The server
+binds to 127.0.0.1 by default. Requests run one at a time: the models are not re-entrant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+
+from id2face.anonymizer import METHODS, Anonymizer, FaceAnonymizationError
+from id2face.io.images import MediaError, decode_image, encode_image
+
+PAGE = Path(__file__).resolve().parents[1] / "assets" / "web" / "index.html"
+FORMATS = {"png": ("PNG", "image/png"), "jpeg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
+
+
+@dataclass
+class WebConfig:
+    """Limits of the web interface (uploads are held in memory)."""
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    max_upload_mb: float = 50.0
+    max_pixels: int = 60_000_000
+    default_method: str = "id2face"
+
+
+class BadRequest(ValueError):
+    """A request the client must change (HTTP 400)."""
+
+
+class AnonymizerPool:
+    """One Anonymizer per method, built on first use and then reused; one request at a time."""
+
+    def __init__(self, factory: Callable[[str], Anonymizer], methods: tuple[str, ...] = METHODS):
+        self.factory = factory
+        self.methods = methods
+        self._cache: dict[str, Anonymizer] = {}
+        self._lock = threading.Lock()
+
+    def warm(self, method: str) -> None:
+        """Build a method's Anonymizer now (loading a model takes seconds)."""
+        with self._lock:
+            if method not in self._cache:
+                self._cache[method] = self.factory(method)
+
+    def run(self, method: str, rgb: np.ndarray, seed: int, strength: float) -> tuple[np.ndarray, int]:
+        """The anonymized photo and its number of faces."""
+        if method not in self.methods:
+            raise BadRequest(f"unknown method {method!r}; choose one of {', '.join(self.methods)}")
+        self.warm(method)
+        with self._lock:
+            anon = self._cache[method]
+            anon.seed = seed
+            if hasattr(anon.method, "strength"):
+                anon.method.strength = strength
+            out, report = anon.anonymize_rgb(rgb)
+        return out, report.faces
+
+
+def _options(query: str) -> tuple[str, int, float, str, str]:
+    q = {k: v[-1] for k, v in parse_qs(query).items()}
+    try:
+        seed = int(q.get("seed", "0"))
+        strength = float(q.get("strength", "1"))
+    except ValueError:
+        raise BadRequest("seed must be an integer and strength a number in [0, 1]") from None
+    if not 0.0 <= strength <= 1.0:
+        raise BadRequest("strength must be in [0, 1]")
+    fmt = q.get("format", "png").lower()
+    if fmt not in FORMATS:
+        raise BadRequest(f"format must be one of {', '.join(FORMATS)}")
+    return q.get("method", ""), seed, strength, fmt, q.get("name", "upload")[:80]
+
+
+def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHandler]:
+    max_bytes = int(cfg.max_upload_mb * 2**20)
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "id2face"
+
+        def do_GET(self) -> None:  # noqa: N802 - the http.server naming
+            path = urlparse(self.path).path
+            if path in ("/", "/index.html"):
+                self._send(200, PAGE.read_bytes(), "text/html; charset=utf-8")
+            elif path == "/api/info":
+                info = {"methods": list(pool.methods), "default_method": cfg.default_method,
+                        "max_upload_bytes": max_bytes, "formats": list(FORMATS)}
+                self._send(200, json.dumps(info).encode(), "application/json")
+            else:
+                self._error(404, "not found")
+
+        def do_POST(self) -> None:  # noqa: N802
+            url = urlparse(self.path)
+            if url.path != "/api/anonymize":
+                self._error(404, "not found")
+                return
+            length = self.headers.get("Content-Length")
+            if length is None or not length.isdigit():
+                self._error(411, "send the photo as the request body with a Content-Length")
+                return
+            if int(length) > max_bytes:
+                self.close_connection = True  # the unread body must not be parsed as a request
+                self._error(413, f"photo larger than {cfg.max_upload_mb:g} MB")
+                return
+            data = self.rfile.read(int(length))
+            t0 = time.perf_counter()
+            try:
+                method, seed, strength, fmt, name = _options(url.query)
+                rgb = decode_image(data, name, cfg.max_pixels)
+                out, faces = pool.run(method or cfg.default_method, rgb, seed, strength)
+            except (BadRequest, MediaError) as e:
+                self._error(400, str(e))
+                return
+            except FaceAnonymizationError as e:
+                self._error(422, f"not written: {e}")
+                return
+            except FileNotFoundError as e:  # e.g. no ID2Face model installed
+                self._error(503, str(e))
+                return
+            except Exception as e:  # noqa: BLE001 - one line to the client, the server goes on
+                self._error(500, f"{type(e).__name__}: {e}")
+                return
+            pil_fmt, mime = FORMATS[fmt]
+            self._send(200, encode_image(out, pil_fmt), mime,
+                       {"X-Faces": str(faces), "X-Seconds": f"{time.perf_counter() - t0:.3f}"})
+
+        def _send(self, code: int, body: bytes, mime: str, extra: dict[str, str] | None = None) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", mime)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            for k, v in (extra or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _error(self, code: int, message: str) -> None:
+            self._send(code, (message.splitlines()[0] if message else "error").encode(), "text/plain; charset=utf-8")
+
+        def log_message(self, fmt: str, *args) -> None:  # no client address, no filenames
+            print(f"web: {self.command} {urlparse(self.path).path} -> {args[1] if len(args) > 1 else ''}",
+                  file=sys.stderr)
+
+    return Handler
+
+
+def make_server(pool: AnonymizerPool, cfg: WebConfig) -> ThreadingHTTPServer:
+    """A ready server (port 0 picks a free port: see server.server_address)."""
+    return ThreadingHTTPServer((cfg.host, cfg.port), make_handler(pool, cfg))
