@@ -96,3 +96,12 @@ def test_runtime_options_sampler_dtype_and_batch(model_dir):
         DiffusionOptions(dtype="int8").torch_dtype()
     with pytest.raises(ValueError, match="unknown sampler"):
         ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(sampler="heun"), recognizer=_Rec())
+
+
+def test_missing_gpu_is_a_clear_error(model_dir):
+    from id2face.methods.diffusion import DiffusionOptions
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    with pytest.raises(ValueError, match="no CUDA device.*--device cpu"):
+        ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(device="cuda"), recognizer=_Rec())

@@ -46,6 +46,14 @@ class DiffusionOptions:
     compile: bool = False  # torch.compile the denoiser (first batches pay the compile time)
     batch_size: int = 32  # faces per denoiser batch
 
+    def check_device(self) -> None:
+        """A clear message instead of torch's assertion when the asked device is not there."""
+        if self.device.startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(f"--device {self.device}: no CUDA device is available here (torch {torch.__version__}"
+                             f"{', built without CUDA' if torch.version.cuda is None else ''}); use --device cpu")
+        if self.device.startswith("mps") and not torch.backends.mps.is_available():
+            raise ValueError(f"--device {self.device}: Apple MPS is not available here; use --device cpu")
+
     def torch_dtype(self) -> torch.dtype:
         if self.dtype == "auto":
             return torch.bfloat16 if self.device.startswith("cuda") else torch.float32
@@ -60,6 +68,7 @@ def prepare_pipeline(pipe: ID2FacePipeline, opts: DiffusionOptions) -> ID2FacePi
 
     from id2face.model.samplers import make_sampler
 
+    opts.check_device()
     dtype = opts.torch_dtype()
     level = diffusers_logging.get_verbosity()
     diffusers_logging.set_verbosity_error()  # no "keep in float32" notes: our models list no such modules
