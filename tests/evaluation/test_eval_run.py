@@ -82,6 +82,15 @@ def test_variant_parse():
         Variant.parse("id2face@colour=1")
 
 
+def test_cli_variant_list_keeps_multi_option_variants_whole():
+    from id2face.cli.eval import _variants
+
+    got = _variants("id2face@steps=12,id2face@sampler=ddim,steps=8, blur@strength=1")
+    assert got == ["id2face@steps=12", "id2face@sampler=ddim,steps=8", "blur@strength=1"]
+    assert Variant.parse(got[1]).options == (("sampler", "ddim"), ("steps", 8.0))
+    assert _variants("none") == [] and _variants(None) is None
+
+
 def test_yaml_config_and_overrides(tmp_path):
     p = tmp_path / "e.yaml"
     p.write_text("methods: [blur]\nseeds: 3\n")
@@ -91,7 +100,9 @@ def test_yaml_config_and_overrides(tmp_path):
     with pytest.raises(ValueError, match="unknown"):
         EvalConfig.from_yaml(p)
     for f in Path(__file__).parents[2].joinpath("configs", "eval").glob("*.yaml"):
-        EvalConfig.from_yaml(f)
+        shipped = EvalConfig.from_yaml(f)
+        for spec in shipped.ablations:  # every variant of a shipped experiment parses
+            assert Variant.parse(spec).method in shipped.methods, (f.name, spec)
 
 
 def _faceres_or_skip():

@@ -30,13 +30,22 @@ def _list(s: str | None) -> list[str] | None:
     return [] if s.strip().lower() in ("", "none") else [x.strip() for x in s.split(",") if x.strip()]
 
 
+def _variants(s: str | None) -> list[str] | None:
+    """Comma list of variants; a comma inside one (id2face@sampler=ddim,steps=8) stays with it."""
+    if s is None or s.strip().lower() in ("", "none"):
+        return _list(s)
+    import re
+
+    return [x.strip() for x in re.split(r",(?=\s*[\w-]+@)", s) if x.strip()]
+
+
 def run(args: argparse.Namespace) -> int:
     from id2face.evaluation.config import EvalConfig
     from id2face.evaluation.evaluate import evaluate
 
     cfg = EvalConfig.from_yaml(
         args.config, data=args.data, output=args.output, methods=_list(args.methods),
-        ablations=_list(args.ablations), model=args.model, seeds=args.seeds,
+        ablations=_variants(args.ablations), model=args.model, seeds=args.seeds,
         recognizers=_list(args.recognizers), faceres_dir=args.faceres_dir, max_images=args.max_images,
         fid=False if args.no_fid else None, device=args.device, steps=args.steps,
         sampler=args.sampler,
