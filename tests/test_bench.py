@@ -29,6 +29,9 @@ def test_bench_cli_times_a_config_with_random_weights_and_shows_scaling(tmp_path
     assert [r["faces"] for r in rows] == [1, 2]
     assert rows[0]["settings"]["sampler"] == "ddpm" and rows[0]["settings"]["steps"] == 1
     assert all(r["stage_ms_per_face"]["method"] > 0 and r["peak_rss_mib"] >= r["rss_before_mib"] > 0 for r in rows)
+    inner = {k: v for k, v in rows[1]["stage_ms_per_face"].items() if k.startswith("method.")}
+    assert set(inner) == {"method.identity", "method.condition", "method.sample", "method.decode"}
+    assert sum(inner.values()) <= rows[1]["stage_ms_per_face"]["method"] * 1.001  # parts of the method stage
 
 
 def test_bench_cli_refuses_bad_sizes_and_configs(capsys):

@@ -8,6 +8,7 @@ into the masked region of the crop.
 from __future__ import annotations
 
 import inspect
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,9 @@ class ID2FacePipeline(DiffusionPipeline):
             recognizer_points=recognizer_points, recognizer_input_size=recognizer_input_size,
         )
         self._recognizer: Recognizer | None = None
+        # Set to a dict to accumulate seconds per stage (identity, condition, sample, decode) over
+        # calls; on CUDA each stage then waits for the device, so leave it None when not measuring.
+        self.stage_times: dict[str, float] | None = None
         harmonizer.attach(unet)
 
     # ----------------------------------------------------------------- loading / recognizer
@@ -290,6 +294,7 @@ class ID2FacePipeline(DiffusionPipeline):
                 f"{self.config.template_name!r} {self.config.template_points}; align to pipe.template at "
                 f"{self.config.crop_size} px"
             )
+        clock = self._stage_clock()
         image, mask, geom = self.to_tensors(aligned_faces, masks, landmarks)
         n, dev = image.shape[0], image.device
         if source_embeddings is None:
@@ -300,8 +305,10 @@ class ID2FacePipeline(DiffusionPipeline):
             raise ValueError(f"source embeddings must be ({n}, {self.idvae.config.embed_dim}), got {src.shape}")
         e_src = torch.from_numpy(src).to(dev, self.idvae.dtype)
         e_anon = self.fake_identities(e_src, strength, identity_key, generator)
+        clock("identity")
         cond = self.recomposer(e_anon.to(self.recomposer.dtype), image, mask, geom)
         inpaint = self.inpaint_input(image, mask)
+        clock("condition")
 
         shape = self.sample_shape(n)
         if identity_key is not None and generator is None:
@@ -325,6 +332,7 @@ class ID2FacePipeline(DiffusionPipeline):
             eps = self.predict(model_in, t, cond, inpaint, cache)
             x = self.scheduler.step(eps, t, x, **step_kwargs).prev_sample
 
+        clock("sample")
         gen = self.decode_space(x).float().clamp(-1, 1)
         out = gen * mask + image.float() * (1.0 - mask)
         out = (out + 1.0) / 2.0
@@ -335,9 +343,27 @@ class ID2FacePipeline(DiffusionPipeline):
             images = (out.permute(0, 2, 3, 1).cpu().numpy() * 255.0).round().clip(0, 255).astype(np.uint8)
         else:
             raise ValueError(f"output_type must be 'np' or 'pt', got {output_type!r}")
+        clock("decode")
         self.maybe_free_model_hooks()
         result = ID2FaceOutput(images, e_anon.float().cpu().numpy(), src)
         return result if return_dict else (images,)
+
+
+    def _stage_clock(self):
+        """A function that books the time since its last call under a stage name (if measuring)."""
+        times = self.stage_times
+        if times is None:
+            return lambda stage: None
+        dev = self._execution_device
+        last = [time.perf_counter()]
+
+        def book(stage: str) -> None:
+            if dev.type == "cuda":
+                torch.cuda.synchronize(dev)
+            now = time.perf_counter()
+            times[stage] = times.get(stage, 0.0) + now - last[0]
+            last[0] = now
+        return book
 
 
 def _same(a, b) -> bool:
