@@ -146,3 +146,18 @@ def test_unseeded_video_keeps_one_run_seed_for_all_frames(clip, tmp_path):
     anon.anonymize_video(clip, tmp_path / "b.mp4", progress=False, batch_frames=2)
     assert len(first) == 1 and None not in first and len(set(seen)) == 1 and set(seen) != first
     assert anon.seed is None
+
+
+def test_each_video_starts_a_new_sequence_for_the_method(clip, tmp_path):
+    """Track ids restart with every video, so per-track state of the method must too."""
+
+    class Sequenced(Picky):
+        starts = 0
+
+        def new_sequence(self):
+            type(self).starts += 1
+
+    anon = Anonymizer(method=Sequenced())
+    anon.anonymize_video(clip, tmp_path / "a.mp4", progress=False)
+    anon.anonymize_video(clip, tmp_path / "b.mp4", progress=False)
+    assert Sequenced.starts == 2

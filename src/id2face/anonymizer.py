@@ -243,6 +243,9 @@ class Anonymizer:
                 total.fallbacks += rep.fallbacks
             return [out for out, _ in results]
 
+        start = getattr(self.method, "new_sequence", None)
+        if callable(start):  # per-track state of the method (e.g. a track's source identity)
+            start()
         seed = self.seed
         if seed is None:  # one run seed for the whole video: a person keeps one fake identity throughout
             import secrets

@@ -105,3 +105,38 @@ def test_missing_gpu_is_a_clear_error(model_dir):
         pytest.skip("a CUDA device is present")
     with pytest.raises(ValueError, match="no CUDA device.*--device cpu"):
         ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(device="cuda"), recognizer=_Rec())
+
+
+def test_a_track_keeps_one_source_identity_and_embeds_only_its_first_frames(model_dir):
+    from id2face.methods.diffusion import DiffusionOptions
+
+    calls = []
+
+    class Counting(_Rec):
+        def _embed_own(self, crops):
+            calls.append(len(crops))
+            return super()._embed_own(crops)
+
+    m = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=1, track_frames=2), recognizer=Counting())
+    crops, masks, faces = _faces(2, [7, None])
+    first = m.source_embeddings(crops, faces)
+    frame2 = crops.copy()
+    frame2[0] = 255 - frame2[0]  # the tracked face looks different in the next frame
+    second = m.source_embeddings(frame2, faces)
+    assert calls == [2, 2]
+    raw2 = _unit(_Rec(), frame2[0])
+    assert not np.allclose(raw2, first[0])
+    mean = first[0] + raw2
+    np.testing.assert_allclose(second[0], mean / np.linalg.norm(mean), rtol=1e-5)  # the mean of its frames
+    third = m.source_embeddings(crops, faces)
+    assert calls == [2, 2, 1]  # after two frames the track is no longer embedded; the untracked face is
+    np.testing.assert_array_equal(third[0], second[0])
+    np.testing.assert_array_equal(third[1], first[1])
+    m.new_sequence()  # a new video: track 7 is somebody else now
+    np.testing.assert_allclose(m.source_embeddings(frame2, faces)[0], raw2, rtol=1e-5)
+
+
+def _unit(rec, crop):
+    from id2face.geometry import FFHQ
+
+    return rec.embed(crop[None], FFHQ, S)[0]

@@ -19,6 +19,8 @@ class FaceMethod(Protocol):
     faces: the Face records (track_id, mesh in crop coordinates, ...), same order.
     seed:  run seed; methods with randomness derive per-face identities from it (and track_id).
     Returns (N, S, S, 3) uint8. Only pixels where mask > 0 are pasted back.
+    A method may also define `new_sequence()`: the Anonymizer calls it at the start of each video
+    (track ids start again there).
     """
 
     name: str

@@ -45,6 +45,7 @@ class DiffusionOptions:
     channels_last: bool = True  # NHWC convolutions: 3-7 % faster per step on the 2-core CPU as well
     compile: bool = False  # torch.compile the denoiser (first batches pay the compile time)
     batch_size: int = 32  # faces per denoiser batch
+    track_frames: int = 5  # a video track's source identity: the mean of its first N embeddings
 
     def check_device(self) -> None:
         """A clear message instead of torch's assertion when the asked device is not there."""
@@ -87,6 +88,35 @@ def prepare_pipeline(pipe: ID2FacePipeline, opts: DiffusionOptions) -> ID2FacePi
     return pipe
 
 
+class TrackIdentities:
+    """Source identity per video track: the mean of its first `frames` embeddings, then reused.
+
+    A person's identity does not change within a track, so embedding every frame would only add
+    time (the recognizer is ~80 ms per face on a CPU) and jitter: the fake identity derived from
+    it would flicker from frame to frame.
+    """
+
+    def __init__(self, frames: int = 5) -> None:
+        self.frames = frames
+        self._sum: dict[int, np.ndarray] = {}
+        self._count: dict[int, int] = {}
+
+    def reset(self) -> None:
+        self._sum.clear()
+        self._count.clear()
+
+    def needs(self, track_id: int) -> bool:
+        return self._count.get(track_id, 0) < self.frames
+
+    def add(self, track_id: int, embedding: np.ndarray) -> None:
+        self._sum[track_id] = self._sum.get(track_id, 0.0) + np.asarray(embedding, np.float64)
+        self._count[track_id] = self._count.get(track_id, 0) + 1
+
+    def get(self, track_id: int) -> np.ndarray:
+        mean = self._sum[track_id] / self._count[track_id]
+        return (mean / max(np.linalg.norm(mean), 1e-12)).astype(np.float32)
+
+
 class ID2FaceMethod:
     """Anonymises aligned crops with a trained ID2Face model (one sampling pass per face).
 
@@ -98,8 +128,9 @@ class ID2FaceMethod:
     color_match = True
 
     def __init__(self, pipe: ID2FacePipeline, steps: int | None = None, strength: float = 1.0,
-                 batch_size: int = 32) -> None:
+                 batch_size: int = 32, track_frames: int = 5) -> None:
         self.pipe = pipe
+        self.tracks = TrackIdentities(track_frames)
         self.pipe.set_progress_bar_config(disable=True)
         self.steps = int(steps) if steps else 20
         self.strength = float(strength)
@@ -117,7 +148,7 @@ class ID2FaceMethod:
         diffusers_logging.disable_progress_bar()  # the loading bar is noise next to the CLI's own
         pipe = ID2FacePipeline.from_pretrained(model_dir, recognizer=recognizer, recognizer_onnx=recognizer_onnx)
         return cls(prepare_pipeline(pipe, opts), steps=opts.steps or default_steps(model_dir),
-                   strength=opts.strength, batch_size=opts.batch_size)
+                   strength=opts.strength, batch_size=opts.batch_size, track_frames=opts.track_frames)
 
     @property
     def crop_size(self) -> int:
@@ -146,18 +177,39 @@ class ID2FaceMethod:
                 rows.append(np.full((NUM_MESH_POINTS, 2), np.nan, np.float32))
         return np.stack(rows) if any_mesh else None
 
+    def new_sequence(self) -> None:
+        """Called at the start of each video: track ids start again, so do their identities."""
+        self.tracks.reset()
+
+    def source_embeddings(self, crops: np.ndarray, faces: list[Face]) -> np.ndarray:
+        """Recognizer embeddings; a tracked face reuses its track's (see TrackIdentities)."""
+        need = [i for i, f in enumerate(faces) if f.track_id is None or self.tracks.needs(f.track_id)]
+        out = np.zeros((len(faces), self.pipe.idvae.config.embed_dim), np.float32)
+        if need:
+            fresh = self.pipe.recognizer.embed(crops[need], self.template, self.crop_size)
+            for row, i in zip(fresh, need, strict=True):
+                if faces[i].track_id is None:
+                    out[i] = row
+                else:
+                    self.tracks.add(faces[i].track_id, row)
+        for i, f in enumerate(faces):
+            if f.track_id is not None:
+                out[i] = self.tracks.get(f.track_id)
+        return out
+
     def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray:
         crops = np.asarray(crops, dtype=np.uint8)
         if len(crops) == 0:
             return crops.copy()
         keys = self.identity_keys(faces, seed)
         lms = self._landmarks(faces)
+        src = self.source_embeddings(crops, faces)
         out = []
         for s in range(0, len(crops), self.batch_size):
             sl = slice(s, s + self.batch_size)
             res = self.pipe(
                 crops[sl], masks=np.asarray(masks[sl], dtype=np.float32),
-                landmarks=None if lms is None else lms[sl], identity_key=keys[sl],
+                landmarks=None if lms is None else lms[sl], identity_key=keys[sl], source_embeddings=src[sl],
                 strength=self.strength, num_inference_steps=self.steps, output_type="np",
             )
             out.append(res.images)
