@@ -4,6 +4,9 @@
 #
 #   bash scripts/gpu_train.sh PACKED_DATASET MINUTES [BATCH]      (EXTRA="--set k=v ..." adds overrides)
 # Bring the diffusers wheel in .whl/ (pip download --no-deps diffusers) when the machine lacks it.
+# Continue the bundled model instead of starting afresh (its own config, epsilon targets):
+#   CONFIG=src/id2face/assets/default_model/training_config.yaml INIT=src/id2face/assets/default_model \
+#     bash scripts/gpu_train.sh PACKED_DATASET MINUTES
 set -euo pipefail
 PACKED=${1:?packed dataset folder (python -m id2face.training.pack pack ...)}
 MINUTES=${2:-6}
@@ -25,7 +28,7 @@ rm -rf "$WORK/data" "$WORK/run"
 python3 -m id2face.training.pack unpack "$PACKED" "$WORK/data"
 MP=bf16; python3 -c "import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)" || MP=no
 set +e
-python3 -m id2face.cli.main train --config tiny --data "$WORK/data" --output "$WORK/run" \
+python3 -m id2face.cli.main train --config "${CONFIG:-tiny}" ${INIT:+--init "$INIT"} --data "$WORK/data" --output "$WORK/run" \
   --set train.max_minutes="$MINUTES" --set train.batch_size="$BATCH" --set train.mixed_precision="$MP" \
   --set train.lr=0.0003 --set train.warmup_steps=200 --set train.checkpoint_every=100000 \
   --set train.validate_every=1000 --set train.log_every=50 --set data.on_device=true ${EXTRA:-} -q 2>&1 \

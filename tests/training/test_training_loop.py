@@ -94,3 +94,25 @@ def test_trained_directory_anonymizes_a_photo(data, tmp_path, astronaut):
     out, _report = anon.anonymize_rgb(astronaut)
     assert out.shape == astronaut.shape and out.dtype == np.uint8
     assert not np.array_equal(out, astronaut)  # the face region was replaced
+
+
+def test_fine_tuning_starts_from_the_saved_weights(data, tmp_path, capsys):
+    from id2face.model.pipeline import ID2FacePipeline
+
+    first = train(tiny_config(data, tmp_path / "a", max_steps=2), progress=False)
+    saved = ID2FacePipeline.from_pretrained(first)
+    cfg = tiny_config(data, tmp_path / "b", max_steps=1, init_from=str(first))
+    run = build_run(cfg)
+    for name in ("idvae", "recomposer", "unet", "harmonizer"):
+        ours, theirs = getattr(run.pipe, name).state_dict(), getattr(saved, name).state_dict()
+        assert all(torch.equal(ours[k], theirs[k]) for k in ours), name
+    fresh = build_run(tiny_config(data, tmp_path / "c"))
+    assert not torch.equal(fresh.pipe.unet.conv_in.weight, run.pipe.unet.conv_in.weight)
+    train(cfg, progress=False)  # stage 1 is skipped: the ID-VAE was trained already
+    stages = {json.loads(line)["stage"] for line in open(tmp_path / "b" / "logs" / "log.jsonl")}
+    assert "idvae" not in stages and "idvae" in {
+        json.loads(line)["stage"] for line in open(tmp_path / "a" / "logs" / "log.jsonl")}
+    other = tiny_config(data, tmp_path / "d", init_from=str(first))
+    other.model.denoiser.block_out_channels = [16, 16]
+    with pytest.raises(ValueError, match="does not match this config"):
+        build_run(other)

@@ -23,6 +23,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", metavar="DIR", help="run folder: checkpoints, logs, samples, final model")
     p.add_argument("--max-steps", type=int, metavar="N", help="stop stage 2 after N optimizer steps")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --output")
+    p.add_argument("--init", metavar="MODEL_DIR", help="fine-tune a saved model (e.g. the bundled one) instead of "
+                   "starting from random weights (= --set train.init_from=MODEL_DIR)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.batch_size=16 (repeatable)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -40,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
             cfg.output = args.output
         if args.max_steps is not None:
             cfg.train.max_steps = args.max_steps
+        if args.init:
+            cfg.train.init_from = args.init
         out = train(cfg, resume=args.resume, progress=not args.quiet)
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -94,7 +94,28 @@ def build_run(cfg: TrainConfig) -> RunState:
         pass  # ONNX (the file is the user's) or no dlib here (a GPU box): name and size are recorded
     pipe = build_pipeline(m, recognizer)
     pipe.set_progress_bar_config(disable=True)
+    if cfg.train.init_from:
+        load_weights_from(pipe, Path(cfg.train.init_from))
     return RunState(pipe, TrainModule(pipe), train_set, val_set)
+
+
+def load_weights_from(pipe, model_dir: Path) -> None:
+    """Start from a saved model's weights (fine-tuning); the architectures must match exactly."""
+    from id2face.model.pipeline import ID2FacePipeline
+
+    src = ID2FacePipeline.from_pretrained(model_dir)
+    for name in ("idvae", "recomposer", "unet", "harmonizer"):
+        theirs, ours = getattr(src, name).state_dict(), getattr(pipe, name).state_dict()
+        bad = [k for k in ours if k not in theirs or theirs[k].shape != ours[k].shape]
+        if bad or set(theirs) - set(ours):
+            raise ValueError(f"train.init_from={model_dir}: its {name} does not match this config "
+                             f"(first difference: {(bad or sorted(set(theirs) - set(ours)))[0]}); "
+                             "use the config the model was trained with (its training_config.yaml)")
+        getattr(pipe, name).load_state_dict({k: v.float() for k, v in theirs.items()})
+    want, have = pipe.scheduler.config.prediction_type, src.scheduler.config.prediction_type
+    if want != have:
+        print(f"note: {model_dir} predicts {have}, this run trains {want} targets "
+              f"(--set model.prediction_type={have} to keep its objective)")
 
 
 def train_idvae(cfg: TrainConfig, run: RunState, accelerator, logger: RunLogger, progress: bool) -> None:
@@ -153,7 +174,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     latest = list_checkpoints(ckpt_dir)[-1] if resume and list_checkpoints(ckpt_dir) else None
     if resume and latest is None and main:
         print(f"note: no checkpoint in {ckpt_dir}; starting from scratch")
-    if latest is None:
+    if latest is None and not tc.init_from:  # a fine-tuned model keeps its trained ID-VAE
         train_idvae(cfg, run, accelerator, logger, progress)
         run.module = TrainModule(run.pipe)
 
