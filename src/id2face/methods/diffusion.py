@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from id2face.face.types import Face
 from id2face.geometry import CropTemplate
 from id2face.model.geometry_maps import NUM_MESH_POINTS
 from id2face.model.pipeline import ID2FacePipeline
 from id2face.model.recognizers import Recognizer
+
+from .runtime import DiffusionOptions, prepare_pipeline
+from .track_identity import TrackIdentities
+
+__all__ = ["DiffusionOptions", "ID2FaceMethod", "TrackIdentities", "default_steps", "prepare_pipeline"]
 
 
 def default_steps(model_dir: str | Path, fallback: int = 20) -> int:
@@ -24,97 +27,6 @@ def default_steps(model_dir: str | Path, fallback: int = 20) -> int:
         return int(json.loads(card.read_text()).get("inference_steps", fallback))
     except (OSError, ValueError):
         return fallback
-
-
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-
-
-@dataclass
-class DiffusionOptions:
-    """How a loaded model runs: where, in which precision, with which sampler and how many steps.
-
-    dtype "auto" is bfloat16 on CUDA and float32 elsewhere (CPUs without bf16 units run it slower).
-    The identity path (recognizer embedding, ID-VAE, OIM) always stays float32.
-    """
-
-    device: str = "cpu"
-    steps: int | None = None  # None: the steps the model was exported with
-    strength: float = 1.0
-    sampler: str | None = None  # None: the model's own scheduler; else a key of model.samplers.SAMPLERS
-    dtype: str = "auto"
-    channels_last: bool = True  # NHWC convolutions: 3-7 % faster per step on the 2-core CPU as well
-    compile: bool = False  # torch.compile the denoiser (first batches pay the compile time)
-    batch_size: int = 32  # faces per denoiser batch
-    track_frames: int = 5  # a video track's source identity: the mean of its first N embeddings
-
-    def check_device(self) -> None:
-        """A clear message instead of torch's assertion when the asked device is not there."""
-        if self.device.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"--device {self.device}: no CUDA device is available here (torch {torch.__version__}"
-                             f"{', built without CUDA' if torch.version.cuda is None else ''}); use --device cpu")
-        if self.device.startswith("mps") and not torch.backends.mps.is_available():
-            raise ValueError(f"--device {self.device}: Apple MPS is not available here; use --device cpu")
-
-    def torch_dtype(self) -> torch.dtype:
-        if self.dtype == "auto":
-            return torch.bfloat16 if self.device.startswith("cuda") else torch.float32
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be auto or one of {', '.join(DTYPES)}, got {self.dtype!r}")
-        return DTYPES[self.dtype]
-
-
-def prepare_pipeline(pipe: ID2FacePipeline, opts: DiffusionOptions) -> ID2FacePipeline:
-    """Move to the device and precision, swap the sampler, and apply the speed options."""
-    from diffusers.utils import logging as diffusers_logging
-
-    from id2face.model.samplers import make_sampler
-
-    opts.check_device()
-    dtype = opts.torch_dtype()
-    level = diffusers_logging.get_verbosity()
-    diffusers_logging.set_verbosity_error()  # no "keep in float32" notes: our models list no such modules
-    try:
-        for name, module in pipe.components.items():
-            if isinstance(module, torch.nn.Module):  # identity sampling (a tiny MLP) stays float32
-                module.to(device=opts.device, dtype=torch.float32 if name == "idvae" else dtype)
-    finally:
-        diffusers_logging.set_verbosity(level)
-    if opts.sampler:
-        pipe.scheduler = make_sampler(opts.sampler, pipe.scheduler.config)
-    if opts.channels_last:
-        pipe.unet.to(memory_format=torch.channels_last)
-    if opts.compile:
-        pipe.compile_denoiser()
-    return pipe
-
-
-class TrackIdentities:
-    """Source identity per video track: the mean of its first `frames` embeddings, then reused.
-
-    A person's identity does not change within a track, so embedding every frame would only add
-    time (the recognizer is ~80 ms per face on a CPU) and jitter: the fake identity derived from
-    it would flicker from frame to frame.
-    """
-
-    def __init__(self, frames: int = 5) -> None:
-        self.frames = frames
-        self._sum: dict[int, np.ndarray] = {}
-        self._count: dict[int, int] = {}
-
-    def reset(self) -> None:
-        self._sum.clear()
-        self._count.clear()
-
-    def needs(self, track_id: int) -> bool:
-        return self._count.get(track_id, 0) < self.frames
-
-    def add(self, track_id: int, embedding: np.ndarray) -> None:
-        self._sum[track_id] = self._sum.get(track_id, 0.0) + np.asarray(embedding, np.float64)
-        self._count[track_id] = self._count.get(track_id, 0) + 1
-
-    def get(self, track_id: int) -> np.ndarray:
-        mean = self._sum[track_id] / self._count[track_id]
-        return (mean / max(np.linalg.norm(mean), 1e-12)).astype(np.float32)
 
 
 class ID2FaceMethod:
