@@ -112,7 +112,12 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
                 self._error(411, "send the photo as the request body with a Content-Length")
                 return
             if int(length) > max_bytes:
-                self.close_connection = True  # the unread body must not be parsed as a request
+                # A body up to 4x the limit is read and dropped so the client hears the answer; a
+                # bigger one is not read at all and the connection is closed after the answer.
+                if int(length) <= 4 * max_bytes:
+                    _drain(self.rfile, int(length))
+                else:
+                    self.close_connection = True
                 self._error(413, f"photo larger than {cfg.max_upload_mb:g} MB")
                 return
             data = self.rfile.read(int(length))
@@ -155,6 +160,14 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
                   file=sys.stderr)
 
     return Handler
+
+
+def _drain(stream, n: int, chunk: int = 1 << 16) -> None:
+    while n > 0:
+        got = stream.read(min(chunk, n))
+        if not got:
+            return
+        n -= len(got)
 
 
 def make_server(pool: AnonymizerPool, cfg: WebConfig) -> ThreadingHTTPServer:
