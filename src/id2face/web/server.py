@@ -90,6 +90,7 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "id2face"
+        timeout = 60  # seconds a client may stall mid-request before its connection is dropped
 
         def do_GET(self) -> None:  # noqa: N802 - the http.server naming
             path = urlparse(self.path).path
