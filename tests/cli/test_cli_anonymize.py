@@ -79,3 +79,23 @@ def test_sample_and_help(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["anonymize", "--help"])
     assert "--on-error" in capsys.readouterr().out
+
+
+def test_audit_log_has_a_line_per_input_and_lists_faceless_files(tree, tmp_path, capsys):
+    import json
+
+    out, log = tmp_path / "out", tmp_path / "audit" / "run.jsonl"
+    rc = main(["anonymize", str(tree), str(tmp_path / "missing.jpg"), "-o", str(out), "--recursive",
+               "-m", "pixelate", "-q", "--log", str(log)])
+    assert rc == 1
+    assert "1 file(s) with no face found" in capsys.readouterr().err
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    by_name = {Path(r["input"]).name: r for r in rows if "input" in r}
+    assert by_name["a.jpg"]["status"] == "anonymized" and by_name["a.jpg"]["faces"] == 1
+    assert len(by_name["a.jpg"]["boxes"]) == 1 and len(by_name["a.jpg"]["boxes"][0]) == 4
+    assert by_name["noface.png"]["status"] == "no_face" and by_name["noface.png"]["faces"] == 0
+    assert by_name["broken.jpg"]["status"] == "failed" and "broken.jpg" in by_name["broken.jpg"]["error"]
+    assert any(r["status"] == "failed" and "missing.jpg" in r["error"] for r in rows if "input" not in r)
+    main(["anonymize", str(tree), "-o", str(out), "--recursive", "-m", "pixelate", "-q", "--log", str(log)])
+    again = [json.loads(line) for line in log.read_text().splitlines()][len(rows):]  # appended
+    assert {r["status"] for r in again} == {"skipped_exists", "failed"}  # broken.jpg fails again

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from id2face.cli.audit import AuditLog
 from id2face.cli.inputs import Job
 from id2face.face.config import DetectorConfig
 
@@ -53,6 +54,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-pixels", type=int, default=200_000_000, help="refuse photos larger than this")
     p.add_argument("--batch", type=int, default=None, metavar="N",
                    help="photos (or video frames) per method call (default: 16 on a GPU, 1 on a CPU)")
+    p.add_argument("--log", metavar="FILE.jsonl", help="append one JSON line per input (status, faces, boxes, "
+                   "error): an audit trail, and the list of files where no face was found")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -74,29 +77,40 @@ def runtime_options(args: argparse.Namespace) -> dict:
 
 @dataclass
 class Tally:
-    """Counts for the summary line and the progress bar."""
+    """Counts for the summary line and the progress bar (and the --log audit lines)."""
 
     bar: tqdm
+    audit: AuditLog | None = None
     done: int = 0
     skipped: int = 0
     failed: int = 0
     faces: int = 0
     fallbacks: int = 0
+    faceless: int = 0
 
-    def ok(self, rep: ImageReport) -> None:
+    def ok(self, src: Path, dst: Path, rep: ImageReport) -> None:
         self.done += 1
         self.faces += rep.faces
         self.fallbacks += rep.fallbacks
+        self.faceless += rep.faces == 0
+        if self.audit:
+            is_photo = len(rep.boxes) == rep.faces  # videos sum faces over frames and keep no boxes
+            self.audit.record(src, dst, "anonymized" if rep.faces else "no_face", rep.faces, rep.fallbacks,
+                              rep.boxes if is_photo else None)
         self._step()
 
-    def fail(self, src: Path, e: BaseException) -> None:
+    def fail(self, src: Path, dst: Path, e: BaseException) -> None:
         self.failed += 1
         msg = str(e) if str(src) in str(e) else f"{src}: {e}"
         tqdm.write(f"error: {msg}", file=sys.stderr)
+        if self.audit:
+            self.audit.record(src, dst, "failed", error=msg.splitlines()[0] if msg else type(e).__name__)
         self._step()
 
-    def skip(self) -> None:
+    def skip(self, src: Path, dst: Path) -> None:
         self.skipped += 1
+        if self.audit:
+            self.audit.record(src, dst, "skipped_exists")
         self._step()
 
     def _step(self) -> None:
@@ -105,8 +119,9 @@ class Tally:
 
     def summary(self) -> str:
         note = f", {self.fallbacks} blurred after a failure" if self.fallbacks else ""
+        none = f"; {self.faceless} file(s) with no face found: check them" if self.faceless else ""
         return (f"{self.done} file(s) anonymized, {self.skipped} skipped (exist), {self.failed} failed; "
-                f"{self.faces} face(s){note}")
+                f"{self.faces} face(s){note}{none}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,8 +150,12 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    tally = Tally(tqdm(total=len(jobs), unit="file", disable=args.quiet, dynamic_ncols=True))
+    tally = Tally(tqdm(total=len(jobs), unit="file", disable=args.quiet, dynamic_ncols=True),
+                  audit=AuditLog(args.log) if args.log else None)
     tally.failed += len(errors)
+    for e in errors:  # inputs that named no readable file (printed above)
+        if tally.audit:
+            tally.audit.record_error(str(e))
     # Consecutive photos go in batches; a video is done on its own (its frames are batched instead).
     for is_video, group in groupby(_pending(jobs, args.overwrite, tally), key=lambda j: j.is_video):
         if is_video:
@@ -145,6 +164,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             _photos(anonymizer, group, args, tally)
     tally.bar.close()
+    if tally.audit:
+        tally.audit.close()
     print(tally.summary(), file=sys.stderr)
     return 1 if tally.failed else 0
 
@@ -153,7 +174,7 @@ def _pending(jobs: list[Job], overwrite: bool, tally: Tally) -> Iterator[Job]:
     """Jobs still to do (checked lazily, as they come up); existing outputs are skipped unless --overwrite."""
     for job in jobs:
         if job.dst.exists() and not overwrite:
-            tally.skip()
+            tally.skip(job.src, job.dst)
         else:
             yield job
 
@@ -162,9 +183,9 @@ def _photos(anonymizer: Anonymizer, jobs: Iterable[Job], args: argparse.Namespac
     pairs = ((job.src, job.dst) for job in jobs)
     for r in anonymizer.anonymize_files(pairs, batch=args.batch, quality=args.quality):
         if r.error is None:
-            tally.ok(r.report)
+            tally.ok(r.src, r.dst, r.report)
         else:
-            tally.fail(r.src, r.error)
+            tally.fail(r.src, r.dst, r.error)
 
 
 def _video(anonymizer: Anonymizer, job: Job, args: argparse.Namespace, tally: Tally) -> None:
@@ -174,6 +195,6 @@ def _video(anonymizer: Anonymizer, job: Job, args: argparse.Namespace, tally: Ta
     except KeyboardInterrupt:
         raise
     except Exception as e:  # noqa: BLE001 - one line per failed file, the batch goes on
-        tally.fail(job.src, e)
+        tally.fail(job.src, job.dst, e)
         return
-    tally.ok(rep)
+    tally.ok(job.src, job.dst, rep)
