@@ -28,6 +28,7 @@ from id2face.methods.classic import CLASSIC_METHODS, BlurMethod
 
 if TYPE_CHECKING:
     from id2face.face.track import FaceTracker
+    from id2face.keep import KeepList
     from id2face.photo_batches import FileResult
 
 METHODS = ("id2face", "blur", "pixelate", "mask")
@@ -41,9 +42,10 @@ class FaceAnonymizationError(RuntimeError):
 
 @dataclass
 class ImageReport:
-    faces: int = 0
+    faces: int = 0  # faces found (kept ones included)
     fallbacks: int = 0
     boxes: list[list[float]] = field(default_factory=list)
+    kept: int = 0  # faces of --keep people, left as they are
 
 
 def default_model_dir() -> Path:
@@ -93,8 +95,10 @@ class Anonymizer:
     def __init__(self, method: str | FaceMethod = "id2face", model: str | os.PathLike | None = None,
                  seed: int | None = 0, on_error: str = "fail", detector: DetectorConfig | None = None,
                  mask: MaskConfig | None = None, device: str = "cpu", steps: int | None = None,
-                 strength: float = 1.0, max_pixels: int = DEFAULT_MAX_PIXELS, **runtime: Any):
-        """`runtime`: sampler=, dtype=, channels_last=, compile=, batch_size= for the id2face method."""
+                 strength: float = 1.0, max_pixels: int = DEFAULT_MAX_PIXELS, keep: KeepList | None = None,
+                 **runtime: Any):
+        """`keep`: people left as they are (id2face.keep.KeepList).
+        `runtime`: sampler=, dtype=, channels_last=, compile=, batch_size= for the id2face method."""
         if on_error not in ("fail", "blur"):
             raise ValueError("on_error must be 'fail' or 'blur'")
         self.method: FaceMethod = method if not isinstance(method, str) else build_method(
@@ -104,6 +108,7 @@ class Anonymizer:
         self.detector = FaceDetector(detector)
         self.mask_config = mask or MaskConfig()
         self.max_pixels = max_pixels
+        self.keep = keep
         self.timings: dict[str, float] = {}
         self._fallback = BlurMethod(crop_size=self.method.crop_size, template=self.method.template)
 
@@ -147,15 +152,19 @@ class Anonymizer:
         if faces is None:
             faces = [self.detector.detect(img) for img in images]
         t = self._tick("detect", t)
+        reports = [ImageReport(faces=len(fs), boxes=[f.box.tolist() for f in fs]) for fs in faces]
+        if self.keep is not None:  # kept people's faces go no further: not replaced, not pasted
+            faces = [self._without_kept(img, fs, rep) for img, fs, rep in zip(images, faces, reports, strict=True)]
+            t = self._tick("keep", t)
         flat: list[Face] = []
         for img, fs in zip(images, faces, strict=True):
             for i, f in enumerate(fs):
-                f.extras["face_index"] = i  # identity keys stay the same whatever the batching
+                if self.keep is None:  # identity keys stay the same whatever the batching
+                    f.extras["face_index"] = i
                 align_face(img, f, m.crop_size, m.template)
                 face_mask(f, m.crop_size, m.template, self.mask_config)
                 flat.append(f)
         t = self._tick("align", t)
-        reports = [ImageReport(faces=len(fs), boxes=[f.box.tolist() for f in fs]) for fs in faces]
         outs = [np.array(img, dtype=np.uint8, copy=True) for img in images]
         if not flat:
             return list(zip(outs, reports, strict=True))
@@ -170,6 +179,13 @@ class Anonymizer:
                 k += 1
         self._tick("paste", t)
         return list(zip(outs, reports, strict=True))
+
+    def _without_kept(self, image: np.ndarray, faces: list[Face], report: ImageReport) -> list[Face]:
+        kept = self.keep.matches(image, faces)
+        for i, f in enumerate(faces):
+            f.extras["face_index"] = i  # numbered before filtering, so identity keys do not shift
+        report.kept = int(kept.sum())
+        return [f for f, k in zip(faces, kept, strict=True) if not k]
 
     def _tick(self, stage: str, start: float) -> float:
         now = time.perf_counter()
@@ -241,6 +257,7 @@ class Anonymizer:
             for _, rep in results:
                 total.faces += rep.faces
                 total.fallbacks += rep.fallbacks
+                total.kept += rep.kept
             return [out for out, _ in results]
 
         start = getattr(self.method, "new_sequence", None)

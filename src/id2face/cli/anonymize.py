@@ -54,6 +54,10 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-pixels", type=int, default=200_000_000, help="refuse photos larger than this")
     p.add_argument("--batch", type=int, default=None, metavar="N",
                    help="photos (or video frames) per method call (default: 16 on a GPU, 1 on a CPU)")
+    p.add_argument("--keep", action="append", default=[], metavar="PHOTO",
+                   help="leave this person's face as it is (a photo of them; repeat for several people)")
+    p.add_argument("--keep-threshold", type=float, default=0.5,
+                   help="dlib distance under which a face counts as a --keep person (default 0.5; dlib's usual 0.6)")
     p.add_argument("--log", metavar="FILE.jsonl", help="append one JSON line per input (status, faces, boxes, "
                    "error): an audit trail, and the list of files where no face was found")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -87,16 +91,18 @@ class Tally:
     faces: int = 0
     fallbacks: int = 0
     faceless: int = 0
+    kept: int = 0
 
     def ok(self, src: Path, dst: Path, rep: ImageReport) -> None:
         self.done += 1
         self.faces += rep.faces
         self.fallbacks += rep.fallbacks
         self.faceless += rep.faces == 0
+        self.kept += rep.kept
         if self.audit:
             is_photo = len(rep.boxes) == rep.faces  # videos sum faces over frames and keep no boxes
             self.audit.record(src, dst, "anonymized" if rep.faces else "no_face", rep.faces, rep.fallbacks,
-                              rep.boxes if is_photo else None)
+                              rep.boxes if is_photo else None, kept=rep.kept)
         self._step()
 
     def fail(self, src: Path, dst: Path, e: BaseException) -> None:
@@ -120,6 +126,7 @@ class Tally:
     def summary(self) -> str:
         note = f", {self.fallbacks} blurred after a failure" if self.fallbacks else ""
         none = f"; {self.faceless} file(s) with no face found: check them" if self.faceless else ""
+        note += f", {self.kept} kept (--keep)" if self.kept else ""
         return (f"{self.done} file(s) anonymized, {self.skipped} skipped (exist), {self.failed} failed; "
                 f"{self.faces} face(s){note}{none}")
 
@@ -140,7 +147,16 @@ def run(args: argparse.Namespace) -> int:
         return 1 if errors else 0
     method = args.method or default_method(args.model)
     try:
-        anonymizer = Anonymizer(
+        keep = None
+        if args.keep:
+            from id2face.io.images import MediaError
+            from id2face.keep import KeepList
+
+            try:
+                keep = KeepList.from_photos(args.keep, threshold=args.keep_threshold)
+            except MediaError as e:
+                raise ValueError(f"--keep: {e}") from e
+        anonymizer = Anonymizer(keep=keep,
             method=method, model=args.model, seed=args.seed, on_error=args.on_error,
             detector=DetectorConfig(threshold=args.thresh, second_detector=None if args.second_detector == "none"
                                     else args.second_detector),

@@ -20,10 +20,10 @@ class AuditLog:
         self._fh: TextIO = open(self.path, "a", encoding="utf-8", buffering=1)
 
     def record(self, src: Path, dst: Path, status: str, faces: int | None = None, fallbacks: int | None = None,
-               boxes: list | None = None, error: str | None = None) -> None:
+               boxes: list | None = None, error: str | None = None, kept: int = 0) -> None:
         row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "input": str(src), "output": str(dst), "status": status}
         if faces is not None:
-            row.update(faces=faces, fallbacks=fallbacks or 0)
+            row.update(faces=faces, fallbacks=fallbacks or 0, kept=kept)
         if boxes is not None:
             row["boxes"] = [[round(float(v), 1) for v in b] for b in boxes]
         if error is not None:
