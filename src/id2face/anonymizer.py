@@ -96,8 +96,10 @@ class Anonymizer:
                  seed: int | None = 0, on_error: str = "fail", detector: DetectorConfig | None = None,
                  mask: MaskConfig | None = None, device: str = "cpu", steps: int | None = None,
                  strength: float = 1.0, max_pixels: int = DEFAULT_MAX_PIXELS, keep: KeepList | None = None,
-                 **runtime: Any):
+                 gap_frames: int = 3, **runtime: Any):
         """`keep`: people left as they are (id2face.keep.KeepList).
+        `gap_frames`: in videos, a face the detector loses is still replaced at its tracked place
+        for this many frames (0: only detected faces).
         `runtime`: sampler=, dtype=, channels_last=, compile=, batch_size= for the id2face method."""
         if on_error not in ("fail", "blur"):
             raise ValueError("on_error must be 'fail' or 'blur'")
@@ -109,6 +111,7 @@ class Anonymizer:
         self.mask_config = mask or MaskConfig()
         self.max_pixels = max_pixels
         self.keep = keep
+        self.gap_frames = gap_frames
         self.timings: dict[str, float] = {}
         self._fallback = BlurMethod(crop_size=self.method.crop_size, template=self.method.template)
 
@@ -278,6 +281,8 @@ class Anonymizer:
     def _tracked_faces(self, tracker: FaceTracker, frame: np.ndarray) -> list[Face]:
         """This frame's faces with track ids and smoothed landmarks (the replaced face does not jitter)."""
         faces = tracker.update(self.detector.detect(frame))
+        # A face the detector missed in this frame is replaced where its track says it is.
+        faces = faces + tracker.gap_faces(self.gap_frames)
         for f in faces:
             f.keypoints5 = f.extras.get("smooth_keypoints5", f.keypoints5)
             f.mesh = f.extras.get("smooth_mesh", f.mesh)

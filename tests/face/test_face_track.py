@@ -165,3 +165,29 @@ def test_face_that_stopped_while_hidden_keeps_its_id():
     for _ in range(8):
         tracker.update([])
     assert tracker.update([face_at(160, 100)])[0].track_id == first
+
+
+def test_a_face_the_detector_misses_is_still_given_where_it_should_be():
+    """No face slips through a detector blink: the track supplies it for up to max_gap frames."""
+    tracker = FaceTracker()
+    for t in range(6):  # moving right at 4 px per frame
+        tid = tracker.update([face_at(100 + 4 * t, 100)])[0].track_id
+        assert tracker.gap_faces() == []  # nothing missing
+    for gap in (1, 2, 3):
+        tracker.update([])
+        (ghost,) = tracker.gap_faces(max_gap=3)
+        expected = face_at(100 + 4 * (5 + gap), 100)
+        assert ghost.track_id == tid and ghost.detector == "track-gap"
+        np.testing.assert_allclose(ghost.box, expected.box, atol=1.0)
+        np.testing.assert_allclose(ghost.keypoints5, expected.keypoints5, atol=1.0)
+        np.testing.assert_allclose(ghost.extras["smooth_keypoints5"], ghost.keypoints5)
+    tracker.update([])
+    assert tracker.gap_faces(max_gap=3) == []  # a longer gap: the person has most likely gone
+    assert tracker.update([face_at(100 + 4 * 10, 100)])[0].track_id == tid  # and the id survives
+
+
+def test_a_single_detection_leaves_no_ghost():
+    tracker = FaceTracker()
+    tracker.update([face_at(100, 100)])  # seen once: maybe a false detection
+    tracker.update([])
+    assert tracker.gap_faces() == []

@@ -55,6 +55,11 @@ class PointSmoother:
         return self.value
 
 
+def _ahead(smoother: PointSmoother, frames: int) -> np.ndarray | None:
+    """The smoother's value `frames` frames on at its velocity (its state is left as it is)."""
+    return None if smoother.value is None else smoother.value + frames * smoother.velocity
+
+
 def _centres(boxes: np.ndarray) -> np.ndarray:
     return np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], axis=1)
 
@@ -234,6 +239,31 @@ class FaceTracker:
                 face.extras[name] = value.copy()
             else:
                 face.extras.pop(name, None)
+
+    # ---- gaps -----------------------------------------------------------------------------
+    def gap_faces(self, max_gap: int = 3, min_hits: int = 2) -> list[Face]:
+        """Faces for the tracks the detector missed in this frame, where they should be.
+
+        A face the detector loses for a frame or two (a turn, motion blur) would otherwise be shown
+        as it is in that frame. Tracks seen in at least `min_hits` frames (no ghosts from one false
+        detection) and unseen for at most `max_gap` frames yield a Face at their predicted box,
+        keypoints and mesh (detector "track-gap"), so the caller can replace it all the same.
+        """
+        out = []
+        for t in self.tracks:
+            if not 1 <= t.misses <= max_gap or t.hits < min_hits:
+                continue
+            ahead = {name: _ahead(getattr(t, name), t.misses) for name in ("smooth_box", "smooth_keypoints5",
+                                                                             "smooth_mesh")}
+            box = ahead["smooth_box"] if ahead["smooth_box"] is not None else t.predict(self.use_velocity)
+            if ahead["smooth_keypoints5"] is None:
+                continue  # nothing to align with
+            face = Face(box=box.copy(), score=0.0, keypoints5=ahead["smooth_keypoints5"].copy(),
+                        mesh=None if ahead["smooth_mesh"] is None else ahead["smooth_mesh"].copy(),
+                        track_id=t.track_id, detector="track-gap")
+            face.extras.update({k: v.copy() for k, v in ahead.items() if v is not None})
+            out.append(face)
+        return out
 
     # ---- queries --------------------------------------------------------------------------
     def track(self, track_id: int) -> Track | None:
