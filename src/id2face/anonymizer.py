@@ -278,6 +278,28 @@ class Anonymizer:
             self.seed = seed
         return total
 
+    def anonymize_stream(self, frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, ImageReport]]:
+        """Live frames (RGB) in, anonymized frames out, one at a time (a camera or a stream).
+
+        Tracking, per-track identities and gap filling work as for video files.
+        """
+        from id2face.face.track import FaceTracker
+
+        tracker = FaceTracker()
+        start = getattr(self.method, "new_sequence", None)
+        if callable(start):
+            start()
+        seed = self.seed
+        if seed is None:  # one run seed for the whole stream, as for a video file
+            import secrets
+
+            self.seed = secrets.randbits(63)
+        try:
+            for frame in frames:
+                yield self.anonymize_batch([frame], [self._tracked_faces(tracker, frame)])[0]
+        finally:
+            self.seed = seed
+
     def _tracked_faces(self, tracker: FaceTracker, frame: np.ndarray) -> list[Face]:
         """This frame's faces with track ids and smoothed landmarks (the replaced face does not jitter)."""
         faces = tracker.update(self.detector.detect(frame))

@@ -9,6 +9,7 @@ import sys
 # (subcommand, module under id2face.cli, one-line help). Modules import lazily so --help is fast.
 SUBCOMMANDS: list[tuple[str, str, str]] = [
     ("anonymize", "anonymize", "anonymize faces in photos, folders, globs and videos"),
+    ("live", "live", "anonymize a camera or stream as it comes (preview and/or recording)"),
     ("web", "web", "a local web page to anonymize photos in the browser"),
     ("bench", "bench", "time detection, sampling and paste-back on generated photos"),
     ("sample", "sample", "write a sample photo to try the tool on"),
