@@ -220,3 +220,28 @@ def test_compiled_denoiser_keeps_the_harmonizer_and_the_result():
     assert not torch.allclose(plain, ref)
     pipe.compile_denoiser(backend="eager")
     torch.testing.assert_close(run(), ref)
+
+
+def test_saved_weights_carry_checksums_and_a_changed_file_is_refused(tmp_path):
+    from id2face.model.integrity import SUMS, ModelIntegrityError
+
+    d = tmp_path / "m"
+    build_pipeline(tiny_config(S)).save_pretrained(d)
+    sums = (d / SUMS).read_text().splitlines()
+    assert len(sums) == 4 and all(line.split("  ")[1].endswith(".safetensors") for line in sums)
+    ID2FacePipeline.from_pretrained(d)  # intact: loads
+    weights = d / "unet" / "diffusion_pytorch_model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF  # one flipped byte in the last tensor
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="unet/diffusion_pytorch_model.safetensors \\(changed\\)"):
+        ID2FacePipeline.from_pretrained(d)
+    (d / SUMS).unlink()  # models saved before checksums existed still load
+    ID2FacePipeline.from_pretrained(d)
+
+
+def test_bundled_model_matches_its_checksums():
+    from id2face.anonymizer import default_model_dir
+    from id2face.model.integrity import verify_checksums
+
+    assert verify_checksums(default_model_dir())

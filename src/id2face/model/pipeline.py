@@ -25,6 +25,7 @@ from .geometry_maps import geometry_maps
 from .idlr import IDLR, Condition
 from .idvae import IDVAE
 from .iglh import IGLH
+from .integrity import verify_checksums, write_checksums
 from .masking import default_mask, identity_masked, keep_mask
 from .oim import key_generator, orthogonal_identity_mapping, sample_identity_latents
 from .recognizers import Recognizer, load_recognizer
@@ -122,6 +123,7 @@ class ID2FacePipeline(DiffusionPipeline):
         kwargs.setdefault("use_safetensors", True)
         if not kwargs["use_safetensors"]:
             raise ValueError("ID2Face models load from safetensors only")
+        verify_checksums(path)  # a damaged or swapped weight file is refused (when SHA256SUMS is there)
         pipe = super().from_pretrained(str(path), **kwargs)
         if recognizer is not None or recognizer_onnx is not None:
             pipe.set_recognizer(recognizer or load_recognizer(pipe.config.recognizer_name, recognizer_onnx))
@@ -131,6 +133,7 @@ class ID2FacePipeline(DiffusionPipeline):
         """Save every component as safetensors plus model_index.json (with the recorded recognizer)."""
         kwargs["safe_serialization"] = True
         super().save_pretrained(str(save_directory), **kwargs)
+        write_checksums(save_directory)
 
     def set_recognizer(self, recognizer: Recognizer) -> None:
         """Bind the recognizer used for source embeddings; refuse one the model was not trained with."""
