@@ -99,3 +99,17 @@ def test_audit_log_has_a_line_per_input_and_lists_faceless_files(tree, tmp_path,
     main(["anonymize", str(tree), "-o", str(out), "--recursive", "-m", "pixelate", "-q", "--log", str(log)])
     again = [json.loads(line) for line in log.read_text().splitlines()][len(rows):]  # appended
     assert {r["status"] for r in again} == {"skipped_exists", "failed"}  # broken.jpg fails again
+
+
+def test_preserve_keeps_the_eyes_and_refuses_unknown_parts(tmp_path, astronaut, capsys):
+    save_image(astronaut, tmp_path / "a.png")
+    rc = main(["anonymize", str(tmp_path / "a.png"), "-o", str(tmp_path / "out"), "-m", "pixelate", "-q",
+               "--preserve", "eyes"])
+    assert rc == 0
+    out = load_image(tmp_path / "out" / "a.png").astype(int)
+    eye, cheek = (slice(99, 105), slice(199, 209)), (slice(135, 150), slice(195, 210))  # right eye, cheek
+    assert np.abs(out[eye] - astronaut[eye]).mean() < 2  # the eye as it was
+    assert np.abs(out[cheek] - astronaut[cheek]).mean() > 3  # the rest replaced
+    assert main(["anonymize", str(tmp_path / "a.png"), "-o", str(tmp_path / "o2"), "-m", "blur", "-q",
+                 "--preserve", "ears"]) == 2
+    assert "unknown part" in capsys.readouterr().err

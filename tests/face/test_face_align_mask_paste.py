@@ -90,3 +90,28 @@ def test_colour_match_keeps_a_grey_photo_grey():
     new = rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)  # coloured generated face
     out = match_colour(new, ref, np.ones((32, 32), np.float32))
     assert np.abs(out.astype(int) - out[..., :1]).max() <= 2
+
+
+def test_preserved_parts_stay_out_of_the_replaced_region(detector, astronaut):
+    from id2face.face.config import MaskConfig
+
+    face = detector.detect(astronaut)[0]
+    size = 128
+    align_face(astronaut, face, size, FFHQ)
+    lm = face.crop_landmarks
+
+    def at(mask, i):
+        x, y = np.round(lm[i, :2]).astype(int)
+        return mask[y, x]
+
+    full = face_mask(face, size, FFHQ).copy()
+    eyes = face_mask(face, size, FFHQ, MaskConfig(preserve=("eyes",))).copy()
+    both = face_mask(face, size, FFHQ, MaskConfig(preserve=("eyes", "mouth"))).copy()
+    for i in (33, 133, 263, 362):  # eye corners
+        assert at(full, i) == 1 and at(eyes, i) == 0
+    assert at(eyes, 13) == 1 and at(both, 13) == 0  # upper lip
+    assert at(both, 205) > 0.8 and at(both, 425) > 0.8  # cheeks are still replaced
+    assert eyes.sum() < full.sum() and both.sum() < eyes.sum()
+    face.mesh = None  # no mesh: nothing can be kept, everything is replaced (privacy first)
+    np.testing.assert_array_equal(face_mask(face, size, FFHQ, MaskConfig(preserve=("eyes",))),
+                                  face_mask(face, size, FFHQ))

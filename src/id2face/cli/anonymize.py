@@ -54,6 +54,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-pixels", type=int, default=200_000_000, help="refuse photos larger than this")
     p.add_argument("--batch", type=int, default=None, metavar="N",
                    help="photos (or video frames) per method call (default: 16 on a GPU, 1 on a CPU)")
+    p.add_argument("--preserve", default="", metavar="PARTS",
+                   help="facial parts to leave as they are, comma list of eyes, brows, mouth, nose (for "
+                   "expression or gaze studies; they carry identity too)")
     p.add_argument("--keep", action="append", default=[], metavar="PHOTO",
                    help="leave this person's face as it is (a photo of them; repeat for several people)")
     p.add_argument("--keep-threshold", type=float, default=0.5,
@@ -156,7 +159,14 @@ def run(args: argparse.Namespace) -> int:
                 keep = KeepList.from_photos(args.keep, threshold=args.keep_threshold)
             except MediaError as e:
                 raise ValueError(f"--keep: {e}") from e
-        anonymizer = Anonymizer(keep=keep,
+        from id2face.face.config import MaskConfig
+        from id2face.face.mask import PARTS
+
+        preserve = tuple(x.strip() for x in args.preserve.split(",") if x.strip())
+        unknown = sorted(set(preserve) - set(PARTS))
+        if unknown:
+            raise ValueError(f"--preserve: unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+        anonymizer = Anonymizer(keep=keep, mask=MaskConfig(preserve=preserve),
             method=method, model=args.model, seed=args.seed, on_error=args.on_error,
             detector=DetectorConfig(threshold=args.thresh, second_detector=None if args.second_detector == "none"
                                     else args.second_detector),

@@ -28,3 +28,7 @@ class MaskConfig:
     forehead: float = 0.25  # extend the mesh oval upward by this fraction of face height
     dilate: float = 0.04  # grow the region by this fraction of the crop size
     feather: float = 0.06  # Gaussian feather width as a fraction of the crop size
+    # Facial parts left as they are inside the region (eyes, brows, mouth, nose): for studies of
+    # expression or gaze. They carry identity too; faces without a mesh keep nothing.
+    preserve: tuple[str, ...] = ()
+    preserve_margin: float = 0.02  # grow each kept part by this fraction of the crop size

@@ -56,5 +56,47 @@ def feather(mask: np.ndarray, width: float) -> np.ndarray:
 def face_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig | None = None) -> np.ndarray:
     """Feathered mask in crop pixels; also stored on face.mask."""
     cfg = config or MaskConfig()
-    face.mask = feather(hard_mask(face, size, template, cfg), cfg.feather * size)
+    mask = feather(hard_mask(face, size, template, cfg), cfg.feather * size)
+    if cfg.preserve:
+        kept = preserved_parts(face, size, cfg)
+        if kept is not None:
+            mask = mask * (1.0 - feather(kept, 0.5 * cfg.feather * size))
+    face.mask = mask.astype(np.float32)
     return face.mask
+
+
+def part_indices(name: str) -> list[int]:
+    """Face-mesh vertices of a part (MediaPipe's own index sets)."""
+    from mediapipe.python.solutions import face_mesh_connections as mesh
+
+    sets = {"eyes": ("FACEMESH_LEFT_EYE", "FACEMESH_RIGHT_EYE"), "brows": ("FACEMESH_LEFT_EYEBROW",
+            "FACEMESH_RIGHT_EYEBROW"), "mouth": ("FACEMESH_LIPS",), "nose": ("FACEMESH_NOSE",)}
+    if name not in sets:
+        raise ValueError(f"unknown face part {name!r}; choose from {', '.join(PARTS)}")
+    return sorted({i for s in sets[name] for edge in getattr(mesh, s) for i in edge})
+
+
+PARTS = ("eyes", "brows", "mouth", "nose")
+
+
+def preserved_parts(face: Face, size: int, cfg: MaskConfig) -> np.ndarray | None:
+    """Binary mask of the parts to keep (each part's hull, one hull per side), or None without a mesh."""
+    lm = face.crop_landmarks
+    if face.mesh is None or lm is None or len(lm) < 468:
+        return None
+    kept = np.zeros((size, size), np.uint8)
+    for name in cfg.preserve:
+        idx = part_indices(name)
+        pts = np.asarray(lm, np.float64)[idx, :2]
+        if name in ("eyes", "brows"):  # two separate hulls, split at the face's middle
+            mid = float(np.asarray(lm, np.float64)[168, 0])  # between the eyes
+            groups = [pts[pts[:, 0] < mid], pts[pts[:, 0] >= mid]]
+        else:
+            groups = [pts]
+        for g in groups:
+            if len(g) >= 3:
+                cv2.fillPoly(kept, [cv2.convexHull(np.round(g).astype(np.int32))], 1)
+    grow = int(round(cfg.preserve_margin * size))
+    if grow > 0:
+        kept = cv2.dilate(kept, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+    return kept.astype(np.float32)
