@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 
-import imageio_ffmpeg
 import numpy as np
 import pytest
 
@@ -106,14 +104,9 @@ def test_tracked_faces_keep_their_key_in_a_batch():
 
 
 @pytest.fixture(scope="module")
-def clip(tmp_path_factory, astronaut):
+def clip(drifting_clip):
     """7 frames of the sample face drifting right (7: the last batch of 4 is short)."""
-    path = tmp_path_factory.mktemp("clip") / "clip.mp4"
-    frames = [np.ascontiguousarray(np.roll(astronaut[::2, ::2], 5 * i, axis=1)) for i in range(7)]
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo",
-                    "-pix_fmt", "rgb24", "-s", "256x256", "-r", "7", "-i", "-", "-c:v", "libx264",
-                    "-pix_fmt", "yuv444p", str(path)], input=b"".join(f.tobytes() for f in frames), check=True)
-    return path
+    return drifting_clip(7, 5, 7)
 
 
 def test_video_frame_batches_give_the_same_frames(clip, tmp_path):

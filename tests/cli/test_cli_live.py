@@ -1,6 +1,4 @@
-import subprocess
 
-import imageio_ffmpeg
 import numpy as np
 import pytest
 
@@ -11,14 +9,9 @@ from id2face.io.video import read_frames
 
 
 @pytest.fixture(scope="module")
-def clip(tmp_path_factory, astronaut):
+def clip(drifting_clip):
     """8 frames of the sample face drifting right: a stand-in for a camera (OpenCV opens both alike)."""
-    path = tmp_path_factory.mktemp("live") / "cam.mp4"
-    frames = [np.ascontiguousarray(np.roll(astronaut[::2, ::2], 4 * i, axis=1)) for i in range(8)]
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo",
-                    "-pix_fmt", "rgb24", "-s", "256x256", "-r", "8", "-i", "-", "-c:v", "libx264",
-                    "-pix_fmt", "yuv444p", str(path)], input=b"".join(f.tobytes() for f in frames), check=True)
-    return path
+    return drifting_clip(8, 4, 8)
 
 
 def test_live_records_only_anonymized_frames(clip, tmp_path, capsys):
