@@ -21,6 +21,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-fid", action="store_true", help="skip FID")
     p.add_argument("--device", help="torch device for the id2face method (default cpu)")
     p.add_argument("--steps", type=int, help="sampling steps for the id2face method")
+    p.add_argument("--training-data", help="comma list of the prepared datasets the model was trained on: "
+                   "report how often a fake face looks like one of their identities")
     p.add_argument("--sampler", help="sampler for the id2face method (ddpm, ddim, dpmsolver, dpmsolver-sde, unipc)")
 
 
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         ablations=_variants(args.ablations), model=args.model, seeds=args.seeds,
         recognizers=_list(args.recognizers), faceres_dir=args.faceres_dir, max_images=args.max_images,
         fid=False if args.no_fid else None, device=args.device, steps=args.steps,
-        sampler=args.sampler,
+        sampler=args.sampler, training_data=_list(args.training_data),
     )
     if not cfg.data:
         raise SystemExit("id2face eval: --data DIR is required (or `data:` in the --config file)")

@@ -31,6 +31,10 @@ class EvalConfig:
     device: str = "cpu"
     steps: int | None = None
     sampler: str | None = None  # id2face sampler (default: the model's own)
+    # Prepared datasets the model was trained on: report how often a fake face looks like one of
+    # their identities (dlib). Empty: not measured.
+    training_data: list[str] = field(default_factory=list)
+    training_per_identity: int = 5
 
     @classmethod
     def from_yaml(cls, path: str | Path | None, **overrides) -> EvalConfig:

@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from id2face.evaluation import aggregate, report
 from id2face.evaluation.config import EvalConfig
 from id2face.evaluation.recognizers import EvalRecognizer, build_recognizers
@@ -33,6 +35,14 @@ def evaluate(config: EvalConfig, recognizers: list[EvalRecognizer] | None = None
         except Exception as e:  # noqa: BLE001 - FID is optional; say why it is missing
             skipped["fid"] = f"{type(e).__name__}: {e}"
             print(f"FID skipped: {e}", file=sys.stderr)
+    centroids, dlib = None, next((r for r in recognizers if r.name == "dlib"), None)
+    if config.training_data and dlib is not None:
+        from id2face.evaluation.training_gallery import training_centroids
+
+        centroids = training_centroids(config.training_data, dlib._rec, config.training_per_identity,
+                                       out / "cache" / "training_centroids.npz")
+    elif config.training_data:
+        skipped["training_identity"] = "needs the dlib recognizer"
     methods: dict[str, dict] = {}
     grid_runs = {}
     for v in variants:
@@ -44,6 +54,13 @@ def evaluate(config: EvalConfig, recognizers: list[EvalRecognizer] | None = None
         summary["quality"] = aggregate.quality_figures(originals, first, inception if v != REFERENCE else None)
         summary["diversity"] = aggregate.diversity_figures(runs, recognizers)
         summary["seeds"] = sorted(runs)
+        if centroids is not None:
+            from id2face.evaluation.training_gallery import training_identity_figures
+
+            every = [x for s in runs for x in runs[s]]
+            summary["training_identity"] = training_identity_figures(
+                np.concatenate([x.embeddings["dlib"] for x in every]),
+                np.concatenate([x.detected for x in every]), centroids, dlib.threshold)
         methods[v.label] = summary
         grid_runs[v.label] = first
     result = {

@@ -82,6 +82,14 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
             for n, m in methods.items() if m.get("diversity")]
     if rows:
         out.append(("Diversity (same face, different seeds)", head, rows))
+    head = ["method", "faces like a training identity (dlib) ↓", "mean distance to the nearest one ↑", "faces",
+            "identities"]
+    rows = [[n, _fmt(t["match_rate"], True), _fmt(t["mean_nearest_distance"]), str(t["faces"]),
+             str(t.get("identities", ""))]
+            for n, t in ((n, m.get("training_identity")) for n, m in methods.items()) if t]
+    if rows:
+        out.append(("Training identities (a fake face must not be a real training person; "
+                    "`none` = chance look-alikes among the held-out originals)", head, rows))
     return out
 
 
