@@ -29,12 +29,15 @@ def test_centroids_one_per_training_identity_and_cached(tmp_path):
     assert MeanColour.calls > calls  # another setting: computed again
 
 
-def test_match_rate_and_nearest_distance():
+def test_rate_is_measured_against_unseen_people():
     cents = np.array([[0.0, 0.0], [10.0, 0.0]], np.float32)
-    probes = np.array([[0.3, 0.0], [5.0, 0.0], [10.0, 0.5], [100.0, 0.0]], np.float32)
+    unseen = np.linspace(1.0, 3.0, 101)  # real people the model never saw: 5th percentile = 1.1
+    probes = np.array([[0.3, 0.0], [5.0, 0.0], [10.0, 0.5], [0.0, 0.0]], np.float32)
     detected = np.array([True, True, True, False])
-    fig = training_identity_figures(probes, detected, cents, threshold=0.6)
-    assert fig["faces"] == 3 and fig["identities"] == 2
-    assert fig["match_rate"] == 2 / 3  # the undetected far face does not count
+    fig = training_identity_figures(probes, detected, cents, unseen)
+    assert fig["faces"] == 3 and fig["identities"] == 2 and fig["chance_rate"] == 0.05
+    np.testing.assert_allclose(fig["distance_limit"], 1.1)
+    assert fig["closer_than_unseen_rate"] == 2 / 3  # 0.3 and 0.5 are closer; 5.0 is not; undetected ignored
     np.testing.assert_allclose(fig["mean_nearest_distance"], (0.3 + 5.0 + 0.5) / 3)
-    assert np.isnan(training_identity_figures(probes, np.zeros(4, bool), cents)["match_rate"])
+    np.testing.assert_allclose(fig["unseen_mean_nearest_distance"], 2.0)
+    assert np.isnan(training_identity_figures(probes, np.zeros(4, bool), cents, unseen)["closer_than_unseen_rate"])

@@ -37,10 +37,11 @@ def evaluate(config: EvalConfig, recognizers: list[EvalRecognizer] | None = None
             print(f"FID skipped: {e}", file=sys.stderr)
     centroids, dlib = None, next((r for r in recognizers if r.name == "dlib"), None)
     if config.training_data and dlib is not None:
-        from id2face.evaluation.training_gallery import training_centroids
+        from id2face.evaluation.training_gallery import nearest_distances, training_centroids
 
         centroids = training_centroids(config.training_data, dlib._rec, config.training_per_identity,
                                        out / "cache" / "training_centroids.npz")
+        unseen = nearest_distances(np.concatenate([o.embeddings["dlib"] for o in originals]), centroids)
     elif config.training_data:
         skipped["training_identity"] = "needs the dlib recognizer"
     methods: dict[str, dict] = {}
@@ -60,7 +61,7 @@ def evaluate(config: EvalConfig, recognizers: list[EvalRecognizer] | None = None
             every = [x for s in runs for x in runs[s]]
             summary["training_identity"] = training_identity_figures(
                 np.concatenate([x.embeddings["dlib"] for x in every]),
-                np.concatenate([x.detected for x in every]), centroids, dlib.threshold)
+                np.concatenate([x.detected for x in every]), centroids, unseen)
         methods[v.label] = summary
         grid_runs[v.label] = first
     result = {
