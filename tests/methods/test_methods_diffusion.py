@@ -119,24 +119,47 @@ def test_a_track_keeps_one_source_identity_and_embeds_only_its_first_frames(mode
 
     m = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=1, track_frames=2), recognizer=Counting())
     crops, masks, faces = _faces(2, [7, None])
-    first = m.source_embeddings(crops, faces)
+    first, _ = m.source_embeddings(crops, faces)
     frame2 = crops.copy()
     frame2[0] = 255 - frame2[0]  # the tracked face looks different in the next frame
-    second = m.source_embeddings(frame2, faces)
+    second, _ = m.source_embeddings(frame2, faces)
     assert calls == [2, 2]
     raw2 = _unit(_Rec(), frame2[0])
     assert not np.allclose(raw2, first[0])
     mean = first[0] + raw2
     np.testing.assert_allclose(second[0], mean / np.linalg.norm(mean), rtol=1e-5)  # the mean of its frames
-    third = m.source_embeddings(crops, faces)
+    third, _ = m.source_embeddings(crops, faces)
     assert calls == [2, 2, 1]  # after two frames the track is no longer embedded; the untracked face is
     np.testing.assert_array_equal(third[0], second[0])
     np.testing.assert_array_equal(third[1], first[1])
     m.new_sequence()  # a new video: track 7 is somebody else now
-    np.testing.assert_allclose(m.source_embeddings(frame2, faces)[0], raw2, rtol=1e-5)
+    np.testing.assert_allclose(m.source_embeddings(frame2, faces)[0][0], raw2, rtol=1e-5)
 
 
 def _unit(rec, crop):
     from id2face.geometry import FFHQ
 
     return rec.embed(crop[None], FFHQ, S)[0]
+
+
+def test_consistent_gives_one_fake_identity_per_person_across_photos(model_dir):
+    """--consistent: the same person (in any position, in any photo) gets one key and one face."""
+    from id2face.methods.diffusion import DiffusionOptions
+
+    m = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=2, consistent=True), recognizer=_Rec())
+    crops, masks, faces = _faces(3, [None, None, None])
+    for i, f in enumerate(faces):
+        f.extras["face_index"] = i
+        f.crop_landmarks = None
+    crops[2] = crops[0]  # photo 1: A, B, A again (the same person twice)
+    first = m(crops, masks, faces, seed=5)
+    np.testing.assert_array_equal(first[0], first[2])
+    assert not np.array_equal(first[0], first[1])
+    swapped = m(crops[[1, 0]], masks[[1, 0]], faces[:2], seed=5)  # photo 2: B first, then A
+    np.testing.assert_array_equal(swapped[0], first[1])
+    np.testing.assert_array_equal(swapped[1], first[0])
+    plain = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=2), recognizer=_Rec())
+    other = plain(crops[[1, 0]], masks[[1, 0]], faces[:2], seed=5)
+    assert not np.array_equal(other[1], first[0])  # without it, keys follow the face's place
+    _, persons = m.source_embeddings(crops, faces)
+    assert persons == [0, 1, 0]

@@ -76,10 +76,14 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
                    help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
     p.add_argument("--batch-size", type=int, default=32, help="faces per denoiser batch (default: 32)")
     p.add_argument("--compile", action="store_true", help="torch.compile the denoiser (slow first batch)")
+    p.add_argument("--consistent", action="store_true",
+                   help="one fake identity per real person across all inputs (keeps a dataset's identity "
+                   "structure; those photos stay linkable to each other)")
 
 
 def runtime_options(args: argparse.Namespace) -> dict:
-    return {"sampler": args.sampler, "dtype": args.dtype, "batch_size": args.batch_size, "compile": args.compile}
+    return {"sampler": args.sampler, "dtype": args.dtype, "batch_size": args.batch_size, "compile": args.compile,
+            "consistent": args.consistent}
 
 
 @dataclass

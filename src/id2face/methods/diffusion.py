@@ -15,7 +15,7 @@ from id2face.model.pipeline import ID2FacePipeline
 from id2face.model.recognizers import Recognizer
 
 from .runtime import DiffusionOptions, prepare_pipeline
-from .track_identity import TrackIdentities
+from .track_identity import PersonRegistry, TrackIdentities
 
 __all__ = ["DiffusionOptions", "ID2FaceMethod", "TrackIdentities", "default_steps", "prepare_pipeline"]
 
@@ -40,9 +40,12 @@ class ID2FaceMethod:
     color_match = True
 
     def __init__(self, pipe: ID2FacePipeline, steps: int | None = None, strength: float = 1.0,
-                 batch_size: int = 32, track_frames: int = 5) -> None:
+                 batch_size: int = 32, track_frames: int = 5, consistent: bool = False) -> None:
         self.pipe = pipe
         self.tracks = TrackIdentities(track_frames)
+        self.persons: PersonRegistry | None = None
+        if consistent:  # one fake identity per real person across the run (recognizer's own limit)
+            self.persons = PersonRegistry(float(pipe.recognizer.same_person_threshold), track_frames)
         self.pipe.set_progress_bar_config(disable=True)
         self.steps = int(steps) if steps else 20
         self.strength = float(strength)
@@ -60,7 +63,8 @@ class ID2FaceMethod:
         diffusers_logging.disable_progress_bar()  # the loading bar is noise next to the CLI's own
         pipe = ID2FacePipeline.from_pretrained(model_dir, recognizer=recognizer, recognizer_onnx=recognizer_onnx)
         return cls(prepare_pipeline(pipe, opts), steps=opts.steps or default_steps(model_dir),
-                   strength=opts.strength, batch_size=opts.batch_size, track_frames=opts.track_frames)
+                   strength=opts.strength, batch_size=opts.batch_size, track_frames=opts.track_frames,
+                   consistent=opts.consistent)
 
     @property
     def crop_size(self) -> int:
@@ -71,11 +75,15 @@ class ID2FaceMethod:
         return self.pipe.template
 
     @staticmethod
-    def identity_keys(faces: list[Face], seed: int | None) -> list[str]:
+    def identity_keys(faces: list[Face], seed: int | None, persons: list[int | None] | None = None) -> list[str]:
+        """Track id, else the run's person id (--consistent), else the face's place in its own photo
+        (so batching photos never changes a key)."""
         run = seed if seed is not None else secrets.randbits(63)
-        # face_index: the face's place in its own photo, so batching photos never changes a key
-        return [f"{run}:{f.track_id}" if f.track_id is not None else f"{run}:face{f.extras.get('face_index', i)}"
-                for i, f in enumerate(faces)]
+        persons = persons or [None] * len(faces)
+        return [f"{run}:{f.track_id}" if f.track_id is not None
+                else f"{run}:person{p}" if p is not None
+                else f"{run}:face{f.extras.get('face_index', i)}"
+                for i, (f, p) in enumerate(zip(faces, persons, strict=True))]
 
     @staticmethod
     def _landmarks(faces: list[Face]) -> np.ndarray | None:
@@ -93,29 +101,36 @@ class ID2FaceMethod:
         """Called at the start of each video: track ids start again, so do their identities."""
         self.tracks.reset()
 
-    def source_embeddings(self, crops: np.ndarray, faces: list[Face]) -> np.ndarray:
-        """Recognizer embeddings; a tracked face reuses its track's (see TrackIdentities)."""
+    def source_embeddings(self, crops: np.ndarray, faces: list[Face]) -> tuple[np.ndarray, list[int | None]]:
+        """Recognizer embeddings, and each untracked face's person id under --consistent.
+
+        A tracked face reuses its track's identity (TrackIdentities); with --consistent an untracked
+        face uses its person's (PersonRegistry)."""
         need = [i for i, f in enumerate(faces) if f.track_id is None or self.tracks.needs(f.track_id)]
         out = np.zeros((len(faces), self.pipe.idvae.config.embed_dim), np.float32)
+        persons: list[int | None] = [None] * len(faces)
         if need:
             fresh = self.pipe.recognizer.embed(crops[need], self.template, self.crop_size)
             for row, i in zip(fresh, need, strict=True):
-                if faces[i].track_id is None:
-                    out[i] = row
-                else:
+                if faces[i].track_id is not None:
                     self.tracks.add(faces[i].track_id, row)
+                elif self.persons is not None:
+                    persons[i] = self.persons.assign(row)
+                    out[i] = self.persons.get(persons[i])
+                else:
+                    out[i] = row
         for i, f in enumerate(faces):
             if f.track_id is not None:
                 out[i] = self.tracks.get(f.track_id)
-        return out
+        return out, persons
 
     def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray:
         crops = np.asarray(crops, dtype=np.uint8)
         if len(crops) == 0:
             return crops.copy()
-        keys = self.identity_keys(faces, seed)
+        src, persons = self.source_embeddings(crops, faces)
+        keys = self.identity_keys(faces, seed, persons)
         lms = self._landmarks(faces)
-        src = self.source_embeddings(crops, faces)
         out = []
         for s in range(0, len(crops), self.batch_size):
             sl = slice(s, s + self.batch_size)

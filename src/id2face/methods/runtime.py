@@ -28,6 +28,7 @@ class DiffusionOptions:
     compile: bool = False  # torch.compile the denoiser (first batches pay the compile time)
     batch_size: int = 32  # faces per denoiser batch
     track_frames: int = 5  # a video track's source identity: the mean of its first N embeddings
+    consistent: bool = False  # one fake identity per real person across the run (photos stay linkable)
 
     def check_device(self) -> None:
         """A clear message instead of torch's assertion when the asked device is not there."""

@@ -32,3 +32,37 @@ class TrackIdentities:
     def get(self, track_id: int) -> np.ndarray:
         mean = self._sum[track_id] / self._count[track_id]
         return (mean / max(np.linalg.norm(mean), 1e-12)).astype(np.float32)
+
+
+class PersonRegistry:
+    """One id per real person across a whole run (`--consistent`), for faces without a track.
+
+    A face joins the nearest known person whose identity (the unit mean of its first `frames`
+    embeddings) lies within `threshold` (unit-norm L2, the recognizer's own same-person limit);
+    otherwise it starts a new person. Photos of one person then get one fake identity, which keeps
+    a dataset's identity structure (and keeps those photos linkable: hence opt-in).
+    """
+
+    def __init__(self, threshold: float, frames: int = 5) -> None:
+        self.threshold = threshold
+        self.people = TrackIdentities(frames)
+        self._ids: list[int] = []
+
+    def assign(self, embedding: np.ndarray) -> int:
+        e = np.asarray(embedding, np.float64)
+        e = e / max(np.linalg.norm(e), 1e-12)
+        if self._ids:
+            dist = [np.linalg.norm(self.people.get(p) - e) for p in self._ids]
+            best = int(np.argmin(dist))
+            if dist[best] < self.threshold:
+                pid = self._ids[best]
+                if self.people.needs(pid):
+                    self.people.add(pid, e)
+                return pid
+        pid = len(self._ids)
+        self._ids.append(pid)
+        self.people.add(pid, e)
+        return pid
+
+    def get(self, person: int) -> np.ndarray:
+        return self.people.get(person)
