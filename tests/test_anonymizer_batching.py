@@ -92,7 +92,7 @@ def test_untracked_photo_faces_keep_their_key_in_a_batch():
 
     alone = ID2FaceMethod.identity_keys([face(0)], seed=3)
     batched = ID2FaceMethod.identity_keys([face(0), face(1), face(0)], seed=3)
-    assert batched == [alone[0], "3:face1", alone[0]]
+    assert batched == [alone[0], "3:photo:face1", alone[0]]
 
 
 def test_tracked_faces_keep_their_key_in_a_batch():
@@ -178,3 +178,20 @@ def test_a_face_the_detector_misses_in_one_frame_is_still_replaced(clip, tmp_pat
     anon.anonymize_video(clip, tmp_path / "leak.mp4", progress=False)
     leak = list(read_frames(tmp_path / "leak.mp4"))
     assert np.abs(leak[3][y0:y1, x0:x1].astype(int) - src[3][y0:y1, x0:x1]).mean() < 4
+
+
+def test_photo_faces_are_keyed_by_their_photo():
+    """Two different photos' first faces must not share one identity draw; one photo keeps its keys."""
+    from id2face.anonymizer import photo_key
+    from id2face.methods.diffusion import ID2FaceMethod
+
+    a, b = np.zeros((64, 64, 3), np.uint8), np.full((64, 64, 3), 7, np.uint8)
+    assert photo_key(a) == photo_key(a.copy()) != photo_key(b)
+
+    def face(key):
+        f = Face(box=np.zeros(4), score=1.0, keypoints5=np.zeros((5, 2)))
+        f.extras.update(face_index=0, photo_key=key)
+        return f
+
+    ka, kb = ID2FaceMethod.identity_keys([face(photo_key(a)), face(photo_key(b))], seed=1)
+    assert ka != kb and ka.endswith(":face0") and ka == ID2FaceMethod.identity_keys([face(photo_key(a))], seed=1)[0]

@@ -48,6 +48,15 @@ class ImageReport:
     kept: int = 0  # faces of --keep people, left as they are
 
 
+def photo_key(image: np.ndarray) -> str:
+    """A short content hash of a photo (every 8th pixel): identity keys differ from photo to photo,
+    so the first faces of two photos do not get the same random identity draw."""
+    import hashlib
+
+    small = np.ascontiguousarray(np.asarray(image)[::8, ::8])
+    return hashlib.blake2b(small.tobytes() + str(image.shape).encode(), digest_size=8).hexdigest()
+
+
 def default_model_dir() -> Path:
     """The model bundled inside the package (present once the default model ships)."""
     return Path(__file__).parent / "assets" / "default_model"
@@ -161,7 +170,9 @@ class Anonymizer:
             t = self._tick("keep", t)
         flat: list[Face] = []
         for img, fs in zip(images, faces, strict=True):
+            key = photo_key(img)
             for i, f in enumerate(fs):
+                f.extras["photo_key"] = key
                 if self.keep is None:  # identity keys stay the same whatever the batching
                     f.extras["face_index"] = i
                 align_face(img, f, m.crop_size, m.template)

@@ -60,7 +60,7 @@ def test_track_keeps_its_identity_key(model_dir):
     m = ID2FaceMethod.from_pretrained(model_dir, steps=1, recognizer=_Rec())
     _, _, faces = _faces(3, [4, None, 4])
     keys = m.identity_keys(faces, 11)
-    assert keys[0] == keys[2] == "11:4" and keys[1] == "11:face1"
+    assert keys[0] == keys[2] == "11:4" and keys[1] == "11:photo:face1"
     crops, masks, faces = _faces(2, [5, 5])
     crops[1] = crops[0]
     faces[1].crop_landmarks = faces[0].crop_landmarks
@@ -91,7 +91,8 @@ def test_runtime_options_sampler_dtype_and_batch(model_dir):
                                         recognizer=_Rec())
     three = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=2, sampler="ddpm", batch_size=3),
                                           recognizer=_Rec())
-    np.testing.assert_array_equal(one(crops, masks, faces, seed=7), three(crops, masks, faces, seed=7))
+    a, b = one(crops, masks, faces, seed=7).astype(int), three(crops, masks, faces, seed=7).astype(int)
+    assert np.abs(a - b).max() <= 1 and (a != b).mean() < 0.01  # float rounding of batched convolutions only
     with pytest.raises(ValueError, match="dtype"):
         DiffusionOptions(dtype="int8").torch_dtype()
     with pytest.raises(ValueError, match="unknown sampler"):

@@ -76,13 +76,14 @@ class ID2FaceMethod:
 
     @staticmethod
     def identity_keys(faces: list[Face], seed: int | None, persons: list[int | None] | None = None) -> list[str]:
-        """Track id, else the run's person id (--consistent), else the face's place in its own photo
-        (so batching photos never changes a key)."""
+        """Track id, else the run's person id (--consistent), else the photo (its content hash) and
+        the face's place in it: batching never changes a key, and the first faces of two photos do
+        not share one random identity draw."""
         run = seed if seed is not None else secrets.randbits(63)
         persons = persons or [None] * len(faces)
         return [f"{run}:{f.track_id}" if f.track_id is not None
                 else f"{run}:person{p}" if p is not None
-                else f"{run}:face{f.extras.get('face_index', i)}"
+                else f"{run}:{f.extras.get('photo_key', 'photo')}:face{f.extras.get('face_index', i)}"
                 for i, (f, p) in enumerate(zip(faces, persons, strict=True))]
 
     @staticmethod
