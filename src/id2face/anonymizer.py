@@ -8,8 +8,10 @@ it is never passed through unchanged.
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -164,6 +166,9 @@ class Anonymizer:
         if faces is None:
             faces = [self.detector.detect(img) for img in images]
         t = self._tick("detect", t)
+        for fs in faces:
+            for i, f in enumerate(fs):  # numbered before any filtering: identity keys never shift
+                f.extras["face_index"] = i
         reports = [ImageReport(faces=len(fs), boxes=[f.box.tolist() for f in fs]) for fs in faces]
         if self.keep is not None:  # kept people's faces go no further: not replaced, not pasted
             faces = [self._without_kept(img, fs, rep) for img, fs, rep in zip(images, faces, reports, strict=True)]
@@ -171,10 +176,8 @@ class Anonymizer:
         flat: list[Face] = []
         for img, fs in zip(images, faces, strict=True):
             key = photo_key(img)
-            for i, f in enumerate(fs):
+            for f in fs:
                 f.extras["photo_key"] = key
-                if self.keep is None:  # identity keys stay the same whatever the batching
-                    f.extras["face_index"] = i
                 align_face(img, f, m.crop_size, m.template)
                 face_mask(f, m.crop_size, m.template, self.mask_config)
                 flat.append(f)
@@ -196,8 +199,6 @@ class Anonymizer:
 
     def _without_kept(self, image: np.ndarray, faces: list[Face], report: ImageReport) -> list[Face]:
         kept = self.keep.matches(image, faces)
-        for i, f in enumerate(faces):
-            f.extras["face_index"] = i  # numbered before filtering, so identity keys do not shift
         report.kept = int(kept.sum())
         return [f for f, k in zip(faces, kept, strict=True) if not k]
 
@@ -274,19 +275,9 @@ class Anonymizer:
                 total.kept += rep.kept
             return [out for out, _ in results]
 
-        start = getattr(self.method, "new_sequence", None)
-        if callable(start):  # per-track state of the method (e.g. a track's source identity)
-            start()
-        seed = self.seed
-        if seed is None:  # one run seed for the whole video: a person keeps one fake identity throughout
-            import secrets
-
-            self.seed = secrets.randbits(63)
-        try:
+        with self._sequence():
             process_video_batches(src, dst, batch_fn, batch_size=batch_frames, progress=progress,
                                   keep_audio=keep_audio)
-        finally:
-            self.seed = seed
         return total
 
     def anonymize_stream(self, frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, ImageReport]]:
@@ -297,17 +288,22 @@ class Anonymizer:
         from id2face.face.track import FaceTracker
 
         tracker = FaceTracker()
+        with self._sequence():
+            for frame in frames:
+                yield self.anonymize_batch([frame], [self._tracked_faces(tracker, frame)])[0]
+
+    @contextmanager
+    def _sequence(self) -> Iterator[None]:
+        """One video or stream: the method's per-track state starts afresh (track ids restart), and
+        without a seed one random run seed holds throughout (a person keeps one fake identity)."""
         start = getattr(self.method, "new_sequence", None)
         if callable(start):
             start()
         seed = self.seed
-        if seed is None:  # one run seed for the whole stream, as for a video file
-            import secrets
-
+        if seed is None:
             self.seed = secrets.randbits(63)
         try:
-            for frame in frames:
-                yield self.anonymize_batch([frame], [self._tracked_faces(tracker, frame)])[0]
+            yield
         finally:
             self.seed = seed
 
