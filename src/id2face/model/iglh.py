@@ -43,15 +43,20 @@ class _Gate(nn.Module):
             nn.init.zeros_(m.bias)
         nn.init.zeros_(self.gate.bias)
 
-    def attend(self, h: torch.Tensor, id_tokens: torch.Tensor, kv: tuple | None = None) -> torch.Tensor:
-        b, c, hh, ww = h.shape
+    def _attention(self, h: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """Multi-head attention of h's pixels to the id tokens, before the output projection: (B, HW, C)."""
+        b, c = h.shape[:2]
         q = self.q(self.norm(h).flatten(2).transpose(1, 2))  # (B, HW, C)
-        k, v = kv if kv is not None else self.kv(id_tokens.to(h.dtype)).chunk(2, dim=-1)
 
         def split(x: torch.Tensor) -> torch.Tensor:
             return x.view(b, -1, self.heads, c // self.heads).transpose(1, 2)
-        a = F.scaled_dot_product_attention(split(q), split(k), split(v))
-        a = self.attn_out(a.transpose(1, 2).reshape(b, hh * ww, c))
+        x = F.scaled_dot_product_attention(split(q), split(k), split(v))
+        return x.transpose(1, 2).reshape(b, -1, c)
+
+    def attend(self, h: torch.Tensor, id_tokens: torch.Tensor) -> torch.Tensor:
+        b, c, hh, ww = h.shape
+        k, v = self.kv(id_tokens.to(h.dtype)).chunk(2, dim=-1)
+        a = self.attn_out(self._attention(h, k, v))
         return a.transpose(1, 2).reshape(b, c, hh, ww)
 
     def residual(self, feat: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -85,11 +90,7 @@ class _Gate(nn.Module):
     def forward_cached(self, h, id_tokens, temb, fusion: str, static: dict) -> torch.Tensor:
         """forward() for inference with `static_terms` reused across steps (same result, less work)."""
         b, c, hh, ww = h.shape
-        q = self.q(self.norm(h).flatten(2).transpose(1, 2))
-        k, v = static["kv"]
-        heads, d = self.heads, c // self.heads
-        x = F.scaled_dot_product_attention(*(t.view(b, -1, heads, d).transpose(1, 2) for t in (q, k, v)))
-        x = x.transpose(1, 2).reshape(b, hh * ww, c)
+        x = self._attention(h, *static["kv"])
         r = static["r"]
         if fusion == "add":
             a = F.linear(x, self.attn_out.weight, self.attn_out.bias)
