@@ -99,6 +99,7 @@ class ID2FacePipeline(DiffusionPipeline):
         # Set to a dict to accumulate seconds per stage (identity, condition, sample, decode) over
         # calls; on CUDA each stage then waits for the device, so leave it None when not measuring.
         self.stage_times: dict[str, float] | None = None
+        self._cuda_graphs = False  # set by compile_denoiser for modes that capture CUDA graphs
         harmonizer.attach(unet)
 
     # ----------------------------------------------------------------- loading / recognizer
@@ -231,7 +232,7 @@ class ID2FacePipeline(DiffusionPipeline):
         `cache`: one dict per sampling run, so the gates compute their step-invariant terms once.
         """
         t = torch.as_tensor(timestep, device=sample.device)
-        graphs = getattr(self, "_cuda_graphs", False)
+        graphs = self._cuda_graphs
         if graphs:  # the step cache would hold graph outputs that the next replay overwrites
             torch.compiler.cudagraph_mark_step_begin()
             cache = None
@@ -350,7 +351,6 @@ class ID2FacePipeline(DiffusionPipeline):
         self.maybe_free_model_hooks()
         result = ID2FaceOutput(images, e_anon.float().cpu().numpy(), src)
         return result if return_dict else (images,)
-
 
     def _stage_clock(self):
         """A function that books the time since its last call under a stage name (if measuring)."""
