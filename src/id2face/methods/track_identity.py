@@ -45,24 +45,32 @@ class PersonRegistry:
 
     def __init__(self, threshold: float, frames: int = 5) -> None:
         self.threshold = threshold
-        self.people = TrackIdentities(frames)
-        self._ids: list[int] = []
+        self.frames = frames
+        self._sums: list[np.ndarray] = []
+        self._counts: list[int] = []
+        self._units = np.zeros((0, 0))  # (people, D) unit means, one matrix for the nearest search
 
     def assign(self, embedding: np.ndarray) -> int:
         e = np.asarray(embedding, np.float64)
         e = e / max(np.linalg.norm(e), 1e-12)
-        if self._ids:
-            dist = [np.linalg.norm(self.people.get(p) - e) for p in self._ids]
-            best = int(np.argmin(dist))
-            if dist[best] < self.threshold:
-                pid = self._ids[best]
-                if self.people.needs(pid):
-                    self.people.add(pid, e)
+        if len(self._counts):
+            dist = np.linalg.norm(self._units - e, axis=1)
+            pid = int(np.argmin(dist))
+            if dist[pid] < self.threshold:
+                if self._counts[pid] < self.frames:
+                    self._add(pid, e)
                 return pid
-        pid = len(self._ids)
-        self._ids.append(pid)
-        self.people.add(pid, e)
-        return pid
+        self._sums.append(np.zeros_like(e))
+        self._counts.append(0)
+        self._units = np.vstack([self._units.reshape(-1, len(e)), np.zeros((1, len(e)))])
+        self._add(len(self._counts) - 1, e)
+        return len(self._counts) - 1
+
+    def _add(self, pid: int, e: np.ndarray) -> None:
+        self._sums[pid] = self._sums[pid] + e
+        self._counts[pid] += 1
+        mean = self._sums[pid] / self._counts[pid]
+        self._units[pid] = mean / max(np.linalg.norm(mean), 1e-12)
 
     def get(self, person: int) -> np.ndarray:
-        return self.people.get(person)
+        return self._units[person].astype(np.float32)
