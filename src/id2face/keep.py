@@ -1,9 +1,10 @@
 """People to leave as they are (`--keep PHOTO`): the consenting subject stays, bystanders do not.
 
-Each reference photo gives one identity (its largest face), embedded with dlib's recognizer. A
-detected face is kept only when its raw dlib distance to a reference is below `threshold`; the
-default 0.5 is stricter than dlib's usual 0.6, because a wrong "keep" shows a bystander's face
-while a wrong "replace" only costs the subject their own face. Checked on every photo and frame.
+Each reference photo gives one identity (its largest face), embedded with dlib's recognizer on the
+same chip `id2face eval` uses. A detected face is kept only when its raw dlib distance to a
+reference is below `threshold`; the default 0.5 is stricter than dlib's usual 0.6, because a wrong
+"keep" shows a bystander's face while a wrong "replace" only costs the subject their own face.
+Checked on every photo and frame.
 """
 
 from __future__ import annotations
@@ -13,14 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from id2face.face.align import align_face
+from id2face.face.align import face_chips
 from id2face.face.detect import FaceDetector
 from id2face.face.types import Face
-from id2face.geometry import FFHQ
 from id2face.io.images import load_image
 from id2face.model.recognizers import load_recognizer
-
-CROP = 160  # the size faces are aligned to for the comparison (dlib re-warps to its own 150 px chip)
 
 
 @dataclass
@@ -49,19 +47,19 @@ class KeepList:
             if not faces:
                 raise ValueError(f"{p}: no face found in this --keep photo")
             face = max(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
-            align_face(img, face, CROP, FFHQ)
-            rows.append(recognizer.embed(face.crop[None], FFHQ, CROP, normalize=False)[0])
+            rows.append(_descriptors(recognizer, img, [face])[0])
         return cls(np.stack(rows), threshold, tuple(str(p) for p in paths), recognizer)
 
     def matches(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:
         """Which faces of `image` belong to a kept person."""
         if not faces or len(self.embeddings) == 0:
             return np.zeros(len(faces), bool)
-        crops = []
-        for f in faces:
-            probe = Face(box=f.box, score=f.score, keypoints5=f.keypoints5, mesh=f.mesh)
-            align_face(image, probe, CROP, FFHQ)
-            crops.append(probe.crop)
-        emb = self.recognizer.embed(np.stack(crops), FFHQ, CROP, normalize=False)
+        emb = _descriptors(self.recognizer, image, faces)
         dist = np.linalg.norm(emb[:, None, :] - self.embeddings[None], axis=-1)
         return dist.min(axis=1) < self.threshold
+
+
+def _descriptors(recognizer, image: np.ndarray, faces: list[Face]) -> np.ndarray:
+    """Raw dlib descriptors (its 0.6 scale), each face warped once, straight into dlib's own chip."""
+    size, template = recognizer.input_size, recognizer.template
+    return recognizer.embed(face_chips(image, faces, template, size), template, size, normalize=False)

@@ -11,7 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from id2face.face.align import alignment_matrix, warp_to_crop
+from id2face.face.align import face_chips
 from id2face.face.types import Face
 
 
@@ -41,7 +41,7 @@ class DlibRecognizer:
             return np.zeros((0, self._rec.dim), np.float32)
         img = np.ascontiguousarray(np.repeat(image[..., None], 3, 2) if image.ndim == 2 else image)
         size, tpl = self._rec.input_size, self._rec.template
-        crops = np.stack([warp_to_crop(img, alignment_matrix(f.keypoints5, tpl, size), size) for f in faces])
+        crops = face_chips(img, faces, tpl, size)
         # Raw descriptors (normalize=False): dlib's 0.6 threshold is defined on them (norm ~1.3-1.4);
         # unit-norm ones would shrink every distance by that factor.
         return self._rec.embed(crops, tpl, size, normalize=False)

@@ -25,6 +25,11 @@ def warp_to_crop(image: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray
     return cv2.resize(big, (size, size), interpolation=cv2.INTER_AREA)
 
 
+def face_chips(image: np.ndarray, faces: list[Face], template: CropTemplate, size: int) -> np.ndarray:
+    """(N, size, size, 3) crops of `faces` straight in `template` (e.g. a recognizer's own chip)."""
+    return np.stack([warp_to_crop(image, alignment_matrix(f.keypoints5, template, size), size) for f in faces])
+
+
 def align_face(image: np.ndarray, face: Face, size: int, template: CropTemplate = FFHQ) -> Face:
     """Fill face.matrix, face.crop and face.crop_landmarks for one template and size."""
     face.matrix = alignment_matrix(face.keypoints5, template, size)
