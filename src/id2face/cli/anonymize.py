@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from id2face.cli.audit import AuditLog
 from id2face.cli.inputs import Job
-from id2face.face.config import DetectorConfig
+from id2face.face.config import DetectorConfig, MaskConfig
 
 if TYPE_CHECKING:
     from id2face.anonymizer import Anonymizer, ImageReport
@@ -163,7 +163,6 @@ def run(args: argparse.Namespace) -> int:
                 keep = KeepList.from_photos(args.keep, threshold=args.keep_threshold)
             except MediaError as e:
                 raise ValueError(f"--keep: {e}") from e
-        from id2face.face.config import MaskConfig
         from id2face.face.mask import PARTS
 
         preserve = tuple(x.strip() for x in args.preserve.split(",") if x.strip())

@@ -21,19 +21,21 @@ class AuditLog:
 
     def record(self, src: Path, dst: Path, status: str, faces: int | None = None, fallbacks: int | None = None,
                boxes: list | None = None, error: str | None = None, kept: int = 0) -> None:
-        row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "input": str(src), "output": str(dst), "status": status}
+        row: dict = {"input": str(src), "output": str(dst), "status": status}
         if faces is not None:
             row.update(faces=faces, fallbacks=fallbacks or 0, kept=kept)
         if boxes is not None:
             row["boxes"] = [[round(float(v), 1) for v in b] for b in boxes]
         if error is not None:
             row["error"] = error
-        self._fh.write(json.dumps(row) + "\n")
+        self._write(row)
 
     def record_error(self, message: str) -> None:
         """An input that named no file to process (missing path, empty glob)."""
-        row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "status": "failed", "error": message}
-        self._fh.write(json.dumps(row) + "\n")
+        self._write({"status": "failed", "error": message})
+
+    def _write(self, row: dict) -> None:
+        self._fh.write(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **row}) + "\n")
 
     def close(self) -> None:
         self._fh.close()
