@@ -111,7 +111,7 @@ def config_method(config: str, device: str = "cpu", **options) -> FaceMethod:
     """
     from pathlib import Path
 
-    from id2face.methods.diffusion import DiffusionOptions, ID2FaceMethod, prepare_pipeline
+    from id2face.methods.diffusion import DiffusionOptions, ID2FaceMethod
     from id2face.model.build import build_pipeline
     from id2face.model.recognizers import load_recognizer
     from id2face.training.config import load_train_config
@@ -125,9 +125,7 @@ def config_method(config: str, device: str = "cpu", **options) -> FaceMethod:
     pipe = build_pipeline(m, recognizer=recognizer)
     pipe.set_recognizer(recognizer)
     pipe.unet.eval()
-    opts = DiffusionOptions(device=device, **options)
-    steps = opts.steps or cfg.inference_steps
-    return ID2FaceMethod(prepare_pipeline(pipe, opts), steps=steps, strength=opts.strength, batch_size=opts.batch_size)
+    return ID2FaceMethod.from_pipeline(pipe, DiffusionOptions(device=device, **options), cfg.inference_steps)
 
 
 def run_bench(method: str | FaceMethod = "blur", model: str | None = None, device: str = "cpu",

@@ -62,9 +62,14 @@ class ID2FaceMethod:
         opts = options or DiffusionOptions(**option_kwargs)
         diffusers_logging.disable_progress_bar()  # the loading bar is noise next to the CLI's own
         pipe = ID2FacePipeline.from_pretrained(model_dir, recognizer=recognizer, recognizer_onnx=recognizer_onnx)
-        return cls(prepare_pipeline(pipe, opts), steps=opts.steps or default_steps(model_dir),
-                   strength=opts.strength, batch_size=opts.batch_size, track_frames=opts.track_frames,
-                   consistent=opts.consistent)
+        return cls.from_pipeline(pipe, opts, default_steps(model_dir))
+
+    @classmethod
+    def from_pipeline(cls, pipe: ID2FacePipeline, opts: DiffusionOptions, model_steps: int) -> ID2FaceMethod:
+        """A loaded or freshly built pipeline, prepared and wrapped as `opts` say (`model_steps`
+        unless opts.steps is set)."""
+        return cls(prepare_pipeline(pipe, opts), steps=opts.steps or model_steps, strength=opts.strength,
+                   batch_size=opts.batch_size, track_frames=opts.track_frames, consistent=opts.consistent)
 
     @property
     def crop_size(self) -> int:
