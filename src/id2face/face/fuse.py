@@ -1,0 +1,89 @@
+"""Fuse the boxes of several detectors into one list of faces.
+
+Union, then one face per group of boxes that overlap (IoU) or nest (a box mostly inside another,
+e.g. a second box on the lower half of a face). Agreement raises confidence: a face two detectors
+found scores 1 - (1 - a)(1 - b). The group keeps the box and points of its best-scoring member,
+preferring members with real landmarks (CenterFace's five points) when the scores are close.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Candidate:
+    """One detector's box in photo pixels (it may reach past the frame for cut faces)."""
+
+    box: np.ndarray  # (4,) x0, y0, x1, y1
+    score: float
+    keypoints5: np.ndarray | None  # (5, 2), subject's right eye first; None: box only
+    detector: str
+
+
+@dataclass
+class Fused:
+    box: np.ndarray
+    score: float
+    keypoints5: np.ndarray | None
+    detectors: tuple[str, ...]  # every detector with a box in the group, best first
+
+    @property
+    def detector(self) -> str:
+        return "+".join(dict.fromkeys(d.split("-")[0] for d in self.detectors))
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(IoU, intersection over the smaller box's area) of two boxes."""
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    area_a = max(0.0, a[2] - a[0]) * max(0.0, a[3] - a[1])
+    area_b = max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+    union = area_a + area_b - inter
+    return (inter / union if union > 0 else 0.0), (inter / min(area_a, area_b) if min(area_a, area_b) > 0 else 0.0)
+
+
+def same_face(a: np.ndarray, b: np.ndarray, iou: float, nested: float, min_area_ratio: float = 0.1) -> bool:
+    """Boxes that overlap enough, or one mostly inside the other and not tiny next to it."""
+    o, inside = overlap(a, b)
+    if o >= iou:
+        return True
+    area_a = (a[2] - a[0]) * (a[3] - a[1])
+    area_b = (b[2] - b[0]) * (b[3] - b[1])
+    ratio = min(area_a, area_b) / max(area_a, area_b, 1e-9)
+    return inside >= nested and ratio >= min_area_ratio
+
+
+def fuse(candidates: list[Candidate], iou: float = 0.4, nested: float = 0.75) -> list[Fused]:
+    """Group candidates greedily from the best score down; one Fused per group."""
+    order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
+    groups: list[list[Candidate]] = []
+    for i in order:
+        c = candidates[i]
+        for g in groups:
+            if same_face(g[0].box, c.box, iou, nested):
+                g.append(c)
+                break
+        else:
+            groups.append([c])
+    return [_merge(g) for g in groups]
+
+
+def _merge(group: list[Candidate]) -> Fused:
+    best = group[0]
+    # Real landmarks beat points guessed from a box or from one mouth point, at a similar score.
+    with_marks = [c for c in group if c.keypoints5 is not None and c.detector.startswith("centerface")]
+    base = with_marks[0] if with_marks and with_marks[0].score >= best.score - 0.3 else best
+    by_detector: dict[str, float] = {}
+    for c in group:
+        name = c.detector.split("-")[0]
+        by_detector[name] = max(by_detector.get(name, 0.0), c.score)
+    miss = 1.0
+    for s in by_detector.values():
+        miss *= 1.0 - min(max(s, 0.0), 1.0)
+    return Fused(box=np.asarray(base.box, np.float64), score=float(1.0 - miss),
+                 keypoints5=None if base.keypoints5 is None else np.asarray(base.keypoints5, np.float64),
+                 detectors=tuple(dict.fromkeys(c.detector for c in group)))
