@@ -2,7 +2,8 @@
 
 detect -> align -> mask -> method -> check -> colour match -> paste. A face that was found but
 could not be anonymized raises `FaceAnonymizationError` (or is blurred with on_error="blur");
-it is never passed through unchanged.
+it is never passed through unchanged. A face without a face mesh is replaced on its five points,
+or, when those are unusable, its head is blurred (face/fallback.py); both count as fallbacks.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import numpy as np
 from id2face.face.align import align_face
 from id2face.face.config import DetectorConfig, MaskConfig
 from id2face.face.detect import FaceDetector
+from id2face.face.fallback import HEAD, MESH, as_head, replacement_kind
 from id2face.face.mask import face_mask
+from id2face.face.orient import detect_any_orientation
 from id2face.face.paste import match_colour, paste_crop
 from id2face.face.types import Face
 from id2face.io.images import DEFAULT_MAX_PIXELS, load_image, save_image
@@ -45,7 +48,7 @@ class FaceAnonymizationError(RuntimeError):
 @dataclass
 class ImageReport:
     faces: int = 0  # faces found (kept ones included)
-    fallbacks: int = 0
+    fallbacks: int = 0  # faces replaced by a fallback: no mesh (5 points, head blur) or blurred after a failure
     boxes: list[list[float]] = field(default_factory=list)
     kept: int = 0  # faces of --keep people, left as they are
 
@@ -164,7 +167,7 @@ class Anonymizer:
         m = self.method
         t = time.perf_counter()
         if faces is None:
-            faces = [self.detector.detect(img) for img in images]
+            faces = [detect_any_orientation(self.detector, img) for img in images]
         t = self._tick("detect", t)
         for fs in faces:
             for i, f in enumerate(fs):  # numbered before any filtering: identity keys never shift
@@ -174,10 +177,14 @@ class Anonymizer:
             faces = [self._without_kept(img, fs, rep) for img, fs, rep in zip(images, faces, reports, strict=True)]
             t = self._tick("keep", t)
         flat: list[Face] = []
+        kinds: list[str] = []
         for img, fs in zip(images, faces, strict=True):
             key = photo_key(img)
             for f in fs:
                 f.extras["photo_key"] = key
+                kinds.append(replacement_kind(f))
+                if kinds[-1] == HEAD:
+                    as_head(f)
                 align_face(img, f, m.crop_size, m.template)
                 face_mask(f, m.crop_size, m.template, self.mask_config)
                 flat.append(f)
@@ -185,12 +192,22 @@ class Anonymizer:
         outs = [np.array(img, dtype=np.uint8, copy=True) for img in images]
         if not flat:
             return list(zip(outs, reports, strict=True))
-        new, fell_back = self._run_method(np.stack([f.crop for f in flat]), np.stack([f.mask for f in flat]), flat)
+        crops, masks = np.stack([f.crop for f in flat]), np.stack([f.mask for f in flat])
+        heads = np.array([k == HEAD for k in kinds])
+        new = np.empty_like(crops)
+        fell_back = np.array([k != MESH for k in kinds])
+        if (~heads).any():
+            idx = np.flatnonzero(~heads)
+            new[idx], failed = self._run_method(crops[idx], masks[idx], [flat[i] for i in idx])
+            fell_back[idx] |= failed
+        if heads.any():  # nothing to align on: the head ellipse is blurred instead of replaced
+            idx = np.flatnonzero(heads)
+            new[idx] = self._fallback(crops[idx], masks[idx], [flat[i] for i in idx], self.seed)
         t = self._tick("method", t)
         k = 0
         for out, fs, rep in zip(outs, faces, reports, strict=True):
             for f in fs:
-                crop = match_colour(new[k], f.crop, f.mask) if m.color_match else new[k]
+                crop = match_colour(new[k], f.crop, f.mask) if m.color_match and not heads[k] else new[k]
                 paste_crop(out, crop, f.mask, f.matrix)
                 rep.fallbacks += int(fell_back[k])
                 k += 1

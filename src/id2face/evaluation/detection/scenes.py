@@ -1,0 +1,256 @@
+"""Scenes with known face boxes, composed from real photos, and face-free images for false alarms.
+
+A source photo counts when the front-end finds exactly one face with a mesh in it at its native
+size; that face's ground truth is the mesh's outline, which no detector's box convention favours.
+The face (with its head and shoulders) is warped into a background scene by a known similarity,
+and its outline goes through the same transform, so every scene knows where its face is. All
+draws come from one seeded generator: the same seed gives the same scenes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from id2face.face.landmarks import FACE_OVAL
+
+SCENE_SIZE = (640, 480)  # w, h
+CATEGORIES = ("tiny 16-31 px", "small 32-63 px", "medium 64-191 px", "large 192 px-90 %", "cut left",
+              "cut right", "cut top", "cut bottom", "turned 15-30°", "turned 90°", "half covered",
+              "defocused", "dark")
+SKIMAGE_FACE_FREE = ("coffee", "rocket", "chelsea", "coins", "moon", "page", "text", "brick", "grass",
+                     "gravel", "hubble_deep_field", "immunohistochemistry", "retina", "cell", "colorwheel",
+                     "logo", "clock", "horse", "binary_blobs", "checkerboard", "lily")
+
+
+@dataclass
+class SourceFace:
+    """A photo with one face and that face's outline (the mesh's oval points, photo pixels)."""
+
+    path: Path
+    image: np.ndarray
+    outline: np.ndarray  # (K, 2)
+
+    @property
+    def box(self) -> np.ndarray:
+        return np.concatenate([self.outline.min(0), self.outline.max(0)])
+
+
+@dataclass
+class Scene:
+    image: np.ndarray
+    category: str
+    boxes: np.ndarray  # (N, 4) ground-truth face boxes, clipped to the frame; (0, 4) for face-free
+    source: str = ""
+
+
+def find_sources(data: Path, detector, count: int, seed: int = 0) -> list[SourceFace]:
+    """Up to `count` photos under `data` (searched recursively, drawn by seed) with one clear face."""
+    from id2face.io.images import load_image
+
+    paths = sorted(p for p in Path(data).rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    rng = np.random.default_rng(seed)
+    out: list[SourceFace] = []
+    for i in rng.permutation(len(paths)):
+        if len(out) >= count:
+            break
+        image = load_image(paths[i])
+        faces = detector.detect(image)
+        if len(faces) != 1 or faces[0].mesh is None:
+            continue
+        out.append(SourceFace(paths[i], image, faces[0].mesh[list(FACE_OVAL), :2].copy()))
+    return out
+
+
+def face_free_images(count: int, seed: int = 0) -> list[np.ndarray]:
+    """Scene-size images without faces: public sample images (crops, scales, flips) and textures."""
+    rng = np.random.default_rng(seed)
+    pool = _skimage_pool()
+    out = []
+    for i in range(count):
+        if i % 3 == 2 or not pool:
+            out.append(_texture(rng))
+        else:
+            out.append(_random_view(pool[rng.integers(len(pool))], rng))
+    return out
+
+
+def background(rng: np.random.Generator) -> np.ndarray:
+    pool = _skimage_pool()
+    if pool and rng.random() < 0.6:
+        return _random_view(pool[rng.integers(len(pool))], rng)
+    return _texture(rng)
+
+
+def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) -> Scene:
+    """One scene of `category` with one face from `sources`."""
+    src = sources[rng.integers(len(sources))]
+    w, h = SCENE_SIZE
+    scene = background(rng)
+    size = _face_size(category, rng)  # outline height in scene pixels
+    angle = 0.0
+    if category.startswith("turned 15"):
+        angle = float(rng.choice([-1, 1]) * rng.uniform(15, 30))
+    elif category == "turned 90°":
+        angle = float(rng.choice([-90, 90]))
+    b = src.box
+    sw, sh = b[2] - b[0], b[3] - b[1]
+    scale = size / sh
+    centre = _face_centre(category, size * sw / sh, size, rng)
+    m = cv2.getRotationMatrix2D(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), angle, scale)
+    m[:, 2] += centre - np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])
+    _paste_head(scene, src, m)
+    outline = src.outline @ m[:, :2].T + m[:, 2]
+    if category == "half covered":
+        _cover(scene, outline, rng)
+    elif category == "defocused":
+        sigma = rng.uniform(0.03, 0.06) * size + 1.0
+        scene = cv2.GaussianBlur(scene, (0, 0), sigma)
+    elif category == "dark":
+        gain = rng.uniform(0.1, 0.25)
+        noise = rng.normal(0, rng.uniform(1.5, 3.0), scene.shape)
+        scene = np.clip(scene.astype(np.float64) * gain + noise, 0, 255).astype(np.uint8)
+    box = np.concatenate([outline.min(0), outline.max(0)])
+    box = np.clip(box, 0, [w, h, w, h])
+    return Scene(scene, category, box[None, :], src.path.name)
+
+
+def scenes(sources: list[SourceFace], per_category: int, seed: int = 0,
+           categories: tuple[str, ...] = CATEGORIES) -> Iterator[Scene]:
+    for k, cat in enumerate(categories):
+        rng = np.random.default_rng([seed, k])
+        for _ in range(per_category):
+            yield compose(sources, cat, rng)
+
+
+def _face_size(category: str, rng: np.random.Generator) -> float:
+    h = SCENE_SIZE[1]
+    ranges = {"tiny": (16, 32), "small": (32, 64), "medium": (64, 192), "large": (192, 0.9 * h),
+              "turned 90°": (64, 192), "cut": (80, 240)}
+    for key, (lo, hi) in ranges.items():
+        if category.startswith(key):
+            # Sizes spread evenly on a log scale: small faces are as many as large ones.
+            return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+    return float(np.exp(rng.uniform(np.log(48), np.log(200))))
+
+
+def _face_centre(category: str, fw: float, fh: float, rng: np.random.Generator) -> np.ndarray:
+    """Where the face centre goes: inside the frame, or past an edge so 25-50 % of the face is cut."""
+    w, h = SCENE_SIZE
+    if category.startswith("cut"):
+        cut = rng.uniform(0.25, 0.5)
+        edge = category.split()[1]
+        if edge in ("left", "right"):
+            x = fw * (0.5 - cut)
+            return np.array([x if edge == "left" else w - x, rng.uniform(fh / 2, max(fh / 2, h - fh / 2))])
+        y = fh * (0.5 - cut)
+        return np.array([rng.uniform(fw / 2, max(fw / 2, w - fw / 2)), y if edge == "top" else h - y])
+    r = 0.5 * max(fw, fh) * (1.5 if category.startswith("turned") else 1.0)
+    return np.array([rng.uniform(min(r, w / 2), max(w - r, w / 2)), rng.uniform(min(r, h / 2), max(h - r, h / 2))])
+
+
+def _paste_head(scene: np.ndarray, src: SourceFace, m: np.ndarray) -> None:
+    """Warp the source into the scene inside a feathered ellipse around the head and shoulders."""
+    h, w = scene.shape[:2]
+    b = src.box
+    keep = np.zeros(src.image.shape[:2], np.float32)
+    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2 + 0.1 * (b[3] - b[1])
+    axes = (int(0.95 * (b[2] - b[0])), int(0.95 * (b[3] - b[1])))
+    cv2.ellipse(keep, (int(cx), int(cy)), axes, 0, 0, 360, 1.0, -1)
+    keep = cv2.GaussianBlur(keep, (0, 0), 0.08 * (b[3] - b[1]))
+    warped = cv2.warpAffine(src.image, m, (w, h), flags=cv2.INTER_LINEAR)
+    alpha = cv2.warpAffine(keep, m, (w, h), flags=cv2.INTER_LINEAR)[..., None]
+    scene[:] = np.clip(scene * (1 - alpha) + warped * alpha, 0, 255).astype(np.uint8)
+
+
+def _cover(scene: np.ndarray, outline: np.ndarray, rng: np.random.Generator) -> None:
+    """Hide 30-50 % of the face: the lower part (a scarf), one side (another head) or the eyes' band."""
+    x0, y0 = outline.min(0)
+    x1, y1 = outline.max(0)
+    fw, fh = x1 - x0, y1 - y0
+    frac = rng.uniform(0.3, 0.5)
+    colour = rng.integers(0, 255, 3).tolist()
+    kind = rng.integers(3)
+    if kind == 0:  # lower part
+        pts = [(x0 - fw, y1 - frac * fh), (x1 + fw, y1 + fh)]
+    elif kind == 1:  # one side, behind another head
+        if rng.random() < 0.5:
+            pts = [(x0 - fw, y0 - fh), (x0 + frac * fw, y1 + fh)]
+        else:
+            pts = [(x1 - frac * fw, y0 - fh), (x1 + fw, y1 + fh)]
+    else:  # a band over the eyes (sunglasses, a hat's shade)
+        top = y0 + 0.2 * fh
+        pts = [(x0 - 0.1 * fw, top), (x1 + 0.1 * fw, top + frac * fh * 0.6)]
+    (ax, ay), (bx, by) = pts
+    if kind == 1:
+        cv2.ellipse(scene, (int((ax + bx) / 2), int((ay + by) / 2)), (int((bx - ax) / 2), int((by - ay) / 2)),
+                    0, 0, 360, colour, -1)
+    else:
+        cv2.rectangle(scene, (int(ax), int(ay)), (int(bx), int(by)), colour, -1)
+
+
+def _skimage_pool() -> list[np.ndarray]:
+    global _POOL
+    if _POOL is None:
+        import skimage.data
+
+        _POOL = []
+        for name in SKIMAGE_FACE_FREE:
+            fn = getattr(skimage.data, name, None)
+            if fn is None:
+                continue
+            try:
+                img = np.asarray(fn())
+            except Exception:  # noqa: BLE001 - an optional sample image that needs a download
+                continue
+            if img.dtype == bool:
+                img = img.astype(np.uint8) * 255
+            if img.dtype != np.uint8:
+                img = cv2.normalize(img.astype(np.float64), None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+            if img.ndim == 2:
+                img = np.repeat(img[..., None], 3, axis=2)
+            if img.ndim == 3 and img.shape[2] >= 3 and min(img.shape[:2]) >= 64:
+                _POOL.append(np.ascontiguousarray(img[..., :3]))
+    return _POOL
+
+
+_POOL: list[np.ndarray] | None = None
+
+
+def _random_view(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A scene-size crop of `img` at a random scale, maybe mirrored."""
+    w, h = SCENE_SIZE
+    ih, iw = img.shape[:2]
+    s = max(w / iw, h / ih) * rng.uniform(1.0, 1.8)
+    big = cv2.resize(img, (int(np.ceil(iw * s)), int(np.ceil(ih * s))), interpolation=cv2.INTER_LINEAR)
+    y = rng.integers(0, big.shape[0] - h + 1)
+    x = rng.integers(0, big.shape[1] - w + 1)
+    view = big[y:y + h, x:x + w]
+    return np.ascontiguousarray(view[:, ::-1] if rng.random() < 0.5 else view)
+
+
+def _texture(rng: np.random.Generator) -> np.ndarray:
+    """Smooth noise, stripes or random blobs: surfaces that detectors sometimes mistake for faces."""
+    w, h = SCENE_SIZE
+    kind = rng.integers(3)
+    if kind == 0:
+        small = rng.integers(0, 255, (h // 16 + 1, w // 16 + 1, 3)).astype(np.uint8)
+        img = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+        return np.clip(img.astype(np.int16) + rng.integers(-12, 12, img.shape), 0, 255).astype(np.uint8)
+    if kind == 1:
+        yy, xx = np.mgrid[0:h, 0:w]
+        a = rng.uniform(0, np.pi)
+        period = rng.uniform(8, 60)
+        wave = 127 + 100 * np.sin((xx * np.cos(a) + yy * np.sin(a)) * 2 * np.pi / period)
+        tint = rng.uniform(0.5, 1.0, 3)
+        return np.clip(wave[..., None] * tint, 0, 255).astype(np.uint8)
+    img = np.full((h, w, 3), rng.integers(0, 255, 3), np.uint8)
+    for _ in range(int(rng.integers(10, 40))):
+        centre = (int(rng.integers(0, w)), int(rng.integers(0, h)))
+        axes = (int(rng.integers(5, 80)), int(rng.integers(5, 80)))
+        cv2.ellipse(img, centre, axes, float(rng.uniform(0, 180)), 0, 360, rng.integers(0, 255, 3).tolist(), -1)
+    return img

@@ -1,0 +1,60 @@
+"""Photos taken sideways or upside down: when the upright photo yields no face, try it turned.
+
+Detectors are trained on upright faces; a phone photo whose orientation tag was lost (or a scan
+held the wrong way) shows every face at 90, 180 or 270 degrees. Faces found on a turned copy are
+mapped back to the photo's own pixels (box, five points, mesh), so alignment and paste-back work
+on the photo as it is; the five points keep their anatomical order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from id2face.face.types import Face
+
+if TYPE_CHECKING:
+    from id2face.face.detect import FaceDetector
+
+TURNS = (1, 3, 2)  # np.rot90 quarter turns tried in order: sideways first (the common case), then upside down
+
+
+def unturn_points(pts: np.ndarray, turns: int, width: int, height: int) -> np.ndarray:
+    """Points of `np.rot90(photo, turns)` (x, y in pixels, any extra columns kept) in the photo's pixels."""
+    out = np.array(pts, dtype=np.float64, copy=True)
+    x, y = pts[..., 0], pts[..., 1]
+    k = turns % 4
+    if k == 1:  # rotated counter-clockwise: its x runs down the photo, its y runs from the right edge
+        out[..., 0], out[..., 1] = width - y, x
+    elif k == 2:
+        out[..., 0], out[..., 1] = width - x, height - y
+    elif k == 3:
+        out[..., 0], out[..., 1] = y, height - x
+    return out
+
+
+def unturn_face(face: Face, turns: int, width: int, height: int) -> Face:
+    """A face found on the turned copy, in the photo's pixels (in place)."""
+    x0, y0, x1, y1 = face.box
+    corners = unturn_points(np.array([[x0, y0], [x1, y1]]), turns, width, height)
+    face.box = np.concatenate([corners.min(0), corners.max(0)])
+    face.keypoints5 = unturn_points(face.keypoints5, turns, width, height)
+    if face.mesh is not None:
+        face.mesh = unturn_points(face.mesh, turns, width, height)
+    face.detector = f"{face.detector}@{90 * (turns % 4)}"
+    return face
+
+
+def detect_any_orientation(detector: FaceDetector, image: np.ndarray) -> list[Face]:
+    """The detector's faces; when there are none and `rotations` is on, those of the first turned
+    copy that has any."""
+    faces = detector.detect(image)
+    if faces or not detector.config.rotations:
+        return faces
+    h, w = image.shape[:2]
+    for k in TURNS:
+        turned = detector.detect(np.ascontiguousarray(np.rot90(image, k)))
+        if turned:
+            return [unturn_face(f, k, w, h) for f in turned]
+    return []
