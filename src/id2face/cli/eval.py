@@ -24,6 +24,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--training-data", help="comma list of the prepared datasets the model was trained on: "
                    "report how often a fake face looks like one of their identities")
     p.add_argument("--sampler", help="sampler for the id2face method (ddpm, ddim, dpmsolver, dpmsolver-sde, unipc)")
+    from id2face.cli import eval_detection
+
+    eval_detection.add_arguments(p)
 
 
 def _list(s: str | None) -> list[str] | None:
@@ -42,6 +45,10 @@ def _variants(s: str | None) -> list[str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.detection:
+        from id2face.cli import eval_detection
+
+        return eval_detection.run(args)
     from id2face.evaluation.config import EvalConfig
     from id2face.evaluation.evaluate import evaluate
 

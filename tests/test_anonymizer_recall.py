@@ -1,0 +1,43 @@
+"""Done-when test of the recall issue: a group photo whose faces are cut by every edge of the frame,
+and one half hidden behind another head, has every face replaced."""
+
+import cv2
+import numpy as np
+import pytest
+
+from id2face.anonymizer import Anonymizer
+
+
+@pytest.fixture(scope="module")
+def group_photo(astronaut):
+    """A 1000x700 photo with six copies of the sample head: cut by the left, right, top and bottom
+    edges, one whole, one half hidden behind a dark head; and each face's visible box."""
+    head = cv2.resize(astronaut[20:250, 110:340], (184, 184))  # the face is about x 52-140, y 32-136
+    fx0, fy0, fx1, fy1 = 52, 32, 140, 136
+    h, w = 700, 1000
+    t = np.linspace(0, 1, h)[:, None, None]
+    photo = np.broadcast_to(np.array([90, 120, 150]) * (1 - t) + np.array([200, 190, 170]) * t,
+                            (h, w, 3)).astype(np.uint8).copy()
+    spots = [(-90, 250), (w - 110, 300), (420, -70), (650, h - 100), (260, 420), (700, 260)]
+    boxes = []
+    for x, y in spots:
+        sx0, sy0 = max(0, -x), max(0, -y)
+        sx1, sy1 = min(184, w - x), min(184, h - y)
+        photo[y + sy0:y + sy1, x + sx0:x + sx1] = head[sy0:sy1, sx0:sx1]
+        boxes.append(np.clip([x + fx0, y + fy0, x + fx1, y + fy1], 0, [w, h, w, h]))
+    # The last face is half hidden behind another head (a dark ellipse over its right half).
+    x, y = spots[-1]
+    cv2.ellipse(photo, (x + 150, y + 100), (60, 95), 0, 0, 360, (40, 30, 25), -1)
+    boxes[-1][2] = x + 96
+    return photo, boxes
+
+
+def test_every_face_of_a_group_photo_cut_by_the_frame_is_replaced(group_photo):
+    photo, boxes = group_photo
+    out, rep = Anonymizer(method="blur").anonymize_rgb(photo)
+    assert rep.faces >= len(boxes)
+    for x0, y0, x1, y1 in boxes:
+        x0, y0, x1, y1 = (int(v) for v in (x0, y0, x1, y1))
+        region = (slice(y0, y1), slice(x0, x1))
+        change = np.abs(out[region].astype(int) - photo[region]).mean()
+        assert change > 6, ((x0, y0, x1, y1), change)
