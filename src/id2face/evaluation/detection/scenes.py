@@ -4,7 +4,8 @@ A source photo counts when the front-end finds exactly one face with a mesh in i
 size; that face's ground truth is the mesh's outline, which no detector's box convention favours.
 The face (with its head and shoulders) is warped into a background scene by a known similarity,
 and its outline goes through the same transform, so every scene knows where its face is. All
-draws come from one seeded generator: the same seed gives the same scenes.
+draws come from one seeded generator: the same seed gives the same scenes. A face's size is its
+width (the outline, ear to ear), in scene pixels.
 """
 
 from __future__ import annotations
@@ -99,16 +100,16 @@ def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) 
     src = sources[rng.integers(len(sources))]
     w, h = SCENE_SIZE
     scene = background(rng)
-    size = _face_size(category, rng)  # outline height in scene pixels
+    b = src.box
+    sw, sh = b[2] - b[0], b[3] - b[1]
+    size = _face_size(category, rng, sh / sw)  # face width (the outline, ear to ear) in scene pixels
     angle = 0.0
     if category.startswith("turned 15"):
         angle = float(rng.choice([-1, 1]) * rng.uniform(15, 30))
     elif category == "turned 90°":
         angle = float(rng.choice([-90, 90]))
-    b = src.box
-    sw, sh = b[2] - b[0], b[3] - b[1]
-    scale = size / sh
-    centre = _face_centre(category, size * sw / sh, size, rng)
+    scale = size / sw
+    centre = _face_centre(category, size, size * sh / sw, rng)
     m = cv2.getRotationMatrix2D(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), angle, scale)
     m[:, 2] += centre - np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])
     _paste_head(scene, src, m)
@@ -135,9 +136,10 @@ def scenes(sources: list[SourceFace], per_category: int, seed: int = 0,
             yield compose(sources, cat, rng)
 
 
-def _face_size(category: str, rng: np.random.Generator) -> float:
+def _face_size(category: str, rng: np.random.Generator, aspect: float) -> float:
+    """A face width; `aspect` (height / width) caps large faces at 90 % of the frame's height."""
     h = SCENE_SIZE[1]
-    ranges = {"tiny": (16, 32), "small": (32, 64), "medium": (64, 192), "large": (192, 0.9 * h),
+    ranges = {"tiny": (16, 32), "small": (32, 64), "medium": (64, 192), "large": (192, 0.9 * h / aspect),
               "turned 90°": (64, 192), "cut": (80, 240)}
     for key, (lo, hi) in ranges.items():
         if category.startswith(key):
