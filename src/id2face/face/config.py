@@ -19,6 +19,7 @@ class DetectorConfig:
     max_checks: int = 12  # unsure boxes checked per photo, best first
     mediapipe_sure: float = 0.75  # with CenterFace on, a face only MediaPipe found needs this score
     centerface_max_side: int = 640  # its input is the photo downscaled to this longest side
+    centerface_tiles_above: int = 1280  # with CenterFace on, MediaPipe tiles only photos larger than this
     max_side: int = 1280  # whole-photo pass on a copy downscaled to this longest side
     short_range: bool = True  # also MediaPipe's short-range model on the whole photo (faces that fill it)
     tiles: bool = True  # also detect on overlapping tiles (small faces in large photos)

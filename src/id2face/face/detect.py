@@ -112,7 +112,9 @@ class FaceDetector:
                 passes = [(self._mp_detector, small, scale, whole, "mediapipe")]
                 if self._mp_short is not None:
                     passes.append((self._mp_short, small, scale, whole, "mediapipe-short"))
-                if cfg.tiles:
+                # CenterFace sees photos up to twice its input side at half scale or better: tiles
+                # are for the small faces of larger photos.
+                if cfg.tiles and (self._centerface is None or max(image.shape[:2]) > cfg.centerface_tiles_above):
                     fine, fscale = _downscaled(image, cfg.tile_max_side)
                     tiles = _tiles(fine.shape[1], fine.shape[0], cfg.tile_size)
                     if tiles:
