@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,8 +61,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="leave this person's face as it is (a photo of them; repeat for several people)")
     p.add_argument("--keep-threshold", type=float, default=0.5,
                    help="dlib distance under which a face counts as a --keep person (default 0.5; dlib's usual 0.6)")
-    p.add_argument("--log", metavar="FILE.jsonl", help="append one JSON line per input (status, faces, boxes, "
-                   "error): an audit trail, and the list of files where no face was found")
+    p.add_argument("--log", "--log-file", dest="log", metavar="FILE.jsonl",
+                   help="append one JSON line per input (status, faces, boxes, error): an audit trail, and the "
+                   "list of files where no face was found (spell it --log-file after torchrun)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -99,6 +100,7 @@ class Tally:
     fallbacks: int = 0
     faceless: int = 0
     kept: int = 0
+    seen: list[str] = field(default_factory=list)  # inputs accounted for, in the order they were
 
     def ok(self, src: Path, dst: Path, rep: ImageReport) -> None:
         self.done += 1
@@ -110,7 +112,7 @@ class Tally:
             is_photo = len(rep.boxes) == rep.faces  # videos sum faces over frames and keep no boxes
             self.audit.record(src, dst, "anonymized" if rep.faces else "no_face", rep.faces, rep.fallbacks,
                               rep.boxes if is_photo else None, kept=rep.kept)
-        self._step()
+        self._step(src)
 
     def fail(self, src: Path, dst: Path, e: BaseException) -> None:
         self.failed += 1
@@ -118,42 +120,69 @@ class Tally:
         tqdm.write(f"error: {msg}", file=sys.stderr)
         if self.audit:
             self.audit.record(src, dst, "failed", error=msg.splitlines()[0] if msg else type(e).__name__)
-        self._step()
+        self._step(src)
 
     def skip(self, src: Path, dst: Path) -> None:
         self.skipped += 1
         if self.audit:
             self.audit.record(src, dst, "skipped_exists")
-        self._step()
+        self._step(src)
 
-    def _step(self) -> None:
+    def _step(self, src: Path) -> None:
+        self.seen.append(str(src))
         self.bar.update(1)
         self.bar.set_postfix_str(f"{self.faces} faces, {self.failed} failed", refresh=False)
 
+    def counts(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in COUNTS}
+
     def summary(self) -> str:
-        note = f", {self.fallbacks} blurred after a failure" if self.fallbacks else ""
-        none = f"; {self.faceless} file(s) with no face found: check them" if self.faceless else ""
-        note += f", {self.kept} kept (--keep)" if self.kept else ""
-        return (f"{self.done} file(s) anonymized, {self.skipped} skipped (exist), {self.failed} failed; "
-                f"{self.faces} face(s){note}{none}")
+        return summary_line(self.counts())
+
+
+COUNTS = ("done", "skipped", "failed", "faces", "fallbacks", "faceless", "kept")
+
+
+def summary_line(c: dict[str, int]) -> str:
+    note = f", {c['fallbacks']} blurred after a failure" if c["fallbacks"] else ""
+    none = f"; {c['faceless']} file(s) with no face found: check them" if c["faceless"] else ""
+    note += f", {c['kept']} kept (--keep)" if c["kept"] else ""
+    return (f"{c['done']} file(s) anonymized, {c['skipped']} skipped (exist), {c['failed']} failed; "
+            f"{c['faces']} face(s){note}{none}")
 
 
 def run(args: argparse.Namespace) -> int:
     from id2face.anonymizer import Anonymizer, default_method
+    from id2face.cli.anonymize_job import JobSession, report_missing
     from id2face.cli.inputs import expand_inputs
+    from id2face.jobs.processes import ProcessGroup
 
+    group = ProcessGroup.from_env()
+    args.device = group.device(args.device)
     if args.batch is None:  # batching pays on a GPU; on a CPU it only holds more photos in memory
         args.batch = 16 if args.device.startswith("cuda") else 1
     if args.batch < 1:
         print("error: --batch must be at least 1", file=sys.stderr)
         return 2
+    if group.distributed and not args.output:
+        print("error: a job of several processes needs -o OUTDIR (its manifest and journals live there)",
+              file=sys.stderr)
+        return 2
+    if group.distributed and args.consistent:
+        print("error: --consistent needs one process (a person's fake identity is fixed by the order in which "
+              "photos come, which shards would change)", file=sys.stderr)
+        return 2
     jobs, errors = expand_inputs(args.inputs, args.output, recursive=args.recursive)
-    for e in errors:
-        print(f"error: {e}", file=sys.stderr)
+    if group.main:
+        for e in errors:
+            print(f"error: {e}", file=sys.stderr)
     if not jobs:
         return 1 if errors else 0
     method = args.method or default_method(args.model)
+    session = JobSession(group, args, jobs)
     try:
+        group.start(args.device)
+        session.prepare(method)
         keep = None
         if args.keep:
             from id2face.io.images import MediaError
@@ -177,35 +206,40 @@ def run(args: argparse.Namespace) -> int:
             **runtime_options(args),
         )
     except (FileNotFoundError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        if group.main:
+            print(f"error: {e}", file=sys.stderr)
+        group.close()
         return 2
-    tally = Tally(tqdm(total=len(jobs), unit="file", disable=args.quiet, dynamic_ncols=True),
-                  audit=AuditLog(args.log) if args.log else None)
-    tally.failed += len(errors)
-    for e in errors:  # inputs that named no readable file (printed above)
+    own_bar = not (args.quiet or group.distributed)
+    tally = Tally(tqdm(total=len(jobs), unit="file", disable=not own_bar, dynamic_ncols=True),
+                  audit=session.audit())
+    if group.main:
+        tally.failed += len(errors)
+        for e in errors:  # inputs that named no readable file (printed above)
+            if tally.audit:
+                tally.audit.record_error(str(e))
+    with session.progress():
+        if group.main:
+            for job in session.plan.finished:
+                tally.skip(job.src, job.dst)
+        # Consecutive photos go in batches; a video is done on its own (its frames are batched instead).
+        for is_video, batch in groupby(session.shard, key=lambda j: j.is_video):
+            if is_video:
+                for job in batch:
+                    _video(anonymizer, job, args, tally, progress=own_bar)
+            else:
+                _photos(anonymizer, batch, args, tally)
         if tally.audit:
-            tally.audit.record_error(str(e))
-    # Consecutive photos go in batches; a video is done on its own (its frames are batched instead).
-    for is_video, group in groupby(_pending(jobs, args.overwrite, tally), key=lambda j: j.is_video):
-        if is_video:
-            for job in group:
-                _video(anonymizer, job, args, tally)
-        else:
-            _photos(anonymizer, group, args, tally)
+            tally.audit.close()
+        counts, missing = session.finish(tally.counts(), tally.seen)
     tally.bar.close()
-    if tally.audit:
-        tally.audit.close()
-    print(tally.summary(), file=sys.stderr)
-    return 1 if tally.failed else 0
-
-
-def _pending(jobs: list[Job], overwrite: bool, tally: Tally) -> Iterator[Job]:
-    """Jobs still to do (checked lazily, as they come up); existing outputs are skipped unless --overwrite."""
-    for job in jobs:
-        if job.dst.exists() and not overwrite:
-            tally.skip(job.src, job.dst)
-        else:
-            yield job
+    group.close()
+    if counts is None:  # another process of the job: process 0 reports for everyone
+        return 1 if tally.failed else 0
+    print(summary_line(counts), file=sys.stderr)
+    if missing:
+        report_missing(missing)
+    return 1 if counts["failed"] or missing else 0
 
 
 def _photos(anonymizer: Anonymizer, jobs: Iterable[Job], args: argparse.Namespace, tally: Tally) -> None:
@@ -217,10 +251,10 @@ def _photos(anonymizer: Anonymizer, jobs: Iterable[Job], args: argparse.Namespac
             tally.fail(r.src, r.dst, r.error)
 
 
-def _video(anonymizer: Anonymizer, job: Job, args: argparse.Namespace, tally: Tally) -> None:
+def _video(anonymizer: Anonymizer, job: Job, args: argparse.Namespace, tally: Tally, progress: bool) -> None:
     try:
         rep = anonymizer.anonymize_video(job.src, job.dst, keep_audio=not args.no_audio,
-                                         progress=not args.quiet, batch_frames=args.batch)
+                                         progress=progress, batch_frames=args.batch)
     except KeyboardInterrupt:
         raise
     except Exception as e:  # noqa: BLE001 - one line per failed file, the batch goes on
