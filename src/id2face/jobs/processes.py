@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+
+COLLECTIVE_TIMEOUT_H = 72
 
 
 @dataclass
@@ -44,7 +47,9 @@ class ProcessGroup:
             return
         from accelerate import PartialState  # only multi-process jobs need the process group
 
-        self._state = PartialState(cpu=not device.startswith("cuda"))
+        # Processes that finish their shard wait for the others at the end, maybe for hours when a
+        # shard holds long videos: the usual 30-minute collective timeout would kill the job there.
+        self._state = PartialState(cpu=not device.startswith("cuda"), timeout=timedelta(hours=COLLECTIVE_TIMEOUT_H))
         if (self._state.process_index, self._state.num_processes) != (self.rank, self.world):
             raise RuntimeError(f"process group is rank {self._state.process_index} of "
                                f"{self._state.num_processes}, the environment says {self.rank} of {self.world}")
