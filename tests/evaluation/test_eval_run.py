@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from id2face.evaluation.config import EvalConfig, Variant
-from id2face.evaluation.faceres import find_faceres
+from id2face.identity.faceres import find_faceres
 from id2face.io.images import save_image
 
 DATA = Path(__file__).parents[2] / ".." / "shared" / "data"
@@ -115,7 +115,7 @@ def _faceres_or_skip():
 def test_faceres_on_sample_photo():
     import skimage.data
 
-    from id2face.evaluation.faceres import FaceResRecognizer
+    from id2face.identity.faceres import FaceResRecognizer
 
     _faceres_or_skip()
     rec = FaceResRecognizer()
@@ -138,7 +138,7 @@ def test_faceres_lfw_pairs_auc():
     from PIL import Image
 
     from id2face.evaluation.lfw import benchmark_pairs, make_pairs
-    from id2face.evaluation.recognizers import FaceResEvalRecognizer
+    from id2face.identity.verify import FaceResVerifier
     from id2face.face.config import DetectorConfig
     from id2face.face.detect import FaceDetector
 
@@ -146,7 +146,7 @@ def test_faceres_lfw_pairs_auc():
     if not (DATA / "lfw").is_dir():
         pytest.skip("../shared/data/lfw is absent")
     n = int(os.environ.get("ID2FACE_LFW_PAIRS", "40"))  # 40 + 40 pairs: ~15 s on 2 idle cores
-    res = benchmark_pairs([FaceResEvalRecognizer()], make_pairs(DATA / "lfw", n, seed=1), FaceDetector(DetectorConfig(mesh=False, threshold=0.3)).detect,
+    res = benchmark_pairs([FaceResVerifier()], make_pairs(DATA / "lfw", n, seed=1), FaceDetector(DetectorConfig(mesh=False, threshold=0.3)).detect,
                           lambda p: np.asarray(Image.open(p).convert("RGB")))
     assert res["faceres"]["pairs_used"] >= 0.7 * 2 * n
     assert res["faceres"]["auc"] >= 0.98

@@ -1,7 +1,7 @@
 import numpy as np
 
 from id2face.evaluation.training_gallery import training_centroids, training_identity_figures
-from id2face.training.testing import write_synthetic_dataset
+from id2face.testing.datasets import write_synthetic_dataset
 
 
 class MeanColour:

@@ -6,8 +6,8 @@ from id2face.face.types import Face
 from id2face.methods.base import FaceMethod
 from id2face.methods.diffusion import ID2FaceMethod
 from id2face.model import ModelNotFoundError, build_pipeline
-from id2face.model.recognizers import DlibRecognizer
-from id2face.model.testing import tiny_config
+from id2face.identity import DlibRecognizer
+from id2face.testing.models import tiny_config
 
 S = 32
 

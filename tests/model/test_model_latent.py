@@ -4,7 +4,7 @@ import torch
 from diffusers import UNet2DConditionModel
 
 from id2face.model import ID2FacePipeline, build_pipeline
-from id2face.model.testing import tiny_config, write_tiny_sd
+from id2face.testing.models import tiny_config, write_tiny_sd
 
 S = 64
 

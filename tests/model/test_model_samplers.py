@@ -5,7 +5,7 @@ import torch
 from id2face.model import build_pipeline
 from id2face.model.build import default_scheduler
 from id2face.model.samplers import SAMPLERS, make_sampler, sampler_name
-from id2face.model.testing import tiny_config
+from id2face.testing.models import tiny_config
 
 
 @pytest.mark.parametrize("name", list(SAMPLERS))

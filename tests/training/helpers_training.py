@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from id2face.training.config import config_from_dict
-from id2face.training.testing import SIZE, write_synthetic_dataset
+from id2face.testing.datasets import SIZE, write_synthetic_dataset
 
 __all__ = ["SIZE", "tiny_config", "write_synthetic_dataset"]
 

@@ -8,7 +8,7 @@ from id2face.evaluation.metrics.diversity import pairwise_identity_distances
 from id2face.evaluation.metrics.geometry import gaze_error_deg, landmark_error, pose_error_deg
 from id2face.evaluation.metrics.identity import identity_protection
 from id2face.evaluation.metrics.image import sharpness
-from id2face.evaluation.recognizers import EvalRecognizer
+from id2face.identity.verify import Verifier
 from id2face.evaluation.runner import PhotoRecord
 
 
@@ -21,7 +21,7 @@ def _stack(recs: list[PhotoRecord], attr: str) -> np.ndarray:
     return np.concatenate([getattr(r, attr) for r in recs]) if recs else np.zeros(0)
 
 
-def identity_figures(originals: list[PhotoRecord], run: list[PhotoRecord], recognizers: list[EvalRecognizer],
+def identity_figures(originals: list[PhotoRecord], run: list[PhotoRecord], recognizers: list[Verifier],
                      ) -> dict[str, dict]:
     """Per recognizer: re-identification among a gallery of all original faces, and more."""
     detected = _stack(run, "detected").astype(bool)
@@ -75,7 +75,7 @@ def quality_figures(originals: list[PhotoRecord], run: list[PhotoRecord], incept
     return out
 
 
-def diversity_figures(runs: dict[int, list[PhotoRecord]], recognizers: list[EvalRecognizer]) -> dict:
+def diversity_figures(runs: dict[int, list[PhotoRecord]], recognizers: list[Verifier]) -> dict:
     """Pairwise identity distance across seeds, per face (faces detected in every seed)."""
     if len(runs) < 2:
         return {}

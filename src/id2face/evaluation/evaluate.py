@@ -10,16 +10,16 @@ import numpy as np
 
 from id2face.evaluation import aggregate, report
 from id2face.evaluation.config import EvalConfig
-from id2face.evaluation.recognizers import EvalRecognizer, build_recognizers
+from id2face.identity.verify import Verifier, build_verifiers
 from id2face.evaluation.runner import REFERENCE, EvalRunner
 
 
-def evaluate(config: EvalConfig, recognizers: list[EvalRecognizer] | None = None, detector=None) -> dict:
+def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, detector=None) -> dict:
     """Run (or reuse) every anonymization and write report.json/.md/.html, plots and a grid."""
     t0 = time.perf_counter()
     out = Path(config.output)
     out.mkdir(parents=True, exist_ok=True)
-    recognizers = recognizers if recognizers is not None else build_recognizers(config.recognizers,
+    recognizers = recognizers if recognizers is not None else build_verifiers(config.recognizers,
                                                                                 config.faceres_dir)
     config.recognizers = [r.name for r in recognizers]
     runner = EvalRunner(config, recognizers, detector)

@@ -19,9 +19,9 @@ import numpy as np
 from tqdm import tqdm
 
 from id2face.evaluation.config import EvalConfig, Variant
-from id2face.evaluation.faceres import crop_resize, square_crop_box
+from id2face.identity.faceres import crop_resize, square_crop_box
 from id2face.evaluation.metrics.image import faces_mask, outside_psnr, outside_ssim
-from id2face.evaluation.recognizers import EvalRecognizer
+from id2face.identity.verify import Verifier
 from id2face.face.detect import box_iou
 from id2face.face.types import Face
 from id2face.io.images import is_image, load_image, save_image
@@ -95,7 +95,7 @@ class PhotoRecord:
 class EvalRunner:
     """Runs (variant, seed) x photos with reuse of cached results."""
 
-    def __init__(self, config: EvalConfig, recognizers: list[EvalRecognizer], detector=None):
+    def __init__(self, config: EvalConfig, recognizers: list[Verifier], detector=None):
         from id2face.face.detect import FaceDetector
 
         self.config = config

@@ -12,7 +12,7 @@ from id2face.face.types import Face
 from id2face.geometry import CropTemplate
 from id2face.model.geometry_maps import NUM_MESH_POINTS
 from id2face.model.pipeline import ID2FacePipeline
-from id2face.model.recognizers import Recognizer
+from id2face.identity import Recognizer
 
 from .runtime import DiffusionOptions, prepare_pipeline
 from .track_identity import PersonRegistry, TrackIdentities

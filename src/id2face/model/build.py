@@ -15,7 +15,7 @@ from .idlr import IDLR
 from .idvae import IDVAE
 from .iglh import IGLH
 from .pipeline import ID2FacePipeline
-from .recognizers import Recognizer
+from id2face.identity import Recognizer
 
 
 def default_scheduler(cfg: ID2FaceConfig) -> DDIMScheduler:

@@ -28,7 +28,7 @@ from .iglh import IGLH
 from .integrity import verify_checksums, write_checksums
 from .masking import default_mask, identity_masked, keep_mask
 from .oim import key_generator, orthogonal_identity_mapping, sample_identity_latents
-from .recognizers import Recognizer, load_recognizer
+from id2face.identity import Recognizer, load_recognizer
 
 
 @dataclass

@@ -46,7 +46,7 @@ class FaceExtractor:
         from id2face.face.config import DetectorConfig
         from id2face.face.detect import FaceDetector
         from id2face.geometry import TEMPLATES
-        from id2face.model.recognizers import load_recognizer
+        from id2face.identity import load_recognizer
 
         self.config = config
         self.template = TEMPLATES[config.template]

@@ -89,7 +89,7 @@ def _shard_meta(path: Path) -> dict:
 
 
 def _embed_dim(cfg: ExtractConfig) -> int:
-    from id2face.model.recognizers import load_recognizer
+    from id2face.identity import load_recognizer
 
     if cfg.recognizer_onnx is None and cfg.recognizer == "dlib_resnet_v1":
         return 128

@@ -35,7 +35,7 @@ class TrainModule(nn.Module):
         self._pipe = [pipe]  # a list keeps the pipeline out of the module tree (the VAE stays frozen)
 
     def forward(self, batch: dict[str, torch.Tensor], loss_cfg, generator: torch.Generator) -> dict[str, torch.Tensor]:
-        from id2face.model.losses import training_losses
+        from id2face.training.losses import training_losses
 
         return training_losses(self._pipe[0], batch, loss_cfg, generator)
 
@@ -52,7 +52,7 @@ def lr_at(step: int, base: float, warmup: int) -> float:
 
 
 def to_loss_batch(b: Batch, size: int) -> dict[str, torch.Tensor]:
-    """The dict that model.losses.training_losses reads, with geometry maps rendered on the device."""
+    """The dict that training.losses.training_losses reads, with geometry maps rendered on the device."""
     n = b.image_a.shape[0]
     return {
         "image_a": b.image_a, "image_b": b.image_b, "mask_a": b.mask_a, "mask_b": b.mask_b,
@@ -73,7 +73,7 @@ class RunState:
 def build_run(cfg: TrainConfig) -> RunState:
     """Datasets and a fresh pipeline whose crop size, template and embedding size match the data."""
     from id2face.model.build import build_pipeline
-    from id2face.model.recognizers import load_recognizer
+    from id2face.identity import load_recognizer
 
     train_set = FaceDataset(cfg.data.dirs, "train")
     try:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from id2face.evaluation.tfjs import TFJSGraph, read_weights
+from id2face.identity.tfjs import TFJSGraph, read_weights
 
 
 def _s(x: str) -> dict:

@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler
 
-from .config import LossConfig
-from .pipeline import ID2FacePipeline
+from id2face.model.config import LossConfig
+from id2face.model.pipeline import ID2FacePipeline
 
 
 def _rand(kind, shape, generator: torch.Generator | None, device: torch.device, **kw) -> torch.Tensor:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from .config import (
+from id2face.model.config import (
     HarmonizerConfig,
     ID2FaceConfig,
     IDVAEConfig,

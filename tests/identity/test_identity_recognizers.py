@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from id2face.geometry import ARCFACE, FFHQ
-from id2face.model.recognizers import DlibRecognizer, OnnxRecognizer, load_recognizer
-from id2face.model.recognizers.derive_dlib_template import dlib_ffhq_crop
-from id2face.model.testing import write_tiny_onnx_recognizer
+from id2face.identity import DlibRecognizer, OnnxRecognizer, load_recognizer
+from id2face.identity.derive_dlib_template import dlib_ffhq_crop
+from id2face.testing.models import write_tiny_onnx_recognizer
 
 DATA = Path(__file__).parents[2] / ".." / "shared" / "data" / "celeba-wild"
 

@@ -33,6 +33,8 @@ class DlibRecognizer(Recognizer):
     template = DLIB_TEMPLATE
     input_size = 150
     same_person_threshold = 0.4
+    # dlib's own "same person" rule, on the raw descriptors (embed(..., normalize=False)).
+    raw_threshold = 0.6
 
     def __init__(self) -> None:
         import dlib

@@ -1,4 +1,4 @@
-"""Measure where dlib's face chips put our five canonical points (run: python -m ...derive_dlib_template).
+"""Measure where dlib's face chips put our five canonical points (run: python -m id2face.identity.derive_dlib_template).
 
 dlib aligns with its own 5-point model; our front-end uses eye centres, nose tip and mouth corners.
 For each photo we map those points (from dlib's 68-point model) into dlib's 150x150 chip and
@@ -30,7 +30,7 @@ def main() -> None:
     import face_recognition_models as frm
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=str(Path(__file__).parents[4] / ".." / "shared" / "data" / "celeba-wild"))
+    ap.add_argument("--data", default=str(Path(__file__).parents[3] / ".." / "shared" / "data" / "celeba-wild"))
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--validate", type=int, default=0, help="also validate on this many identities")
     args = ap.parse_args()
@@ -80,7 +80,7 @@ def validate(root: Path, det, sp68, n_ids: int, per_id: int = 3, size: int = 192
     import cv2
 
     from id2face.geometry import FFHQ
-    from id2face.model.recognizers import DlibRecognizer
+    from id2face.identity import DlibRecognizer
 
     rows = list(csv.DictReader(open(root / "identities.csv")))
     by_id: dict[str, list[str]] = {}
