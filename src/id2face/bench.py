@@ -111,9 +111,9 @@ def config_method(config: str, device: str = "cpu", **options) -> FaceMethod:
     """
     from pathlib import Path
 
+    from id2face.identity import load_recognizer
     from id2face.methods.diffusion import DiffusionOptions, ID2FaceMethod
     from id2face.model.build import build_pipeline
-    from id2face.identity import load_recognizer
     from id2face.training.config import load_train_config
 
     cfg = load_train_config(config)

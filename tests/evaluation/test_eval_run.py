@@ -138,9 +138,9 @@ def test_faceres_lfw_pairs_auc():
     from PIL import Image
 
     from id2face.evaluation.lfw import benchmark_pairs, make_pairs
-    from id2face.identity.verify import FaceResVerifier
     from id2face.face.config import DetectorConfig
     from id2face.face.detect import FaceDetector
+    from id2face.identity.verify import FaceResVerifier
 
     _faceres_or_skip()
     if not (DATA / "lfw").is_dir():

@@ -3,10 +3,10 @@ import pytest
 import torch
 
 from id2face.face.types import Face
+from id2face.identity import DlibRecognizer
 from id2face.methods.base import FaceMethod
 from id2face.methods.diffusion import ID2FaceMethod
 from id2face.model import ModelNotFoundError, build_pipeline
-from id2face.identity import DlibRecognizer
 from id2face.testing.models import tiny_config
 
 S = 32
@@ -150,7 +150,7 @@ def test_consistent_gives_one_fake_identity_per_person_across_photos(model_dir):
     m = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=2, consistent=True), recognizer=_Rec())
     crops, masks, faces = _faces(3, [None, None, None])
     for i, f in enumerate(faces):
-        f.extras["face_index"] = i
+        f.face_index = i
         f.crop_landmarks = None
     crops[2] = crops[0]  # photo 1: A, B, A again (the same person twice)
     first = m(crops, masks, faces, seed=5)

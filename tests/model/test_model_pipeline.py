@@ -213,7 +213,7 @@ def test_saved_weights_carry_checksums_and_a_changed_file_is_refused(tmp_path):
 
 
 def test_bundled_model_matches_its_checksums():
-    from id2face.anonymizer import default_model_dir
+    from id2face.methods.registry import default_model_dir
     from id2face.model.integrity import verify_checksums
 
     assert verify_checksums(default_model_dir())

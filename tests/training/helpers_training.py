@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from id2face.training.config import config_from_dict
 from id2face.testing.datasets import SIZE, write_synthetic_dataset
+from id2face.training.config import config_from_dict
 
 __all__ = ["SIZE", "tiny_config", "write_synthetic_dataset"]
 

@@ -14,17 +14,27 @@ from tqdm import tqdm
 
 from id2face.cli.audit import AuditLog
 from id2face.cli.inputs import Job
+from id2face.cli.options import (
+    add_batch_argument,
+    add_method_argument,
+    add_model_arguments,
+    add_runtime_arguments,
+    add_seed_argument,
+    runtime_options,
+)
 from id2face.face.config import DetectorConfig, MaskConfig
+from id2face.methods.registry import default_method
 
 if TYPE_CHECKING:
-    from id2face.anonymizer import Anonymizer, ImageReport
+    from id2face.anonymizer import Anonymizer
+    from id2face.reports import ImageReport
 
 EPILOG = """examples:
   id2face anonymize photo.jpg -o out/                 # -> out/photo.jpg
   id2face anonymize photos/ -o out/ --recursive       # mirrors the folder tree under out/
   id2face anonymize 'shots/*.png' clip.mp4 -o out/    # globs and videos (audio is kept)
   id2face anonymize photo.jpg                         # -> photo_anonymized.jpg next to it
-  id2face anonymize photos/ -o out/ --device cuda --batch 32   # GPU: 32 photos (or frames) per call
+  id2face anonymize photos/ -o out/ --device cuda --batch-photos 32   # GPU: 32 photos (frames) per call
 """
 
 
@@ -34,13 +44,11 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo or video files, folders or glob patterns")
     p.add_argument("-o", "--output", metavar="OUTDIR",
                    help="output folder (mirrors the input tree); default: NAME_anonymized.EXT next to each input")
-    p.add_argument("-m", "--method", default=None, choices=["id2face", "blur", "pixelate", "mask"],
-                   help="how faces are replaced (default: id2face with the bundled model; blur if none is installed)")
-    p.add_argument("--model", metavar="DIR", help="ID2Face model directory (default: the bundled model)")
-    p.add_argument("--seed", type=int, default=0, help="seed for the new identities (default: 0)")
+    add_method_argument(p, "how faces are replaced (default: id2face with the bundled model; blur if none is "
+                        "installed)")
+    add_model_arguments(p)
+    add_seed_argument(p)
     p.add_argument("--strength", type=float, default=1.0, help="anonymization strength in [0, 1] (OIM blend)")
-    p.add_argument("--steps", type=int, default=None, help="sampling steps (default: the model's)")
-    p.add_argument("--device", default="cpu", help="torch device for the model, e.g. cpu or cuda")
     add_runtime_arguments(p)
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist (default: skip them)")
@@ -52,8 +60,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-audio", action="store_true", help="drop the audio track of videos")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality of outputs (default: 95)")
     p.add_argument("--max-pixels", type=int, default=200_000_000, help="refuse photos larger than this")
-    p.add_argument("--batch", type=int, default=None, metavar="N",
-                   help="photos (or video frames) per method call (default: 16 on a GPU, 1 on a CPU)")
+    add_batch_argument(p, None, "16 on a GPU, 1 on a CPU")
     p.add_argument("--preserve", default="", metavar="PARTS",
                    help="facial parts to leave as they are, comma list of eyes, brows, mouth, nose (for "
                    "expression or gaze studies; they carry identity too)")
@@ -64,26 +71,6 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log", metavar="FILE.jsonl", help="append one JSON line per input (status, faces, boxes, "
                    "error): an audit trail, and the list of files where no face was found")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-
-
-def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
-    """Sampler and speed flags of the id2face method (shared by anonymize, bench and eval)."""
-    from id2face.model.samplers import SAMPLERS
-
-    p.add_argument("--sampler", choices=list(SAMPLERS), default=None,
-                   help="diffusion sampler (default: the model's own; ddpm suits the bundled model)")
-    p.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default="auto",
-                   help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
-    p.add_argument("--batch-size", type=int, default=32, help="faces per denoiser batch (default: 32)")
-    p.add_argument("--compile", action="store_true", help="torch.compile the denoiser (slow first batch)")
-    p.add_argument("--consistent", action="store_true",
-                   help="one fake identity per real person across all inputs (keeps a dataset's identity "
-                   "structure; those photos stay linkable to each other)")
-
-
-def runtime_options(args: argparse.Namespace) -> dict:
-    return {"sampler": args.sampler, "dtype": args.dtype, "batch_size": args.batch_size, "compile": args.compile,
-            "consistent": args.consistent}
 
 
 @dataclass
@@ -139,13 +126,13 @@ class Tally:
 
 
 def run(args: argparse.Namespace) -> int:
-    from id2face.anonymizer import Anonymizer, default_method
+    from id2face.anonymizer import Anonymizer
     from id2face.cli.inputs import expand_inputs
 
     if args.batch is None:  # batching pays on a GPU; on a CPU it only holds more photos in memory
         args.batch = 16 if args.device.startswith("cuda") else 1
     if args.batch < 1:
-        print("error: --batch must be at least 1", file=sys.stderr)
+        print("error: --batch-photos must be at least 1", file=sys.stderr)
         return 2
     jobs, errors = expand_inputs(args.inputs, args.output, recursive=args.recursive)
     for e in errors:

@@ -8,8 +8,8 @@ from id2face.evaluation.metrics.diversity import pairwise_identity_distances
 from id2face.evaluation.metrics.geometry import gaze_error_deg, landmark_error, pose_error_deg
 from id2face.evaluation.metrics.identity import identity_protection
 from id2face.evaluation.metrics.image import sharpness
-from id2face.identity.verify import Verifier
 from id2face.evaluation.runner import PhotoRecord
+from id2face.identity.verify import Verifier
 
 
 def _mean(xs) -> float:

@@ -10,8 +10,8 @@ import numpy as np
 
 from id2face.evaluation import aggregate, report
 from id2face.evaluation.config import EvalConfig
-from id2face.identity.verify import Verifier, build_verifiers
 from id2face.evaluation.runner import REFERENCE, EvalRunner
+from id2face.identity.verify import Verifier, build_verifiers
 
 
 def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, detector=None) -> dict:

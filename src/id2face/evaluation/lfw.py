@@ -14,8 +14,8 @@ import numpy as np
 from tqdm import tqdm
 
 from id2face.evaluation.metrics.identity import best_accuracy_threshold, pair_scores, roc_auc
-from id2face.identity.verify import Verifier
 from id2face.face.types import Face
+from id2face.identity.verify import Verifier
 
 
 def make_pairs(root: str | Path, n_pairs: int, seed: int = 0) -> list[tuple[Path, Path, bool]]:

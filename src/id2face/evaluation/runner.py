@@ -19,11 +19,11 @@ import numpy as np
 from tqdm import tqdm
 
 from id2face.evaluation.config import EvalConfig, Variant
-from id2face.identity.faceres import crop_resize, square_crop_box
 from id2face.evaluation.metrics.image import faces_mask, outside_psnr, outside_ssim
-from id2face.identity.verify import Verifier
 from id2face.face.detect import box_iou
 from id2face.face.types import Face
+from id2face.identity.faceres import crop_resize, square_crop_box
+from id2face.identity.verify import Verifier
 from id2face.io.images import is_image, load_image, save_image
 
 REFERENCE = Variant("none")  # the untouched photo, scored like a method

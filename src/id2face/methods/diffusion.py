@@ -10,9 +10,9 @@ import numpy as np
 
 from id2face.face.types import Face
 from id2face.geometry import CropTemplate
+from id2face.identity import Recognizer
 from id2face.model.geometry_maps import NUM_MESH_POINTS
 from id2face.model.pipeline import ID2FacePipeline
-from id2face.identity import Recognizer
 
 from .runtime import DiffusionOptions, prepare_pipeline
 from .track_identity import PersonRegistry, TrackIdentities
@@ -88,7 +88,7 @@ class ID2FaceMethod:
         persons = persons or [None] * len(faces)
         return [f"{run}:{f.track_id}" if f.track_id is not None
                 else f"{run}:person{p}" if p is not None
-                else f"{run}:{f.extras.get('photo_key', 'photo')}:face{f.extras.get('face_index', i)}"
+                else f"{run}:{f.photo_key or 'photo'}:face{i if f.face_index is None else f.face_index}"
                 for i, (f, p) in enumerate(zip(faces, persons, strict=True))]
 
     @staticmethod
@@ -130,7 +130,10 @@ class ID2FaceMethod:
                 out[i] = self.tracks.get(f.track_id)
         return out, persons
 
-    def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray:
+    def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None,
+                 strength: float | None = None) -> np.ndarray:
+        """`strength` for this call only (None: the one this method was built with)."""
+        strength = self.strength if strength is None else float(strength)
         crops = np.asarray(crops, dtype=np.uint8)
         if len(crops) == 0:
             return crops.copy()
@@ -143,7 +146,7 @@ class ID2FaceMethod:
             res = self.pipe(
                 crops[sl], masks=np.asarray(masks[sl], dtype=np.float32),
                 landmarks=None if lms is None else lms[sl], identity_key=keys[sl], source_embeddings=src[sl],
-                strength=self.strength, num_inference_steps=self.steps, output_type="np",
+                strength=strength, num_inference_steps=self.steps, output_type="np",
             )
             out.append(res.images)
         return np.concatenate(out)

@@ -8,6 +8,7 @@ from diffusers import DDIMScheduler
 from diffusers.schedulers.scheduling_utils import SchedulerMixin
 
 from id2face.geometry import TEMPLATES
+from id2face.identity import Recognizer
 
 from .backbones import build_pixel_unet, harmonizer_levels, load_latent_backbone
 from .config import ID2FaceConfig
@@ -15,7 +16,6 @@ from .idlr import IDLR
 from .idvae import IDVAE
 from .iglh import IGLH
 from .pipeline import ID2FacePipeline
-from id2face.identity import Recognizer
 
 
 def default_scheduler(cfg: ID2FaceConfig) -> DDIMScheduler:

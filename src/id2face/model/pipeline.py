@@ -20,6 +20,7 @@ from diffusers.schedulers.scheduling_utils import SchedulerMixin
 from diffusers.utils import BaseOutput
 
 from id2face.geometry import TEMPLATES, CropTemplate
+from id2face.identity import Recognizer, load_recognizer
 
 from .geometry_maps import geometry_maps
 from .idlr import IDLR, Condition
@@ -28,7 +29,6 @@ from .iglh import IGLH
 from .integrity import verify_checksums, write_checksums
 from .masking import default_mask, identity_masked, keep_mask
 from .oim import key_generator, orthogonal_identity_mapping, sample_identity_latents
-from id2face.identity import Recognizer, load_recognizer
 
 
 @dataclass

@@ -72,8 +72,8 @@ class RunState:
 
 def build_run(cfg: TrainConfig) -> RunState:
     """Datasets and a fresh pipeline whose crop size, template and embedding size match the data."""
-    from id2face.model.build import build_pipeline
     from id2face.identity import load_recognizer
+    from id2face.model.build import build_pipeline
 
     train_set = FaceDataset(cfg.data.dirs, "train")
     try:
