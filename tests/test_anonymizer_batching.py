@@ -194,4 +194,8 @@ def test_photo_faces_are_keyed_by_their_photo():
         return f
 
     ka, kb = ID2FaceMethod.identity_keys([face(photo_key(a)), face(photo_key(b))], seed=1)
-    assert ka != kb and ka.endswith(":face0") and ka == ID2FaceMethod.identity_keys([face(photo_key(a))], seed=1)[0]
+    assert (
+        ka != kb
+        and ka.endswith(":face0")
+        and ka == ID2FaceMethod.identity_keys([face(photo_key(a))], seed=1)[0]
+    )

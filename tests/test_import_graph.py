@@ -56,7 +56,9 @@ def _edges(name: str, source: str, is_package: bool, modules: dict[str, Path]) -
 
 def import_graph() -> dict[str, set[str]]:
     modules = _modules()
-    return {name: _edges(name, path.read_text(), _is_package(path), modules) for name, path in modules.items()}
+    return {
+        name: _edges(name, path.read_text(), _is_package(path), modules) for name, path in modules.items()
+    }
 
 
 def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -17,7 +17,11 @@ def _classes() -> list[tuple[Path, ast.ClassDef]]:
 
 
 def test_no_source_file_is_over_the_limit():
-    long = {str(p.relative_to(SRC)): n for p in SRC.rglob("*.py") if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    long = {
+        str(p.relative_to(SRC)): n
+        for p in SRC.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
     assert long == {}, f"split these files (over {MAX_LINES} lines): {long}"
 
 

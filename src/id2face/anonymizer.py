@@ -93,7 +93,8 @@ class Anonymizer:
             raise TypeError(f"expected a uint8 image, got {arr.dtype}")
         if arr.ndim == 2:
             out, _ = self.anonymize_rgb(np.repeat(arr[..., None], 3, axis=2), **opts)
-            return np.round(out.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
+            luma = out.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+            return np.round(luma).astype(np.uint8)
         if arr.ndim == 3 and arr.shape[2] == 4:
             out, _ = self.anonymize_rgb(np.ascontiguousarray(arr[..., :3]), **opts)
             return np.concatenate([out, arr[..., 3:]], axis=2)
@@ -104,7 +105,8 @@ class Anonymizer:
     def anonymize_rgb(self, rgb: np.ndarray, faces: list[Face] | None = None, *, seed: int | None = None,
                       strength: float | None = None) -> tuple[np.ndarray, ImageReport]:
         """Anonymize an RGB uint8 array (a copy is returned) with optional pre-detected faces."""
-        return self.anonymize_batch([rgb], None if faces is None else [faces], seed=seed, strength=strength)[0]
+        batch = self.anonymize_batch([rgb], None if faces is None else [faces], seed=seed, strength=strength)
+        return batch[0]
 
     def anonymize_batch(self, images: list[np.ndarray], faces: list[list[Face]] | None = None, *,
                         seed: int | None = None, strength: float | None = None
@@ -125,7 +127,9 @@ class Anonymizer:
                 f.face_index = i
         reports = [ImageReport(faces=len(fs), boxes=[f.box.tolist() for f in fs]) for fs in faces]
         if self.keep is not None:  # kept people's faces go no further: not replaced, not pasted
-            faces = [self._without_kept(img, fs, rep) for img, fs, rep in zip(images, faces, reports, strict=True)]
+            faces = [
+                self._without_kept(img, fs, rep) for img, fs, rep in zip(images, faces, reports, strict=True)
+            ]
             t = self._tick("keep", t)
         flat: list[Face] = []
         for img, fs in zip(images, faces, strict=True):
@@ -139,8 +143,9 @@ class Anonymizer:
         outs = [np.array(img, dtype=np.uint8, copy=True) for img in images]
         if not flat:
             return list(zip(outs, reports, strict=True))
-        new, fell_back = self._run_method(np.stack([f.crop for f in flat]), np.stack([f.mask for f in flat]), flat,
-                                          seed, strength)
+        new, fell_back = self._run_method(
+            np.stack([f.crop for f in flat]), np.stack([f.mask for f in flat]), flat, seed, strength
+        )
         t = self._tick("method", t)
         k = 0
         for out, fs, rep in zip(outs, faces, reports, strict=True):
@@ -187,7 +192,9 @@ class Anonymizer:
                 fell_back[i] = True
         return new, fell_back
 
-    def anonymize_file(self, src: str | os.PathLike, dst: str | os.PathLike, quality: int = 95) -> ImageReport:
+    def anonymize_file(
+        self, src: str | os.PathLike, dst: str | os.PathLike, quality: int = 95
+    ) -> ImageReport:
         """Read, anonymize and atomically write one photo; the input is never modified."""
         if Path(src).resolve() == Path(dst).resolve():
             raise ValueError(f"{src}: refusing to overwrite the input file")

@@ -33,8 +33,22 @@ def evaluated(photos, tmp_path_factory):
     from id2face.cli.main import main
 
     out = tmp_path_factory.mktemp("report")
-    rc = main(["eval", "--data", str(photos), "-o", str(out), "--methods", "blur,mask", "--recognizers", "dlib",
-               "--no-fid", "--seeds", "2"])
+    rc = main(
+        [
+            "eval",
+            "--data",
+            str(photos),
+            "-o",
+            str(out),
+            "--methods",
+            "blur,mask",
+            "--recognizers",
+            "dlib",
+            "--no-fid",
+            "--seeds",
+            "2",
+        ]
+    )
     assert rc == 0
     return out
 
@@ -146,7 +160,11 @@ def test_faceres_lfw_pairs_auc():
     if not (DATA / "lfw").is_dir():
         pytest.skip("../shared/data/lfw is absent")
     n = int(os.environ.get("ID2FACE_LFW_PAIRS", "40"))  # 40 + 40 pairs: ~15 s on 2 idle cores
-    res = benchmark_pairs([FaceResVerifier()], make_pairs(DATA / "lfw", n, seed=1), FaceDetector(DetectorConfig(mesh=False, threshold=0.3)).detect,
-                          lambda p: np.asarray(Image.open(p).convert("RGB")))
+    res = benchmark_pairs(
+        [FaceResVerifier()],
+        make_pairs(DATA / "lfw", n, seed=1),
+        FaceDetector(DetectorConfig(mesh=False, threshold=0.3)).detect,
+        lambda p: np.asarray(Image.open(p).convert("RGB")),
+    )
     assert res["faceres"]["pairs_used"] >= 0.7 * 2 * n
     assert res["faceres"]["auc"] >= 0.98

@@ -102,7 +102,10 @@ def test_wrong_input_size_and_embedding_size_are_refused(pipe):
         pipe(faces, source_embeddings=emb[:, :64])
     with pytest.raises(ValueError, match="trained on 'ffhq'"):
         pipe(faces, source_embeddings=emb, crop_template=ARCFACE)
-    assert pipe(faces, source_embeddings=emb, crop_template=FFHQ, num_inference_steps=1).images.shape == faces.shape
+    assert (
+        pipe(faces, source_embeddings=emb, crop_template=FFHQ, num_inference_steps=1).images.shape
+        == faces.shape
+    )
 
 
 def test_save_load_round_trip_bitwise(pipe, tmp_path):
@@ -144,7 +147,9 @@ def test_recognizer_is_recorded_and_mismatch_refused(tmp_path):
     assert p.config.recognizer_template == "dlib_chip_150_0.25" and p.config.recognizer_input_size == 150
     p.save_pretrained(tmp_path / "m")
     with pytest.raises(RecognizerMismatchError, match="trained with recognizer 'dlib_resnet_v1'"):
-        ID2FacePipeline.from_pretrained(tmp_path / "m", recognizer=_FakeRecognizer(name="onnx:other", dim=512))
+        ID2FacePipeline.from_pretrained(
+            tmp_path / "m", recognizer=_FakeRecognizer(name="onnx:other", dim=512)
+        )
     back = ID2FacePipeline.from_pretrained(tmp_path / "m", recognizer=_FakeRecognizer())
     back.set_progress_bar_config(disable=True)
     out = back(_inputs()[0], num_inference_steps=1, generator=torch.Generator().manual_seed(0))
@@ -183,7 +188,9 @@ def test_compiled_denoiser_keeps_the_harmonizer_and_the_result():
     emb = rng.normal(size=(2, 128)).astype(np.float32)
 
     def run():
-        return pipe(crops, source_embeddings=emb, identity_key="k", num_inference_steps=3, output_type="pt").images
+        return pipe(
+            crops, source_embeddings=emb, identity_key="k", num_inference_steps=3, output_type="pt"
+        ).images
 
     ref = run()
     pipe.harmonizer.detach()

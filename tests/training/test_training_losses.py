@@ -21,9 +21,12 @@ def test_training_losses_backward(alignment, fusion):
     g = torch.Generator().manual_seed(0)
     b = 2
     batch = {
-        "image_a": torch.rand(b, 3, S, S, generator=g) * 2 - 1, "image_b": torch.rand(b, 3, S, S, generator=g) * 2 - 1,
-        "mask_a": torch.zeros(b, 1, S, S), "mask_b": torch.zeros(b, 1, S, S),
-        "emb_a": torch.randn(b, 128, generator=g), "emb_b": torch.randn(b, 128, generator=g),
+        "image_a": torch.rand(b, 3, S, S, generator=g) * 2 - 1,
+        "image_b": torch.rand(b, 3, S, S, generator=g) * 2 - 1,
+        "mask_a": torch.zeros(b, 1, S, S),
+        "mask_b": torch.zeros(b, 1, S, S),
+        "emb_a": torch.randn(b, 128, generator=g),
+        "emb_b": torch.randn(b, 128, generator=g),
     }
     batch["mask_a"][..., 8:24, 8:24] = 1
     batch["mask_b"][..., 6:22, 10:26] = 1

@@ -41,9 +41,15 @@ EPILOG = """examples:
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo or video files, folders or glob patterns")
-    p.add_argument("-o", "--output", metavar="OUTDIR",
-                   help="output folder (mirrors the input tree); default: NAME_anonymized.EXT next to each input")
+    p.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="photo or video files, folders or glob patterns"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUTDIR",
+        help="output folder (mirrors the input tree); default: NAME_anonymized.EXT next to each input",
+    )
     add_method_argument(p, "how faces are replaced (default: id2face with the bundled model; blur if none is "
                         "installed)")
     add_model_arguments(p)
@@ -51,7 +57,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strength", type=float, default=1.0, help="anonymization strength in [0, 1] (OIM blend)")
     add_runtime_arguments(p)
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
-    p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist (default: skip them)")
+    p.add_argument(
+        "--overwrite", action="store_true", help="redo outputs that already exist (default: skip them)"
+    )
     p.add_argument("-t", "--thresh", type=float, default=0.5, help="face detection threshold (default: 0.5)")
     p.add_argument("--second-detector", choices=["none", "dlib-hog"], default="none",
                    help="add faces that a second detector finds (more recall, slower)")
@@ -66,10 +74,18 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    "expression or gaze studies; they carry identity too)")
     p.add_argument("--keep", action="append", default=[], metavar="PHOTO",
                    help="leave this person's face as it is (a photo of them; repeat for several people)")
-    p.add_argument("--keep-threshold", type=float, default=0.5,
-                   help="dlib distance under which a face counts as a --keep person (default 0.5; dlib's usual 0.6)")
-    p.add_argument("--log", metavar="FILE.jsonl", help="append one JSON line per input (status, faces, boxes, "
-                   "error): an audit trail, and the list of files where no face was found")
+    p.add_argument(
+        "--keep-threshold",
+        type=float,
+        default=0.5,
+        help="dlib distance under which a face counts as a --keep person (default 0.5; dlib's usual 0.6)",
+    )
+    p.add_argument(
+        "--log",
+        metavar="FILE.jsonl",
+        help="append one JSON line per input (status, faces, boxes, "
+        "error): an audit trail, and the list of files where no face was found",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -155,12 +171,24 @@ def run(args: argparse.Namespace) -> int:
         preserve = tuple(x.strip() for x in args.preserve.split(",") if x.strip())
         unknown = sorted(set(preserve) - set(PARTS))
         if unknown:
-            raise ValueError(f"--preserve: unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
-        anonymizer = Anonymizer(keep=keep, mask=MaskConfig(preserve=preserve),
-            method=method, model=args.model, seed=args.seed, on_error=args.on_error,
-            detector=DetectorConfig(threshold=args.thresh, second_detector=None if args.second_detector == "none"
-                                    else args.second_detector),
-            device=args.device, steps=args.steps, strength=args.strength, max_pixels=args.max_pixels,
+            raise ValueError(
+                f"--preserve: unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}"
+            )
+        anonymizer = Anonymizer(
+            keep=keep,
+            mask=MaskConfig(preserve=preserve),
+            method=method,
+            model=args.model,
+            seed=args.seed,
+            on_error=args.on_error,
+            detector=DetectorConfig(
+                threshold=args.thresh,
+                second_detector=None if args.second_detector == "none" else args.second_detector,
+            ),
+            device=args.device,
+            steps=args.steps,
+            strength=args.strength,
+            max_pixels=args.max_pixels,
             **runtime_options(args),
         )
     except (FileNotFoundError, ValueError) as e:

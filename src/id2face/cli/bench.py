@@ -32,15 +32,23 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.epilog = EPILOG
     add_method_argument(p, "method to time (default: id2face if a model is available, else blur)")
     add_model_arguments(p)
-    p.add_argument("--config", metavar="NAME", help="time a model of this training config's architecture (tiny, "
-                   "sd15 or a YAML file) with random weights; sd15 needs no Stable Diffusion download")
+    p.add_argument(
+        "--config",
+        metavar="NAME",
+        help="time a model of this training config's architecture (tiny, "
+        "sd15 or a YAML file) with random weights; sd15 needs no Stable Diffusion download",
+    )
     p.add_argument("--photos", type=int, default=8, help="generated photos to anonymize (default: 8)")
-    p.add_argument("--faces", default="2", help="faces per photo, or a comma list to see the scaling (default: 2)")
+    p.add_argument(
+        "--faces", default="2", help="faces per photo, or a comma list to see the scaling (default: 2)"
+    )
     p.add_argument("--size", default="960x720", help="photo size WxH (default: 960x720)")
     add_batch_argument(p, 1, "1")
     p.add_argument("--warmup", type=int, default=1, help="untimed warm-up rounds (default: 1)")
     add_runtime_arguments(p)
-    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON (a list, one per face count)")
+    p.add_argument(
+        "--json", metavar="FILE", help="also write the figures as JSON (a list, one per face count)"
+    )
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -91,5 +99,7 @@ def scaling_table(results: list) -> str:
     lines = ["faces/photo  ms/photo  ms/face  faces/s", "-----------  --------  -------  -------"]
     for r in results:
         per_photo = 1000 * r.seconds / max(r.photos, 1)
-        lines.append(f"{r.faces_per_photo:>11}  {per_photo:>8.1f}  {r.ms_per_face:>7.1f}  {r.faces_per_s:>7.2f}")
+        lines.append(
+            f"{r.faces_per_photo:>11}  {per_photo:>8.1f}  {r.ms_per_face:>7.1f}  {r.faces_per_s:>7.2f}"
+        )
     return "\n".join(lines)

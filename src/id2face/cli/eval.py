@@ -24,7 +24,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-fid", action="store_true", help="skip FID")
     p.add_argument("--training-data", help="comma list of the prepared datasets the model was trained on: "
                    "report how often a fake face looks like one of their identities")
-    p.add_argument("--sampler", help="sampler for the id2face method (ddpm, ddim, dpmsolver, dpmsolver-sde, unipc)")
+    p.add_argument(
+        "--sampler", help="sampler for the id2face method (ddpm, ddim, dpmsolver, dpmsolver-sde, unipc)"
+    )
 
 
 def _list(s: str | None) -> list[str] | None:

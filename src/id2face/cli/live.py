@@ -32,10 +32,14 @@ is blurred (--on-error blur is the default here: a live feed cannot wait for a r
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
-    p.add_argument("source", nargs="?", default="0", help="camera index, stream URL or video file (default: 0)")
+    p.add_argument(
+        "source", nargs="?", default="0", help="camera index, stream URL or video file (default: 0)"
+    )
     p.add_argument("-o", "--output", metavar="FILE.mp4", help="also record the anonymized frames")
     p.add_argument("--no-preview", action="store_true", help="no window (e.g. on a server)")
-    p.add_argument("--max-frames", type=int, default=0, help="stop after N frames (default: until the end or q)")
+    p.add_argument(
+        "--max-frames", type=int, default=0, help="stop after N frames (default: until the end or q)"
+    )
     add_method_argument(p, "how faces are replaced (default: id2face with the bundled model)")
     add_model_arguments(p)
     add_seed_argument(p)
@@ -88,8 +92,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         cap = open_source(args.source)
-        anon = Anonymizer(method=args.method or default_method(args.model), model=args.model, seed=args.seed,
-                          on_error=args.on_error, device=args.device, steps=args.steps, **runtime_options(args))
+        anon = Anonymizer(
+            method=args.method or default_method(args.model),
+            model=args.model,
+            seed=args.seed,
+            on_error=args.on_error,
+            device=args.device,
+            steps=args.steps,
+            **runtime_options(args),
+        )
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

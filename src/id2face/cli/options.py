@@ -46,7 +46,9 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
                    help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
     p.add_argument("--batch-faces", dest="batch_size", type=int, default=32, metavar="N",
                    help="faces per denoiser batch (default: 32)")
-    p.add_argument("--batch-size", dest="batch_size", type=int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--batch-size", dest="batch_size", type=int, default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     p.add_argument("--compile", action="store_true", help="torch.compile the denoiser (slow first batch)")
     p.add_argument("--consistent", action="store_true",
                    help="one fake identity per real person across all inputs (keeps a dataset's identity "
@@ -54,5 +56,10 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def runtime_options(args: argparse.Namespace) -> dict:
-    return {"sampler": args.sampler, "dtype": args.dtype, "batch_size": args.batch_size, "compile": args.compile,
-            "consistent": args.consistent}
+    return {
+        "sampler": args.sampler,
+        "dtype": args.dtype,
+        "batch_size": args.batch_size,
+        "compile": args.compile,
+        "consistent": args.consistent,
+    }

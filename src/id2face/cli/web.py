@@ -19,10 +19,14 @@ Nothing is stored: uploads stay in memory and results carry no metadata.
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
+    )
     p.add_argument("--port", type=int, default=7860, help="port (default: 7860; 0 picks a free one)")
     add_model_arguments(p)
-    p.add_argument("--max-upload-mb", type=float, default=50.0, help="largest photo accepted (default: 50 MB)")
+    p.add_argument(
+        "--max-upload-mb", type=float, default=50.0, help="largest photo accepted (default: 50 MB)"
+    )
     p.add_argument("--max-pixels", type=int, default=60_000_000, help="refuse photos larger than this")
     p.add_argument("--on-error", choices=["fail", "blur"], default="fail",
                    help="a face the method cannot anonymize fails the request (default) or is blurred")
@@ -40,8 +44,13 @@ def run(args: argparse.Namespace) -> int:
         return Anonymizer(method=method, model=args.model, on_error=args.on_error, device=args.device,
                           steps=args.steps, max_pixels=args.max_pixels, **runtime)
 
-    cfg = WebConfig(host=args.host, port=args.port, max_upload_mb=args.max_upload_mb, max_pixels=args.max_pixels,
-                    default_method=default)
+    cfg = WebConfig(
+        host=args.host,
+        port=args.port,
+        max_upload_mb=args.max_upload_mb,
+        max_pixels=args.max_pixels,
+        default_method=default,
+    )
     pool = AnonymizerPool(factory)
     try:
         pool.warm(default)  # load the model before the first visitor waits for it

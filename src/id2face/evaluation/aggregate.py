@@ -34,7 +34,9 @@ def identity_figures(originals: list[PhotoRecord], run: list[PhotoRecord], recog
     return out
 
 
-def utility_figures(originals: list[PhotoRecord], run: list[PhotoRecord], shapes: list[tuple[int, ...]]) -> dict:
+def utility_figures(
+    originals: list[PhotoRecord], run: list[PhotoRecord], shapes: list[tuple[int, ...]]
+) -> dict:
     """Pose, expression and gaze change of the faces that were still detected with a mesh."""
     pose, lmk, gaze = [], [], []
     for o, x, shape in zip(originals, run, shapes, strict=True):
@@ -88,9 +90,13 @@ def diversity_figures(runs: dict[int, list[PhotoRecord]], recognizers: list[Veri
         flat = np.concatenate(dists) if dists else np.zeros(0)
         # A pair counts as two different people when the recognizer would not verify it.
         apart = 1.0 - r.threshold if r.metric == "cosine" else r.threshold
-        out[r.name] = {"mean_distance": _mean(flat), "std_distance": float(flat.std()) if len(flat) else float("nan"),
-                       "different_pairs": float((flat > apart).mean()) if len(flat) else float("nan"),
-                       "faces": len(dists), "distances": flat.round(5).tolist()}
+        out[r.name] = {
+            "mean_distance": _mean(flat),
+            "std_distance": float(flat.std()) if len(flat) else float("nan"),
+            "different_pairs": float((flat > apart).mean()) if len(flat) else float("nan"),
+            "faces": len(dists),
+            "distances": flat.round(5).tolist(),
+        }
     return out
 
 

@@ -52,7 +52,9 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
                      "utility": aggregate.utility_figures(originals, runs[s], shapes)} for s in runs]
         summary = aggregate.seed_summary(per_seed)
         first = runs[min(runs)]
-        summary["quality"] = aggregate.quality_figures(originals, first, inception if v != REFERENCE else None)
+        summary["quality"] = aggregate.quality_figures(
+            originals, first, inception if v != REFERENCE else None
+        )
         summary["diversity"] = aggregate.diversity_figures(runs, recognizers)
         summary["seeds"] = sorted(runs)
         if centroids is not None:
@@ -67,7 +69,9 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
     result = {
         "config": config.to_dict(),
         "versions": report.package_versions(),
-        "recognizer_thresholds": {r.name: {"metric": r.metric, "threshold": r.threshold} for r in recognizers},
+        "recognizer_thresholds": {
+            r.name: {"metric": r.metric, "threshold": r.threshold} for r in recognizers
+        },
         "photos": len(runner.photos),
         "faces": int(sum(len(o.boxes) for o in originals)),
         "methods": methods,

@@ -162,10 +162,16 @@ class EvalRunner:
         if v not in self._anonymizers:
             opts = dict(v.options)
             steps = int(opts["steps"]) if "steps" in opts else self.config.steps
-            self._anonymizers[v] = Anonymizer(method=v.method, model=self.config.model, seed=seed, on_error="blur",
-                                              device=self.config.device, steps=steps,
-                                              strength=float(opts.get("strength", 1.0)),
-                                              sampler=opts.get("sampler", self.config.sampler))
+            self._anonymizers[v] = Anonymizer(
+                method=v.method,
+                model=self.config.model,
+                seed=seed,
+                on_error="blur",
+                device=self.config.device,
+                steps=steps,
+                strength=float(opts.get("strength", 1.0)),
+                sampler=opts.get("sampler", self.config.sampler),
+            )
         anonymizer = self._anonymizers[v]
         anonymizer.seed = seed
         return anonymizer
@@ -223,8 +229,11 @@ class EvalRunner:
             if len(faces):
                 full[detected] = e
             emb[name] = full
-        mask = faces_mask(original.shape, orig.boxes, [m if h else None for m, h in zip(orig.meshes, orig.has_mesh,
-                                                                                         strict=True)])
+        mask = faces_mask(
+            original.shape,
+            orig.boxes,
+            [m if h else None for m, h in zip(orig.meshes, orig.has_mesh, strict=True)],
+        )
         return PhotoRecord(orig.boxes, detected, all_meshes, all_has, emb,
                            face_crops(result, orig.boxes, self.config.crop_size),
                            outside_psnr(original, result, mask), outside_ssim(original, result, mask))

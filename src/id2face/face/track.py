@@ -220,7 +220,9 @@ class FaceTracker:
         self._publish(track, face)
 
     def _restart_smoothing(self, track: Track, face: Face) -> None:
-        shift = np.array([(track.velocity[0] + track.velocity[2]) / 2, (track.velocity[1] + track.velocity[3]) / 2])
+        shift = np.array(
+            [(track.velocity[0] + track.velocity[2]) / 2, (track.velocity[1] + track.velocity[3]) / 2]
+        )
         track.smooth_box.reset(face.box, track.velocity)
         track.smooth_keypoints5.reset(face.keypoints5, shift)
         mesh_shift = None

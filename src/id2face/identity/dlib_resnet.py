@@ -40,7 +40,9 @@ class DlibRecognizer(Recognizer):
         import dlib
         import face_recognition_models
 
-        self._model = dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
+        self._model = dlib.face_recognition_model_v1(
+            face_recognition_models.face_recognition_model_location()
+        )
 
     def _embed_own(self, crops: np.ndarray) -> np.ndarray:
         chips = [np.ascontiguousarray(c, dtype=np.uint8) for c in crops]

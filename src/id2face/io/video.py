@@ -253,7 +253,9 @@ def process_video_batches(
     frames = read_frames(src, info)
     bar = tqdm(frames, total=info.n_frames, unit="frame", desc=src.name, disable=not progress, leave=False)
     try:
-        with VideoWriter(dst, info.frame_rate, audio_from=audio, size=info.size, crf=crf, preset=preset) as writer:
+        with VideoWriter(
+            dst, info.frame_rate, audio_from=audio, size=info.size, crf=crf, preset=preset
+        ) as writer:
             for batch, indices in frame_chunks(bar, batch_size):
                 out = list(process_batch(batch, indices))
                 if len(out) != len(batch):

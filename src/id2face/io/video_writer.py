@@ -61,8 +61,13 @@ def _temp_path(dst: Path, tag: str) -> Path:
 
 def _has_audio(path: Path) -> bool:
     """Whether any audio stream exists (works for audio-only files too, unlike probe_video)."""
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)], stdin=subprocess.DEVNULL,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=60,
+    )
     return re.search(r"Stream #.*: Audio: ", proc.stderr.decode("utf-8", "replace")) is not None
 
 
@@ -152,7 +157,9 @@ class VideoWriter:
         if self.size is None:
             self.size = (w, h)
         if (w, h) != tuple(self.size):
-            raise ValueError(f"frame {self.frames_written} is {w}x{h}, the video is {self.size[0]}x{self.size[1]}")
+            raise ValueError(
+                f"frame {self.frames_written} is {w}x{h}, the video is {self.size[0]}x{self.size[1]}"
+            )
         if self._proc is None:
             self._start(w, h)
         assert self._proc is not None and self._proc.stdin is not None
@@ -173,7 +180,9 @@ class VideoWriter:
             assert self._proc.stdin is not None and self._log is not None
             self._proc.stdin.close()
             if self._proc.wait() != 0:
-                raise MediaError(f"{self.path}: video encoder failed ({last_error_line(_stderr_text(self._log))})")
+                raise MediaError(
+                    f"{self.path}: video encoder failed ({last_error_line(_stderr_text(self._log))})"
+                )
             final = self._mux()
             publish(final, self.path)
             self._temps.remove(final)

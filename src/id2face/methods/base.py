@@ -30,7 +30,9 @@ class FaceMethod(Protocol):
     template: CropTemplate
     color_match: bool
 
-    def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray: ...
+    def __call__(
+        self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None
+    ) -> np.ndarray: ...
 
 
 DEFAULT_TEMPLATE = FFHQ

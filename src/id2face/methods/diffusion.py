@@ -56,12 +56,15 @@ class ID2FaceMethod:
         cls, model_dir: str | Path, options: DiffusionOptions | None = None,
         recognizer: Recognizer | None = None, recognizer_onnx: str | Path | None = None, **option_kwargs,
     ) -> ID2FaceMethod:
-        """Load a model directory; `options` (or keyword options: device=, steps=, sampler=, ...) say how it runs."""
+        """Load a model directory; `options` (or keyword options: device=, steps=, sampler=, ...) say
+        how it runs."""
         from diffusers.utils import logging as diffusers_logging
 
         opts = options or DiffusionOptions(**option_kwargs)
         diffusers_logging.disable_progress_bar()  # the loading bar is noise next to the CLI's own
-        pipe = ID2FacePipeline.from_pretrained(model_dir, recognizer=recognizer, recognizer_onnx=recognizer_onnx)
+        pipe = ID2FacePipeline.from_pretrained(
+            model_dir, recognizer=recognizer, recognizer_onnx=recognizer_onnx
+        )
         return cls.from_pipeline(pipe, opts, default_steps(model_dir))
 
     @classmethod
@@ -80,7 +83,9 @@ class ID2FaceMethod:
         return self.pipe.template
 
     @staticmethod
-    def identity_keys(faces: list[Face], seed: int | None, persons: list[int | None] | None = None) -> list[str]:
+    def identity_keys(
+        faces: list[Face], seed: int | None, persons: list[int | None] | None = None
+    ) -> list[str]:
         """Track id, else the run's person id (--consistent), else the photo (its content hash) and
         the face's place in it: batching never changes a key, and the first faces of two photos do
         not share one random identity draw."""

@@ -33,8 +33,10 @@ class DiffusionOptions:
     def check_device(self) -> None:
         """A clear message instead of torch's assertion when the asked device is not there."""
         if self.device.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"--device {self.device}: no CUDA device is available here (torch {torch.__version__}"
-                             f"{', built without CUDA' if torch.version.cuda is None else ''}); use --device cpu")
+            raise ValueError(
+                f"--device {self.device}: no CUDA device is available here (torch {torch.__version__}"
+                f"{', built without CUDA' if torch.version.cuda is None else ''}); use --device cpu"
+            )
         if self.device.startswith("mps") and not torch.backends.mps.is_available():
             raise ValueError(f"--device {self.device}: Apple MPS is not available here; use --device cpu")
 

@@ -178,7 +178,12 @@ class ID2FacePipeline(DiffusionPipeline):
 
     def trainable_modules(self) -> dict[str, torch.nn.Module]:
         """What the training helper optimises (the recognizer and an SD VAE stay frozen)."""
-        return {"idvae": self.idvae, "recomposer": self.recomposer, "unet": self.unet, "harmonizer": self.harmonizer}
+        return {
+            "idvae": self.idvae,
+            "recomposer": self.recomposer,
+            "unet": self.unet,
+            "harmonizer": self.harmonizer,
+        }
 
     # ----------------------------------------------------------------- shared by training and inference
     def to_tensors(
@@ -291,7 +296,8 @@ class ID2FacePipeline(DiffusionPipeline):
         crop_template: the template the caller aligned to; refused unless it is the model's.
         """
         if crop_template is not None and not (
-            crop_template.name == self.config.template_name and _same(crop_template.points, self.config.template_points)
+            crop_template.name == self.config.template_name
+            and _same(crop_template.points, self.config.template_points)
         ):
             raise ValueError(
                 f"faces are aligned to template {crop_template.name!r} but this model was trained on "
@@ -306,7 +312,9 @@ class ID2FacePipeline(DiffusionPipeline):
         else:
             src = np.asarray(source_embeddings, dtype=np.float32)
         if src.shape != (n, self.idvae.config.embed_dim):
-            raise ValueError(f"source embeddings must be ({n}, {self.idvae.config.embed_dim}), got {src.shape}")
+            raise ValueError(
+                f"source embeddings must be ({n}, {self.idvae.config.embed_dim}), got {src.shape}"
+            )
         e_src = torch.from_numpy(src).to(dev, self.idvae.dtype)
         e_anon = self.fake_identities(e_src, strength, identity_key, generator)
         clock("identity")
@@ -318,8 +326,12 @@ class ID2FacePipeline(DiffusionPipeline):
         if identity_key is not None and generator is None:
             keys = [identity_key] * n if isinstance(identity_key, (str, int)) else list(identity_key)
             # Drawn where the sampling runs: no host RNG or host-to-device copy per face (same on CPU).
-            noise = torch.cat([torch.randn((1, *shape[1:]), generator=key_generator(f"{k}:noise", dev), device=dev)
-                               for k in keys])
+            noise = torch.cat(
+                [
+                    torch.randn((1, *shape[1:]), generator=key_generator(f"{k}:noise", dev), device=dev)
+                    for k in keys
+                ]
+            )
         else:
             noise = torch.randn(shape, generator=generator, device=generator.device if generator else "cpu")
         self.scheduler.set_timesteps(num_inference_steps, device=dev)

@@ -38,7 +38,9 @@ class TrainLoopConfig:
 
     max_steps: int = 20000
     max_minutes: float = 0.0  # > 0: stop stage 2 after this much wall time (a lent GPU's slot), then export
-    init_from: str | None = None  # a saved model folder to fine-tune (its weights start stage 2; stage 1 is skipped)
+    init_from: str | None = (
+        None  # a saved model folder to fine-tune (its weights start stage 2; stage 1 is skipped)
+    )
     lr: float = 2e-4
     warmup_steps: int = 500
     weight_decay: float = 0.0

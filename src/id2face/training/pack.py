@@ -42,7 +42,9 @@ def _jpeg_blob(images: np.ndarray, quality: int, subsampling: int = 0) -> tuple[
 
 def _jpeg_unblob(blob: np.ndarray, ends: np.ndarray) -> np.ndarray:
     starts = np.concatenate([[0], ends[:-1]]) if len(ends) else ends
-    return np.stack([np.asarray(Image.open(io.BytesIO(blob[s:e].tobytes()))) for s, e in zip(starts, ends, strict=True)])
+    return np.stack(
+        [np.asarray(Image.open(io.BytesIO(blob[s:e].tobytes()))) for s, e in zip(starts, ends, strict=True)]
+    )
 
 
 def pack_dataset(src: str | Path, dst: str | Path, quality: int = 92, subsampling: int = 0,

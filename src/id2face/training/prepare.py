@@ -173,7 +173,9 @@ def _run_chunks(items, chunks, cfg, workers, bar, drops):
                 results.append((idx, res))
                 drops[res if isinstance(res, str) else "kept"] += 1
                 bar.update(1)
-                bar.set_postfix({key: drops[key] for key in ("kept", *DROP_REASONS) if drops[key]}, refresh=False)
+                bar.set_postfix(
+                    {key: drops[key] for key in ("kept", *DROP_REASONS) if drops[key]}, refresh=False
+                )
             yield k, results
     finally:
         if pool is not None:
@@ -181,8 +183,15 @@ def _run_chunks(items, chunks, cfg, workers, bar, drops):
             pool.join()
 
 
-def _manifest(out: Path, plan: dict, photos: list[SourcePhoto], identities: list[str], shard_paths: list[Path],
-              split: float, seed: int) -> dict:
+def _manifest(
+    out: Path,
+    plan: dict,
+    photos: list[SourcePhoto],
+    identities: list[str],
+    shard_paths: list[Path],
+    split: float,
+    seed: int,
+) -> dict:
     shards = []
     drops: Counter = Counter()
     for p in shard_paths:

@@ -31,10 +31,17 @@ class TrainModule(nn.Module):
 
     def __init__(self, pipe):
         super().__init__()
-        self.idvae, self.recomposer, self.unet, self.harmonizer = pipe.idvae, pipe.recomposer, pipe.unet, pipe.harmonizer
+        self.idvae, self.recomposer, self.unet, self.harmonizer = (
+            pipe.idvae,
+            pipe.recomposer,
+            pipe.unet,
+            pipe.harmonizer,
+        )
         self._pipe = [pipe]  # a list keeps the pipeline out of the module tree (the VAE stays frozen)
 
-    def forward(self, batch: dict[str, torch.Tensor], loss_cfg, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    def forward(
+        self, batch: dict[str, torch.Tensor], loss_cfg, generator: torch.Generator
+    ) -> dict[str, torch.Tensor]:
         from id2face.training.losses import training_losses
 
         return training_losses(self._pipe[0], batch, loss_cfg, generator)
@@ -82,10 +89,14 @@ def build_run(cfg: TrainConfig) -> RunState:
         val_set = train_set  # no held-out identities: the grid shows training faces
     m = cfg.model
     if train_set.size != m.crop_size or train_set.template != m.template:
-        raise ValueError(f"data is {train_set.size}px/{train_set.template} but the model wants "
-                         f"{m.crop_size}px/{m.template}: prepare with --size {m.crop_size} or set model.crop_size")
+        raise ValueError(
+            f"data is {train_set.size}px/{train_set.template} but the model wants "
+            f"{m.crop_size}px/{m.template}: prepare with --size {m.crop_size} or set model.crop_size"
+        )
     if train_set.recognizer != m.recognizer:
-        raise ValueError(f"data embeddings come from {train_set.recognizer!r}, the model expects {m.recognizer!r}")
+        raise ValueError(
+            f"data embeddings come from {train_set.recognizer!r}, the model expects {m.recognizer!r}"
+        )
     m.idvae.embed_dim = train_set.embed_dim
     recognizer = None
     try:
@@ -200,7 +211,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     val_batch = _val_batch(run.val_set, tc.num_val, tc.seed)
     size = run.train_set.size
     dtype = torch.float32
-    bar = tqdm(total=tc.max_steps, initial=step, desc="stage 2 (denoiser)", disable=not progress, dynamic_ncols=True)
+    bar = tqdm(
+        total=tc.max_steps, initial=step, desc="stage 2 (denoiser)", disable=not progress, dynamic_ncols=True
+    )
     t0, seen, last = time.perf_counter(), 0, {}
     started = time.perf_counter()
     model.train()
@@ -216,7 +229,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
         for micro in range(tc.grad_accum):
             g = step_generator(tc.seed, step, micro, accelerator.process_index, "cpu")
             a, b = run.train_set.sample_pairs(tc.batch_size, g)
-            batch = run.train_set.batch(a, b, g, cfg.data.flip, cfg.data.color_jitter).to(accelerator.device, dtype)
+            batch = run.train_set.batch(a, b, g, cfg.data.flip, cfg.data.color_jitter).to(
+                accelerator.device, dtype
+            )
             gd = step_generator(tc.seed, step, micro + 10_000, accelerator.process_index, accelerator.device)
             with accelerator.accumulate(model):
                 losses = model(to_loss_batch(batch, size), cfg.loss, gd)
@@ -241,12 +256,26 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
                 save_checkpoint(ckpt_dir, step, accelerator.unwrap_model(model), ema, opt,
                                 {"stage": 2, "loss": last}, tc.keep_checkpoints)
         if main and tc.validate_every > 0 and (step % tc.validate_every == 0 or step == tc.max_steps):
-            _validate(run, accelerator.unwrap_model(model), ema, val_batch, tc, out / "samples" / f"step-{step:07d}.png",
-                      accelerator.device)
+            _validate(
+                run,
+                accelerator.unwrap_model(model),
+                ema,
+                val_batch,
+                tc,
+                out / "samples" / f"step-{step:07d}.png",
+                accelerator.device,
+            )
     bar.close()
     if main and tc.validate_every > 0 and step % tc.validate_every != 0 and step < tc.max_steps:
-        _validate(run, accelerator.unwrap_model(model), ema, val_batch, tc, out / "samples" / f"step-{step:07d}.png",
-                  accelerator.device)  # stopped on time: still leave a grid of the final weights
+        _validate(
+            run,
+            accelerator.unwrap_model(model),
+            ema,
+            val_batch,
+            tc,
+            out / "samples" / f"step-{step:07d}.png",
+            accelerator.device,
+        )  # stopped on time: still leave a grid of the final weights
     accelerator.wait_for_everyone()
     final = out / "model"
     if main:
@@ -304,8 +333,9 @@ def export_model(pipe, directory: Path, cfg: TrainConfig, data: FaceDataset, ste
     (directory / "README.md").write_text(
         "# ID2Face model\n\nTrained with `id2face train` for "
         f"{step} steps on {card['faces']} faces of {card['identities']} identities from "
-        f"{', '.join(card['data'])}.\nA model inherits the terms of its training data: faces from CelebA/LFW are "
-        "for research use only.\n\nLoad: `id2face anonymize --model THIS_DIR photo.jpg`.\n")
+        f"{', '.join(card['data'])}.\nA model inherits the terms of its training data: faces from "
+        "CelebA/LFW are for research use only.\n\nLoad: `id2face anonymize --model THIS_DIR photo.jpg`.\n"
+    )
 
 
 def samples_per_second(log_path: Path) -> float:

@@ -22,7 +22,10 @@ def recompose_sample(pipe, batch: Batch, steps: int, generator: torch.Generator)
     inpaint = pipe.inpaint_input(image, mask)
     sched = pipe.scheduler
     sched.set_timesteps(steps, device=image.device)
-    x = torch.randn(pipe.sample_shape(n), generator=generator).to(image.device, image.dtype) * sched.init_noise_sigma
+    x = (
+        torch.randn(pipe.sample_shape(n), generator=generator).to(image.device, image.dtype)
+        * sched.init_noise_sigma
+    )
     kw = {"generator": generator} if "generator" in inspect.signature(sched.step).parameters else {}
     for t in sched.timesteps:
         eps = pipe.predict(sched.scale_model_input(x, t), t, cond, inpaint)

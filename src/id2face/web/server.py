@@ -153,7 +153,9 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
             self.wfile.write(body)
 
         def _error(self, code: int, message: str) -> None:
-            self._send(code, (message.splitlines()[0] if message else "error").encode(), "text/plain; charset=utf-8")
+            self._send(
+                code, (message.splitlines()[0] if message else "error").encode(), "text/plain; charset=utf-8"
+            )
 
         def log_message(self, fmt: str, *args) -> None:  # no client address, no filenames
             print(f"web: {self.command} {urlparse(self.path).path} -> {args[1] if len(args) > 1 else ''}",
