@@ -32,7 +32,7 @@ def sync(device: str) -> None:
 
 def load(model: str, opts):
     """The pipeline to time: the bundled model, a model folder, or a shipped config with random weights."""
-    from id2face.methods.diffusion import default_steps, prepare_pipeline
+    from id2face.methods.diffusion import prepare_pipeline
     from id2face.model.build import build_pipeline
     from id2face.model.pipeline import ID2FacePipeline
     from id2face.training.config import load_train_config, named_configs
@@ -44,7 +44,8 @@ def load(model: str, opts):
         pipe, steps = build_pipeline(cfg.model), cfg.inference_steps
     else:
         path = BUNDLED if model == "bundled" else Path(model)
-        pipe, steps = ID2FacePipeline.from_pretrained(path), default_steps(path)
+        pipe = ID2FacePipeline.from_pretrained(path)
+        steps = pipe.default_steps
     pipe.unet.eval()
     pipe.set_progress_bar_config(disable=True)
     return prepare_pipeline(pipe, opts), steps

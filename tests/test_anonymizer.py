@@ -85,3 +85,14 @@ def test_seed_and_strength_are_per_call(astronaut):
     anon.anonymize_rgb(astronaut)
     assert method.calls == [(3, {}), (5, {"strength": 0.25}), (3, {})]
     assert anon.seed == 3  # nothing set on the shared Anonymizer
+
+
+def test_top_level_names():
+    import id2face
+    from id2face import Anonymizer as TopAnonymizer
+    from id2face import ID2FacePipeline
+    from id2face.model.pipeline import ID2FacePipeline as Pipeline
+
+    assert TopAnonymizer is Anonymizer and ID2FacePipeline is Pipeline
+    with pytest.raises(AttributeError):
+        id2face.NoSuchThing  # noqa: B018

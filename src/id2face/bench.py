@@ -134,7 +134,8 @@ def config_method(config: str, device: str = "cpu", **options) -> FaceMethod:
     pipe = build_pipeline(m, recognizer=recognizer)
     pipe.set_recognizer(recognizer)
     pipe.unet.eval()
-    return ID2FaceMethod.from_pipeline(pipe, DiffusionOptions(device=device, **options), cfg.inference_steps)
+    pipe.default_steps = cfg.inference_steps
+    return ID2FaceMethod.from_pipeline(pipe, DiffusionOptions(device=device, **options))
 
 
 def run_bench(method: str | FaceMethod = "blur", model: str | None = None, device: str = "cpu",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from pathlib import Path
 
@@ -17,16 +16,7 @@ from id2face.model.pipeline import ID2FacePipeline
 from .runtime import DiffusionOptions, prepare_pipeline
 from .track_identity import PersonRegistry, TrackIdentities
 
-__all__ = ["DiffusionOptions", "ID2FaceMethod", "TrackIdentities", "default_steps", "prepare_pipeline"]
-
-
-def default_steps(model_dir: str | Path, fallback: int = 20) -> int:
-    """The sampling steps the model was exported with (training.json), else `fallback`."""
-    card = Path(model_dir) / "training.json"
-    try:
-        return int(json.loads(card.read_text()).get("inference_steps", fallback))
-    except (OSError, ValueError):
-        return fallback
+__all__ = ["DiffusionOptions", "ID2FaceMethod", "TrackIdentities", "prepare_pipeline"]
 
 
 class ID2FaceMethod:
@@ -47,7 +37,7 @@ class ID2FaceMethod:
         if consistent:  # one fake identity per real person across the run (recognizer's own limit)
             self.persons = PersonRegistry(float(pipe.recognizer.same_person_threshold), track_frames)
         self.pipe.set_progress_bar_config(disable=True)
-        self.steps = int(steps) if steps else 20
+        self.steps = int(steps) if steps else pipe.default_steps
         self.strength = float(strength)
         self.batch_size = batch_size
 
@@ -65,13 +55,13 @@ class ID2FaceMethod:
         pipe = ID2FacePipeline.from_pretrained(
             model_dir, recognizer=recognizer, recognizer_onnx=recognizer_onnx
         )
-        return cls.from_pipeline(pipe, opts, default_steps(model_dir))
+        return cls.from_pipeline(pipe, opts)
 
     @classmethod
-    def from_pipeline(cls, pipe: ID2FacePipeline, opts: DiffusionOptions, model_steps: int) -> ID2FaceMethod:
-        """A loaded or freshly built pipeline, prepared and wrapped as `opts` say (`model_steps`
-        unless opts.steps is set)."""
-        return cls(prepare_pipeline(pipe, opts), steps=opts.steps or model_steps, strength=opts.strength,
+    def from_pipeline(cls, pipe: ID2FacePipeline, opts: DiffusionOptions) -> ID2FaceMethod:
+        """A loaded or freshly built pipeline, prepared and wrapped as `opts` say (the pipeline's
+        `default_steps` unless opts.steps is set)."""
+        return cls(prepare_pipeline(pipe, opts), steps=opts.steps, strength=opts.strength,
                    batch_size=opts.batch_size, track_frames=opts.track_frames, consistent=opts.consistent)
 
     @property

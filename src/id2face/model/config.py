@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+# Sampling steps of a model that records none (training.json's inference_steps records a trained
+# model's own); every default in the package comes from here or from that record.
+DEFAULT_STEPS = 20
+
 
 @dataclass
 class IDVAEConfig:

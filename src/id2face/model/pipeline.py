@@ -8,6 +8,7 @@ into the masked region of the crop.
 from __future__ import annotations
 
 import inspect
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from diffusers.utils import BaseOutput
 from id2face.geometry import TEMPLATES, CropTemplate
 from id2face.identity import Recognizer, load_recognizer
 
+from .config import DEFAULT_STEPS
 from .geometry_maps import geometry_maps
 from .idlr import IDLR, Condition
 from .idvae import IDVAE
@@ -100,6 +102,8 @@ class ID2FacePipeline(DiffusionPipeline):
         # calls; on CUDA each stage then waits for the device, so leave it None when not measuring.
         self.stage_times: dict[str, float] | None = None
         self._cuda_graphs = False  # set by compile_denoiser for modes that capture CUDA graphs
+        # Sampling steps when a call names none: the loaded model's record (training.json), else 20.
+        self.default_steps = DEFAULT_STEPS
         harmonizer.attach(unet)
 
     # ----------------------------------------------------------------- loading / recognizer
@@ -126,6 +130,7 @@ class ID2FacePipeline(DiffusionPipeline):
             raise ValueError("ID2Face models load from safetensors only")
         verify_checksums(path)  # a damaged or swapped weight file is refused (when SHA256SUMS is there)
         pipe = super().from_pretrained(str(path), **kwargs)
+        pipe.default_steps = recorded_steps(path)
         if recognizer is not None or recognizer_onnx is not None:
             pipe.set_recognizer(recognizer or load_recognizer(pipe.config.recognizer_name, recognizer_onnx))
         return pipe
@@ -278,7 +283,7 @@ class ID2FacePipeline(DiffusionPipeline):
         generator: torch.Generator | None = None,
         strength: float = 1.0,
         identity_key: str | int | list | None = None,
-        num_inference_steps: int = 20,
+        num_inference_steps: int | None = None,
         source_embeddings: np.ndarray | torch.Tensor | None = None,
         output_type: str = "np",
         return_dict: bool = True,
@@ -292,6 +297,7 @@ class ID2FacePipeline(DiffusionPipeline):
         identity_key: one key for all faces or one per face; the same key and person always give the
             same fake identity (and, without `generator`, the same sampling noise).
         strength: OIM strength in [0, 1] (0 = plain random identity, 1 = orthogonal to the source).
+        num_inference_steps: sampling steps (default: `default_steps`, the model's own).
         source_embeddings: (N, D) recognizer embeddings, if already computed.
         crop_template: the template the caller aligned to; refused unless it is the model's.
         """
@@ -334,7 +340,7 @@ class ID2FacePipeline(DiffusionPipeline):
             )
         else:
             noise = torch.randn(shape, generator=generator, device=generator.device if generator else "cpu")
-        self.scheduler.set_timesteps(num_inference_steps, device=dev)
+        self.scheduler.set_timesteps(num_inference_steps or self.default_steps, device=dev)
         x = noise.to(dev, image.dtype) * self.scheduler.init_noise_sigma
         step_kwargs = {}
         if "generator" in inspect.signature(self.scheduler.step).parameters:
@@ -379,6 +385,15 @@ class ID2FacePipeline(DiffusionPipeline):
             times[stage] = times.get(stage, 0.0) + now - last[0]
             last[0] = now
         return book
+
+
+def recorded_steps(model_dir: str | Path) -> int:
+    """The sampling steps a saved model was exported with (training.json), else DEFAULT_STEPS."""
+    card = Path(model_dir) / "training.json"
+    try:
+        return int(json.loads(card.read_text()).get("inference_steps", DEFAULT_STEPS))
+    except (OSError, ValueError):
+        return DEFAULT_STEPS
 
 
 def _same(a, b) -> bool:

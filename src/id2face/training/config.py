@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from id2face.model.config import ID2FaceConfig, LossConfig
+from id2face.model.config import DEFAULT_STEPS, ID2FaceConfig, LossConfig
 
 
 @dataclass
@@ -55,7 +55,7 @@ class TrainLoopConfig:
     validate_every: int = 1000
     log_every: int = 50
     num_val: int = 4  # faces in the validation grid
-    val_steps: int = 20  # sampling steps of the validation grid
+    val_steps: int = DEFAULT_STEPS  # sampling steps of the validation grid
     seed: int = 0
     freeze_unet: bool = False  # latent backbone: train only the added modules
 
@@ -69,7 +69,7 @@ class TrainConfig:
     train: TrainLoopConfig = field(default_factory=TrainLoopConfig)
     output: str = "runs/id2face"
     scheduler: str = "dpmsolver"  # sampler saved with the model: a key of id2face.model.samplers.SAMPLERS
-    inference_steps: int = 20
+    inference_steps: int = DEFAULT_STEPS
 
 
 def _build(cls, data):

@@ -104,6 +104,7 @@ def build_run(cfg: TrainConfig) -> RunState:
     except (ValueError, ImportError):
         pass  # ONNX (the file is the user's) or no dlib here (a GPU box): name and size are recorded
     pipe = build_pipeline(m, recognizer)
+    pipe.default_steps = cfg.inference_steps
     pipe.set_progress_bar_config(disable=True)
     if cfg.train.init_from:
         load_weights_from(pipe, Path(cfg.train.init_from))
