@@ -19,7 +19,12 @@ import cv2
 import numpy as np
 
 from id2face.anonymizer import Anonymizer
+from id2face.identity import load_recognizer
 from id2face.methods.base import FaceMethod
+from id2face.methods.diffusion import DiffusionOptions, ID2FaceMethod
+from id2face.model.build import build_pipeline
+from id2face.model.samplers import sampler_name
+from id2face.training.config import load_train_config
 
 
 def generated_photo(faces: int, size: tuple[int, int] = (960, 720), seed: int = 0) -> np.ndarray:
@@ -120,11 +125,6 @@ def config_method(config: str, device: str = "cpu", **options) -> FaceMethod:
     """
     from pathlib import Path
 
-    from id2face.identity import load_recognizer
-    from id2face.methods.diffusion import DiffusionOptions, ID2FaceMethod
-    from id2face.model.build import build_pipeline
-    from id2face.training.config import load_train_config
-
     cfg = load_train_config(config)
     m = cfg.model
     if m.backbone == "latent" and not (m.base_model and (Path(m.base_model).is_dir() or
@@ -185,8 +185,6 @@ def run_bench(method: str | FaceMethod = "blur", model: str | None = None, devic
     if getattr(m, "steps", None):
         settings["steps"] = m.steps
     if hasattr(m, "pipe"):
-        from id2face.model.samplers import sampler_name
-
         settings["sampler"] = sampler_name(m.pipe.scheduler)
         settings["dtype"] = str(m.pipe.unet.dtype).replace("torch.", "")
     return BenchResult(

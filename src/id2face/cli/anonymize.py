@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 
 from id2face.cli.audit import AuditLog
-from id2face.cli.inputs import Job
+from id2face.cli.inputs import Job, expand_inputs
 from id2face.cli.options import (
     add_batch_argument,
     add_method_argument,
@@ -142,8 +142,8 @@ class Tally:
 
 
 def run(args: argparse.Namespace) -> int:
+    # here, not at the top: `id2face --help` imports every subcommand's module
     from id2face.anonymizer import Anonymizer
-    from id2face.cli.inputs import expand_inputs
 
     if args.batch is None:  # batching pays on a GPU; on a CPU it only holds more photos in memory
         args.batch = 16 if args.device.startswith("cuda") else 1
@@ -159,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         keep = None
         if args.keep:
+            # here, not at the top (as above): --keep loads the detector and dlib
             from id2face.io.images import MediaError
             from id2face.keep import KeepList
 
@@ -166,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
                 keep = KeepList.from_photos(args.keep, threshold=args.keep_threshold)
             except MediaError as e:
                 raise ValueError(f"--keep: {e}") from e
+        # here, not at the top (as above): OpenCV
         from id2face.face.mask import PARTS
 
         preserve = tuple(x.strip() for x in args.preserve.split(",") if x.strip())

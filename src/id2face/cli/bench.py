@@ -62,6 +62,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # here, not at the top: `id2face --help` imports every subcommand's module
     from id2face.bench import config_method, run_bench
 
     try:

@@ -45,6 +45,7 @@ def _variants(s: str | None) -> list[str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # here, not at the top: `id2face --help` imports every subcommand's module
     from id2face.evaluation.config import EvalConfig
     from id2face.evaluation.evaluate import evaluate
 

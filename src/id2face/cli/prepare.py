@@ -46,6 +46,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # here, not at the top: `id2face --help` imports every subcommand's module
     from id2face.training.extract import ExtractConfig
     from id2face.training.prepare import prepare_dataset
 

@@ -34,6 +34,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # here, not at the top: `id2face --help` imports every subcommand's module
     from id2face.anonymizer import Anonymizer
     from id2face.web.server import AnonymizerPool, WebConfig, make_server
 

@@ -71,6 +71,7 @@ def quality_figures(originals: list[PhotoRecord], run: list[PhotoRecord], incept
         "fid_samples": len(crops_x),
     }
     if inception is not None and len(crops_x) >= 2:
+        # here: torch + scipy, only when FID is measured
         from id2face.evaluation.metrics.fid import frechet_distance
 
         out["fid"] = frechet_distance(inception(crops_o), inception(crops_x))

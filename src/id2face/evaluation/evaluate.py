@@ -29,6 +29,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
     inception = None
     if config.fid:
         try:
+            # here: torch + scipy, only when FID is measured
             from id2face.evaluation.metrics.fid import InceptionFeatures
 
             inception = InceptionFeatures()
@@ -37,6 +38,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
             print(f"FID skipped: {e}", file=sys.stderr)
     centroids, dlib = None, next((r for r in recognizers if r.name == "dlib"), None)
     if config.training_data and dlib is not None:
+        # here: the training data loader (torch), only with --training-data
         from id2face.evaluation.training_gallery import nearest_distances, training_centroids
 
         centroids = training_centroids(config.training_data, dlib._rec, config.training_per_identity,
@@ -58,6 +60,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
         summary["diversity"] = aggregate.diversity_figures(runs, recognizers)
         summary["seeds"] = sorted(runs)
         if centroids is not None:
+            # here: the training data loader (torch), only with --training-data
             from id2face.evaluation.training_gallery import training_identity_figures
 
             every = [x for s in runs for x in runs[s]]

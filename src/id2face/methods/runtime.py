@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from id2face.model.pipeline import ID2FacePipeline
+from id2face.model.samplers import make_sampler
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -51,8 +52,6 @@ class DiffusionOptions:
 def prepare_pipeline(pipe: ID2FacePipeline, opts: DiffusionOptions) -> ID2FacePipeline:
     """Move to the device and precision, swap the sampler, and apply the speed options."""
     from diffusers.utils import logging as diffusers_logging
-
-    from id2face.model.samplers import make_sampler
 
     opts.check_device()
     dtype = opts.torch_dtype()

@@ -104,7 +104,9 @@ def model_to_half(model_dir: str | Path) -> int:
         tensors = {k: v.astype(np.float16) if v.dtype == np.float32 else v for k, v in tensors.items()}
         save_file(tensors, str(f), metadata=meta)
         total += f.stat().st_size
-    from id2face.model.integrity import write_checksums
+    from id2face.model.integrity import (
+        write_checksums,  # here: id2face.model loads diffusers; unpack needs none
+    )
 
     write_checksums(model_dir)  # the weights changed: so do their sums
     return total

@@ -25,6 +25,9 @@ from safetensors import safe_open
 from safetensors.numpy import save_file
 from tqdm import tqdm
 
+from id2face.geometry import TEMPLATES
+from id2face.identity import load_recognizer
+from id2face.training import extract
 from id2face.training.extract import DROP_REASONS, ExtractConfig, Extracted
 from id2face.training.sources import SourcePhoto, list_sources
 
@@ -89,8 +92,6 @@ def _shard_meta(path: Path) -> dict:
 
 
 def _embed_dim(cfg: ExtractConfig) -> int:
-    from id2face.identity import load_recognizer
-
     if cfg.recognizer_onnx is None and cfg.recognizer == "dlib_resnet_v1":
         return 128
     return int(load_recognizer(cfg.recognizer, cfg.recognizer_onnx).dim)
@@ -153,8 +154,6 @@ def prepare_dataset(
 
 def _run_chunks(items, chunks, cfg, workers, bar, drops):
     """Yield (chunk number, ordered results) as each chunk of photos completes."""
-    from id2face.training import extract
-
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
     n_workers = max(1, min(n_workers, len(items)))
     if n_workers == 1:
@@ -199,8 +198,6 @@ def _manifest(
         drops.update(json.loads(meta.get("dropped", "{}")))
         shards.append({"file": p.name, "count": int(meta["count"]), "photos": int(meta["photos"])})
     cfg = plan["extract"]
-    from id2face.geometry import TEMPLATES
-
     counts = Counter()
     for p in shard_paths:
         with safe_open(str(p), framework="numpy") as f:

@@ -18,12 +18,18 @@ import yaml
 from torch import nn
 from tqdm import tqdm
 
+from id2face.identity import load_recognizer
+from id2face.model.build import build_pipeline
 from id2face.model.geometry_maps import geometry_maps
+from id2face.model.pipeline import ID2FacePipeline
+from id2face.model.samplers import make_sampler
 from id2face.training.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
 from id2face.training.config import TrainConfig, config_to_dict
 from id2face.training.data import Batch, FaceDataset
 from id2face.training.ema import EMA
 from id2face.training.logs import RunLogger
+from id2face.training.losses import training_losses
+from id2face.training.validation import validation_grid
 
 
 class TrainModule(nn.Module):
@@ -42,8 +48,6 @@ class TrainModule(nn.Module):
     def forward(
         self, batch: dict[str, torch.Tensor], loss_cfg, generator: torch.Generator
     ) -> dict[str, torch.Tensor]:
-        from id2face.training.losses import training_losses
-
         return training_losses(self._pipe[0], batch, loss_cfg, generator)
 
 
@@ -79,9 +83,6 @@ class RunState:
 
 def build_run(cfg: TrainConfig) -> RunState:
     """Datasets and a fresh pipeline whose crop size, template and embedding size match the data."""
-    from id2face.identity import load_recognizer
-    from id2face.model.build import build_pipeline
-
     train_set = FaceDataset(cfg.data.dirs, "train")
     try:
         val_set = FaceDataset(cfg.data.dirs, "val")
@@ -113,8 +114,6 @@ def build_run(cfg: TrainConfig) -> RunState:
 
 def load_weights_from(pipe, model_dir: Path) -> None:
     """Start from a saved model's weights (fine-tuning); the architectures must match exactly."""
-    from id2face.model.pipeline import ID2FacePipeline
-
     src = ID2FacePipeline.from_pretrained(model_dir)
     for name in ("idvae", "recomposer", "unet", "harmonizer"):
         theirs, ours = getattr(src, name).state_dict(), getattr(pipe, name).state_dict()
@@ -302,8 +301,6 @@ def _val_batch(ds: FaceDataset, n: int, seed: int) -> Batch:
 
 
 def _validate(run: RunState, module: nn.Module, ema: EMA, batch: Batch, tc, path: Path, device) -> None:
-    from id2face.training.validation import validation_grid
-
     was_training = module.training
     module.eval()
     ema.swap_in(module)
@@ -316,8 +313,6 @@ def _validate(run: RunState, module: nn.Module, ema: EMA, batch: Batch, tc, path
 
 def export_model(pipe, directory: Path, cfg: TrainConfig, data: FaceDataset, step: int) -> None:
     """save_pretrained with the scheduler the config asks for, plus a model card and the config."""
-    from id2face.model.samplers import make_sampler
-
     pipe.scheduler = make_sampler(cfg.scheduler, pipe.scheduler.config)
     was = pipe.unet.training
     pipe.unet.eval()

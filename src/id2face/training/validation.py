@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from id2face.io.images import save_image
 from id2face.model.geometry_maps import geometry_maps
 from id2face.training.data import Batch
 
@@ -41,8 +42,6 @@ def _u8(x: torch.Tensor) -> np.ndarray:
 @torch.no_grad()
 def validation_grid(pipe, batch: Batch, steps: int, seed: int, path: Path) -> Path:
     """Rows: source faces, anonymised (OIM, the inference path), recomposed with the partner's identity."""
-    from id2face.io.images import save_image
-
     src = _u8(batch.image_a)
     masks = batch.mask_a[:, 0].float().cpu().numpy()
     lm = batch.landmarks_a.float().cpu().numpy()
