@@ -22,8 +22,9 @@ __all__ = ["DiffusionOptions", "ID2FaceMethod", "TrackIdentities", "prepare_pipe
 class ID2FaceMethod:
     """Anonymises aligned crops with a trained ID2Face model (one sampling pass per face).
 
-    Per-face identity key: f"{seed}:{track_id}" for tracked faces (one video track keeps one fake
-    identity), f"{seed}:face{i}" otherwise; seed None draws a fresh random run seed.
+    Per-face identity key (see `identity_keys`): f"{seed}:{track_id}" for tracked faces (one video
+    track keeps one fake identity), f"{seed}:person{n}" under --consistent, else
+    f"{seed}:{face.photo_key}:face{face.face_index}"; seed None draws a fresh random run seed.
     """
 
     name = "id2face"
