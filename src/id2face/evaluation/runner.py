@@ -154,24 +154,21 @@ class EvalRunner:
     def run_dir(self, v: Variant, seed: int) -> Path:
         return self.cache / v.slug / f"seed{seed}"
 
-    def _anonymizer(self, v: Variant, seed: int):
-        """One Anonymizer per variant (the model loads once); the seed is set per run."""
+    def _anonymizer(self, v: Variant):
+        """One Anonymizer per variant (the model loads once); the seed is passed per call."""
         if v not in self._anonymizers:
             opts = dict(v.options)
             steps = int(opts["steps"]) if "steps" in opts else self.config.steps
             self._anonymizers[v] = Anonymizer(
                 method=v.method,
                 model=self.config.model,
-                seed=seed,
                 on_error="blur",
                 device=self.config.device,
                 steps=steps,
                 strength=float(opts.get("strength", 1.0)),
                 sampler=opts.get("sampler", self.config.sampler),
             )
-        anonymizer = self._anonymizers[v]
-        anonymizer.seed = seed
-        return anonymizer
+        return self._anonymizers[v]
 
     def run(self, v: Variant, seed: int, originals: list[PhotoRecord]) -> list[PhotoRecord]:
         d = self.run_dir(v, seed)
@@ -195,8 +192,8 @@ class EvalRunner:
             if v == REFERENCE:
                 result = img.copy()
             else:
-                anonymizer = self._anonymizer(v, seed)
-                result, rep = anonymizer.anonymize_rgb(img, copy.deepcopy(self.original_faces(path)))
+                faces = copy.deepcopy(self.original_faces(path))
+                result, rep = self._anonymizer(v).anonymize_rgb(img, faces, seed=seed)
                 fallbacks = rep.fallbacks
             seconds = time.perf_counter() - t0
             save_image(result, d / (key + ".png"))
@@ -244,7 +241,7 @@ class EvalRunner:
         for spec in specs:
             v = Variant.parse(spec)
             try:
-                self._anonymizer(v, 0)
+                self._anonymizer(v)
             except Exception as e:  # noqa: BLE001 - a missing model skips the variant, with its reason
                 skipped[v.label] = f"{type(e).__name__}: {e}"
                 print(f"skipping {v.label}: {e}", file=sys.stderr)
