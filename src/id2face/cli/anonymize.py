@@ -23,6 +23,7 @@ from id2face.cli.options import (
     runtime_options,
 )
 from id2face.face.config import DetectorConfig, MaskConfig
+from id2face.io.images import DEFAULT_MAX_PIXELS
 from id2face.methods.registry import default_method
 
 if TYPE_CHECKING:
@@ -67,7 +68,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="a face the method cannot anonymize fails the file (default) or is blurred")
     p.add_argument("--no-audio", action="store_true", help="drop the audio track of videos")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality of outputs (default: 95)")
-    p.add_argument("--max-pixels", type=int, default=200_000_000, help="refuse photos larger than this")
+    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
+                   help=f"refuse photos larger than this (default: {DEFAULT_MAX_PIXELS:_})")
     add_batch_argument(p, None, "16 on a GPU, 1 on a CPU")
     p.add_argument("--preserve", default="", metavar="PARTS",
                    help="facial parts to leave as they are, comma list of eyes, brows, mouth, nose (for "
