@@ -110,3 +110,21 @@ def test_the_graph_sees_imports_in_functions_and_type_checking():
 
 def test_no_import_cycle():
     assert find_cycles(import_graph()) == []
+
+
+def _layer(module: str) -> str:
+    return module.split(".")[1] if module.count(".") else module
+
+
+def test_layers_import_only_downwards():
+    allowed = {
+        "geometry": set(),
+        "io": {"io"},
+        "identity": {"geometry", "io", "face", "identity"},
+        "face": {"geometry", "io", "face"},
+        "model": {"geometry", "identity", "model"},
+    }
+    graph = import_graph()
+    wrong = {(m, d) for m, deps in graph.items() if _layer(m) in allowed
+             for d in deps if _layer(d) not in allowed[_layer(m)]}
+    assert wrong == set()
