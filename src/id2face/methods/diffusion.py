@@ -30,8 +30,10 @@ class ID2FaceMethod:
     name = "id2face"
     color_match = True
 
-    def __init__(self, pipe: ID2FacePipeline, steps: int | None = None, strength: float = 1.0,
-                 batch_size: int = 32, track_frames: int = 5, consistent: bool = False) -> None:
+    def __init__(self, pipe: ID2FacePipeline, steps: int | None = None,
+                 strength: float = DiffusionOptions.strength, batch_size: int = DiffusionOptions.batch_size,
+                 track_frames: int = DiffusionOptions.track_frames, consistent: bool = False) -> None:
+        """Defaults are DiffusionOptions' (one place); steps None: the pipeline's `default_steps`."""
         self.pipe = pipe
         self.tracks = TrackIdentities(track_frames)
         self.persons: PersonRegistry | None = None
