@@ -228,8 +228,7 @@ def test_bundled_model_matches_its_checksums():
 
 def test_default_steps_come_from_the_model(tmp_path, pipe):
     from id2face.methods.registry import default_model_dir
-    from id2face.model.config import DEFAULT_STEPS
-    from id2face.model.pipeline import recorded_steps
+    from id2face.model.config import DEFAULT_STEPS, recorded_steps
 
     assert recorded_steps(default_model_dir()) == 8  # the bundled model's training.json
     assert recorded_steps(tmp_path) == DEFAULT_STEPS == pipe.default_steps  # nothing recorded

@@ -8,7 +8,6 @@ into the masked region of the crop.
 from __future__ import annotations
 
 import inspect
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from diffusers.utils import BaseOutput
 from id2face.geometry import TEMPLATES, CropTemplate
 from id2face.identity import Recognizer, load_recognizer
 
-from .config import DEFAULT_STEPS
+from .config import DEFAULT_STEPS, recorded_steps
 from .geometry_maps import geometry_maps
 from .idlr import IDLR, Condition
 from .idvae import IDVAE
@@ -385,15 +384,6 @@ class ID2FacePipeline(DiffusionPipeline):
             times[stage] = times.get(stage, 0.0) + now - last[0]
             last[0] = now
         return book
-
-
-def recorded_steps(model_dir: str | Path) -> int:
-    """The sampling steps a saved model was exported with (training.json), else DEFAULT_STEPS."""
-    card = Path(model_dir) / "training.json"
-    try:
-        return int(json.loads(card.read_text()).get("inference_steps", DEFAULT_STEPS))
-    except (OSError, ValueError):
-        return DEFAULT_STEPS
 
 
 def _same(a, b) -> bool:
