@@ -29,7 +29,10 @@ from id2face.io.video import process_video_batches
 from id2face.methods.base import FaceMethod
 from id2face.methods.classic import BlurMethod
 from id2face.methods.keys import photo_key
+from id2face.methods.registry import METHODS as METHODS  # re-exported: importers from before issue 13
 from id2face.methods.registry import build_method
+from id2face.methods.registry import default_method as default_method  # re-exported, as METHODS
+from id2face.methods.registry import default_model_dir as default_model_dir  # re-exported, as METHODS
 from id2face.photo_batches import anonymize_files
 from id2face.reports import FaceAnonymizationError, FileResult, ImageReport
 
