@@ -53,7 +53,8 @@ def _outputs(out: Path) -> dict[str, bytes]:
 
 def test_two_processes_give_the_files_of_one(photos, tmp_path):
     logs = []
-    for name, n, launcher in (("one", 1, "torchrun"), ("two", 2, "torchrun"), ("accelerate", 2, "accelerate")):
+    runs = (("one", 1, "torchrun"), ("two", 2, "torchrun"), ("accelerate", 2, "accelerate"))
+    for name, n, launcher in runs:
         log = tmp_path / f"{name}.jsonl"
         proc = subprocess.run(_cmd(n, str(photos), "-o", str(tmp_path / name), "--steps", "2", "--log-file",
                                    str(log), launcher=launcher), env=_env(), capture_output=True, text=True,

@@ -22,6 +22,7 @@ from id2face.jobs.journal import JobProgress, journal_path, merge_into_log, read
 from id2face.jobs.manifest import JobManifest, job_dir, model_checksum, photo_checksum
 from id2face.jobs.plan import Plan, make_plan, sweep_temp_files
 from id2face.jobs.processes import ProcessGroup
+from id2face.methods.registry import default_model_dir
 
 # Settings that change what an output looks like; a rerun that changes one of them is refused
 # (unless --overwrite) so an output folder never mixes two ways of anonymizing.
@@ -30,8 +31,6 @@ RESULT_SETTINGS = ("seed", "strength", "steps", "sampler", "dtype", "thresh", "s
 
 
 def job_settings(args: argparse.Namespace, method: str) -> dict[str, Any]:
-    from id2face.anonymizer import default_model_dir
-
     settings: dict[str, Any] = {k: getattr(args, k, None) for k in RESULT_SETTINGS}
     settings["method"] = method
     model = args.model or (default_model_dir() if method == "id2face" else None)
@@ -70,8 +69,9 @@ class JobSession:
         if old is not None:
             diff = old.changed_settings(self.manifest)
             if diff and not self.args.overwrite:
-                raise ValueError(f"{self.args.output} holds a job made with other settings ({', '.join(diff)}); "
-                                 "use the same settings to resume it, another -o, or --overwrite to redo it")
+                raise ValueError(f"{self.args.output} holds a job made with other settings "
+                                 f"({', '.join(diff)}); use the same settings to resume it, another -o, "
+                                 "or --overwrite to redo it")
             changed = old.changed_inputs(self.manifest)
         self.plan = make_plan(self.jobs, overwrite=self.args.overwrite, changed_inputs=changed)
         if self.group.main:
@@ -94,7 +94,8 @@ class JobSession:
     def progress(self) -> AbstractContextManager:
         """The whole job's progress bar on process 0 of a multi-process job (else nothing)."""
         if self.group.distributed and self.group.main:
-            return JobProgress(run_dir(self.folder, self.run_id), total=len(self.jobs), disable=self.args.quiet)
+            return JobProgress(run_dir(self.folder, self.run_id), total=len(self.jobs),
+                               disable=self.args.quiet)
         return nullcontext()
 
     def finish(self, counts: dict[str, int], seen: list[str]) -> tuple[dict[str, int] | None, list[str]]:

@@ -49,10 +49,12 @@ class ProcessGroup:
 
         # Processes that finish their shard wait for the others at the end, maybe for hours when a
         # shard holds long videos: the usual 30-minute collective timeout would kill the job there.
-        self._state = PartialState(cpu=not device.startswith("cuda"), timeout=timedelta(hours=COLLECTIVE_TIMEOUT_H))
-        if (self._state.process_index, self._state.num_processes) != (self.rank, self.world):
-            raise RuntimeError(f"process group is rank {self._state.process_index} of "
-                               f"{self._state.num_processes}, the environment says {self.rank} of {self.world}")
+        self._state = PartialState(cpu=not device.startswith("cuda"),
+                                   timeout=timedelta(hours=COLLECTIVE_TIMEOUT_H))
+        got = (self._state.process_index, self._state.num_processes)
+        if got != (self.rank, self.world):
+            raise RuntimeError(f"the process group says rank {got[0]} of {got[1]}, the environment "
+                               f"{self.rank} of {self.world}")
 
     def barrier(self) -> None:
         if self._state is not None:
