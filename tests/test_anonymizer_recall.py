@@ -16,14 +16,17 @@ def group_photo(astronaut):
     fx0, fy0, fx1, fy1 = 52, 32, 140, 136
     h, w = 700, 1000
     t = np.linspace(0, 1, h)[:, None, None]
-    photo = np.broadcast_to(np.array([90, 120, 150]) * (1 - t) + np.array([200, 190, 170]) * t,
-                            (h, w, 3)).astype(np.uint8).copy()
+    photo = (
+        np.broadcast_to(np.array([90, 120, 150]) * (1 - t) + np.array([200, 190, 170]) * t, (h, w, 3))
+        .astype(np.uint8)
+        .copy()
+    )
     spots = [(-90, 250), (w - 110, 300), (420, -70), (650, h - 100), (260, 420), (700, 260)]
     boxes = []
     for x, y in spots:
         sx0, sy0 = max(0, -x), max(0, -y)
         sx1, sy1 = min(184, w - x), min(184, h - y)
-        photo[y + sy0:y + sy1, x + sx0:x + sx1] = head[sy0:sy1, sx0:sx1]
+        photo[y + sy0 : y + sy1, x + sx0 : x + sx1] = head[sy0:sy1, sx0:sx1]
         boxes.append(np.clip([x + fx0, y + fy0, x + fx1, y + fy1], 0, [w, h, w, h]))
     # The last face is half hidden behind another head (a dark ellipse over its right half).
     x, y = spots[-1]

@@ -27,7 +27,9 @@ def test_a_detection_matches_by_overlap_or_by_centres_and_only_once():
 @pytest.fixture(scope="module")
 def source(detector, astronaut, tmp_path_factory):
     f = detector.detect(astronaut)[0]
-    return SourceFace(tmp_path_factory.mktemp("src") / "astronaut.png", astronaut, f.mesh[list(FACE_OVAL), :2])
+    return SourceFace(
+        tmp_path_factory.mktemp("src") / "astronaut.png", astronaut, f.mesh[list(FACE_OVAL), :2]
+    )
 
 
 def test_scenes_are_deterministic_and_know_where_their_face_is(source, detector):
@@ -53,8 +55,11 @@ def test_the_bench_runs_end_to_end_on_a_folder_of_photos(tmp_path, astronaut):
     from PIL import Image
 
     Image.fromarray(astronaut).save(tmp_path / "astronaut.png")
-    res = run_detection_bench(BenchSettings(tmp_path, per_category=1, face_free=2, sources=1),
-                              {"fused": DetectorConfig()}, progress=False)
+    res = run_detection_bench(
+        BenchSettings(tmp_path, per_category=1, face_free=2, sources=1),
+        {"fused": DetectorConfig()},
+        progress=False,
+    )
     tally = res["fused"]
     assert set(tally.total) == set(CATEGORIES) and sum(tally.total.values()) == len(CATEGORIES)
     assert tally.free_images == 2 and tally.recall() >= 0.8

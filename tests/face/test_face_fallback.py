@@ -34,8 +34,11 @@ def test_a_face_that_cannot_be_aligned_is_still_covered_and_counted(astronaut):
     profile = FRONTAL.copy()
     profile[:2, 0] = [148, 152]
     x0, y0, x1, y1 = 170, 60, 280, 190  # the sample face, given with unusable points
-    f = Face(box=np.array([x0, y0, x1, y1], np.float64), score=0.9,
-             keypoints5=profile - 150 + np.array([(x0 + x1) / 2, (y0 + y1) / 2]))
+    f = Face(
+        box=np.array([x0, y0, x1, y1], np.float64),
+        score=0.9,
+        keypoints5=profile - 150 + np.array([(x0 + x1) / 2, (y0 + y1) / 2]),
+    )
     out, rep = anon.anonymize_rgb(astronaut, faces=[f])
     assert rep.faces == 1 and rep.fallbacks == 1
     inner = (slice(y0 + 20, y1 - 20), slice(x0 + 20, x1 - 20))

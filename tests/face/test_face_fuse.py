@@ -9,8 +9,12 @@ def box(x0, y0, x1, y1):
 
 def test_two_detectors_on_one_face_give_one_face_with_a_higher_score():
     kps = np.array([[30, 40], [70, 40], [50, 60], [35, 80], [65, 80]], np.float64)
-    out = fuse([Candidate(box(10, 10, 90, 100), 0.8, None, "mediapipe"),
-                Candidate(box(5, 0, 95, 105), 0.6, kps, "centerface")])
+    out = fuse(
+        [
+            Candidate(box(10, 10, 90, 100), 0.8, None, "mediapipe"),
+            Candidate(box(5, 0, 95, 105), 0.6, kps, "centerface"),
+        ]
+    )
     assert len(out) == 1
     assert out[0].score > 0.9 and out[0].detector == "mediapipe+centerface"
     np.testing.assert_array_equal(out[0].keypoints5, kps)  # real landmarks preferred
@@ -24,7 +28,11 @@ def test_a_box_of_the_lower_half_nested_in_a_face_is_the_same_face():
 
 
 def test_separate_faces_stay_separate_and_a_tiny_box_inside_a_big_one_is_its_own():
-    out = fuse([Candidate(box(0, 0, 50, 60), 0.9, None, "mediapipe"),
-                Candidate(box(60, 0, 110, 60), 0.5, None, "centerface")])
+    out = fuse(
+        [
+            Candidate(box(0, 0, 50, 60), 0.9, None, "mediapipe"),
+            Candidate(box(60, 0, 110, 60), 0.5, None, "centerface"),
+        ]
+    )
     assert len(out) == 2
     assert not same_face(box(0, 0, 400, 400), box(10, 10, 30, 30), iou=0.4, nested=0.75)

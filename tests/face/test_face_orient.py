@@ -35,7 +35,9 @@ def test_a_photo_with_no_upright_face_is_tried_turned_and_faces_come_back_in_its
         faces = detect_any_orientation(UprightOnly(upright), turned)
         assert len(faces) == 1 and faces[0].detector == f"stub@{90 * ((4 - k) % 4)}"
         # The upright face's box, taken into the turned photo's pixels.
-        corners = unturn_points(np.array([[10.0, 20.0], [50.0, 60.0]]), (4 - k) % 4, turned.shape[1], turned.shape[0])
+        corners = unturn_points(
+            np.array([[10.0, 20.0], [50.0, 60.0]]), (4 - k) % 4, turned.shape[1], turned.shape[0]
+        )
         np.testing.assert_allclose(faces[0].box, np.concatenate([corners.min(0), corners.max(0)]))
         # Anatomical order survives: the right eye -> left eye vector is the upright one, turned.
         eyes = faces[0].keypoints5[1] - faces[0].keypoints5[0]

@@ -11,11 +11,16 @@ from pathlib import Path
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("detection benchmark (--detection)")
-    g.add_argument("--detection", action="store_true",
-                   help="measure face detection instead: scenes composed from the photos under --data (faces "
-                   "16 px to 90%% of the frame, cut by each edge, turned, half covered, defocused, dark) and "
-                   "face-free images; prints recall by category and false alarms for each detector and fused")
-    g.add_argument("--per-category", type=int, default=60, metavar="N", help="scenes per category (default: 60)")
+    g.add_argument(
+        "--detection",
+        action="store_true",
+        help="measure face detection instead: scenes composed from the photos under --data (faces "
+        "16 px to 90%% of the frame, cut by each edge, turned, half covered, defocused, dark) and "
+        "face-free images; prints recall by category and false alarms for each detector and fused",
+    )
+    g.add_argument(
+        "--per-category", type=int, default=60, metavar="N", help="scenes per category (default: 60)"
+    )
     g.add_argument("--face-free", type=int, default=60, metavar="N", help="face-free images (default: 60)")
     g.add_argument("--seed", type=int, default=0, help="seed of the scenes (default: 0)")
 
@@ -26,8 +31,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.data:
         print("error: --detection needs --data DIR (photos with faces, e.g. ../shared/data)", file=sys.stderr)
         return 2
-    settings = BenchSettings(Path(args.data), per_category=args.per_category, face_free=args.face_free,
-                             seed=args.seed)
+    settings = BenchSettings(
+        Path(args.data), per_category=args.per_category, face_free=args.face_free, seed=args.seed
+    )
     try:
         results = run_detection_bench(settings)
     except FileNotFoundError as e:
@@ -39,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.output)
         out.mkdir(parents=True, exist_ok=True)
         (out / "detection.txt").write_text(text + "\n")
-        report = {"settings": {k: str(v) for k, v in asdict(settings).items()},
-                  "detectors": {k: v.as_dict() for k, v in results.items()}}
+        report = {
+            "settings": {k: str(v) for k, v in asdict(settings).items()},
+            "detectors": {k: v.as_dict() for k, v in results.items()},
+        }
         (out / "detection.json").write_text(json.dumps(report, indent=1))
     return 0

@@ -55,12 +55,14 @@ class CenterFace:
         opts.intra_op_num_threads = threads or _threads()
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3  # the exporter left unused initializers; say nothing about them
-        self._session = ort.InferenceSession(dynamic_image_dims(path.read_bytes()), opts,
-                                             providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(
+            dynamic_image_dims(path.read_bytes()), opts, providers=["CPUExecutionProvider"]
+        )
         self._input = self._session.get_inputs()[0].name
 
-    def __call__(self, image: np.ndarray, threshold: float = 0.5, max_side: int = 640,
-                 nms_iou: float = 0.3) -> list[Detection]:
+    def __call__(
+        self, image: np.ndarray, threshold: float = 0.5, max_side: int = 640, nms_iou: float = 0.3
+    ) -> list[Detection]:
         blob, scale = prepare_input(image, max_side)
         heat, size, offset, marks = self._session.run(None, {self._input: blob})
         boxes, scores, kps = decode(heat[0, 0], size[0], offset[0], marks[0], threshold)
@@ -71,7 +73,6 @@ class CenterFace:
         keep = nms(boxes, scores, nms_iou)
         return [Detection(boxes[i] / scale, float(scores[i]), kps[i] / scale) for i in keep]
 
-
     def zoom_score(self, image: np.ndarray, box: np.ndarray, side: int = 160, context: float = 2.5) -> float:
         """CenterFace's score for a face at the centre of a crop around `box`, resized so that the
         face is about `side / context` pixels: a second look at a small or unsure detection."""
@@ -79,8 +80,13 @@ class CenterFace:
         s = side / (context * max(x1 - x0, y1 - y0, 1e-6))
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         m = np.array([[s, 0, side / 2 - s * cx], [0, s, side / 2 - s * cy]])
-        crop = cv2.warpAffine(image, m, (side, side), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REPLICATE)
+        crop = cv2.warpAffine(
+            image,
+            m,
+            (side, side),
+            flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         best = 0.0
         for d in self(crop, threshold=0.05, max_side=side):
             c = (d.box[:2] + d.box[2:]) / 2
@@ -101,8 +107,9 @@ def prepare_input(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     return blob, scale
 
 
-def decode(heat: np.ndarray, size: np.ndarray, offset: np.ndarray, marks: np.ndarray, threshold: float
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decode(
+    heat: np.ndarray, size: np.ndarray, offset: np.ndarray, marks: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Boxes (N, 4), scores (N,) and landmarks (N, 5, 2) in input pixels from one image's outputs."""
     ys, xs = np.nonzero(heat > threshold)
     if not len(ys):

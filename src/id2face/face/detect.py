@@ -114,14 +114,16 @@ class FaceDetector:
                     passes.append((self._mp_short, small, scale, whole, "mediapipe-short"))
                 # CenterFace sees photos up to twice its input side at half scale or better: tiles
                 # are for the small faces of larger photos.
-                if cfg.tiles and (self._centerface is None or max(image.shape[:2]) > cfg.centerface_tiles_above):
+                large = max(image.shape[:2]) > cfg.centerface_tiles_above
+                if cfg.tiles and (self._centerface is None or large):
                     fine, fscale = _downscaled(image, cfg.tile_max_side)
                     tiles = _tiles(fine.shape[1], fine.shape[0], cfg.tile_size)
                     if tiles:
                         passes.append((self._mp_detector, fine, fscale, tiles, "mediapipe"))
                 for model, img, sc, regions, label in passes:
                     for box, score, kp, name in self._detect_regions(model, img, regions, label):
-                        found.append(Candidate(box / sc, score, keypoints5_from_detection(box / sc, kp / sc), name))
+                        kp5 = keypoints5_from_detection(box / sc, kp / sc)
+                        found.append(Candidate(box / sc, score, kp5, name))
             if self._dlib is not None:
                 for r in self._dlib(small, 1):
                     box = np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=np.float64) / scale
@@ -162,7 +164,9 @@ class FaceDetector:
         return [f for f, k in zip(faces, keep, strict=True) if k]
 
     @staticmethod
-    def _detect_regions(model, img: np.ndarray, regions: list[tuple[int, int, int, int]], name: str = "mediapipe"):
+    def _detect_regions(
+        model, img: np.ndarray, regions: list[tuple[int, int, int, int]], name: str = "mediapipe"
+    ):
         """A MediaPipe detector on each region of img; yields (box, score, keypoints, name) in img pixels."""
         for x0, y0, x1, y1 in regions:
             res = model.process(np.ascontiguousarray(img[y0:y1, x0:x1]))

@@ -27,14 +27,20 @@ def plausible_points(face: Face, min_eye_ratio: float = 0.2) -> bool:
     x0, y0, x1, y1 = face.box
     side = max(x1 - x0, y1 - y0, 1e-6)
     margin = 0.5 * side
-    if (kp[:, 0] < x0 - margin).any() or (kp[:, 0] > x1 + margin).any() or \
-            (kp[:, 1] < y0 - margin).any() or (kp[:, 1] > y1 + margin).any():
+    if (
+        (kp[:, 0] < x0 - margin).any()
+        or (kp[:, 0] > x1 + margin).any()
+        or (kp[:, 1] < y0 - margin).any()
+        or (kp[:, 1] > y1 + margin).any()
+    ):
         return False
     eye_line = kp[1] - kp[0]
     eyes = float(np.hypot(*eye_line))
     if eyes < min_eye_ratio * side:
         return False
-    down = np.array([-eye_line[1], eye_line[0]]) / eyes  # the face's "down", for the subject's right eye first
+    down = (
+        np.array([-eye_line[1], eye_line[0]]) / eyes
+    )  # the face's "down", for the subject's right eye first
     drop = (kp[3] + kp[4]) / 2 - (kp[0] + kp[1]) / 2
     along = float(drop @ down)
     return 0.5 * eyes <= along <= 2.5 * eyes and along >= 0.7 * float(np.hypot(*drop))

@@ -44,7 +44,9 @@ def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     area_a = max(0.0, a[2] - a[0]) * max(0.0, a[3] - a[1])
     area_b = max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
     union = area_a + area_b - inter
-    return (inter / union if union > 0 else 0.0), (inter / min(area_a, area_b) if min(area_a, area_b) > 0 else 0.0)
+    return (inter / union if union > 0 else 0.0), (
+        inter / min(area_a, area_b) if min(area_a, area_b) > 0 else 0.0
+    )
 
 
 def same_face(a: np.ndarray, b: np.ndarray, iou: float, nested: float, min_area_ratio: float = 0.1) -> bool:
@@ -87,6 +89,10 @@ def _merge(group: list[Candidate]) -> Fused:
     miss = 1.0
     for s in by_detector.values():
         miss *= 1.0 - min(max(s, 0.0), 1.0)
-    return Fused(box=np.asarray(base.box, np.float64), score=float(1.0 - miss),
-                 keypoints5=None if base.keypoints5 is None else np.asarray(base.keypoints5, np.float64),
-                 detectors=tuple(dict.fromkeys(c.detector for c in group)), scores=scores)
+    return Fused(
+        box=np.asarray(base.box, np.float64),
+        score=float(1.0 - miss),
+        keypoints5=None if base.keypoints5 is None else np.asarray(base.keypoints5, np.float64),
+        detectors=tuple(dict.fromkeys(c.detector for c in group)),
+        scores=scores,
+    )

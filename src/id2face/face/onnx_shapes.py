@@ -124,8 +124,11 @@ def dynamic_image_dims(model: bytes) -> bytes:
             graph = model[payload:end]
     if graph is None:
         raise ValueError("not an ONNX model: no graph")
-    weights = {_string_field(graph[p:e], _TENSOR_NAME) for f, wt, _, p, e in _fields(graph)
-               if f == _GRAPH_INITIALIZER and wt == 2}
+    weights = {
+        _string_field(graph[p:e], _TENSOR_NAME)
+        for f, wt, _, p, e in _fields(graph)
+        if f == _GRAPH_INITIALIZER and wt == 2
+    }
     dims = {0: "N", 2: "H", 3: "W"}
     edit_data = _symbolic_shape(dims)
 

@@ -55,8 +55,11 @@ def detect_any_orientation(detector: FaceDetector, image: np.ndarray, sure: floa
         return faces
     h, w = image.shape[:2]
     for k in TURNS:
-        turned = [f for f in detector.detect(np.ascontiguousarray(np.rot90(image, k)))
-                  if f.mesh is not None or f.score >= sure]
+        turned = [
+            f
+            for f in detector.detect(np.ascontiguousarray(np.rot90(image, k)))
+            if f.mesh is not None or f.score >= sure
+        ]
         if turned:
             return [unturn_face(f, k, w, h) for f in turned]
     return []

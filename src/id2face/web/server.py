@@ -19,8 +19,10 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 
-from id2face.anonymizer import METHODS, Anonymizer, FaceAnonymizationError
+from id2face.anonymizer import Anonymizer
 from id2face.io.images import MediaError, decode_image, encode_image
+from id2face.methods.registry import METHODS
+from id2face.reports import FaceAnonymizationError
 
 PAGE = Path(__file__).resolve().parents[1] / "assets" / "web" / "index.html"
 FORMATS = {"png": ("PNG", "image/png"), "jpeg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
@@ -62,11 +64,8 @@ class AnonymizerPool:
             raise BadRequest(f"unknown method {method!r}; choose one of {', '.join(self.methods)}")
         self.warm(method)
         with self._lock:
-            anon = self._cache[method]
-            anon.seed = seed
-            if hasattr(anon.method, "strength"):
-                anon.method.strength = strength
-            out, report = anon.anonymize_rgb(rgb)
+            # Per request, passed to the call: the shared Anonymizer is never changed.
+            out, report = self._cache[method].anonymize_rgb(rgb, seed=seed, strength=strength)
         return out, report.faces
 
 
@@ -154,7 +153,9 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
             self.wfile.write(body)
 
         def _error(self, code: int, message: str) -> None:
-            self._send(code, (message.splitlines()[0] if message else "error").encode(), "text/plain; charset=utf-8")
+            self._send(
+                code, (message.splitlines()[0] if message else "error").encode(), "text/plain; charset=utf-8"
+            )
 
         def log_message(self, fmt: str, *args) -> None:  # no client address, no filenames
             print(f"web: {self.command} {urlparse(self.path).path} -> {args[1] if len(args) > 1 else ''}",

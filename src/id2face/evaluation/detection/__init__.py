@@ -34,8 +34,9 @@ def detector_settings() -> dict[str, DetectorConfig]:
     }
 
 
-def run_detection_bench(settings: BenchSettings, configs: dict[str, DetectorConfig] | None = None,
-                        progress: bool = True) -> dict[str, Tally]:
+def run_detection_bench(
+    settings: BenchSettings, configs: dict[str, DetectorConfig] | None = None, progress: bool = True
+) -> dict[str, Tally]:
     """Recall per category and false alarms for each detector setting, on the same scenes."""
     from tqdm import tqdm
 
@@ -44,8 +45,12 @@ def run_detection_bench(settings: BenchSettings, configs: dict[str, DetectorConf
     from id2face.face.orient import detect_any_orientation
 
     configs = configs or detector_settings()
-    sources = find_sources(settings.data, FaceDetector(DetectorConfig(centerface=False, rotations=False)),
-                           settings.sources, settings.seed)
+    sources = find_sources(
+        settings.data,
+        FaceDetector(DetectorConfig(centerface=False, rotations=False)),
+        settings.sources,
+        settings.seed,
+    )
     if not sources:
         raise FileNotFoundError(f"no photo with one clear face under {settings.data}")
     composed = list(scenes(sources, settings.per_category, settings.seed))
@@ -58,7 +63,9 @@ def run_detection_bench(settings: BenchSettings, configs: dict[str, DetectorConf
             t = time.perf_counter()
             faces = detect_any_orientation(det, sc.image)
             tally.seconds.append(time.perf_counter() - t)
-            tally.add(sc.category, matches(sc.boxes, [f.box for f in faces], SCENE_SIZE), len(sc.boxes), sc.source)
+            tally.add(
+                sc.category, matches(sc.boxes, [f.box for f in faces], SCENE_SIZE), len(sc.boxes), sc.source
+            )
         for img in free:
             t = time.perf_counter()
             tally.false_alarms += len(detect_any_orientation(det, img))
@@ -77,10 +84,18 @@ def table(results: dict[str, Tally]) -> str:
     lines = [head, "-" * len(head)]
     for c in cats:
         n = next(iter(results.values())).total[c]
-        lines.append(f"{c + f' ({n})':<{width}}  " + "  ".join(f"{100 * results[k].recall(c):>17.1f}%" for k in names))
-    lines.append(f"{'all faces':<{width}}  " + "  ".join(f"{100 * results[k].recall():>17.1f}%" for k in names))
-    lines.append(f"{'false alarms / face-free images':<{width}}  "
-                 + "  ".join(f"{f'{results[k].false_alarms} / {results[k].free_images}':>18}" for k in names))
-    lines.append(f"{'median ms per image':<{width}}  "
-                 + "  ".join(f"{results[k].as_dict()['median_ms_per_image']:>18.1f}" for k in names))
+        lines.append(
+            f"{c + f' ({n})':<{width}}  " + "  ".join(f"{100 * results[k].recall(c):>17.1f}%" for k in names)
+        )
+    lines.append(
+        f"{'all faces':<{width}}  " + "  ".join(f"{100 * results[k].recall():>17.1f}%" for k in names)
+    )
+    lines.append(
+        f"{'false alarms / face-free images':<{width}}  "
+        + "  ".join(f"{f'{results[k].false_alarms} / {results[k].free_images}':>18}" for k in names)
+    )
+    lines.append(
+        f"{'median ms per image':<{width}}  "
+        + "  ".join(f"{results[k].as_dict()['median_ms_per_image']:>18.1f}" for k in names)
+    )
     return "\n".join(lines)

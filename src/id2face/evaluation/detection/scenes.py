@@ -20,12 +20,43 @@ import numpy as np
 from id2face.face.landmarks import FACE_OVAL
 
 SCENE_SIZE = (640, 480)  # w, h
-CATEGORIES = ("tiny 16-31 px", "small 32-63 px", "medium 64-191 px", "large 192 px-90 %", "cut left",
-              "cut right", "cut top", "cut bottom", "turned 15-30°", "turned 90°", "half covered",
-              "defocused", "dark")
-SKIMAGE_FACE_FREE = ("coffee", "rocket", "chelsea", "coins", "moon", "page", "text", "brick", "grass",
-                     "gravel", "hubble_deep_field", "immunohistochemistry", "retina", "cell", "colorwheel",
-                     "logo", "clock", "horse", "binary_blobs", "checkerboard")
+CATEGORIES = (
+    "tiny 16-31 px",
+    "small 32-63 px",
+    "medium 64-191 px",
+    "large 192 px-90 %",
+    "cut left",
+    "cut right",
+    "cut top",
+    "cut bottom",
+    "turned 15-30°",
+    "turned 90°",
+    "half covered",
+    "defocused",
+    "dark",
+)
+SKIMAGE_FACE_FREE = (
+    "coffee",
+    "rocket",
+    "chelsea",
+    "coins",
+    "moon",
+    "page",
+    "text",
+    "brick",
+    "grass",
+    "gravel",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "retina",
+    "cell",
+    "colorwheel",
+    "logo",
+    "clock",
+    "horse",
+    "binary_blobs",
+    "checkerboard",
+)
 
 
 @dataclass
@@ -128,8 +159,9 @@ def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) 
     return Scene(scene, category, box[None, :], src.path.name)
 
 
-def scenes(sources: list[SourceFace], per_category: int, seed: int = 0,
-           categories: tuple[str, ...] = CATEGORIES) -> Iterator[Scene]:
+def scenes(
+    sources: list[SourceFace], per_category: int, seed: int = 0, categories: tuple[str, ...] = CATEGORIES
+) -> Iterator[Scene]:
     for k, cat in enumerate(categories):
         rng = np.random.default_rng([seed, k])
         for _ in range(per_category):
@@ -139,8 +171,14 @@ def scenes(sources: list[SourceFace], per_category: int, seed: int = 0,
 def _face_size(category: str, rng: np.random.Generator, aspect: float) -> float:
     """A face width; `aspect` (height / width) caps large faces at 90 % of the frame's height."""
     h = SCENE_SIZE[1]
-    ranges = {"tiny": (16, 32), "small": (32, 64), "medium": (64, 192), "large": (192, 0.9 * h / aspect),
-              "turned 90°": (64, 192), "cut": (80, 240)}
+    ranges = {
+        "tiny": (16, 32),
+        "small": (32, 64),
+        "medium": (64, 192),
+        "large": (192, 0.9 * h / aspect),
+        "turned 90°": (64, 192),
+        "cut": (80, 240),
+    }
     for key, (lo, hi) in ranges.items():
         if category.startswith(key):
             # Sizes spread evenly on a log scale: small faces are as many as large ones.
@@ -160,7 +198,9 @@ def _face_centre(category: str, fw: float, fh: float, rng: np.random.Generator) 
         y = fh * (0.5 - cut)
         return np.array([rng.uniform(fw / 2, max(fw / 2, w - fw / 2)), y if edge == "top" else h - y])
     r = 0.5 * max(fw, fh) * (1.5 if category.startswith("turned") else 1.0)
-    return np.array([rng.uniform(min(r, w / 2), max(w - r, w / 2)), rng.uniform(min(r, h / 2), max(h - r, h / 2))])
+    return np.array(
+        [rng.uniform(min(r, w / 2), max(w - r, w / 2)), rng.uniform(min(r, h / 2), max(h - r, h / 2))]
+    )
 
 
 def _paste_head(scene: np.ndarray, src: SourceFace, m: np.ndarray) -> None:
@@ -197,8 +237,16 @@ def _cover(scene: np.ndarray, outline: np.ndarray, rng: np.random.Generator) -> 
         pts = [(x0 - 0.1 * fw, top), (x1 + 0.1 * fw, top + frac * fh * 0.6)]
     (ax, ay), (bx, by) = pts
     if kind == 1:
-        cv2.ellipse(scene, (int((ax + bx) / 2), int((ay + by) / 2)), (int((bx - ax) / 2), int((by - ay) / 2)),
-                    0, 0, 360, colour, -1)
+        cv2.ellipse(
+            scene,
+            (int((ax + bx) / 2), int((ay + by) / 2)),
+            (int((bx - ax) / 2), int((by - ay) / 2)),
+            0,
+            0,
+            360,
+            colour,
+            -1,
+        )
     else:
         cv2.rectangle(scene, (int(ax), int(ay)), (int(bx), int(by)), colour, -1)
 
@@ -239,7 +287,7 @@ def _random_view(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     big = cv2.resize(img, (int(np.ceil(iw * s)), int(np.ceil(ih * s))), interpolation=cv2.INTER_LINEAR)
     y = rng.integers(0, big.shape[0] - h + 1)
     x = rng.integers(0, big.shape[1] - w + 1)
-    view = big[y:y + h, x:x + w]
+    view = big[y : y + h, x : x + w]
     return np.ascontiguousarray(view[:, ::-1] if rng.random() < 0.5 else view)
 
 
@@ -262,5 +310,7 @@ def _texture(rng: np.random.Generator) -> np.ndarray:
     for _ in range(int(rng.integers(10, 40))):
         centre = (int(rng.integers(0, w)), int(rng.integers(0, h)))
         axes = (int(rng.integers(5, 80)), int(rng.integers(5, 80)))
-        cv2.ellipse(img, centre, axes, float(rng.uniform(0, 180)), 0, 360, rng.integers(0, 255, 3).tolist(), -1)
+        cv2.ellipse(
+            img, centre, axes, float(rng.uniform(0, 180)), 0, 360, rng.integers(0, 255, 3).tolist(), -1
+        )
     return img

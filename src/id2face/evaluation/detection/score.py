@@ -59,8 +59,12 @@ class Tally:
         return self.found.get(category, 0) / max(self.total.get(category, 0), 1)
 
     def as_dict(self) -> dict:
-        return {"recall": self.recall(), "by_category": {c: self.recall(c) for c in self.total},
-                "faces": sum(self.total.values()), "false_alarms": self.false_alarms,
-                "face_free_images": self.free_images,
-                "median_ms_per_image": 1000 * float(np.median(self.seconds)) if self.seconds else None,
-                "missed_sources": self.missed}
+        return {
+            "recall": self.recall(),
+            "by_category": {c: self.recall(c) for c in self.total},
+            "faces": sum(self.total.values()),
+            "false_alarms": self.false_alarms,
+            "face_free_images": self.free_images,
+            "median_ms_per_image": 1000 * float(np.median(self.seconds)) if self.seconds else None,
+            "missed_sources": self.missed,
+        }
