@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from id2face.face.fuse import nms
 from id2face.face.onnx_shapes import dynamic_image_dims
 
 STRIDE = 4  # output cell, in input pixels
@@ -69,8 +70,6 @@ class CenterFace:
         boxes, scores, kps = decode(heat[0, 0], size[0], offset[0], marks[0], threshold)
         if not len(boxes):
             return []
-        from id2face.face.detect import nms
-
         keep = nms(boxes, scores, nms_iou)
         return [Detection(boxes[i] / scale, float(scores[i]), kps[i] / scale) for i in keep]
 

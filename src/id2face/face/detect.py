@@ -20,21 +20,10 @@ import numpy as np
 
 from id2face.face.config import DetectorConfig
 from id2face.face.fuse import Candidate, fuse
+from id2face.face.fuse import nms as nms  # re-exported: callers from before the fusion
 from id2face.face.landmarks import MeshEstimator, keypoints5_from_detection
 from id2face.face.quiet import native_stderr_silenced
 from id2face.face.types import Face
-from id2face.geometry import box_iou
-
-
-def nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> list[int]:
-    """Indices kept by greedy non-maximum suppression."""
-    order = list(np.argsort(-scores))
-    keep: list[int] = []
-    while order:
-        i = order.pop(0)
-        keep.append(int(i))
-        order = [j for j in order if box_iou(boxes[i], boxes[j])[0, 0] < iou]
-    return keep
 
 
 def _tiles(w: int, h: int, size: int) -> list[tuple[int, int, int, int]]:

@@ -36,6 +36,17 @@ class Fused:
         return "+".join(dict.fromkeys(d.split("-")[0] for d in self.detectors))
 
 
+def nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> list[int]:
+    """Indices kept by greedy non-maximum suppression."""
+    order = list(np.argsort(-np.asarray(scores)))
+    keep: list[int] = []
+    while order:
+        i = order.pop(0)
+        keep.append(int(i))
+        order = [j for j in order if overlap(boxes[i], boxes[j])[0] < iou]
+    return keep
+
+
 def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """(IoU, intersection over the smaller box's area) of two boxes."""
     iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
@@ -47,6 +58,10 @@ def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return (inter / union if union > 0 else 0.0), (
         inter / min(area_a, area_b) if min(area_a, area_b) > 0 else 0.0
     )
+
+
+def _area(b: np.ndarray) -> float:
+    return float(max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1]))
 
 
 def same_face(a: np.ndarray, b: np.ndarray, iou: float, nested: float, min_area_ratio: float = 0.1) -> bool:
@@ -72,14 +87,21 @@ def fuse(candidates: list[Candidate], iou: float = 0.4, nested: float = 0.75) ->
                 break
         else:
             groups.append([c])
-    return [_merge(g) for g in groups]
+    return [_merge(g, iou) for g in groups]
 
 
-def _merge(group: list[Candidate]) -> Fused:
-    best = group[0]
-    # Real landmarks beat points guessed from a box or from one mouth point, at a similar score.
-    with_marks = [c for c in group if c.keypoints5 is not None and c.detector.startswith("centerface")]
-    base = with_marks[0] if with_marks and with_marks[0].score >= best.score - 0.3 else best
+def _merge(group: list[Candidate], iou: float) -> Fused:
+    # The box: MediaPipe's best where it saw the face (the face mesh is run around it, as before
+    # CenterFace was added, so faces it found come out the same), unless that box is only part of
+    # a larger one of the group (a box on the lower half of a face); the five points: CenterFace's
+    # real landmarks where it saw the face (used when the mesh fails), else the box's detector's.
+    mediapipe = [c for c in group if c.detector.startswith("mediapipe")]
+    base = mediapipe[0] if mediapipe else group[0]
+    for c in group:
+        if overlap(base.box, c.box)[0] < iou and _area(c.box) > _area(base.box):
+            base = c
+    marks = [c for c in group if c.keypoints5 is not None and c.detector.startswith("centerface")]
+    points = marks[0].keypoints5 if marks else base.keypoints5
     by_detector: dict[str, float] = {}
     scores: dict[str, float] = {}
     for c in group:
@@ -92,7 +114,7 @@ def _merge(group: list[Candidate]) -> Fused:
     return Fused(
         box=np.asarray(base.box, np.float64),
         score=float(1.0 - miss),
-        keypoints5=None if base.keypoints5 is None else np.asarray(base.keypoints5, np.float64),
+        keypoints5=None if points is None else np.asarray(points, np.float64),
         detectors=tuple(dict.fromkeys(c.detector for c in group)),
         scores=scores,
     )
