@@ -2,8 +2,8 @@
 
 Union, then one face per group of boxes that overlap (IoU) or nest (a box mostly inside another,
 e.g. a second box on the lower half of a face). Agreement raises confidence: a face two detectors
-found scores 1 - (1 - a)(1 - b). The group keeps the box and points of its best-scoring member,
-preferring members with real landmarks (CenterFace's five points) when the scores are close.
+found scores 1 - (1 - a)(1 - b). The group keeps MediaPipe's box where it has one (unless that box
+is only part of a larger one) and CenterFace's five landmarks where it has them.
 """
 
 from __future__ import annotations
