@@ -2,8 +2,8 @@
 
 Union, then one face per group of boxes that overlap (IoU) or nest (a box mostly inside another,
 e.g. a second box on the lower half of a face). Agreement raises confidence: a face two detectors
-found scores 1 - (1 - a)(1 - b). The group keeps MediaPipe's box where it has one (unless that box
-is only part of a larger one) and CenterFace's five landmarks where it has them.
+found scores 1 - (1 - a)(1 - b). The group keeps its best box (MediaPipe's where it agrees with
+the best) and CenterFace's five landmarks where it has them.
 """
 
 from __future__ import annotations
@@ -60,10 +60,6 @@ def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     )
 
 
-def _area(b: np.ndarray) -> float:
-    return float(max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1]))
-
-
 def same_face(a: np.ndarray, b: np.ndarray, iou: float, nested: float, min_area_ratio: float = 0.1) -> bool:
     """Boxes that overlap enough, or one mostly inside the other and not tiny next to it."""
     o, inside = overlap(a, b)
@@ -91,15 +87,15 @@ def fuse(candidates: list[Candidate], iou: float = 0.4, nested: float = 0.75) ->
 
 
 def _merge(group: list[Candidate], iou: float) -> Fused:
-    # The box: MediaPipe's best where it saw the face (the face mesh is run around it, as before
-    # CenterFace was added, so faces it found come out the same), unless that box is only part of
-    # a larger one of the group (a box on the lower half of a face); the five points: CenterFace's
-    # real landmarks where it saw the face (used when the mesh fails), else the box's detector's.
+    # The box: the best-scoring one, or MediaPipe's best where it agrees with that (IoU): the face
+    # mesh is then run around the same box as before CenterFace was added, so faces MediaPipe found
+    # come out the same. A box nested in the group but off (on the lower half of a face, or shifted)
+    # is never the group's box. The five points: CenterFace's real landmarks where it saw the face
+    # (used when the mesh fails), else the box's detector's.
     mediapipe = [c for c in group if c.detector.startswith("mediapipe")]
-    base = mediapipe[0] if mediapipe else group[0]
-    for c in group:
-        if overlap(base.box, c.box)[0] < iou and _area(c.box) > _area(base.box):
-            base = c
+    base = group[0]  # the best score
+    if mediapipe and overlap(mediapipe[0].box, base.box)[0] >= iou:
+        base = mediapipe[0]
     marks = [c for c in group if c.keypoints5 is not None and c.detector.startswith("centerface")]
     points = marks[0].keypoints5 if marks else base.keypoints5
     by_detector: dict[str, float] = {}
