@@ -36,3 +36,13 @@ def test_separate_faces_stay_separate_and_a_tiny_box_inside_a_big_one_is_its_own
     )
     assert len(out) == 2
     assert not same_face(box(0, 0, 400, 400), box(10, 10, 30, 30), iou=0.4, nested=0.75)
+
+
+def test_the_group_box_is_mediapipes_only_where_it_agrees_with_the_best_box():
+    cf = Candidate(box(251, 267, 312, 344), 0.8, None, "centerface")
+    shifted = Candidate(box(224, 286, 338, 399), 0.6, None, "mediapipe-short")  # over chin and neck
+    out = fuse([cf, shifted])
+    assert len(out) == 1 and out[0].box.tolist() == cf.box.tolist()
+    agreeing = Candidate(box(255, 280, 310, 345), 0.7, None, "mediapipe")
+    out = fuse([cf, agreeing])
+    assert len(out) == 1 and out[0].box.tolist() == agreeing.box.tolist()
