@@ -24,6 +24,7 @@ from id2face.face.fuse import nms as nms  # re-exported: callers from before the
 from id2face.face.landmarks import MeshEstimator, keypoints5_from_detection
 from id2face.face.quiet import native_stderr_silenced
 from id2face.face.types import Face
+from id2face.geometry import box_iou as box_iou  # re-exported: evaluation.runner imports it from here
 
 
 def _tiles(w: int, h: int, size: int) -> list[tuple[int, int, int, int]]:
