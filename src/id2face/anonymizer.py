@@ -150,7 +150,11 @@ class Anonymizer:
 
     # ---- photos -------------------------------------------------------------------------
     def anonymize(self, image: Any) -> Any:
-        """Anonymize a numpy array (RGB, RGBA or grayscale uint8) or a PIL image; same type out."""
+        """Anonymize a numpy array (RGB, RGBA or grayscale uint8) or a PIL image; same type out.
+
+        A path (str or PathLike) is read as a photo and gives an RGB array (see anonymize_file to write)."""
+        if isinstance(image, (str, os.PathLike)):
+            return self.anonymize_rgb(load_image(image, self.max_pixels))[0]
         try:
             from PIL import Image
         except ImportError:  # pragma: no cover - Pillow is a dependency

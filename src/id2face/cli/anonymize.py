@@ -179,7 +179,8 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    tally = Tally(tqdm(total=len(jobs), unit="file", disable=args.quiet, dynamic_ncols=True),
+    # No bar when stderr is not a terminal (tqdm's None): a redirected log gets plain lines only.
+    tally = Tally(tqdm(total=len(jobs), unit="file", disable=True if args.quiet else None, dynamic_ncols=True),
                   audit=AuditLog(args.log) if args.log else None)
     tally.failed += len(errors)
     for e in errors:  # inputs that named no readable file (printed above)
@@ -220,7 +221,7 @@ def _photos(anonymizer: Anonymizer, jobs: Iterable[Job], args: argparse.Namespac
 def _video(anonymizer: Anonymizer, job: Job, args: argparse.Namespace, tally: Tally) -> None:
     try:
         rep = anonymizer.anonymize_video(job.src, job.dst, keep_audio=not args.no_audio,
-                                         progress=not args.quiet, batch_frames=args.batch)
+                                         progress=not args.quiet and sys.stderr.isatty(), batch_frames=args.batch)
     except KeyboardInterrupt:
         raise
     except Exception as e:  # noqa: BLE001 - one line per failed file, the batch goes on

@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text.capitalize() + ".")
         mod.add_parser(p)
         add_threads_argument(p)
-        p.set_defaults(_run=mod.run)
+        p.set_defaults(_run=mod.run, _parser=p)
     return parser
 
 
@@ -58,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    from id2face.cli.checks import option_errors
     from id2face.threads import set_threads
 
+    for problem in option_errors(args)[:1]:
+        args._parser.error(problem)  # usage and the line, exit 2: before any model loads
     set_threads(args.threads)
     return int(args._run(args) or 0)
 
