@@ -66,10 +66,14 @@ def test_globs_and_default_output_next_to_input(tree, capsys):
 
 
 def test_missing_inputs_and_missing_model_are_clear(tmp_path, capsys):
-    assert main(["anonymize", str(tmp_path / "nothing.jpg"), "-o", str(tmp_path / "o"), "-m", "blur", "-q"]) == 1
+    assert (
+        main(["anonymize", str(tmp_path / "nothing.jpg"), "-o", str(tmp_path / "o"), "-m", "blur", "-q"]) == 1
+    )
     assert "no such file" in capsys.readouterr().err
     save_image(np.zeros((8, 8, 3), np.uint8), tmp_path / "x.png")
-    rc = main(["anonymize", str(tmp_path / "x.png"), "--method", "id2face", "--model", str(tmp_path / "none"), "-q"])
+    rc = main(
+        ["anonymize", str(tmp_path / "x.png"), "--method", "id2face", "--model", str(tmp_path / "none"), "-q"]
+    )
     assert rc == 2 and "--model" in capsys.readouterr().err
 
 

@@ -7,8 +7,10 @@ from PIL import Image
 from id2face.cli.main import main
 
 
-@pytest.mark.parametrize("option", [["--steps", "-3"], ["--steps", "0"], ["--strength", "2"], ["--quality", "0"],
-                                    ["--quality", "500"]])
+@pytest.mark.parametrize(
+    "option",
+    [["--steps", "-3"], ["--steps", "0"], ["--strength", "2"], ["--quality", "0"], ["--quality", "500"]],
+)
 def test_impossible_options_are_usage_errors_before_any_work(option, tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(["anonymize", str(tmp_path / "photo.jpg"), *option])

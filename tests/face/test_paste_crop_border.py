@@ -35,4 +35,6 @@ def test_no_saturated_line_at_the_crop_border_of_an_id2face_face(astronaut):
         c = apply_affine(f.matrix, np.stack([xx.ravel(), yy.ravel()], 1).astype(np.float64))
         edge = np.minimum(np.minimum(c[:, 0], c[:, 1]), np.minimum(size - 1 - c[:, 0], size - 1 - c[:, 1]))
         band = ((edge > -1) & (edge < 2)).reshape(h, w)
-        assert (jump[band] > 40).sum() == 0, f"{(jump[band] > 40).sum()} saturated pixels along the crop's edge"
+        assert (jump[band] > 40).sum() == 0, (
+            f"{(jump[band] > 40).sum()} saturated pixels along the crop's edge"
+        )

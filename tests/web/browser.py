@@ -23,7 +23,7 @@ def missing() -> str | None:
     except ImportError:
         return "needs selenium (pip install -e '.[test]')"
     if not (CHROMIUM and CHROMEDRIVER):
-        return "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)"
+        return "needs Debian's chromium and chromium-driver (apt-get install them; .ci/run does)"
     return None
 
 
@@ -35,13 +35,22 @@ def chromium(width: int = 1200, height: int = 900) -> Iterator:
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                f"--window-size={width},{height}", "--hide-scrollbars", "--force-device-scale-factor=1"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        f"--window-size={width},{height}",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+    ):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     # A window cannot be narrower than about 500 px: the viewport of a phone is set directly.
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
     try:
         yield driver
     finally:
@@ -63,8 +72,11 @@ class SlowMask:
 
 
 @contextmanager
-def web_server(methods: tuple[str, ...] = ("blur", "pixelate", "mask"), slow_mask: bool = True,
-               request_timeout: float = 60.0) -> Iterator[str]:
+def web_server(
+    methods: tuple[str, ...] = ("blur", "pixelate", "mask"),
+    slow_mask: bool = True,
+    request_timeout: float = 60.0,
+) -> Iterator[str]:
     """`id2face web` on a free port of 127.0.0.1; yields its address."""
     from id2face.anonymizer import Anonymizer
     from id2face.web.server import AnonymizerPool, WebConfig, make_server
@@ -72,8 +84,10 @@ def web_server(methods: tuple[str, ...] = ("blur", "pixelate", "mask"), slow_mas
     def factory(method: str) -> Anonymizer:
         return Anonymizer(method=SlowMask() if method == "mask" and slow_mask else method)
 
-    srv = make_server(AnonymizerPool(factory, methods=methods),
-                      WebConfig(port=0, max_upload_mb=20.0, default_method="blur", request_timeout=request_timeout))
+    srv = make_server(
+        AnonymizerPool(factory, methods=methods),
+        WebConfig(port=0, max_upload_mb=20.0, default_method="blur", request_timeout=request_timeout),
+    )
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     host, port = srv.server_address[:2]
     try:
@@ -106,8 +120,12 @@ def submit(driver, photo: Path, method: str = "blur", seed: str | None = None, w
     if seed is not None:
         driver.execute_script("document.getElementById('seed').value = arguments[0]", seed)
     driver.find_element(By.ID, "go").click()
-    WebDriverWait(driver, wait).until(lambda d: d.find_element(By.ID, "go").is_enabled()
-                                      and d.find_element(By.ID, "spin").get_attribute("hidden") is not None)
+    WebDriverWait(driver, wait).until(
+        lambda d: (
+            d.find_element(By.ID, "go").is_enabled()
+            and d.find_element(By.ID, "spin").get_attribute("hidden") is not None
+        )
+    )
     return driver.find_element(By.ID, "message").text
 
 

@@ -43,7 +43,11 @@ def test_a_result_says_what_was_replaced_and_offers_the_download(driver, base, p
     driver.get(base)
     assert by_id(driver, "status").get_attribute("aria-live") == "polite"
     assert by_id(driver, "before").get_attribute("alt") and by_id(driver, "after").get_attribute("alt")
-    assert driver.find_element("css selector", "link[rel=icon]").get_attribute("href").startswith("data:image/svg")
+    assert (
+        driver.find_element("css selector", "link[rel=icon]")
+        .get_attribute("href")
+        .startswith("data:image/svg")
+    )
     assert submit(driver, photos["portrait"], "blur").startswith("1 face replaced")
     save = by_id(driver, "save")
     assert save.is_displayed() and save.get_attribute("download") == "portrait_anonymized.png"
@@ -76,8 +80,9 @@ def test_the_identity_distance_control_shows_its_value_and_only_for_id2face(driv
     Select(by_id(driver, "method")).select_by_value("id2face")
     assert by_id(driver, "distance-box").is_displayed() and by_id(driver, "distance-value").text == "1.00"
     assert "Strength" not in by_id(driver, "distance-box").text and by_id(driver, "distance-hint").text
-    driver.execute_script("const s = document.getElementById('strength'); s.value = 0.3;"
-                          "s.dispatchEvent(new Event('input'))")
+    driver.execute_script(
+        "const s = document.getElementById('strength'); s.value = 0.3;s.dispatchEvent(new Event('input'))"
+    )
     assert by_id(driver, "distance-value").text == "0.30"
     for classic in ("blur", "pixelate", "mask"):  # they do not use it: no control that does nothing
         Select(by_id(driver, "method")).select_by_value(classic)
@@ -88,8 +93,11 @@ def test_spinner_elapsed_time_and_queue_position_while_waiting(driver, base, pho
     """Another upload holds the (slowed) model: the page shows a spinner, seconds and its place in line."""
     driver.get(base)
     body = photos["portrait"].read_bytes()
-    other = threading.Thread(target=lambda: urllib.request.urlopen(urllib.request.Request(
-        f"{base}/api/anonymize?method=mask", data=body, method="POST"), timeout=60).read())
+    other = threading.Thread(
+        target=lambda: urllib.request.urlopen(
+            urllib.request.Request(f"{base}/api/anonymize?method=mask", data=body, method="POST"), timeout=60
+        ).read()
+    )
     other.start()
     time.sleep(0.3)
     from selenium.webdriver.common.by import By
@@ -99,11 +107,16 @@ def test_spinner_elapsed_time_and_queue_position_while_waiting(driver, base, pho
     Select(by_id(driver, "method")).select_by_value("mask")
     by_id(driver, "go").click()
     assert by_id(driver, "spin").is_displayed()
-    WebDriverWait(driver, 10).until(lambda d: "1 photo ahead of yours" in d.find_element(By.ID, "message").text)
+    WebDriverWait(driver, 10).until(
+        lambda d: "1 photo ahead of yours" in d.find_element(By.ID, "message").text
+    )
     assert by_id(driver, "message").text.startswith("working: ")
     WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "go").is_enabled())
     other.join(30)
-    assert by_id(driver, "message").text.startswith("1 face replaced") and not by_id(driver, "spin").is_displayed()
+    assert (
+        by_id(driver, "message").text.startswith("1 face replaced")
+        and not by_id(driver, "spin").is_displayed()
+    )
 
 
 def test_a_dropped_photo_is_taken(driver, base):
@@ -116,7 +129,9 @@ def test_a_dropped_photo_is_taken(driver, base):
         });""")
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 5).until(lambda d: (by_id(d, "before").get_attribute("src") or "").startswith("blob:"))
+    WebDriverWait(driver, 5).until(
+        lambda d: (by_id(d, "before").get_attribute("src") or "").startswith("blob:")
+    )
 
 
 def test_before_and_after_stay_readable_on_a_400px_phone(base, photos):

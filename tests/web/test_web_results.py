@@ -19,7 +19,9 @@ from id2face.web.server import AnonymizerPool, WebConfig, make_server
 @pytest.fixture(scope="module")
 def base():
     pool = AnonymizerPool(lambda m: Anonymizer(method=m), methods=("blur", "pixelate", "mask"))
-    cfg = WebConfig(port=0, max_upload_mb=1.0, max_pixels=2_000_000, default_method="blur", request_timeout=0.3)
+    cfg = WebConfig(
+        port=0, max_upload_mb=1.0, max_pixels=2_000_000, default_method="blur", request_timeout=0.3
+    )
     srv = make_server(pool, cfg)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     host, port = srv.server_address[:2]

@@ -13,37 +13,54 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 
 from id2face.cli.audit import AuditLog
-from id2face.cli.inputs import Job
+from id2face.cli.inputs import Job, expand_inputs
+from id2face.cli.options import (
+    add_batch_argument,
+    add_method_argument,
+    add_model_arguments,
+    add_runtime_arguments,
+    add_seed_argument,
+    runtime_options,
+)
 from id2face.face.config import DetectorConfig, MaskConfig
+from id2face.io.images import DEFAULT_MAX_PIXELS
+from id2face.methods.registry import default_method
 
 if TYPE_CHECKING:
-    from id2face.anonymizer import Anonymizer, ImageReport
+    from id2face.anonymizer import Anonymizer
+    from id2face.reports import ImageReport
 
 EPILOG = """examples:
   id2face anonymize photo.jpg -o out/                 # -> out/photo.jpg
   id2face anonymize photos/ -o out/ --recursive       # mirrors the folder tree under out/
   id2face anonymize 'shots/*.png' clip.mp4 -o out/    # globs and videos (audio is kept)
   id2face anonymize photo.jpg                         # -> photo_anonymized.jpg next to it
-  id2face anonymize photos/ -o out/ --device cuda --batch 32   # GPU: 32 photos (or frames) per call
+  id2face anonymize photos/ -o out/ --device cuda --batch-photos 32   # GPU: 32 photos (frames) per call
 """
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo or video files, folders or glob patterns")
-    p.add_argument("-o", "--output", metavar="OUTDIR",
-                   help="output folder (mirrors the input tree); default: NAME_anonymized.EXT next to each input")
-    p.add_argument("-m", "--method", default=None, choices=["id2face", "blur", "pixelate", "mask"],
-                   help="how faces are replaced (default: id2face with the bundled model; blur if none is installed)")
-    p.add_argument("--model", metavar="DIR", help="ID2Face model directory (default: the bundled model)")
-    p.add_argument("--seed", type=int, default=0, help="seed for the new identities (default: 0)")
+    p.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="photo or video files, folders or glob patterns"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUTDIR",
+        help="output folder (mirrors the input tree); default: NAME_anonymized.EXT next to each input",
+    )
+    add_method_argument(p, "how faces are replaced (default: id2face with the bundled model; blur if none is "
+                        "installed)")
+    add_model_arguments(p)
+    add_seed_argument(p)
     p.add_argument("--strength", type=float, default=1.0, help="anonymization strength in [0, 1] (OIM blend)")
-    p.add_argument("--steps", type=int, default=None, help="sampling steps (default: the model's)")
-    p.add_argument("--device", default="cpu", help="torch device for the model, e.g. cpu or cuda")
     add_runtime_arguments(p)
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
-    p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist (default: skip them)")
+    p.add_argument(
+        "--overwrite", action="store_true", help="redo outputs that already exist (default: skip them)"
+    )
     p.add_argument("-t", "--thresh", type=float, default=0.5, help="face detection threshold (default: 0.5)")
     p.add_argument("--second-detector", choices=["none", "dlib-hog"], default="none",
                    help="add faces that a second detector finds (more recall, slower)")
@@ -51,39 +68,27 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="a face the method cannot anonymize fails the file (default) or is blurred")
     p.add_argument("--no-audio", action="store_true", help="drop the audio track of videos")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality of outputs (default: 95)")
-    p.add_argument("--max-pixels", type=int, default=200_000_000, help="refuse photos larger than this")
-    p.add_argument("--batch", type=int, default=None, metavar="N",
-                   help="photos (or video frames) per method call (default: 16 on a GPU, 1 on a CPU)")
+    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
+                   help=f"refuse photos larger than this (default: {DEFAULT_MAX_PIXELS:_})")
+    add_batch_argument(p, None, "16 on a GPU, 1 on a CPU")
     p.add_argument("--preserve", default="", metavar="PARTS",
                    help="facial parts to leave as they are, comma list of eyes, brows, mouth, nose (for "
                    "expression or gaze studies; they carry identity too)")
     p.add_argument("--keep", action="append", default=[], metavar="PHOTO",
                    help="leave this person's face as it is (a photo of them; repeat for several people)")
-    p.add_argument("--keep-threshold", type=float, default=0.5,
-                   help="dlib distance under which a face counts as a --keep person (default 0.5; dlib's usual 0.6)")
-    p.add_argument("--log", metavar="FILE.jsonl", help="append one JSON line per input (status, faces, boxes, "
-                   "error): an audit trail, and the list of files where no face was found")
+    p.add_argument(
+        "--keep-threshold",
+        type=float,
+        default=0.5,
+        help="dlib distance under which a face counts as a --keep person (default 0.5; dlib's usual 0.6)",
+    )
+    p.add_argument(
+        "--log",
+        metavar="FILE.jsonl",
+        help="append one JSON line per input (status, faces, boxes, "
+        "error): an audit trail, and the list of files where no face was found",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-
-
-def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
-    """Sampler and speed flags of the id2face method (shared by anonymize, bench and eval)."""
-    from id2face.model.samplers import SAMPLERS
-
-    p.add_argument("--sampler", choices=list(SAMPLERS), default=None,
-                   help="diffusion sampler (default: the model's own; ddpm suits the bundled model)")
-    p.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default="auto",
-                   help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
-    p.add_argument("--batch-size", type=int, default=32, help="faces per denoiser batch (default: 32)")
-    p.add_argument("--compile", action="store_true", help="torch.compile the denoiser (slow first batch)")
-    p.add_argument("--consistent", action="store_true",
-                   help="one fake identity per real person across all inputs (keeps a dataset's identity "
-                   "structure; those photos stay linkable to each other)")
-
-
-def runtime_options(args: argparse.Namespace) -> dict:
-    return {"sampler": args.sampler, "dtype": args.dtype, "batch_size": args.batch_size, "compile": args.compile,
-            "consistent": args.consistent}
 
 
 @dataclass
@@ -139,13 +144,13 @@ class Tally:
 
 
 def run(args: argparse.Namespace) -> int:
-    from id2face.anonymizer import Anonymizer, default_method
-    from id2face.cli.inputs import expand_inputs
+    # here, not at the top: `id2face --help` imports every subcommand's module
+    from id2face.anonymizer import Anonymizer
 
     if args.batch is None:  # batching pays on a GPU; on a CPU it only holds more photos in memory
         args.batch = 16 if args.device.startswith("cuda") else 1
     if args.batch < 1:
-        print("error: --batch must be at least 1", file=sys.stderr)
+        print("error: --batch-photos must be at least 1", file=sys.stderr)
         return 2
     jobs, errors = expand_inputs(args.inputs, args.output, recursive=args.recursive)
     for e in errors:
@@ -156,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         keep = None
         if args.keep:
+            # here, not at the top (as above): --keep loads the detector and dlib
             from id2face.io.images import MediaError
             from id2face.keep import KeepList
 
@@ -163,24 +169,38 @@ def run(args: argparse.Namespace) -> int:
                 keep = KeepList.from_photos(args.keep, threshold=args.keep_threshold)
             except MediaError as e:
                 raise ValueError(f"--keep: {e}") from e
+        # here, not at the top (as above): OpenCV
         from id2face.face.mask import PARTS
 
         preserve = tuple(x.strip() for x in args.preserve.split(",") if x.strip())
         unknown = sorted(set(preserve) - set(PARTS))
         if unknown:
-            raise ValueError(f"--preserve: unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
-        anonymizer = Anonymizer(keep=keep, mask=MaskConfig(preserve=preserve),
-            method=method, model=args.model, seed=args.seed, on_error=args.on_error,
-            detector=DetectorConfig(threshold=args.thresh, second_detector=None if args.second_detector == "none"
-                                    else args.second_detector),
-            device=args.device, steps=args.steps, strength=args.strength, max_pixels=args.max_pixels,
+            raise ValueError(
+                f"--preserve: unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}"
+            )
+        anonymizer = Anonymizer(
+            keep=keep,
+            mask=MaskConfig(preserve=preserve),
+            method=method,
+            model=args.model,
+            seed=args.seed,
+            on_error=args.on_error,
+            detector=DetectorConfig(
+                threshold=args.thresh,
+                second_detector=None if args.second_detector == "none" else args.second_detector,
+            ),
+            device=args.device,
+            steps=args.steps,
+            strength=args.strength,
+            max_pixels=args.max_pixels,
             **runtime_options(args),
         )
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     # No bar when stderr is not a terminal (tqdm's None): a redirected log gets plain lines only.
-    tally = Tally(tqdm(total=len(jobs), unit="file", disable=True if args.quiet else None, dynamic_ncols=True),
+    bar = tqdm(total=len(jobs), unit="file", disable=True if args.quiet else None, dynamic_ncols=True)
+    tally = Tally(bar,
                   audit=AuditLog(args.log) if args.log else None)
     tally.failed += len(errors)
     for e in errors:  # inputs that named no readable file (printed above)
@@ -221,7 +241,8 @@ def _photos(anonymizer: Anonymizer, jobs: Iterable[Job], args: argparse.Namespac
 def _video(anonymizer: Anonymizer, job: Job, args: argparse.Namespace, tally: Tally) -> None:
     try:
         rep = anonymizer.anonymize_video(job.src, job.dst, keep_audio=not args.no_audio,
-                                         progress=not args.quiet and sys.stderr.isatty(), batch_frames=args.batch)
+                                         progress=not args.quiet and sys.stderr.isatty(),
+                                         batch_frames=args.batch)
     except KeyboardInterrupt:
         raise
     except Exception as e:  # noqa: BLE001 - one line per failed file, the batch goes on

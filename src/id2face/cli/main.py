@@ -6,6 +6,8 @@ import argparse
 import importlib
 import sys
 
+from id2face import __version__
+
 # (subcommand, module under id2face.cli, one-line help). Modules import lazily so --help is fast.
 SUBCOMMANDS: list[tuple[str, str, str]] = [
     ("anonymize", "anonymize", "anonymize faces in photos, folders, globs and videos"),
@@ -21,8 +23,6 @@ SUBCOMMANDS: list[tuple[str, str, str]] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from id2face import __version__
-
     parser = argparse.ArgumentParser(
         prog="id2face",
         description="Anonymize faces with identity-decoupled diffusion (ID2Face) or classic filters.",

@@ -14,7 +14,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class StopSignals:
-    """While active, SIGINT/SIGTERM only set `received` (the signal's name); the old handlers come back after."""
+    """While active, SIGINT/SIGTERM only set `received` (the signal's name); old handlers come back after."""
 
     def __init__(self) -> None:
         self.received: str | None = None
@@ -29,8 +29,9 @@ class StopSignals:
                 self._old[s] = signal.signal(s, self._handle)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         for s, old in self._old.items():
             signal.signal(s, old)
         self._old.clear()

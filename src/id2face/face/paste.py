@@ -65,7 +65,8 @@ def paste_crop(image: np.ndarray, crop: np.ndarray, mask: np.ndarray, matrix: np
     to_roi[:, 2] -= (x0, y0)
     roi_size = (x1 - x0, y1 - y0)
     warped = cv2.warpAffine(crop, to_roi, roi_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    alpha = cv2.warpAffine((mask * edge_fade(size)).astype(np.float32), to_roi, roi_size, flags=cv2.INTER_LINEAR,
+    weight = (mask * edge_fade(size)).astype(np.float32)
+    alpha = cv2.warpAffine(weight, to_roi, roi_size, flags=cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     alpha = np.clip(alpha, 0, 1)[..., None]
     roi = image[y0:y1, x0:x1]

@@ -19,8 +19,10 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 
-from id2face.anonymizer import METHODS, Anonymizer, FaceAnonymizationError, ImageReport
+from id2face.anonymizer import Anonymizer
 from id2face.io.images import MediaError, TooManyPixels, decode_image, encode_image
+from id2face.methods.registry import METHODS
+from id2face.reports import FaceAnonymizationError, ImageReport
 from id2face.web.alpha import KEEPS_ALPHA, encode_rgba, read_alpha
 from id2face.web.queue import Queue
 
@@ -65,11 +67,8 @@ class AnonymizerPool:
             raise BadRequest(f"unknown method {method!r}; choose one of {', '.join(self.methods)}")
         self.warm(method)
         with self._lock:
-            anon = self._cache[method]
-            anon.seed = seed
-            if hasattr(anon.method, "strength"):
-                anon.method.strength = strength
-            out, report = anon.anonymize_rgb(rgb)
+            # Per request, passed to the call: the shared Anonymizer is never changed.
+            out, report = self._cache[method].anonymize_rgb(rgb, seed=seed, strength=strength)
         return out, report
 
 
@@ -93,14 +92,15 @@ def _options(query: str) -> tuple[str, int, float, str, str]:
 
 def too_many_pixels(e: TooManyPixels) -> str:
     """The pixel limit in words for the person at the page (the operator's flag is not theirs)."""
-    return (f"this photo is too large: {e.width * e.height / 1e6:.3g} megapixels ({e.width}x{e.height}); this page "
-            f"accepts up to {e.limit / 1e6:g} megapixels: scale it down and try again")
+    return (f"this photo is too large: {e.width * e.height / 1e6:.3g} megapixels ({e.width}x{e.height}); "
+            f"this page accepts up to {e.limit / 1e6:g} megapixels: scale it down and try again")
 
 
 def result_headers(report: ImageReport, seconds: float) -> dict[str, str]:
     """What happened, for the page: counts and one line of text (ASCII, fits a header)."""
-    return {"X-Faces": str(report.faces), "X-Replaced": str(report.replaced), "X-Fallbacks": str(report.fallbacks),
-            "X-Kept": str(report.kept), "X-Changed": "1" if report.changed else "0",
+    return {"X-Faces": str(report.faces), "X-Replaced": str(report.replaced),
+            "X-Fallbacks": str(report.fallbacks), "X-Kept": str(report.kept),
+            "X-Changed": "1" if report.changed else "0",
             "X-Summary": report.describe(), "X-Seconds": f"{seconds:.3f}"}
 
 
@@ -110,7 +110,7 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "id2face"
-        timeout = cfg.request_timeout  # seconds a client may stall mid-request before its connection is dropped
+        timeout = cfg.request_timeout  # seconds a client may stall before its connection is dropped
 
         def do_GET(self) -> None:  # noqa: N802 - the http.server naming
             path = urlparse(self.path).path
@@ -183,7 +183,9 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
             self.wfile.write(body)
 
         def _error(self, code: int, message: str) -> None:
-            self._send(code, (message.splitlines()[0] if message else "error").encode(), "text/plain; charset=utf-8")
+            self._send(
+                code, (message.splitlines()[0] if message else "error").encode(), "text/plain; charset=utf-8"
+            )
 
         def log_error(self, fmt: str, *args) -> None:
             if "timed out" not in fmt:  # a stalled client is routine: one line each would flood the log
