@@ -66,9 +66,9 @@ class SlowMask:
         self.inner = MaskMethod()
         self.name, self.crop_size, self.template, self.color_match = "mask", 256, self.inner.template, False
 
-    def __call__(self, crops, masks, faces, seed):
+    def __call__(self, crops, masks, faces, seed, strength=None):
         time.sleep(1.5)
-        return self.inner(crops, masks, faces, seed)
+        return self.inner(crops, masks, faces, seed, strength)
 
 
 @contextmanager
