@@ -104,16 +104,19 @@ class Tally:
     fallbacks: int = 0
     faceless: int = 0
     kept: int = 0
+    unchanged: int = 0  # written as they were: no face found, or only --keep faces
 
     def ok(self, src: Path, dst: Path, rep: ImageReport) -> None:
-        self.done += 1
+        self.done += rep.changed
+        self.unchanged += not rep.changed
         self.faces += rep.faces
         self.fallbacks += rep.fallbacks
         self.faceless += rep.faces == 0
         self.kept += rep.kept
         if self.audit:
             is_photo = len(rep.boxes) == rep.faces  # videos sum faces over frames and keep no boxes
-            self.audit.record(src, dst, "anonymized" if rep.faces else "no_face", rep.faces, rep.fallbacks,
+            status = "anonymized" if rep.changed else "no_face" if rep.faces == 0 else "kept"
+            self.audit.record(src, dst, status, rep.faces, rep.fallbacks,
                               rep.boxes if is_photo else None, kept=rep.kept)
         self._step()
 
@@ -139,8 +142,9 @@ class Tally:
         note = f", {self.fallbacks} blurred after a failure" if self.fallbacks else ""
         none = f"; {self.faceless} file(s) with no face found: check them" if self.faceless else ""
         note += f", {self.kept} kept (--keep)" if self.kept else ""
-        return (f"{self.done} file(s) anonymized, {self.skipped} skipped (exist), {self.failed} failed; "
-                f"{self.faces} face(s){note}{none}")
+        same = f"{self.unchanged} unchanged, " if self.unchanged else ""
+        return (f"{self.done} file(s) anonymized, {same}{self.skipped} skipped (exist), "
+                f"{self.failed} failed; {self.faces} face(s){note}{none}")
 
 
 def run(args: argparse.Namespace) -> int:
