@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+CLASSIC = ("blur", "pixelate", "mask")  # filters whose look --strength does not change
+
 
 def option_errors(args: argparse.Namespace) -> list[str]:
     """One line per option whose value cannot work."""
@@ -18,6 +20,9 @@ def option_errors(args: argparse.Namespace) -> list[str]:
     strength = getattr(args, "strength", None)
     if strength is not None and not 0.0 <= strength <= 1.0:
         errors.append(f"--strength must be from 0 to 1, not {strength:g}")
+    elif strength is not None and strength != 1.0 and getattr(args, "method", None) in CLASSIC:
+        errors.append(f"--strength is for the id2face method only: {args.method} has one strength "
+                      "(it would change nothing)")
     quality = getattr(args, "quality", None)
     if quality is not None and not 1 <= quality <= 100:
         errors.append(f"--quality must be from 1 to 100, not {quality}")
