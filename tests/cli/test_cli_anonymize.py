@@ -36,7 +36,7 @@ def test_cli_mirrors_the_tree_and_reports_failures(tree, tmp_path, capsys):
     assert sum("broken.jpg" in line for line in err.splitlines() if line.startswith("error:")) == 1
     assert "2 file(s) anonymized, 1 unchanged" in err and "1 failed" in err and "2 face(s)" in err
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        "a.jpg", "noface.png", "sub/b.png"]
+        ".id2face/manifest.json", "a.jpg", "noface.png", "sub/b.png"]  # outputs + the job's manifest
     assert {p: _digest(p) for p in tree.rglob("*") if p.is_file()} == before  # inputs untouched
     with Image.open(out / "a.jpg") as im:
         assert not im.getexif()

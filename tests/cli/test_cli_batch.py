@@ -42,7 +42,7 @@ def test_batch_gives_the_files_of_one_at_a_time(folder, tmp_path, capsys):
         assert "3 file(s) anonymized, 1 unchanged, 0 skipped (exist), 1 failed; 3 face(s)" in err
     names = ["a.png", "b.jpg", "c.png", "noface.png"]
     for d in ("one", "three"):
-        assert sorted(p.name for p in (tmp_path / d).iterdir()) == names
+        assert sorted(p.name for p in (tmp_path / d).iterdir() if p.name != ".id2face") == names
     for n in names:
         assert (tmp_path / "one" / n).read_bytes() == (tmp_path / "three" / n).read_bytes(), n
     assert (tmp_path / "one" / "a.png").read_bytes() != (folder / "a.png").read_bytes()

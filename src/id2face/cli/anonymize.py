@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from id2face.cli.anonymize_job import JobSession, report_missing
 from id2face.cli.audit import AuditLog
 from id2face.cli.inputs import Job, expand_inputs
 from id2face.cli.options import (
@@ -24,6 +25,7 @@ from id2face.cli.options import (
 )
 from id2face.face.config import DetectorConfig, MaskConfig
 from id2face.io.images import DEFAULT_MAX_PIXELS
+from id2face.jobs.processes import ProcessGroup
 from id2face.methods.registry import default_method
 
 if TYPE_CHECKING:
@@ -84,9 +86,11 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--log",
+        "--log-file",
+        dest="log",
         metavar="FILE.jsonl",
-        help="append one JSON line per input (status, faces, boxes, "
-        "error): an audit trail, and the list of files where no face was found",
+        help="append one JSON line per input (status, faces, boxes, error): an audit trail, and the list of "
+        "files where no face was found (spell it --log-file after torchrun, which takes --log for its own)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -105,6 +109,7 @@ class Tally:
     faceless: int = 0
     kept: int = 0
     unchanged: int = 0  # written as they were: no face found, or only --keep faces
+    seen: list[str] = field(default_factory=list)  # inputs accounted for, in the order they were
 
     def ok(self, src: Path, dst: Path, rep: ImageReport) -> None:
         self.done += rep.changed
@@ -118,7 +123,7 @@ class Tally:
             status = "anonymized" if rep.changed else "no_face" if rep.faces == 0 else "kept"
             self.audit.record(src, dst, status, rep.faces, rep.fallbacks,
                               rep.boxes if is_photo else None, kept=rep.kept)
-        self._step()
+        self._step(src)
 
     def fail(self, src: Path, dst: Path, e: BaseException) -> None:
         self.failed += 1
@@ -126,43 +131,70 @@ class Tally:
         tqdm.write(f"error: {msg}", file=sys.stderr)
         if self.audit:
             self.audit.record(src, dst, "failed", error=msg.splitlines()[0] if msg else type(e).__name__)
-        self._step()
+        self._step(src)
 
     def skip(self, src: Path, dst: Path) -> None:
         self.skipped += 1
         if self.audit:
             self.audit.record(src, dst, "skipped_exists")
-        self._step()
+        self._step(src)
 
-    def _step(self) -> None:
+    def _step(self, src: Path) -> None:
+        self.seen.append(str(src))
         self.bar.update(1)
         self.bar.set_postfix_str(f"{self.faces} faces, {self.failed} failed", refresh=False)
 
+    def counts(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in COUNTS}
+
     def summary(self) -> str:
-        note = f", {self.fallbacks} blurred after a failure" if self.fallbacks else ""
-        none = f"; {self.faceless} file(s) with no face found: check them" if self.faceless else ""
-        note += f", {self.kept} kept (--keep)" if self.kept else ""
-        same = f"{self.unchanged} unchanged, " if self.unchanged else ""
-        return (f"{self.done} file(s) anonymized, {same}{self.skipped} skipped (exist), "
-                f"{self.failed} failed; {self.faces} face(s){note}{none}")
+        return summary_line(self.counts())
+
+
+COUNTS = ("done", "unchanged", "skipped", "failed", "faces", "fallbacks", "faceless", "kept")
+
+
+def summary_line(c: dict[str, int]) -> str:
+    """done counts the files that were changed; unchanged the ones written as they were (no face
+    found, or only --keep faces)."""
+    note = f", {c['fallbacks']} blurred after a failure" if c["fallbacks"] else ""
+    none = f"; {c['faceless']} file(s) with no face found: check them" if c["faceless"] else ""
+    note += f", {c['kept']} kept (--keep)" if c["kept"] else ""
+    same = f"{c['unchanged']} unchanged, " if c.get("unchanged") else ""
+    return (f"{c['done']} file(s) anonymized, {same}{c['skipped']} skipped (exist), {c['failed']} failed; "
+            f"{c['faces']} face(s){note}{none}")
 
 
 def run(args: argparse.Namespace) -> int:
     # here, not at the top: `id2face --help` imports every subcommand's module
     from id2face.anonymizer import Anonymizer
 
+    group = ProcessGroup.from_env()
+    args.device = group.device(args.device)
     if args.batch is None:  # batching pays on a GPU; on a CPU it only holds more photos in memory
         args.batch = 16 if args.device.startswith("cuda") else 1
     if args.batch < 1:
         print("error: --batch-photos must be at least 1", file=sys.stderr)
         return 2
+    if group.distributed and not args.output:
+        print("error: a job of several processes needs -o OUTDIR (its manifest and journals live there)",
+              file=sys.stderr)
+        return 2
+    if group.distributed and args.consistent:
+        print("error: --consistent needs one process (a person's fake identity is fixed by the order in "
+              "which photos come, which shards would change)", file=sys.stderr)
+        return 2
     jobs, errors = expand_inputs(args.inputs, args.output, recursive=args.recursive)
-    for e in errors:
-        print(f"error: {e}", file=sys.stderr)
+    if group.main:
+        for e in errors:
+            print(f"error: {e}", file=sys.stderr)
     if not jobs:
         return 1 if errors else 0
     method = args.method or default_method(args.model)
+    session = JobSession(group, args, jobs)
     try:
+        group.start(args.device)
+        session.prepare(method)
         keep = None
         if args.keep:
             # here, not at the top (as above): --keep loads the detector and dlib
@@ -200,37 +232,41 @@ def run(args: argparse.Namespace) -> int:
             **runtime_options(args),
         )
     except (FileNotFoundError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        if group.main:
+            print(f"error: {e}", file=sys.stderr)
+        group.close()
         return 2
+    own_bar = not (args.quiet or group.distributed)
     # No bar when stderr is not a terminal (tqdm's None): a redirected log gets plain lines only.
-    bar = tqdm(total=len(jobs), unit="file", disable=True if args.quiet else None, dynamic_ncols=True)
-    tally = Tally(bar,
-                  audit=AuditLog(args.log) if args.log else None)
-    tally.failed += len(errors)
-    for e in errors:  # inputs that named no readable file (printed above)
+    tally = Tally(tqdm(total=len(jobs), unit="file", disable=None if own_bar else True, dynamic_ncols=True),
+                  audit=session.audit())
+    if group.main:
+        tally.failed += len(errors)
+        for e in errors:  # inputs that named no readable file (printed above)
+            if tally.audit:
+                tally.audit.record_error(str(e))
+    with session.progress():
+        if group.main:
+            for job in session.plan.finished:
+                tally.skip(job.src, job.dst)
+        # Consecutive photos go in batches; a video is done on its own (its frames are batched instead).
+        for is_video, batch in groupby(session.shard, key=lambda j: j.is_video):
+            if is_video:
+                for job in batch:
+                    _video(anonymizer, job, args, tally, progress=own_bar and sys.stderr.isatty())
+            else:
+                _photos(anonymizer, batch, args, tally)
         if tally.audit:
-            tally.audit.record_error(str(e))
-    # Consecutive photos go in batches; a video is done on its own (its frames are batched instead).
-    for is_video, group in groupby(_pending(jobs, args.overwrite, tally), key=lambda j: j.is_video):
-        if is_video:
-            for job in group:
-                _video(anonymizer, job, args, tally)
-        else:
-            _photos(anonymizer, group, args, tally)
+            tally.audit.close()
+        counts, missing = session.finish(tally.counts(), tally.seen)
     tally.bar.close()
-    if tally.audit:
-        tally.audit.close()
-    print(tally.summary(), file=sys.stderr)
-    return 1 if tally.failed else 0
-
-
-def _pending(jobs: list[Job], overwrite: bool, tally: Tally) -> Iterator[Job]:
-    """Jobs still to do (checked lazily, as they come up); existing outputs are skipped unless --overwrite."""
-    for job in jobs:
-        if job.dst.exists() and not overwrite:
-            tally.skip(job.src, job.dst)
-        else:
-            yield job
+    group.close()
+    if counts is None:  # another process of the job: process 0 reports for everyone
+        return 1 if tally.failed else 0
+    print(summary_line(counts), file=sys.stderr)
+    if missing:
+        report_missing(missing)
+    return 1 if counts["failed"] or missing else 0
 
 
 def _photos(anonymizer: Anonymizer, jobs: Iterable[Job], args: argparse.Namespace, tally: Tally) -> None:
@@ -242,11 +278,10 @@ def _photos(anonymizer: Anonymizer, jobs: Iterable[Job], args: argparse.Namespac
             tally.fail(r.src, r.dst, r.error)
 
 
-def _video(anonymizer: Anonymizer, job: Job, args: argparse.Namespace, tally: Tally) -> None:
+def _video(anonymizer: Anonymizer, job: Job, args: argparse.Namespace, tally: Tally, progress: bool) -> None:
     try:
         rep = anonymizer.anonymize_video(job.src, job.dst, keep_audio=not args.no_audio,
-                                         progress=not args.quiet and sys.stderr.isatty(),
-                                         batch_frames=args.batch)
+                                         progress=progress, batch_frames=args.batch)
     except KeyboardInterrupt:
         raise
     except Exception as e:  # noqa: BLE001 - one line per failed file, the batch goes on
