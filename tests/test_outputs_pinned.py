@@ -15,9 +15,12 @@ import torch
 
 from id2face.anonymizer import Anonymizer
 
+# Updated once on purpose (issue 14): the paste now fades out the crop's outermost pixels
+# (face.paste.edge_fade); with that fade disabled the code still gives the earlier pins
+# (blur eb31e038..., id2face 36a92aa5...).
 PINS = {
-    "blur": "eb31e038d5bffbde6f4573f2ca79f69deea2ff2d0d091f0d9f393e75e6ebfbea",
-    "id2face": "36a92aa55f372ddc4cc6de22a0c6500df3e025ad3bc91e9de1b47fb6a2e30f06",
+    "blur": "425b827d6efaa732b87bbcec5de7e821b560209659e2fee4a56de94b6eaefb57",
+    "id2face": "a250631906f885c15c9278646ea8787023f23f215dfeecb32518e2bd551a8783",
 }
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from id2face.threads import wait_passively
+
+wait_passively()  # before anything loads PyTorch's OpenMP runtime (see id2face.threads)
+
 __version__ = "0.1.0"
 
 __all__ = ["Anonymizer", "ID2FacePipeline", "__version__"]

@@ -83,8 +83,11 @@ class Anonymizer:
 
         `seed` and `strength` hold for this call only (default: the Anonymizer's seed and the
         method's own strength), like diffusers' `generator`: one Anonymizer can serve many callers.
+        A path (str or PathLike) is read as a photo and gives an RGB array (see anonymize_file to write).
         """
         opts = {"seed": seed, "strength": strength}
+        if isinstance(image, (str, os.PathLike)):
+            return self.anonymize_rgb(load_image(image, self.max_pixels), **opts)[0]
         try:
             from PIL import Image
         except ImportError:  # pragma: no cover - Pillow is a dependency

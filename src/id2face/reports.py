@@ -18,6 +18,28 @@ class ImageReport:
     boxes: list[list[float]] = field(default_factory=list)
     kept: int = 0  # faces of --keep people, left as they are
 
+    @property
+    def replaced(self) -> int:
+        """Faces the method itself replaced (not kept, not covered by the blur fallback)."""
+        return self.faces - self.kept - self.fallbacks
+
+    @property
+    def changed(self) -> bool:
+        """Whether any pixel of the photo was changed."""
+        return self.faces > self.kept
+
+    def describe(self) -> str:
+        """One line saying what happened to the photo, for people (the page, logs)."""
+        if self.faces == 0:
+            return "no face found: nothing was changed"
+        parts = [f"{self.replaced} face{'s' * (self.replaced != 1)} replaced"]
+        if self.fallbacks:
+            parts.append(f"{self.fallbacks} covered by the blur fallback")
+        if self.kept:
+            parts.append(f"{self.kept} kept as {'they were' if self.kept > 1 else 'it was'} (--keep)")
+        text = ", ".join(parts)
+        return text if self.changed else f"{text}: nothing was changed"
+
 
 @dataclass
 class FileResult:

@@ -34,7 +34,7 @@ def test_cli_mirrors_the_tree_and_reports_failures(tree, tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 1  # broken.jpg failed
     assert sum("broken.jpg" in line for line in err.splitlines() if line.startswith("error:")) == 1
-    assert "3 file(s) anonymized" in err and "1 failed" in err and "2 face(s)" in err
+    assert "2 file(s) anonymized, 1 unchanged" in err and "1 failed" in err and "2 face(s)" in err
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
         ".id2face/manifest.json", "a.jpg", "noface.png", "sub/b.png"]  # outputs + the job's manifest
     assert {p: _digest(p) for p in tree.rglob("*") if p.is_file()} == before  # inputs untouched

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 
 import imageio_ffmpeg
 import numpy as np
@@ -38,7 +39,7 @@ def test_batch_gives_the_files_of_one_at_a_time(folder, tmp_path, capsys):
     for err in (err1, err3):
         errors = [line for line in err.splitlines() if line.startswith("error:")]
         assert len(errors) == 1 and "broken.jpg" in errors[0]
-        assert "4 file(s) anonymized, 0 skipped (exist), 1 failed; 3 face(s)" in err
+        assert "3 file(s) anonymized, 1 unchanged, 0 skipped (exist), 1 failed; 3 face(s)" in err
     names = ["a.png", "b.jpg", "c.png", "noface.png"]
     for d in ("one", "three"):
         assert sorted(p.name for p in (tmp_path / d).iterdir() if p.name != ".id2face") == names
@@ -47,17 +48,18 @@ def test_batch_gives_the_files_of_one_at_a_time(folder, tmp_path, capsys):
     assert (tmp_path / "one" / "a.png").read_bytes() != (folder / "a.png").read_bytes()
 
 
-def test_batch_skips_finished_outputs_and_counts_them(folder, tmp_path, capsys):
+def test_batch_skips_finished_outputs_and_counts_them(folder, tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     _run([str(folder), "-o", str(out), "-q", "--batch", "3"], capsys)
     (out / "c.png").unlink()
     stamp = (out / "a.png").stat().st_mtime_ns
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # the bar shows on a terminal only
     rc, err = _run([str(folder), "-o", str(out), "--batch", "3"], capsys)  # with the progress bar
     assert rc == 1 and "1 file(s) anonymized, 3 skipped (exist), 1 failed" in err
     assert "5/5" in err  # the bar counts every job once
     assert (out / "a.png").stat().st_mtime_ns == stamp and (out / "c.png").is_file()
     rc, err = _run([str(folder), "-o", str(out), "-q", "--batch", "3", "--overwrite"], capsys)
-    assert "4 file(s) anonymized, 0 skipped" in err
+    assert "3 file(s) anonymized, 1 unchanged, 0 skipped" in err
     assert main(["anonymize", str(folder), "-m", "pixelate", "--batch", "0", "-q"]) == 2
 
 

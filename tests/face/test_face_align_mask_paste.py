@@ -3,7 +3,7 @@ import pytest
 
 from id2face.face.align import align_face
 from id2face.face.mask import face_mask
-from id2face.face.paste import match_colour, paste_crop
+from id2face.face.paste import edge_fade, match_colour, paste_crop
 from id2face.geometry import FFHQ, apply_affine, invert_affine
 
 
@@ -61,7 +61,7 @@ def test_paste_changes_only_pixels_under_the_mask(detector, astronaut):
     paste_crop(out, np.zeros_like(f.crop), f.mask, f.matrix)
     import cv2
 
-    alpha = cv2.warpAffine(f.mask, invert_affine(f.matrix), astronaut.shape[1::-1])
+    alpha = cv2.warpAffine(f.mask * edge_fade(128), invert_affine(f.matrix), astronaut.shape[1::-1])
     outside = alpha <= 0
     assert np.array_equal(out[outside], astronaut[outside])
     inside = alpha > 0.99

@@ -108,17 +108,20 @@ class Tally:
     fallbacks: int = 0
     faceless: int = 0
     kept: int = 0
+    unchanged: int = 0  # written as they were: no face found, or only --keep faces
     seen: list[str] = field(default_factory=list)  # inputs accounted for, in the order they were
 
     def ok(self, src: Path, dst: Path, rep: ImageReport) -> None:
-        self.done += 1
+        self.done += rep.changed
+        self.unchanged += not rep.changed
         self.faces += rep.faces
         self.fallbacks += rep.fallbacks
         self.faceless += rep.faces == 0
         self.kept += rep.kept
         if self.audit:
             is_photo = len(rep.boxes) == rep.faces  # videos sum faces over frames and keep no boxes
-            self.audit.record(src, dst, "anonymized" if rep.faces else "no_face", rep.faces, rep.fallbacks,
+            status = "anonymized" if rep.changed else "no_face" if rep.faces == 0 else "kept"
+            self.audit.record(src, dst, status, rep.faces, rep.fallbacks,
                               rep.boxes if is_photo else None, kept=rep.kept)
         self._step(src)
 
@@ -148,15 +151,18 @@ class Tally:
         return summary_line(self.counts())
 
 
-COUNTS = ("done", "skipped", "failed", "faces", "fallbacks", "faceless", "kept")
+COUNTS = ("done", "unchanged", "skipped", "failed", "faces", "fallbacks", "faceless", "kept")
 
 
 def summary_line(c: dict[str, int]) -> str:
+    """done counts the files that were changed; unchanged the ones written as they were (no face
+    found, or only --keep faces)."""
     note = (f", {c['fallbacks']} by a fallback (no face mesh: on 5 points or head blurred; or blurred "
             "after a failure)" if c["fallbacks"] else "")
     none = f"; {c['faceless']} file(s) with no face found: check them" if c["faceless"] else ""
     note += f", {c['kept']} kept (--keep)" if c["kept"] else ""
-    return (f"{c['done']} file(s) anonymized, {c['skipped']} skipped (exist), {c['failed']} failed; "
+    same = f"{c['unchanged']} unchanged, " if c.get("unchanged") else ""
+    return (f"{c['done']} file(s) anonymized, {same}{c['skipped']} skipped (exist), {c['failed']} failed; "
             f"{c['faces']} face(s){note}{none}")
 
 
@@ -232,7 +238,8 @@ def run(args: argparse.Namespace) -> int:
         group.close()
         return 2
     own_bar = not (args.quiet or group.distributed)
-    tally = Tally(tqdm(total=len(jobs), unit="file", disable=not own_bar, dynamic_ncols=True),
+    # No bar when stderr is not a terminal (tqdm's None): a redirected log gets plain lines only.
+    tally = Tally(tqdm(total=len(jobs), unit="file", disable=None if own_bar else True, dynamic_ncols=True),
                   audit=session.audit())
     if group.main:
         tally.failed += len(errors)
@@ -247,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
         for is_video, batch in groupby(session.shard, key=lambda j: j.is_video):
             if is_video:
                 for job in batch:
-                    _video(anonymizer, job, args, tally, progress=own_bar)
+                    _video(anonymizer, job, args, tally, progress=own_bar and sys.stderr.isatty())
             else:
                 _photos(anonymizer, batch, args, tally)
         if tally.audit:

@@ -6,7 +6,6 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
 
 import numpy as np
 
@@ -17,6 +16,7 @@ from id2face.cli.options import (
     add_seed_argument,
     runtime_options,
 )
+from id2face.cli.stop_signals import StopSignals
 from id2face.methods.registry import default_method
 
 EPILOG = """examples:
@@ -109,24 +109,48 @@ def run(args: argparse.Namespace) -> int:
     fps = fps if fps and 1 <= fps <= 240 else 25.0
     frames = faces = 0
     t0 = time.perf_counter()
-    try:  # a stopped or failed session leaves no partial recording (VideoWriter is atomic)
-        with VideoWriter(args.output, fps=fps) if args.output else nullcontext() as writer:
-            for out, rep in anon.anonymize_stream(read_rgb(cap, args.max_frames)):
-                frames += 1
-                faces += rep.faces
+    try:  # a failed session leaves no partial recording (VideoWriter is atomic)
+        with StopSignals() as stop:
+            writer = VideoWriter(args.output, fps=fps) if args.output else None
+            try:
+                for out, rep in anon.anonymize_stream(read_rgb(cap, args.max_frames)):
+                    frames += 1
+                    faces += rep.faces
+                    if writer is not None:
+                        writer.write(out)
+                    if stop.received or (not args.no_preview and _show(out)):
+                        break
+            except BaseException:
                 if writer is not None:
-                    writer.write(out)
-                if not args.no_preview and _show(out):
-                    break
-    except KeyboardInterrupt:
+                    writer.abort()
+                raise
+            finish_recording(writer, stop.received)
+    except KeyboardInterrupt:  # before the loop began (e.g. while the model loads): nothing to keep
         return 130
     finally:
         cap.release()
     dt = time.perf_counter() - t0
     if not args.quiet:
         print(f"{frames} frame(s), {faces} face(s), {frames / dt if dt else 0:.1f} frames/s"
-              + (f" -> {args.output}" if args.output else ""), file=sys.stderr)
+              + (f" -> {args.output}" if args.output and writer.frames_written else ""), file=sys.stderr)
     return 0
+
+
+def finish_recording(writer, signal_name: str | None) -> None:
+    """Publish what was recorded (atomically); after a stop signal, say how much was kept."""
+    if writer is None:
+        if signal_name:
+            print(f"stopped by {signal_name}", file=sys.stderr)
+        return
+    if writer.frames_written == 0:
+        writer.abort()
+        if signal_name:
+            print(f"stopped by {signal_name} before the first frame: nothing recorded", file=sys.stderr)
+        return
+    writer.close()
+    if signal_name:
+        print(f"stopped by {signal_name}: kept {writer.frames_written} frame(s) in {writer.path}",
+              file=sys.stderr)
 
 
 def _show(rgb: np.ndarray) -> bool:

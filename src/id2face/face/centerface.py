@@ -35,13 +35,10 @@ class Detection:
     keypoints5: np.ndarray  # (5, 2) image-left eye first, as everywhere in the project
 
 
-def _threads() -> int:
-    """OMP_NUM_THREADS when set (the project's way to share a machine), else one thread: on two
-    shared cores a second onnxruntime thread was measured 2-4x slower, not faster."""
-    try:
-        return max(1, int(os.environ.get("OMP_NUM_THREADS", "")))
-    except ValueError:
-        return 1
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 class CenterFace:
@@ -54,8 +51,11 @@ class CenterFace:
         if not path.is_file():
             raise FileNotFoundError(f"CenterFace model not found at {path}")
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or _threads()
+        # As many threads as torch was given (--threads, OMP_NUM_THREADS), and no spinning: a
+        # spinning onnxruntime thread on two shared cores made detection 2-4x slower (id2face.threads).
+        opts.intra_op_num_threads = threads or _torch_threads()
         opts.inter_op_num_threads = 1
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3  # the exporter left unused initializers; say nothing about them
         self._session = ort.InferenceSession(
             dynamic_image_dims(path.read_bytes()), opts, providers=["CPUExecutionProvider"]

@@ -146,7 +146,10 @@ class VideoWriter:
                "-an", *c.video, *quality, *colour, "-map_metadata", "-1", "-fflags", "+bitexact",
                "-flags:v", "+bitexact", str(self._video_tmp)]
         self._log = tempfile.TemporaryFile()
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log)
+        # Its own session: a Ctrl-C at the terminal reaches only us, and we decide whether the
+        # recording is finished (close) or dropped (abort); the encoder never dies half-way.
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log,
+                                      start_new_session=True)
 
     def write(self, frame: np.ndarray) -> None:
         """Append one (H, W, 3) RGB uint8 frame."""
