@@ -46,3 +46,9 @@ def test_the_group_box_is_mediapipes_only_where_it_agrees_with_the_best_box():
     agreeing = Candidate(box(255, 280, 310, 345), 0.7, None, "mediapipe")
     out = fuse([cf, agreeing])
     assert len(out) == 1 and out[0].box.tolist() == agreeing.box.tolist()
+
+
+def test_two_shifted_boxes_on_a_face_cut_by_the_frame_are_one_face():
+    a, b = box(-4, 287, 35, 380), box(15, 275, 53, 369)  # IoU 0.3, each centre inside the other
+    assert same_face(a, b, iou=0.4, nested=0.75)
+    assert len(fuse([Candidate(a, 0.9, None, "centerface"), Candidate(b, 0.8, None, "mediapipe")])) == 1

@@ -60,10 +60,16 @@ def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     )
 
 
+def _centre_in(a: np.ndarray, b: np.ndarray) -> bool:
+    cx, cy = (a[0] + a[2]) / 2, (a[1] + a[3]) / 2
+    return bool(b[0] <= cx <= b[2] and b[1] <= cy <= b[3])
+
+
 def same_face(a: np.ndarray, b: np.ndarray, iou: float, nested: float, min_area_ratio: float = 0.1) -> bool:
-    """Boxes that overlap enough, or one mostly inside the other and not tiny next to it."""
+    """Boxes that overlap enough, or one mostly inside the other and not tiny next to it, or each
+    with its centre inside the other (two detectors' boxes on a face cut by the frame, shifted)."""
     o, inside = overlap(a, b)
-    if o >= iou:
+    if o >= iou or (_centre_in(a, b) and _centre_in(b, a)):
         return True
     area_a = (a[2] - a[0]) * (a[3] - a[1])
     area_b = (b[2] - b[0]) * (b[3] - b[1])
