@@ -38,7 +38,7 @@ def group_photo(astronaut):
 def test_every_face_of_a_group_photo_cut_by_the_frame_is_replaced(group_photo):
     photo, boxes = group_photo
     out, rep = Anonymizer(method="blur").anonymize_rgb(photo)
-    assert rep.faces >= len(boxes)
+    assert rep.faces == len(boxes)  # every face once: no duplicate boxes on the cut ones
     for x0, y0, x1, y1 in boxes:
         x0, y0, x1, y1 = (int(v) for v in (x0, y0, x1, y1))
         region = (slice(y0, y1), slice(x0, x1))

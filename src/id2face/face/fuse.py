@@ -67,13 +67,16 @@ def _centre_in(a: np.ndarray, b: np.ndarray) -> bool:
 
 def same_face(a: np.ndarray, b: np.ndarray, iou: float, nested: float, min_area_ratio: float = 0.1) -> bool:
     """Boxes that overlap enough, or one mostly inside the other and not tiny next to it, or each
-    with its centre inside the other (two detectors' boxes on a face cut by the frame, shifted)."""
+    with its centre inside the other and of a like size (two detectors' boxes on a face cut by the
+    frame, shifted)."""
     o, inside = overlap(a, b)
-    if o >= iou or (_centre_in(a, b) and _centre_in(b, a)):
+    if o >= iou:
         return True
     area_a = (a[2] - a[0]) * (a[3] - a[1])
     area_b = (b[2] - b[0]) * (b[3] - b[1])
     ratio = min(area_a, area_b) / max(area_a, area_b, 1e-9)
+    if ratio >= 0.5 and _centre_in(a, b) and _centre_in(b, a):
+        return True
     return inside >= nested and ratio >= min_area_ratio
 
 
