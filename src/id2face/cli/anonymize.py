@@ -76,6 +76,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preserve", default="", metavar="PARTS",
                    help="facial parts to leave as they are, comma list of eyes, brows, mouth, nose (for "
                    "expression or gaze studies; they carry identity too)")
+    p.add_argument("--mask-hair", action="store_true",
+                   help="replace the hair above the forehead too (default: the region stops at the "
+                   "hairline and hair stays as it is)")
     p.add_argument("--keep", action="append", default=[], metavar="PHOTO",
                    help="leave this person's face as it is (a photo of them; repeat for several people)")
     p.add_argument(
@@ -216,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
             )
         anonymizer = Anonymizer(
             keep=keep,
-            mask=MaskConfig(preserve=preserve),
+            mask=MaskConfig(preserve=preserve, hair=args.mask_hair),
             method=method,
             model=args.model,
             seed=args.seed,
