@@ -80,7 +80,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="replace the hair above the forehead too (default: the region stops at the "
                    "hairline and hair stays as it is)")
     p.add_argument("--keep", action="append", default=[], metavar="PHOTO",
-                   help="leave this person's face as it is (a photo of them; repeat for several people)")
+                   help="leave this person's face as it is: a photo of them alone (a photo with several "
+                   "faces is refused); repeat for several people")
     p.add_argument(
         "--keep-threshold",
         type=float,
