@@ -57,7 +57,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                         "installed)")
     add_model_arguments(p)
     add_seed_argument(p)
-    p.add_argument("--strength", type=float, default=1.0, help="anonymization strength in [0, 1] (OIM blend)")
+    p.add_argument("--strength", type=float, default=1.0,
+                   help="distance from the original identity, from 0 to 1, for the id2face method "
+                   "(OIM blend; default: 1)")
     add_runtime_arguments(p)
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
     p.add_argument(
