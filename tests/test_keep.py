@@ -58,3 +58,13 @@ def test_cli_keep_and_its_audit_line(people, tmp_path, capsys):
     assert main(["anonymize", str(people / "both.png"), "-o", str(tmp_path / "o2"), "-m", "blur", "-q",
                  "--keep", str(people / "nobody.png")]) == 2
     assert "no face found" in capsys.readouterr().err
+
+
+def test_a_keep_photo_of_two_people_is_refused_with_a_clear_line(people, tmp_path, capsys):
+    """Issue 14: before, a --keep photo of two people kept only the larger face, without a word."""
+    with pytest.raises(ValueError, match="2 faces found in this --keep photo"):
+        KeepList.from_photos([people / "both.png"])
+    assert main(["anonymize", str(people / "both.png"), "-o", str(tmp_path / "o"), "-m", "blur", "-q",
+                 "--keep", str(people / "both.png")]) == 2
+    err = capsys.readouterr().err
+    assert "2 faces found" in err and "one person" in err and not (tmp_path / "o" / "both.png").exists()

@@ -14,11 +14,17 @@ import pytest
 import torch
 
 from id2face.anonymizer import Anonymizer
+from id2face.face.config import MaskConfig
 
-# Updated once on purpose (issue 14): the paste now fades out the crop's outermost pixels
-# (face.paste.edge_fade); with that fade disabled the code still gives the earlier pins
-# (blur eb31e038..., id2face 36a92aa5...).
+# Updated on purpose twice (issue 14). First: the paste fades out the crop's outermost pixels
+# (face.paste.edge_fade); with that fade disabled the code still gave the earlier pins (blur eb31e038...,
+# id2face 36a92aa5...). Second: the mask stops at the hairline (MaskConfig.hair False by default); with
+# hair=True (--mask-hair) the mask is the one before, and so are the outputs: HAIR_PINS.
 PINS = {
+    "blur": "fc96ea195720b40b112781d2526e8d9e4751b2867fc67e27c2d80d7bb7baf011",
+    "id2face": "c604dae2b1e36bdf43dd1824f4519e0c1cccf2e1fc4707c9ef3dcd35d6d10f61",
+}
+HAIR_PINS = {
     "blur": "425b827d6efaa732b87bbcec5de7e821b560209659e2fee4a56de94b6eaefb57",
     "id2face": "a250631906f885c15c9278646ea8787023f23f215dfeecb32518e2bd551a8783",
 }
@@ -41,3 +47,9 @@ def test_sample_portrait_output_is_pinned(astronaut, one_thread, method):
     out = Anonymizer(method=method, seed=0).anonymize(astronaut)
     assert out.shape == astronaut.shape and out.dtype == np.uint8
     assert _digest(out) == PINS[method], f"{method}: the output changed"
+
+
+@pytest.mark.parametrize("method", sorted(HAIR_PINS))
+def test_mask_with_hair_gives_the_outputs_before_the_hairline_mask(astronaut, one_thread, method):
+    out = Anonymizer(method=method, seed=0, mask=MaskConfig(hair=True)).anonymize(astronaut)
+    assert _digest(out) == HAIR_PINS[method], f"{method}: the output changed"

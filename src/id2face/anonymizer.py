@@ -29,7 +29,7 @@ from id2face.face.track import FaceTracker
 from id2face.face.types import Face
 from id2face.io.images import DEFAULT_MAX_PIXELS, load_image, save_image
 from id2face.io.video import process_video_batches
-from id2face.methods.base import FaceMethod
+from id2face.methods.base import FaceMethod, mask_settings
 from id2face.methods.classic import BlurMethod
 from id2face.methods.keys import photo_key
 from id2face.methods.registry import METHODS as METHODS  # re-exported: importers from before issue 13
@@ -150,7 +150,7 @@ class Anonymizer:
                 if kinds[-1] == HEAD:
                     as_head(f)
                 align_face(img, f, m.crop_size, m.template)
-                face_mask(f, m.crop_size, m.template, self.mask_config)
+                face_mask(f, m.crop_size, m.template, mask_settings(m, self.mask_config))
                 flat.append(f)
         t = self._tick("align", t)
         outs = [np.array(img, dtype=np.uint8, copy=True) for img in images]

@@ -1,10 +1,12 @@
 """People to leave as they are (`--keep PHOTO`): the consenting subject stays, bystanders do not.
 
-Each reference photo gives one identity (its largest face), embedded with dlib's recognizer on the
+Each reference photo gives one identity (its only face), embedded with dlib's recognizer on the
 same chip `id2face eval` uses. A detected face is kept only when its raw dlib distance to a
 reference is below `threshold`; the default 0.5 is stricter than dlib's usual 0.6, because a wrong
 "keep" shows a bystander's face while a wrong "replace" only costs the subject their own face.
-Checked on every photo and frame.
+Checked on every photo and frame. A reference photo with several faces is refused: keeping only its
+largest face dropped the others without a word, and keeping them all could keep a bystander who
+happens to be in the picture, so the user says who, one photo per person.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class KeepList:
     @classmethod
     def from_photos(cls, paths: list[str | os.PathLike], detector: FaceDetector | None = None,
                     threshold: float = 0.5) -> KeepList:
-        """One identity per photo (its largest face); a photo without a face is an error."""
+        """One identity per photo; a photo without a face, or with several, is an error."""
         detector = detector or FaceDetector()
         recognizer = load_recognizer("dlib_resnet_v1")
         rows = []
@@ -46,7 +48,10 @@ class KeepList:
             faces = detector.detect(img)
             if not faces:
                 raise ValueError(f"{p}: no face found in this --keep photo")
-            face = max(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
+            if len(faces) > 1:
+                raise ValueError(f"{p}: {len(faces)} faces found in this --keep photo; it must show one "
+                                 "person (crop it to them; pass --keep once per person)")
+            face = faces[0]
             rows.append(embed_faces(recognizer, img, [face], normalize=False)[0])
         return cls(np.stack(rows), threshold, tuple(str(p) for p in paths), recognizer)
 

@@ -57,7 +57,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                         "installed)")
     add_model_arguments(p)
     add_seed_argument(p)
-    p.add_argument("--strength", type=float, default=1.0, help="anonymization strength in [0, 1] (OIM blend)")
+    p.add_argument("--strength", type=float, default=1.0,
+                   help="distance from the original identity, from 0 to 1, for the id2face method "
+                   "(OIM blend; default: 1)")
     add_runtime_arguments(p)
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
     p.add_argument(
@@ -76,8 +78,12 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preserve", default="", metavar="PARTS",
                    help="facial parts to leave as they are, comma list of eyes, brows, mouth, nose (for "
                    "expression or gaze studies; they carry identity too)")
+    p.add_argument("--mask-hair", action="store_true",
+                   help="replace the hair above the forehead too (default: the region stops at the "
+                   "hairline and hair stays as it is)")
     p.add_argument("--keep", action="append", default=[], metavar="PHOTO",
-                   help="leave this person's face as it is (a photo of them; repeat for several people)")
+                   help="leave this person's face as it is: a photo of them alone (a photo with several "
+                   "faces is refused); repeat for several people")
     p.add_argument(
         "--keep-threshold",
         type=float,
@@ -217,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
             )
         anonymizer = Anonymizer(
             keep=keep,
-            mask=MaskConfig(preserve=preserve),
+            mask=MaskConfig(preserve=preserve, hair=args.mask_hair),
             method=method,
             model=args.model,
             seed=args.seed,

@@ -29,6 +29,16 @@ def option_errors(args: argparse.Namespace) -> list[str]:
     max_pixels = getattr(args, "max_pixels", None)
     if max_pixels is not None and max_pixels < 1:
         errors.append(f"--max-pixels must be at least 1, not {max_pixels}")
+    sampler = getattr(args, "sampler", None)
+    random_weights = getattr(args, "command", None) == "bench" and getattr(args, "config", None)
+    if sampler and getattr(args, "method", None) not in CLASSIC and not random_weights:
+        # here, not at the top: the registry is only needed when a sampler is named
+        from id2face.methods.registry import default_model_dir
+        from id2face.methods.sampler_choice import sampler_error
+
+        problem = sampler_error(sampler, getattr(args, "model", None) or default_model_dir())
+        if problem:
+            errors.append(problem)
     batch_size = getattr(args, "batch_size", None)
     if batch_size is not None and batch_size < 1:
         errors.append(f"--batch-size must be at least 1, not {batch_size}")

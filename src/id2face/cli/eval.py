@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from id2face.cli.options import add_model_arguments
 from id2face.methods.registry import METHODS
@@ -14,7 +15,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="YAML experiment file (configs/eval/*.yaml); flags override it")
     p.add_argument("--methods", help=f"comma list: {','.join(METHODS)}")
     p.add_argument("--ablations", help="comma list of method@key=value variants, e.g. id2face@strength=0 "
-                   "(OIM off); 'none' for no ablations")
+                   "(OIM off); default: none (a --config file may list some; 'none' drops them)")
     add_model_arguments(p, overrides=True)
     p.add_argument("--seeds", type=int, help="seeds per stochastic method (diversity; default 5)")
     p.add_argument("--recognizers", help="comma list: dlib,faceres (default both)")
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if not cfg.data:
         raise SystemExit("id2face eval: --data DIR is required (or `data:` in the --config file)")
+    print(cfg.summary())  # the defaults it uses too (ablations only when asked)
     result = evaluate(cfg)
-    print(f"{result['photos']} photos, {result['faces']} faces -> {cfg.output}/report.html")
+    print(f"{result['photos']} photos, {result['faces']} faces -> {Path(cfg.output) / 'report.html'}")
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from id2face.methods.registry import METHODS
+from id2face.methods.sampler_choice import SAMPLER_NAMES
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
@@ -21,8 +22,10 @@ def add_model_arguments(p: argparse.ArgumentParser, overrides: bool = False) -> 
     """--model, --device, --steps. overrides=True: no defaults of their own (a config file's hold)."""
     p.add_argument("--model", metavar="DIR", help="ID2Face model directory (default: the bundled model)")
     p.add_argument("--device", default=None if overrides else "cpu",
-                   help="torch device for the id2face method, e.g. cpu or cuda (default: cpu)")
-    p.add_argument("--steps", type=int, default=None, help="sampling steps (default: the model's)")
+                   help="torch device for the id2face method, e.g. cpu or cuda (default: cpu"
+                   + (", or the --config file's)" if overrides else ")"))
+    p.add_argument("--steps", type=int, default=None, help="sampling steps (default: the model's own; 8 for "
+                   "the bundled model)")
 
 
 def add_seed_argument(p: argparse.ArgumentParser) -> None:
@@ -38,10 +41,9 @@ def add_batch_argument(p: argparse.ArgumentParser, default: int | None, default_
 
 def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
     """Sampler and speed flags of the id2face method (anonymize, live, web, bench)."""
-    from id2face.model.samplers import SAMPLERS  # here: diffusers, only when a parser needs the choices
-
-    p.add_argument("--sampler", choices=list(SAMPLERS), default=None,
-                   help="diffusion sampler (default: the model's own; ddpm suits the bundled model)")
+    p.add_argument("--sampler", choices=SAMPLER_NAMES, default=None,
+                   help="diffusion sampler (default: the model's own). The bundled model works with ddpm "
+                   "only and refuses the others; a model of your own may use any")
     p.add_argument("--dtype", choices=DTYPES, default="auto",
                    help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
     p.add_argument("--batch-faces", dest="batch_size", type=int, default=32, metavar="N",

@@ -27,7 +27,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-upload-mb", type=float, default=50.0, help="largest photo accepted (default: 50 MB)"
     )
-    p.add_argument("--max-pixels", type=int, default=60_000_000, help="refuse photos larger than this")
+    p.add_argument("--max-pixels", type=int, default=60_000_000,
+                   help="refuse photos larger than this (default: 60_000_000)")
     p.add_argument("--on-error", choices=["fail", "blur"], default="fail",
                    help="a face the method cannot anonymize fails the request (default) or is blurred")
     add_runtime_arguments(p)

@@ -17,9 +17,10 @@ class EvalConfig:
     data: str = ""  # folder of photos (searched recursively)
     output: str = "eval_report"
     methods: list[str] = field(default_factory=lambda: list(METHODS))
-    # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler).
-    # strength=0 is OIM off.
-    ablations: list[str] = field(default_factory=lambda: ["id2face@strength=0", "id2face@strength=0.5"])
+    # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler), run only when
+    # asked (--ablations or a config file's `ablations:`): each one is another full run per seed.
+    # id2face@strength=0 is OIM off.
+    ablations: list[str] = field(default_factory=list)
     stochastic: list[str] = field(default_factory=lambda: ["id2face"])  # methods run once per seed
     model: str | None = None
     seeds: int = 5
@@ -49,6 +50,21 @@ class EvalConfig:
             raise ValueError(f"{path}: unknown keys {sorted(unknown)}")
         data.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**data)
+
+    def summary(self) -> str:
+        """The settings a run uses, defaults included, as the lines printed before it starts."""
+        asked = [a for a in self.ablations if Variant.parse(a).method in self.methods]
+        stochastic = [m for m in self.methods if m in self.stochastic]
+        first = f" (first {self.max_images} photos)" if self.max_images else ""
+        reference = " and the untouched photos (reference)" if self.reference else ""
+        how = "" if asked else " (add variants with --ablations, e.g. id2face@strength=0)"
+        return "\n".join([
+            f"eval: {self.data} -> {self.output}{first}",
+            f"  methods: {', '.join(self.methods)}{reference}",
+            f"  ablations: {', '.join(asked) or 'none'}{how}",
+            f"  seeds: {self.seeds} for {', '.join(stochastic)}" if stochastic else "  seeds: -",
+            f"  recognizers: {', '.join(self.recognizers) or 'none'}; FID: {'on' if self.fid else 'off'}",
+        ])
 
     def to_dict(self) -> dict:
         return asdict(self)

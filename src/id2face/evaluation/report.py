@@ -117,6 +117,25 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     return out
 
 
+# What the identity columns mean, in both the Markdown and the HTML report.
+DEFINITIONS = (
+    "dlib: same person if L2 < 0.6 (raw descriptors). faceres (held out, never seen in training): same "
+    "person if cosine ≥ the threshold in report.json.",
+    "re-id: the anonymized face's nearest original face (of all photos) is its own source.",
+    "verified: the recognizer still calls the anonymized face and its source the same person.",
+    "similarity (e.g. dlib similarity): the cosine similarity between the recognizer's embeddings of the "
+    "anonymized face and of its source, averaged over the faces still detected (1 = same direction, "
+    "about 0 = unrelated); lower hides the identity better.",
+    "detected: share of source faces still found on the anonymized photo (box overlap).",
+)
+
+
+def _image_note(report: dict, src: str) -> str:
+    """A line under a plot: which methods it leaves out, and why."""
+    missing = reid_pose_points(report)[1] if src == "reid_vs_pose.png" else {}
+    return "; ".join(f"{n} is not plotted: {why}" for n, why in missing.items())
+
+
 def write_markdown(report: dict, path: Path, images: dict[str, str]) -> None:
     lines = [f"# id2face evaluation: {report['config']['data']}", "",
              f"{report['photos']} photos, {report['faces']} faces; seeds: {report['config']['seeds']}. "
@@ -129,13 +148,9 @@ def write_markdown(report: dict, path: Path, images: dict[str, str]) -> None:
         lines += ["## Skipped", ""] + [f"- **{k}**: {v}" for k, v in report["skipped"].items()] + [""]
     for title, src in images.items():
         lines += [f"## {title}", "", f"![{title}]({src})", ""]
-    lines += [
-        "## Recognizers",
-        "",
-        "dlib: same person if L2 < 0.6 (raw descriptors). faceres (held out, never "
-        "seen in training): same person if cosine ≥ the threshold in report.json.",
-        "",
-    ]
+        if _image_note(report, src):
+            lines += [_image_note(report, src), ""]
+    lines += ["## Recognizers and columns", ""] + [f"- {d}" for d in DEFINITIONS] + [""]
     path.write_text("\n".join(lines))
 
 
@@ -158,11 +173,37 @@ def write_html(report: dict, path: Path, images: dict[str, str]) -> None:
                                                       for k, v in report["skipped"].items()) + "</ul>")
     for title, src in images.items():
         parts.append(f"<h2>{e(title)}</h2><img src='{e(src)}' alt='{e(title)}'>")
+        if _image_note(report, src):
+            parts.append(f"<p>{e(_image_note(report, src))}</p>")
+    parts.append("<h2>Recognizers and columns</h2><ul>" + "".join(f"<li>{e(d)}</li>" for d in DEFINITIONS)
+                 + "</ul>")
     path.write_text("\n".join(parts))
 
 
+def reid_pose_points(report: dict) -> tuple[list[tuple[str, str, float, float]], dict[str, str]]:
+    """(method, recognizer, pose error, re-id %) of each point, and the methods left out with why.
+
+    A method whose faces are no longer found (blur, mask) has no pose error: it is named, not dropped.
+    """
+    points, missing = [], {}
+    for name, m in report["methods"].items():
+        x = m["utility"].get("pose_error_deg")
+        if x is None or not math.isfinite(x):
+            missing[name] = "no head pose: its faces are not found after anonymization"
+            continue
+        for r in report["config"]["recognizers"]:
+            y = m["identity"].get(r, {}).get("reid_rate")
+            if y is not None and math.isfinite(y):
+                points.append((name, r, float(x), 100 * float(y)))
+    return points, missing
+
+
 def plot_reid_vs_pose(report: dict, path: Path) -> bool:
-    """Scatter: re-identification rate (per recognizer) against pose error, one point per method."""
+    """Scatter: re-identification rate (per recognizer) against pose error, one point per method.
+
+    A colour per method and a marker per recognizer, named in a legend beside the axes (labels next to
+    the points overlapped); methods without a pose error are listed under the plot.
+    """
     try:
         import matplotlib
 
@@ -170,19 +211,21 @@ def plot_reid_vs_pose(report: dict, path: Path) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    for r, marker in zip(report["config"]["recognizers"], "os^", strict=False):
-        for name, m in report["methods"].items():
-            x, y = m["utility"]["pose_error_deg"], m["identity"].get(r, {}).get("reid_rate")
-            if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):
-                continue
-            ax.scatter(x, 100 * y, marker=marker, label=f"{name} ({r})")
-            ax.annotate(name, (x, 100 * y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    points, missing = reid_pose_points(report)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    colours = {n: f"C{i % 10}" for i, n in enumerate(report["methods"])}
+    markers = dict(zip(report["config"]["recognizers"], "os^D", strict=False))
+    for name, r, x, y in points:
+        ax.scatter(x, y, marker=markers.get(r, "o"), color=colours[name], label=f"{name} ({r})", alpha=0.8)
     ax.set_xlabel("head-pose error (degrees)")
     ax.set_ylabel("re-identification (%)")
     ax.set_title("Privacy against utility (lower left is better)")
-    ax.legend(fontsize=6)
-    fig.tight_layout()
+    if points:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    if missing:
+        fig.text(0.01, 0.01, "not plotted (no head pose: faces not found after anonymization): "
+                 + ", ".join(missing), fontsize=7)
+    fig.tight_layout(rect=(0, 0.05 if missing else 0, 1, 1))
     fig.savefig(path)
     plt.close(fig)
     return True
@@ -213,15 +256,41 @@ def plot_diversity(report: dict, path: Path) -> bool:
     return True
 
 
-def image_grid(rows: list[list[np.ndarray]], labels: list[str], path: Path, cell: int = 128) -> None:
-    """Rows of equally sized RGB crops (original first, then each method) with a header of labels."""
+def _label_lines(label: str, width: int, scale: float) -> list[str]:
+    """`label` broken (at @ , = and spaces, else anywhere) into lines no wider than `width` pixels."""
     import cv2
 
+    def fits(t: str) -> bool:
+        return cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0] <= width
+
+    lines, rest = [], label
+    while rest:
+        cut = len(rest)
+        while cut > 1 and not fits(rest[:cut]):
+            cut -= 1
+        if cut < len(rest):  # prefer a break just after a separator inside the part that fits
+            seps = [i + 1 for i, ch in enumerate(rest[:cut]) if ch in "@,= " and i > 0]
+            cut = seps[-1] if seps else cut
+        lines.append(rest[:cut].strip())
+        rest = rest[cut:].lstrip()
+    return lines
+
+
+def image_grid(rows: list[list[np.ndarray]], labels: list[str], path: Path, cell: int = 128) -> None:
+    """Rows of equally sized RGB crops (original first, then each method) with a header of labels.
+
+    Each label is wrapped to its own column's width (long variant names such as id2face@strength=0.5
+    ran into the next column's title).
+    """
+    import cv2
+
+    scale, line_h = 0.4, 14
+    wrapped = [_label_lines(lab, cell - 6, scale) for lab in labels]
     n_cols = len(labels)
-    head = np.full((24, cell * n_cols, 3), 255, np.uint8)
-    for j, lab in enumerate(labels):
-        cv2.putText(
-            head, lab[:18], (j * cell + 4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA
-        )
+    head = np.full((8 + line_h * max([1, *(len(w) for w in wrapped)]), cell * n_cols, 3), 255, np.uint8)
+    for j, lines in enumerate(wrapped):
+        for k, text in enumerate(lines):
+            cv2.putText(head, text, (j * cell + 3, 15 + k * line_h), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                        (0, 0, 0), 1, cv2.LINE_AA)
     body = [np.concatenate([cv2.resize(c, (cell, cell)) for c in row], 1) for row in rows]
     save_image(np.concatenate([head] + body, 0), path)

@@ -35,9 +35,17 @@ class DetectorConfig:
 
 @dataclass
 class MaskConfig:
-    """The replaced region: forehead to chin, ear to ear, feathered at the edge."""
+    """The replaced region: forehead to chin, ear to ear, feathered at the edge.
 
-    forehead: float = 0.25  # extend the mesh oval upward by this fraction of face height
+    It stops at the hairline: the README promises that hair stays, and hair inside the region would be
+    regenerated. The mesh's top (vertex 10) sits at or just below the hairline, so a small push keeps a
+    high forehead covered (privacy first) without reaching into the hair; `hair` asks for the hair too.
+    """
+
+    forehead: float = 0.05  # extend the mesh oval's upper half upward by this fraction of face height
+    hair: bool = False  # also replace the hair above the forehead: the upper half pushed up by hair_reach
+    hair_reach: float = 0.25  # push (fraction of face height) with hair=True; the mask before issue 14
+    chin: float = 0.0  # extend the oval's lower half downward (fraction of face height): a beard
     dilate: float = 0.04  # grow the region by this fraction of the crop size
     feather: float = 0.06  # Gaussian feather width as a fraction of the crop size
     # Facial parts left as they are inside the region (eyes, brows, mouth, nose): for studies of

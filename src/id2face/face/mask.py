@@ -1,4 +1,4 @@
-"""The region that gets replaced: forehead to chin, ear to ear, with a feathered edge.
+"""The region that gets replaced: hairline to chin, ear to ear, with a feathered edge.
 
 Built in crop coordinates from the face-mesh outline (or from the template when the mesh is
 missing), so the same mask drives identity masking in the model and the blend at paste-back.
@@ -27,17 +27,26 @@ def hard_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig 
         oval = face.crop_landmarks[list(FACE_OVAL)].astype(np.float64)
         chin = face.crop_landmarks[152]
         top = face.crop_landmarks[10]
-        up = (top - chin) * cfg.forehead  # push the upper half of the oval toward the hairline
-        weights = np.clip((chin[1] - oval[:, 1]) / max(chin[1] - top[1], 1e-6) - 0.5, 0, 0.5) * 2
-        oval = oval + weights[:, None] * up[None, :]
+        up = (top - chin) * (cfg.hair_reach if cfg.hair else cfg.forehead)  # toward (or past) the hairline
+        height = max(chin[1] - top[1], 1e-6)
+        upper = np.clip((chin[1] - oval[:, 1]) / height - 0.5, 0, 0.5) * 2  # 1 at the top, 0 at mid-height
+        lower = np.clip((oval[:, 1] - top[1]) / height - 0.5, 0, 0.5) * 2  # 1 at the chin, 0 at mid-height
+        down = (chin - top) * cfg.chin  # the lower half pushed below the chin (a beard)
+        oval = oval + upper[:, None] * up[None, :] + lower[:, None] * down[None, :]
         cv2.fillPoly(mask, [np.round(oval).astype(np.int32)], 1)
     else:
         pts = template.pixels(size)
         eye_mid = (pts[0] + pts[1]) / 2
         mouth_mid = (pts[3] + pts[4]) / 2
         d = np.linalg.norm(mouth_mid - eye_mid)
-        centre = (eye_mid + mouth_mid) / 2 - np.array([0, 0.15 * d])
-        axes = (int(round(1.25 * d)), int(round(1.75 * d)))
+        # A face (hairline to chin) is about 2.8 d tall: eyes 1.25 d below the hairline, the chin 0.55 d
+        # below the mouth. The ellipse adds the same pushes as the mesh branch, in face heights.
+        face_h = 2.8 * d
+        reach_up = 1.15 * d + (cfg.hair_reach if cfg.hair else cfg.forehead) * face_h
+        reach_down = 0.9 * d + cfg.chin * face_h
+        top_y, bottom_y = eye_mid[1] - reach_up, mouth_mid[1] + reach_down
+        centre = np.array([(eye_mid[0] + mouth_mid[0]) / 2, (top_y + bottom_y) / 2])
+        axes = (int(round(1.25 * d)), int(round((bottom_y - top_y) / 2)))
         cv2.ellipse(mask, (int(round(centre[0])), int(round(centre[1]))), axes, 0, 0, 360, 1, -1)
     grow = int(round(cfg.dilate * size))
     if grow > 0:

@@ -6,6 +6,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from id2face.face.config import MaskConfig
 from id2face.face.types import Face
 from id2face.geometry import FFHQ, CropTemplate
 
@@ -22,7 +23,8 @@ class FaceMethod(Protocol):
         the Anonymizer passes it only when its caller gives one, so a method may leave it out.
     Returns (N, S, S, 3) uint8. Only pixels where mask > 0 are pasted back.
     A method may also define `new_sequence()`: the Anonymizer calls it at the start of each video
-    (track ids start again there).
+    (track ids start again there), and `mask_config(base) -> MaskConfig`: the mask it needs (see
+    mask_settings).
     """
 
     name: str
@@ -36,3 +38,10 @@ class FaceMethod(Protocol):
 
 
 DEFAULT_TEMPLATE = FFHQ
+
+
+def mask_settings(method: object, base: MaskConfig) -> MaskConfig:
+    """The mask settings for `method`'s crops: its own `mask_config(base)` when it has one (the mask
+    method covers a beard, on a wider crop), else the photo's settings as they are."""
+    own = getattr(method, "mask_config", None)
+    return own(base) if callable(own) else base

@@ -6,13 +6,20 @@ Each is deterministic and strong enough that a recognizer no longer matches the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
+from id2face.face.config import MaskConfig
 from id2face.face.types import Face
 from id2face.geometry import FFHQ, CropTemplate
+
+# The mask method's crop: FFHQ's face shrunk to 60 % about a point between the eyes and the mouth, so
+# that the region pushed below the chin (a beard) and any hair push stay inside the crop (a mask clipped
+# at the crop border left straight cut edges and the beard uncovered).
+MASK_SHRINK = 0.6
+WIDE = CropTemplate.scaled("ffhq-wide", np.asarray(FFHQ.points), MASK_SHRINK, (0.5, 0.45))
 
 
 @dataclass(kw_only=True)
@@ -69,6 +76,18 @@ class MaskMethod(ClassicMethod):
 
     colour: tuple[int, int, int] = (0, 0, 0)
     name: str = "mask"
+    crop_size: int = 384  # WIDE's face is 60 % as large: a finer crop keeps the mask's edge as fine
+    template: CropTemplate = WIDE
+    beard: float = 0.3  # the covered region reaches this fraction of the face height below the chin
+
+    def mask_config(self, base: MaskConfig) -> MaskConfig:
+        """The photo's mask settings for this method: down over a beard, dilate and feather in face terms.
+
+        Dilate and feather are fractions of the crop; the face is MASK_SHRINK as large in WIDE, so they
+        shrink by as much to keep the same size on the face.
+        """
+        return replace(base, chin=max(base.chin, self.beard), dilate=base.dilate * MASK_SHRINK,
+                       feather=base.feather * MASK_SHRINK)
 
     def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None,
                  strength: float | None = None) -> np.ndarray:
