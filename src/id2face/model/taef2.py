@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 from diffusers import AutoencoderTiny
 from diffusers.configuration_utils import register_to_config
+from diffusers.models.modeling_utils import ModelMixin  # noqa: F401  (diffusers' loader looks it up in this module)
 from diffusers.models.unets.unet_2d_blocks import AutoencoderTinyBlock
 from safetensors.torch import load_file
 from torch import nn

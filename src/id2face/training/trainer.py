@@ -35,6 +35,10 @@ class TrainModule(nn.Module):
         self._pipe = [pipe]  # a list keeps the pipeline out of the module tree (the VAE stays frozen)
 
     def forward(self, batch: dict[str, torch.Tensor], loss_cfg, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        if "x0_a" in batch:  # a latent-cache batch (data.latent_cache)
+            from id2face.training.latent_losses import latent_training_losses
+
+            return latent_training_losses(self._pipe[0], batch, loss_cfg, generator)
         from id2face.model.losses import training_losses
 
         return training_losses(self._pipe[0], batch, loss_cfg, generator)
@@ -196,6 +200,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
         save_checkpoint(ckpt_dir, 0, module, ema, opt, {"stage": 2}, tc.keep_checkpoints)
     model, opt = accelerator.prepare(module, opt)
     ema.shadow = {k: v.to(accelerator.device) for k, v in ema.shadow.items()}
+    cache = _latent_cache(cfg, run, accelerator.device, main)
+    if tc.compile:
+        run.pipe.unet.compile()
 
     val_batch = _val_batch(run.val_set, tc.num_val, tc.seed)
     size = run.train_set.size
@@ -216,10 +223,14 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
         for micro in range(tc.grad_accum):
             g = step_generator(tc.seed, step, micro, accelerator.process_index, "cpu")
             a, b = run.train_set.sample_pairs(tc.batch_size, g)
-            batch = run.train_set.batch(a, b, g, cfg.data.flip, cfg.data.color_jitter).to(accelerator.device, dtype)
+            if cache is not None:
+                loss_batch = cache.batch(a, b, g, cfg.data.flip)
+            else:
+                batch = run.train_set.batch(a, b, g, cfg.data.flip, cfg.data.color_jitter).to(accelerator.device, dtype)
+                loss_batch = to_loss_batch(batch, size)
             gd = step_generator(tc.seed, step, micro + 10_000, accelerator.process_index, accelerator.device)
             with accelerator.accumulate(model):
-                losses = model(to_loss_batch(batch, size), cfg.loss, gd)
+                losses = model(loss_batch, cfg.loss, gd)
                 accelerator.backward(losses["loss"])
                 if accelerator.sync_gradients and tc.max_grad_norm > 0:
                     accelerator.clip_grad_norm_(params, tc.max_grad_norm)
@@ -257,6 +268,23 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     logger.close()
     accelerator.wait_for_everyone()
     return final
+
+
+def _latent_cache(cfg: TrainConfig, run: RunState, device, main: bool):
+    """The training set encoded once (data.latent_cache), on the training device; None otherwise."""
+    if not cfg.data.latent_cache:
+        return None
+    if run.pipe.vae is None:
+        raise ValueError("data.latent_cache needs a latent backbone (model.backbone: taef2 or latent)")
+    from id2face.training.latent_cache import LatentCache
+
+    t = time.perf_counter()
+    run.pipe.vae.to(device)
+    cache = LatentCache.build(run.pipe, run.train_set, device)
+    if main:
+        print(f"latent cache: {len(cache)} faces x 2 views, {cache.nbytes() / 2**20:.0f} MiB on {device}, "
+              f"built in {time.perf_counter() - t:.1f} s")
+    return cache
 
 
 def _out_of_time(accelerator, started: float, minutes: float) -> bool:
