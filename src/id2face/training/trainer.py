@@ -190,10 +190,13 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     params = [p for p in module.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
     ema = EMA(module, tc.ema_decay, tc.ema_warmup)
-    step = 0
+    step, total, warm_from = 0, 0, 0  # total: samples seen over all runs (the training ledger)
     if latest is not None:
         state = load_checkpoint(latest, module, ema, opt)
         step = int(state["step"])
+        total = int(state.get("samples", 0))
+        if not (latest / "optimizer.safetensors").is_file():
+            warm_from = step  # a compact (burst) checkpoint without Adam state: warm up again
         if main:
             print(f"resumed from {latest} (step {step})")
     elif main:
@@ -216,10 +219,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
             if main:
                 print(f"stopping at step {step}: the {tc.max_minutes:g}-minute budget is spent")
                 save_checkpoint(ckpt_dir, step, accelerator.unwrap_model(model), ema, opt,
-                                {"stage": 2, "loss": last}, tc.keep_checkpoints)
+                                {"stage": 2, "loss": last, "samples": total}, tc.keep_checkpoints)
             break
         for group in opt.param_groups:
-            group["lr"] = lr_at(step, tc.lr, tc.warmup_steps)
+            group["lr"] = lr_at(step - warm_from, tc.lr, tc.warmup_steps)
         for micro in range(tc.grad_accum):
             g = step_generator(tc.seed, step, micro, accelerator.process_index, "cpu")
             a, b = run.train_set.sample_pairs(tc.batch_size, g)
@@ -237,6 +240,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
                 opt.step()
                 opt.zero_grad(set_to_none=True)
             seen += tc.batch_size * accelerator.num_processes
+            total += tc.batch_size * accelerator.num_processes
         step += 1
         ema.update(accelerator.unwrap_model(model), step)
         last = {k: v.detach().float().item() for k, v in losses.items()}
@@ -250,7 +254,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
             accelerator.wait_for_everyone()
             if main:
                 save_checkpoint(ckpt_dir, step, accelerator.unwrap_model(model), ema, opt,
-                                {"stage": 2, "loss": last}, tc.keep_checkpoints)
+                                {"stage": 2, "loss": last, "samples": total}, tc.keep_checkpoints)
         if main and tc.validate_every > 0 and (step % tc.validate_every == 0 or step == tc.max_steps):
             _validate(run, accelerator.unwrap_model(model), ema, val_batch, tc, out / "samples" / f"step-{step:07d}.png",
                       accelerator.device)
