@@ -10,6 +10,7 @@ state Adam restarts (the config's short warm-up covers it).
 
     python -m id2face.training.burst export runs/latent128 checkpoints/latent128 [--weights] [--optimizer]
     python -m id2face.training.burst restore checkpoints/latent128 runs/latent128
+    python -m id2face.training.burst model checkpoints/latent128 runs/latent128_model --config latent128
 """
 
 from __future__ import annotations
@@ -106,19 +107,48 @@ def restore(src: str | Path, run_dir: str | Path) -> Path | None:
     return final
 
 
+def to_model(src: str | Path, dst: str | Path, config: str) -> Path:
+    """A saved model (EMA weights, what `id2face anonymize --model` and `id2face eval` load) from a compact one."""
+    import yaml
+
+    from id2face.model.build import build_pipeline
+    from id2face.model.samplers import make_sampler
+    from id2face.training.config import config_to_dict, load_train_config
+    from id2face.training.trainer import TrainModule
+
+    cfg = load_train_config(config)
+    recognizer = None
+    try:
+        from id2face.model.recognizers import load_recognizer
+
+        recognizer = load_recognizer(cfg.model.recognizer)
+    except (ValueError, ImportError):
+        pass
+    pipe = build_pipeline(cfg.model, recognizer)
+    TrainModule(pipe).load_state_dict({k: v.float() for k, v in _read_shards(Path(src), "ema").items()})
+    pipe.scheduler = make_sampler(cfg.scheduler, pipe.scheduler.config)
+    pipe.unet.eval()
+    pipe.save_pretrained(dst)
+    (Path(dst) / "training_config.yaml").write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False))
+    return Path(dst)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m id2face.training.burst", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("action", choices=["export", "restore"])
+    ap.add_argument("action", choices=["export", "restore", "model"])
     ap.add_argument("src")
     ap.add_argument("dst")
     ap.add_argument("--weights", action="store_true", help="keep the live weights too (float16)")
     ap.add_argument("--optimizer", action="store_true", help="keep Adam's moments too (bfloat16)")
+    ap.add_argument("--config", default="latent128", help="model: the training config of the checkpoint")
     ap.add_argument("--extra", default="{}", help="JSON merged into state.json (e.g. the burst's ledger line)")
     a = ap.parse_args(argv)
     if a.action == "export":
         out = export_compact(a.src, a.dst, a.weights, a.optimizer, json.loads(a.extra))
         print(f"{out}: {sum(f.stat().st_size for f in out.iterdir()) / 2**20:.1f} MiB in {len(list(out.iterdir()))} files")
+    elif a.action == "model":
+        print(to_model(a.src, a.dst, a.config))
     else:
         print(restore(a.src, a.dst) or f"no compact checkpoint in {a.src}: starting afresh")
 
