@@ -60,3 +60,20 @@ def test_latent_run_trains_resumes_exactly_and_samples(data, tmp_path):
     out = pipe(faces, source_embeddings=rng.standard_normal((2, 128)).astype(np.float32), num_inference_steps=2,
                generator=torch.Generator().manual_seed(0))
     assert out.images.shape == (2, SIZE, SIZE, 3) and out.images.dtype == np.uint8
+
+
+def test_min_snr_weights():
+    """min(SNR, gamma)/(SNR + 1) for v targets, min(SNR, gamma)/SNR for epsilon; 1 when switched off."""
+    from diffusers import DDPMScheduler
+
+    from id2face.training.latent_losses import snr_weight
+
+    t = torch.tensor([0, 500, 999])
+    for pred in ("v_prediction", "epsilon"):
+        sched = DDPMScheduler(beta_schedule="squaredcos_cap_v2", prediction_type=pred)
+        ab = sched.alphas_cumprod[t]
+        snr = ab / (1 - ab)
+        w = snr_weight(sched, t, 5.0)
+        want = snr.clamp(max=5) / (snr + 1 if pred == "v_prediction" else snr)
+        torch.testing.assert_close(w, want.float())
+        assert w[0] < 1 and torch.equal(snr_weight(sched, t, 0.0), torch.ones(3))
