@@ -32,7 +32,7 @@ def sync(device: str) -> None:
 
 def load(model: str, opts):
     """The pipeline to time: the bundled model, a model folder, or a shipped config with random weights."""
-    from id2face.methods.diffusion import default_steps, prepare_pipeline
+    from id2face.methods.diffusion import prepare_pipeline
     from id2face.model.build import build_pipeline
     from id2face.model.pipeline import ID2FacePipeline
     from id2face.training.config import load_train_config, named_configs
@@ -44,7 +44,8 @@ def load(model: str, opts):
         pipe, steps = build_pipeline(cfg.model), cfg.inference_steps
     else:
         path = BUNDLED if model == "bundled" else Path(model)
-        pipe, steps = ID2FacePipeline.from_pretrained(path), default_steps(path)
+        pipe = ID2FacePipeline.from_pretrained(path)
+        steps = pipe.default_steps
     pipe.unet.eval()
     pipe.set_progress_bar_config(disable=True)
     return prepare_pipeline(pipe, opts), steps
@@ -78,10 +79,14 @@ def main() -> None:
     from id2face.methods.diffusion import DiffusionOptions
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default="bundled", help="bundled, tiny, sd15 (random weights) or a model folder")
+    ap.add_argument(
+        "--model", default="bundled", help="bundled, tiny, sd15 (random weights) or a model folder"
+    )
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--steps", type=int, default=25)
-    ap.add_argument("--sampler", default=None, help="ddpm, ddim, dpmsolver, dpmsolver-sde, unipc (default: model's)")
+    ap.add_argument(
+        "--sampler", default=None, help="ddpm, ddim, dpmsolver, dpmsolver-sde, unipc (default: model's)"
+    )
     ap.add_argument("--batches", default="1,32,256,1024")
     ap.add_argument("--dtype", default="auto", help="auto (bf16 on CUDA), float32, bfloat16, float16")
     ap.add_argument("--channels-last", choices=["on", "off"], default="on")
@@ -95,11 +100,18 @@ def main() -> None:
     if a.compile:
         pipe.compile_denoiser(a.compile_mode)
     card = torch.cuda.get_device_name(0) if a.device.startswith("cuda") else "cpu"
-    head = {"model": a.model, "card": card, "torch": torch.__version__, "date": datetime.date.today().isoformat(),
-            "dtype": str(pipe.unet.dtype).replace("torch.", ""), "steps": a.steps,
-            "sampler": type(pipe.scheduler).__name__, "crop": pipe.config.crop_size,
-            "channels_last": pipe.unet.conv_in.weight.is_contiguous(memory_format=torch.channels_last),
-            "compile": a.compile_mode or a.compile}
+    head = {
+        "model": a.model,
+        "card": card,
+        "torch": torch.__version__,
+        "date": datetime.date.today().isoformat(),
+        "dtype": str(pipe.unet.dtype).replace("torch.", ""),
+        "steps": a.steps,
+        "sampler": type(pipe.scheduler).__name__,
+        "crop": pipe.config.crop_size,
+        "channels_last": pipe.unet.conv_in.weight.is_contiguous(memory_format=torch.channels_last),
+        "compile": a.compile_mode or a.compile,
+    }
     for b in (int(x) for x in a.batches.split(",")):
         try:
             row = bench(pipe, a.device, b, a.steps, a.repeats)

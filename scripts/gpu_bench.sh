@@ -44,6 +44,6 @@ if has sd15; then
   bench --model sd15 --batches 1,32 --compile
 fi
 if has cli && python3 -c "import cv2, mediapipe, dlib" 2>/dev/null; then
-  python3 -m id2face.cli.main bench --device cuda --batch 64 --photos 256 --faces 4 --json "$OUT/cli_bench.json"
+  python3 -m id2face.cli.main bench --device cuda --batch-photos 64 --photos 256 --faces 4 --json "$OUT/cli_bench.json"
 fi
 echo "done: $LOG" >&2

@@ -13,10 +13,11 @@ import argparse
 import numpy as np
 import skimage.data
 
-from id2face.anonymizer import Anonymizer, build_method
+from id2face.anonymizer import Anonymizer
 from id2face.face.align import align_face
 from id2face.geometry import FFHQ
 from id2face.io.images import save_image
+from id2face.methods.registry import build_method
 
 SIZE = 128
 

@@ -1,9 +1,9 @@
-"""Figures of the latent model for docs/PERFORMANCE.md (speed and first-stage quality; no trained weights needed).
+"""Figures of the latent model for docs/PERFORMANCE.md: speed, first-stage quality (no trained weights).
 
     OMP_NUM_THREADS=1 python scripts/measure_latent.py --threads 1
 Prints: TAEF2 round-trip PSNR and encode/decode ms on the sample face at 128 and 256 px; ms per denoiser
 step (UNet + IGLH gates, step cache) of latent128, latent256 and the bundled pixel model, alternating in one
-process (medians); training pairs/s of latent128 (latent cache) and tiny (pixels) at batch 8 on synthetic data.
+process (medians); training pairs/s of latent128 (latent cache) and tiny (pixels), batch 8, synthetic data.
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ def taef2_figures() -> None:
                 y = vae.decode(z).sample.clamp(-1, 1)
                 dec.append(time.perf_counter() - t)
         psnr = 10 * np.log10(4.0 / float(((y - x) ** 2).mean()))
-        print(f"TAEF2 {size}px: {psnr:.1f} dB, encode {1e3 * min(enc):.0f} ms, decode {1e3 * min(dec):.0f} ms")
+        print(
+            f"TAEF2 {size}px: {psnr:.1f} dB, encode {1e3 * min(enc):.0f} ms, decode {1e3 * min(dec):.0f} ms"
+        )
 
 
 @torch.no_grad()
@@ -70,13 +72,16 @@ def step_figures(reps: int = 12) -> None:
             times.setdefault(name, []).append(time.perf_counter() - t)
     for name, v in times.items():
         v = v[2:]
-        print(f"step {name}: {1e3 * statistics.median(v):.1f} ms (min {1e3 * min(v):.0f}, max {1e3 * max(v):.0f})")
+        print(
+            f"step {name}: {1e3 * statistics.median(v):.1f} ms"
+            f" (min {1e3 * min(v):.0f}, max {1e3 * max(v):.0f})"
+        )
 
 
 def training_figures(batch: int = 8, steps: int = 6) -> None:
+    from id2face.testing.datasets import write_synthetic_dataset
     from id2face.training.config import load_train_config
     from id2face.training.latent_cache import LatentCache
-    from id2face.training.testing import write_synthetic_dataset
     from id2face.training.trainer import TrainModule, build_run, to_loss_batch
 
     tmp = Path(tempfile.mkdtemp())
@@ -93,7 +98,11 @@ def training_figures(batch: int = 8, steps: int = 6) -> None:
             g = torch.Generator().manual_seed(i)
             t = time.perf_counter()
             a, b = run.train_set.sample_pairs(batch, g)
-            lb = cache.batch(a, b, g) if cache is not None else to_loss_batch(run.train_set.batch(a, b, g, True, 0.05), 128)
+            lb = (
+                cache.batch(a, b, g)
+                if cache is not None
+                else to_loss_batch(run.train_set.batch(a, b, g, True, 0.05), 128)
+            )
             module(lb, cfg.loss, torch.Generator().manual_seed(i))["loss"].backward()
             opt.step()
             opt.zero_grad()

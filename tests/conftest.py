@@ -42,9 +42,31 @@ def drifting_clip(tmp_path_factory, astronaut):
     def make(n: int, step: int, fps: int) -> Path:
         path = tmp_path_factory.mktemp("clip") / f"drift_{n}_{step}_{fps}.mp4"
         frames = [np.ascontiguousarray(np.roll(astronaut[::2, ::2], step * i, axis=1)) for i in range(n)]
-        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo",
-                        "-pix_fmt", "rgb24", "-s", "256x256", "-r", str(fps), "-i", "-", "-c:v", "libx264",
-                        "-pix_fmt", "yuv444p", str(path)], input=b"".join(f.tobytes() for f in frames), check=True)
+        subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-y",
+                "-loglevel",
+                "error",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "rgb24",
+                "-s",
+                "256x256",
+                "-r",
+                str(fps),
+                "-i",
+                "-",
+                "-c:v",
+                "libx264",
+                "-pix_fmt",
+                "yuv444p",
+                str(path),
+            ],
+            input=b"".join(f.tobytes() for f in frames),
+            check=True,
+        )
         return path
 
     return make

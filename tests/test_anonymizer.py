@@ -63,3 +63,36 @@ def test_input_array_is_not_modified(astronaut):
     before = astronaut.copy()
     Anonymizer(method="mask").anonymize(astronaut)
     assert np.array_equal(astronaut, before)
+
+
+@dataclass
+class Recording(Broken):
+    name: str = "recording"
+
+    def __post_init__(self):
+        self.calls = []
+
+    def __call__(self, crops, masks, faces, seed, **per_call):
+        self.calls.append((seed, per_call))
+        return 255 - crops
+
+
+def test_seed_and_strength_are_per_call(astronaut):
+    method = Recording()
+    anon = Anonymizer(method=method, seed=3)
+    anon.anonymize(astronaut)
+    anon.anonymize(astronaut, seed=5, strength=0.25)
+    anon.anonymize_rgb(astronaut)
+    assert method.calls == [(3, {}), (5, {"strength": 0.25}), (3, {})]
+    assert anon.seed == 3  # nothing set on the shared Anonymizer
+
+
+def test_top_level_names():
+    import id2face
+    from id2face import Anonymizer as TopAnonymizer
+    from id2face import ID2FacePipeline
+    from id2face.model.pipeline import ID2FacePipeline as Pipeline
+
+    assert TopAnonymizer is Anonymizer and ID2FacePipeline is Pipeline
+    with pytest.raises(AttributeError):
+        id2face.NoSuchThing  # noqa: B018

@@ -87,7 +87,7 @@ def test_untracked_photo_faces_keep_their_key_in_a_batch():
 
     def face(index: int) -> Face:
         f = Face(box=np.zeros(4), score=1.0, keypoints5=np.zeros((5, 2)))
-        f.extras["face_index"] = index  # what Anonymizer.anonymize_batch sets
+        f.face_index = index  # what Anonymizer.anonymize_batch sets
         return f
 
     alone = ID2FaceMethod.identity_keys([face(0)], seed=3)
@@ -182,16 +182,20 @@ def test_a_face_the_detector_misses_in_one_frame_is_still_replaced(clip, tmp_pat
 
 def test_photo_faces_are_keyed_by_their_photo():
     """Two different photos' first faces must not share one identity draw; one photo keeps its keys."""
-    from id2face.anonymizer import photo_key
     from id2face.methods.diffusion import ID2FaceMethod
+    from id2face.methods.keys import photo_key
 
     a, b = np.zeros((64, 64, 3), np.uint8), np.full((64, 64, 3), 7, np.uint8)
     assert photo_key(a) == photo_key(a.copy()) != photo_key(b)
 
     def face(key):
         f = Face(box=np.zeros(4), score=1.0, keypoints5=np.zeros((5, 2)))
-        f.extras.update(face_index=0, photo_key=key)
+        f.face_index, f.photo_key = 0, key
         return f
 
     ka, kb = ID2FaceMethod.identity_keys([face(photo_key(a)), face(photo_key(b))], seed=1)
-    assert ka != kb and ka.endswith(":face0") and ka == ID2FaceMethod.identity_keys([face(photo_key(a))], seed=1)[0]
+    assert (
+        ka != kb
+        and ka.endswith(":face0")
+        and ka == ID2FaceMethod.identity_keys([face(photo_key(a))], seed=1)[0]
+    )

@@ -20,15 +20,34 @@ def test_bench_cli_times_a_config_with_random_weights_and_shows_scaling(tmp_path
     from id2face.cli.main import main
 
     out = tmp_path / "bench.json"
-    rc = main(["bench", "--config", "tiny", "--steps", "1", "--photos", "1", "--faces", "1,2", "--warmup", "0",
-               "--sampler", "ddpm", "--json", str(out)])
+    rc = main(
+        [
+            "bench",
+            "--config",
+            "tiny",
+            "--steps",
+            "1",
+            "--photos",
+            "1",
+            "--faces",
+            "1,2",
+            "--warmup",
+            "0",
+            "--sampler",
+            "ddpm",
+            "--json",
+            str(out),
+        ]
+    )
     assert rc == 0
     text = capsys.readouterr().out
     assert "random weights" in text and "faces/photo  ms/photo  ms/face" in text
     rows = json.loads(out.read_text())
     assert [r["faces"] for r in rows] == [1, 2]
     assert rows[0]["settings"]["sampler"] == "ddpm" and rows[0]["settings"]["steps"] == 1
-    assert all(r["stage_ms_per_face"]["method"] > 0 and r["peak_rss_mib"] >= r["rss_before_mib"] > 0 for r in rows)
+    assert all(
+        r["stage_ms_per_face"]["method"] > 0 and r["peak_rss_mib"] >= r["rss_before_mib"] > 0 for r in rows
+    )
     inner = {k: v for k, v in rows[1]["stage_ms_per_face"].items() if k.startswith("method.")}
     assert set(inner) == {"method.identity", "method.condition", "method.sample", "method.decode"}
     assert sum(inner.values()) <= rows[1]["stage_ms_per_face"]["method"] * 1.001  # parts of the method stage

@@ -12,7 +12,6 @@ import secrets
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,78 +22,27 @@ from id2face.face.config import DetectorConfig, MaskConfig
 from id2face.face.detect import FaceDetector
 from id2face.face.mask import face_mask
 from id2face.face.paste import match_colour, paste_crop
+from id2face.face.track import FaceTracker
 from id2face.face.types import Face
 from id2face.io.images import DEFAULT_MAX_PIXELS, load_image, save_image
+from id2face.io.video import process_video_batches
 from id2face.methods.base import FaceMethod
-from id2face.methods.classic import CLASSIC_METHODS, BlurMethod
+from id2face.methods.classic import BlurMethod
+from id2face.methods.keys import photo_key
+from id2face.methods.registry import METHODS as METHODS  # re-exported: importers from before issue 13
+from id2face.methods.registry import build_method
+from id2face.methods.registry import default_method as default_method  # re-exported, as METHODS
+from id2face.methods.registry import default_model_dir as default_model_dir  # re-exported, as METHODS
+from id2face.photo_batches import anonymize_files
+from id2face.reports import FaceAnonymizationError, FileResult, ImageReport
 
 if TYPE_CHECKING:
-    from id2face.face.track import FaceTracker
     from id2face.keep import KeepList
-    from id2face.photo_batches import FileResult
 
-METHODS = ("id2face", "blur", "pixelate", "mask")
+__all__ = ["Anonymizer", "FaceAnonymizationError", "ImageReport"]
+
 # A replaced face must differ from the source by at least this mean absolute level inside the mask.
 MIN_CHANGE = 2.0
-
-
-class FaceAnonymizationError(RuntimeError):
-    """A detected face could not be anonymized; the photo must not be written."""
-
-
-@dataclass
-class ImageReport:
-    faces: int = 0  # faces found (kept ones included)
-    fallbacks: int = 0
-    boxes: list[list[float]] = field(default_factory=list)
-    kept: int = 0  # faces of --keep people, left as they are
-
-
-def photo_key(image: np.ndarray) -> str:
-    """A short content hash of a photo (every 8th pixel): identity keys differ from photo to photo,
-    so the first faces of two photos do not get the same random identity draw."""
-    import hashlib
-
-    small = np.ascontiguousarray(np.asarray(image)[::8, ::8])
-    return hashlib.blake2b(small.tobytes() + str(image.shape).encode(), digest_size=8).hexdigest()
-
-
-def default_model_dir() -> Path:
-    """The model bundled inside the package (present once the default model ships)."""
-    return Path(__file__).parent / "assets" / "default_model"
-
-
-def default_method(model: str | os.PathLike | None = None) -> str:
-    """id2face when a model is given or bundled, otherwise blur (and say so once)."""
-    if model or (default_model_dir() / "model_index.json").is_file():
-        return "id2face"
-    import sys
-
-    print("note: no bundled ID2Face model is installed; using --method blur", file=sys.stderr)
-    return "blur"
-
-
-def build_method(name: str, model: str | os.PathLike | None = None, device: str = "cpu",
-                 steps: int | None = None, strength: float = 1.0, **runtime: Any) -> FaceMethod:
-    """A method by name; `id2face` loads `model` or the bundled default.
-
-    `runtime` takes the other fields of methods.diffusion.DiffusionOptions (sampler, dtype,
-    channels_last, compile, batch_size).
-    """
-    if name in CLASSIC_METHODS:
-        return CLASSIC_METHODS[name]()
-    if name != "id2face":
-        raise ValueError(f"unknown method {name!r}; choose one of {', '.join(METHODS)}")
-    model_dir = Path(model) if model else default_model_dir()
-    if not (model_dir / "model_index.json").is_file():
-        raise FileNotFoundError(
-            f"no ID2Face model at {model_dir}: pass --model DIR (a directory written by `id2face train` "
-            "or ID2FacePipeline.save_pretrained), or choose --method blur|pixelate|mask"
-        )
-    from id2face.methods.diffusion import DiffusionOptions, ID2FaceMethod
-
-    opts = DiffusionOptions(device=device, steps=steps, strength=strength, **runtime)
-    return ID2FaceMethod.from_pretrained(model_dir, opts)
 
 
 class Anonymizer:
@@ -127,40 +75,54 @@ class Anonymizer:
         self._fallback = BlurMethod(crop_size=self.method.crop_size, template=self.method.template)
 
     # ---- photos -------------------------------------------------------------------------
-    def anonymize(self, image: Any) -> Any:
-        """Anonymize a numpy array (RGB, RGBA or grayscale uint8) or a PIL image; same type out."""
+    def anonymize(self, image: Any, *, seed: int | None = None, strength: float | None = None) -> Any:
+        """Anonymize a numpy array (RGB, RGBA or grayscale uint8) or a PIL image; same type out.
+
+        `seed` and `strength` hold for this call only (default: the Anonymizer's seed and the
+        method's own strength), like diffusers' `generator`: one Anonymizer can serve many callers.
+        A path (str or PathLike) is read as a photo and gives an RGB array (see anonymize_file to write).
+        """
+        opts = {"seed": seed, "strength": strength}
+        if isinstance(image, (str, os.PathLike)):
+            return self.anonymize_rgb(load_image(image, self.max_pixels), **opts)[0]
         try:
             from PIL import Image
         except ImportError:  # pragma: no cover - Pillow is a dependency
             Image = None
         if Image is not None and isinstance(image, Image.Image):
             rgb = np.asarray(image.convert("RGB"))
-            out, _ = self.anonymize_rgb(rgb)
+            out, _ = self.anonymize_rgb(rgb, **opts)
             result = Image.fromarray(out)
             return result.convert(image.mode) if image.mode in ("L", "RGBA") else result
         arr = np.asarray(image)
         if arr.dtype != np.uint8:
             raise TypeError(f"expected a uint8 image, got {arr.dtype}")
         if arr.ndim == 2:
-            out, _ = self.anonymize_rgb(np.repeat(arr[..., None], 3, axis=2))
-            return np.round(out.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
+            out, _ = self.anonymize_rgb(np.repeat(arr[..., None], 3, axis=2), **opts)
+            luma = out.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+            return np.round(luma).astype(np.uint8)
         if arr.ndim == 3 and arr.shape[2] == 4:
-            out, _ = self.anonymize_rgb(np.ascontiguousarray(arr[..., :3]))
+            out, _ = self.anonymize_rgb(np.ascontiguousarray(arr[..., :3]), **opts)
             return np.concatenate([out, arr[..., 3:]], axis=2)
         if arr.ndim != 3 or arr.shape[2] != 3:
             raise ValueError(f"expected an HxWx3 image, got shape {arr.shape}")
-        return self.anonymize_rgb(arr)[0]
+        return self.anonymize_rgb(arr, **opts)[0]
 
-    def anonymize_rgb(self, rgb: np.ndarray, faces: list[Face] | None = None) -> tuple[np.ndarray, ImageReport]:
+    def anonymize_rgb(self, rgb: np.ndarray, faces: list[Face] | None = None, *, seed: int | None = None,
+                      strength: float | None = None) -> tuple[np.ndarray, ImageReport]:
         """Anonymize an RGB uint8 array (a copy is returned) with optional pre-detected faces."""
-        return self.anonymize_batch([rgb], None if faces is None else [faces])[0]
+        batch = self.anonymize_batch([rgb], None if faces is None else [faces], seed=seed, strength=strength)
+        return batch[0]
 
-    def anonymize_batch(self, images: list[np.ndarray], faces: list[list[Face]] | None = None
+    def anonymize_batch(self, images: list[np.ndarray], faces: list[list[Face]] | None = None, *,
+                        seed: int | None = None, strength: float | None = None
                         ) -> list[tuple[np.ndarray, ImageReport]]:
         """Anonymize several RGB arrays with one method call over all their faces (faster on a GPU).
 
-        Stage times accumulate in `self.timings` (seconds): detect, align, method, paste.
+        `seed`, `strength`: for this call only (see `anonymize`). Stage times accumulate in
+        `self.timings` (seconds): detect, align, method, paste.
         """
+        seed = self.seed if seed is None else seed
         m = self.method
         t = time.perf_counter()
         if faces is None:
@@ -168,16 +130,18 @@ class Anonymizer:
         t = self._tick("detect", t)
         for fs in faces:
             for i, f in enumerate(fs):  # numbered before any filtering: identity keys never shift
-                f.extras["face_index"] = i
+                f.face_index = i
         reports = [ImageReport(faces=len(fs), boxes=[f.box.tolist() for f in fs]) for fs in faces]
         if self.keep is not None:  # kept people's faces go no further: not replaced, not pasted
-            faces = [self._without_kept(img, fs, rep) for img, fs, rep in zip(images, faces, reports, strict=True)]
+            faces = [
+                self._without_kept(img, fs, rep) for img, fs, rep in zip(images, faces, reports, strict=True)
+            ]
             t = self._tick("keep", t)
         flat: list[Face] = []
         for img, fs in zip(images, faces, strict=True):
             key = photo_key(img)
             for f in fs:
-                f.extras["photo_key"] = key
+                f.photo_key = key
                 align_face(img, f, m.crop_size, m.template)
                 face_mask(f, m.crop_size, m.template, self.mask_config)
                 flat.append(f)
@@ -185,7 +149,9 @@ class Anonymizer:
         outs = [np.array(img, dtype=np.uint8, copy=True) for img in images]
         if not flat:
             return list(zip(outs, reports, strict=True))
-        new, fell_back = self._run_method(np.stack([f.crop for f in flat]), np.stack([f.mask for f in flat]), flat)
+        new, fell_back = self._run_method(
+            np.stack([f.crop for f in flat]), np.stack([f.mask for f in flat]), flat, seed, strength
+        )
         t = self._tick("method", t)
         k = 0
         for out, fs, rep in zip(outs, faces, reports, strict=True):
@@ -207,18 +173,20 @@ class Anonymizer:
         self.timings[stage] = self.timings.get(stage, 0.0) + now - start
         return now
 
-    def _run_method(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face]) -> tuple[np.ndarray, np.ndarray]:
+    def _run_method(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None,
+                    strength: float | None) -> tuple[np.ndarray, np.ndarray]:
         """New crops, and which faces had to fall back to blur (on_error="blur")."""
         fell_back = np.zeros(len(faces), bool)
+        per_call = {} if strength is None else {"strength": strength}  # methods without one need not take it
         try:
-            new = np.asarray(self.method(crops, masks, faces, self.seed))
+            new = np.asarray(self.method(crops, masks, faces, seed, **per_call))
             if new.shape != crops.shape or new.dtype != np.uint8:
                 raise FaceAnonymizationError(f"method {self.method.name} returned {new.shape} {new.dtype}")
         except Exception as e:  # noqa: BLE001 - any method failure is a face we could not anonymize
             if self.on_error != "blur":
                 raise FaceAnonymizationError(f"{len(faces)} face(s) could not be anonymized: {e}") from e
             fell_back[:] = True
-            return self._fallback(crops, masks, faces, self.seed), fell_back
+            return self._fallback(crops, masks, faces, seed), fell_back
         new = np.array(new, copy=True)
         # A face the method left (nearly) unchanged must never be written silently.
         for i in range(len(faces)):
@@ -226,11 +194,13 @@ class Anonymizer:
             if w.sum() and np.abs(new[i][w].astype(np.int16) - crops[i][w]).mean() < MIN_CHANGE:
                 if self.on_error != "blur":
                     raise FaceAnonymizationError(f"method {self.method.name} left face {i} unchanged")
-                new[i] = self._fallback(crops[i:i + 1], masks[i:i + 1], faces[i:i + 1], self.seed)[0]
+                new[i] = self._fallback(crops[i:i + 1], masks[i:i + 1], faces[i:i + 1], seed)[0]
                 fell_back[i] = True
         return new, fell_back
 
-    def anonymize_file(self, src: str | os.PathLike, dst: str | os.PathLike, quality: int = 95) -> ImageReport:
+    def anonymize_file(
+        self, src: str | os.PathLike, dst: str | os.PathLike, quality: int = 95
+    ) -> ImageReport:
         """Read, anonymize and atomically write one photo; the input is never modified."""
         if Path(src).resolve() == Path(dst).resolve():
             raise ValueError(f"{src}: refusing to overwrite the input file")
@@ -246,8 +216,6 @@ class Anonymizer:
         Same guarantees as `anonymize_file` per photo: a file that fails (unreadable, a face that could
         not be anonymized) gets its own `error` and nothing written, and the other photos go on.
         """
-        from id2face.photo_batches import anonymize_files
-
         return anonymize_files(self, pairs, batch=batch, quality=quality)
 
     # ---- video --------------------------------------------------------------------------
@@ -258,9 +226,6 @@ class Anonymizer:
         Detection and tracking run frame by frame in order; `batch_frames` frames then share one
         method call (faster on a GPU; the frames written are the same).
         """
-        from id2face.face.track import FaceTracker
-        from id2face.io.video import process_video_batches
-
         if Path(src).resolve() == Path(dst).resolve():
             raise ValueError(f"{src}: refusing to overwrite the input file")
         tracker = FaceTracker()
@@ -268,14 +233,14 @@ class Anonymizer:
 
         def batch_fn(frames: list[np.ndarray], indices: list[int]) -> list[np.ndarray]:
             faces = [self._tracked_faces(tracker, frame) for frame in frames]
-            results = self.anonymize_batch(frames, faces)
+            results = self.anonymize_batch(frames, faces, seed=seed)
             for _, rep in results:
                 total.faces += rep.faces
                 total.fallbacks += rep.fallbacks
                 total.kept += rep.kept
             return [out for out, _ in results]
 
-        with self._sequence():
+        with self._sequence() as seed:
             process_video_batches(src, dst, batch_fn, batch_size=batch_frames, progress=progress,
                                   keep_audio=keep_audio)
         return total
@@ -285,27 +250,19 @@ class Anonymizer:
 
         Tracking, per-track identities and gap filling work as for video files.
         """
-        from id2face.face.track import FaceTracker
-
         tracker = FaceTracker()
-        with self._sequence():
+        with self._sequence() as seed:
             for frame in frames:
-                yield self.anonymize_batch([frame], [self._tracked_faces(tracker, frame)])[0]
+                yield self.anonymize_batch([frame], [self._tracked_faces(tracker, frame)], seed=seed)[0]
 
     @contextmanager
-    def _sequence(self) -> Iterator[None]:
-        """One video or stream: the method's per-track state starts afresh (track ids restart), and
-        without a seed one random run seed holds throughout (a person keeps one fake identity)."""
+    def _sequence(self) -> Iterator[int]:
+        """One video or stream: the method's per-track state starts afresh (track ids restart); yields
+        its seed: without one, a random run seed holds throughout (a person keeps one fake identity)."""
         start = getattr(self.method, "new_sequence", None)
         if callable(start):
             start()
-        seed = self.seed
-        if seed is None:
-            self.seed = secrets.randbits(63)
-        try:
-            yield
-        finally:
-            self.seed = seed
+        yield self.seed if self.seed is not None else secrets.randbits(63)
 
     def _tracked_faces(self, tracker: FaceTracker, frame: np.ndarray) -> list[Face]:
         """This frame's faces with track ids and smoothed landmarks (the replaced face does not jitter)."""
@@ -313,6 +270,6 @@ class Anonymizer:
         # A face the detector missed in this frame is replaced where its track says it is.
         faces = faces + tracker.gap_faces(self.gap_frames)
         for f in faces:
-            f.keypoints5 = f.extras.get("smooth_keypoints5", f.keypoints5)
-            f.mesh = f.extras.get("smooth_mesh", f.mesh)
+            f.keypoints5 = f.smooth_keypoints5 if f.smooth_keypoints5 is not None else f.keypoints5
+            f.mesh = f.smooth_mesh if f.smooth_mesh is not None else f.mesh
         return faces

@@ -19,7 +19,12 @@ import cv2
 import numpy as np
 
 from id2face.anonymizer import Anonymizer
+from id2face.identity import load_recognizer
 from id2face.methods.base import FaceMethod
+from id2face.methods.diffusion import DiffusionOptions, ID2FaceMethod
+from id2face.model.build import build_pipeline
+from id2face.model.samplers import sampler_name
+from id2face.training.config import load_train_config
 
 
 def generated_photo(faces: int, size: tuple[int, int] = (960, 720), seed: int = 0) -> np.ndarray:
@@ -67,15 +72,24 @@ class BenchResult:
 
     def table(self) -> str:
         w, h = self.photo_size
-        rows = [("method", self.method), ("model", self.model), ("device", self.device), ("machine", self.machine),
-                ("settings", ", ".join(f"{k}={v}" for k, v in self.settings.items()) or "-"),
-                ("photos x faces", f"{self.photos} x {self.faces_per_photo} of {w}x{h} px (batch {self.batch})"),
-                ("faces/s", f"{self.faces_per_s:.2f}"), ("ms/face (throughput)", f"{self.ms_per_face:.1f}"),
-                ("single-face latency ms", f"{self.single_face_latency_ms:.1f}"),
-                ("warm-up s (incl. compile)", f"{self.warmup_s:.2f}")]
+        rows = [
+            ("method", self.method),
+            ("model", self.model),
+            ("device", self.device),
+            ("machine", self.machine),
+            ("settings", ", ".join(f"{k}={v}" for k, v in self.settings.items()) or "-"),
+            ("photos x faces", f"{self.photos} x {self.faces_per_photo} of {w}x{h} px (batch {self.batch})"),
+            ("faces/s", f"{self.faces_per_s:.2f}"),
+            ("ms/face (throughput)", f"{self.ms_per_face:.1f}"),
+            ("single-face latency ms", f"{self.single_face_latency_ms:.1f}"),
+            ("warm-up s (incl. compile)", f"{self.warmup_s:.2f}"),
+        ]
         rows += [(f"  {'  ' + k.split('.', 1)[1] if '.' in k else k} ms/face", f"{v:.1f}")
                  for k, v in self.stage_ms_per_face.items()]
-        rows += [("RSS before the timed run MiB", f"{self.rss_before_mib:.0f}"), ("peak RSS MiB", f"{self.peak_rss_mib:.0f}")]
+        rows += [
+            ("RSS before the timed run MiB", f"{self.rss_before_mib:.0f}"),
+            ("peak RSS MiB", f"{self.peak_rss_mib:.0f}"),
+        ]
         if self.peak_gpu_mib is not None:
             rows.append(("peak GPU MiB (max allocated)", f"{self.peak_gpu_mib:.0f}"))
         width = max(len(k) for k, _ in rows)
@@ -111,11 +125,6 @@ def config_method(config: str, device: str = "cpu", **options) -> FaceMethod:
     """
     from pathlib import Path
 
-    from id2face.methods.diffusion import DiffusionOptions, ID2FaceMethod
-    from id2face.model.build import build_pipeline
-    from id2face.model.recognizers import load_recognizer
-    from id2face.training.config import load_train_config
-
     cfg = load_train_config(config)
     m = cfg.model
     if m.backbone == "latent" and not (m.base_model and (Path(m.base_model).is_dir() or
@@ -125,7 +134,8 @@ def config_method(config: str, device: str = "cpu", **options) -> FaceMethod:
     pipe = build_pipeline(m, recognizer=recognizer)
     pipe.set_recognizer(recognizer)
     pipe.unet.eval()
-    return ID2FaceMethod.from_pipeline(pipe, DiffusionOptions(device=device, **options), cfg.inference_steps)
+    pipe.default_steps = cfg.inference_steps
+    return ID2FaceMethod.from_pipeline(pipe, DiffusionOptions(device=device, **options))
 
 
 def run_bench(method: str | FaceMethod = "blur", model: str | None = None, device: str = "cpu",
@@ -175,17 +185,28 @@ def run_bench(method: str | FaceMethod = "blur", model: str | None = None, devic
     if getattr(m, "steps", None):
         settings["steps"] = m.steps
     if hasattr(m, "pipe"):
-        from id2face.model.samplers import sampler_name
-
         settings["sampler"] = sampler_name(m.pipe.scheduler)
         settings["dtype"] = str(m.pipe.unet.dtype).replace("torch.", "")
     return BenchResult(
-        method=m.name, device=device, photos=photos, faces=faces, faces_per_photo=faces_per_photo, batch=batch,
-        seconds=total, faces_per_s=faces / total, ms_per_face=1000 * total / max(faces, 1),
-        single_face_latency_ms=1000 * float(np.median(lat)), stage_ms_per_face=stages, warmup_s=warm,
-        peak_rss_mib=peak_rss_mib(), rss_before_mib=rss_before, peak_gpu_mib=_gpu_peak(device),
-        machine=machine_name(device), model=model_label or str(model or ""),
-        photo_size=size, settings=settings,
+        method=m.name,
+        device=device,
+        photos=photos,
+        faces=faces,
+        faces_per_photo=faces_per_photo,
+        batch=batch,
+        seconds=total,
+        faces_per_s=faces / total,
+        ms_per_face=1000 * total / max(faces, 1),
+        single_face_latency_ms=1000 * float(np.median(lat)),
+        stage_ms_per_face=stages,
+        warmup_s=warm,
+        peak_rss_mib=peak_rss_mib(),
+        rss_before_mib=rss_before,
+        peak_gpu_mib=_gpu_peak(device),
+        machine=machine_name(device),
+        model=model_label or str(model or ""),
+        photo_size=size,
+        settings=settings,
     )
 
 

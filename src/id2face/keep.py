@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from id2face.face.align import face_chips
 from id2face.face.detect import FaceDetector
 from id2face.face.types import Face
+from id2face.identity import load_recognizer
+from id2face.identity.faces import embed_faces
 from id2face.io.images import load_image
-from id2face.model.recognizers import load_recognizer
 
 
 @dataclass
@@ -47,19 +47,14 @@ class KeepList:
             if not faces:
                 raise ValueError(f"{p}: no face found in this --keep photo")
             face = max(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
-            rows.append(_descriptors(recognizer, img, [face])[0])
+            rows.append(embed_faces(recognizer, img, [face], normalize=False)[0])
         return cls(np.stack(rows), threshold, tuple(str(p) for p in paths), recognizer)
 
     def matches(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:
         """Which faces of `image` belong to a kept person."""
         if not faces or len(self.embeddings) == 0:
             return np.zeros(len(faces), bool)
-        emb = _descriptors(self.recognizer, image, faces)
+        emb = embed_faces(self.recognizer, image, faces, normalize=False)  # raw: dlib's 0.6 scale
         dist = np.linalg.norm(emb[:, None, :] - self.embeddings[None], axis=-1)
         return dist.min(axis=1) < self.threshold
 
-
-def _descriptors(recognizer, image: np.ndarray, faces: list[Face]) -> np.ndarray:
-    """Raw dlib descriptors (its 0.6 scale), each face warped once, straight into dlib's own chip."""
-    size, template = recognizer.input_size, recognizer.template
-    return recognizer.embed(face_chips(image, faces, template, size), template, size, normalize=False)

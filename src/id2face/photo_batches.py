@@ -10,33 +10,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from id2face.io.images import load_image, save_image
-
-if TYPE_CHECKING:
-    from id2face.anonymizer import Anonymizer, ImageReport
+from id2face.reports import FileResult, ImageReport
 
 PathPair = tuple[str | os.PathLike, str | os.PathLike]
 
 
-@dataclass
-class FileResult:
-    """What happened to one photo: a report, or the error that stopped it (nothing was written)."""
+class Anonymizer(Protocol):
+    """What file batching needs of id2face.anonymizer.Anonymizer (a Protocol: no import circle)."""
 
-    src: Path
-    dst: Path
-    report: ImageReport | None = None
-    error: Exception | None = None
+    max_pixels: int
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
+    def anonymize_rgb(self, rgb: np.ndarray) -> tuple[np.ndarray, ImageReport]: ...
+
+    def anonymize_batch(self, images: list[np.ndarray]) -> list[tuple[np.ndarray, ImageReport]]: ...
 
 
 def anonymize_files(anonymizer: Anonymizer, pairs: Iterable[PathPair], batch: int = 1,

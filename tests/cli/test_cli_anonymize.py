@@ -34,9 +34,9 @@ def test_cli_mirrors_the_tree_and_reports_failures(tree, tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 1  # broken.jpg failed
     assert sum("broken.jpg" in line for line in err.splitlines() if line.startswith("error:")) == 1
-    assert "3 file(s) anonymized" in err and "1 failed" in err and "2 face(s)" in err
+    assert "2 file(s) anonymized, 1 unchanged" in err and "1 failed" in err and "2 face(s)" in err
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        "a.jpg", "noface.png", "sub/b.png"]
+        ".id2face/manifest.json", "a.jpg", "noface.png", "sub/b.png"]  # outputs + the job's manifest
     assert {p: _digest(p) for p in tree.rglob("*") if p.is_file()} == before  # inputs untouched
     with Image.open(out / "a.jpg") as im:
         assert not im.getexif()
@@ -66,10 +66,14 @@ def test_globs_and_default_output_next_to_input(tree, capsys):
 
 
 def test_missing_inputs_and_missing_model_are_clear(tmp_path, capsys):
-    assert main(["anonymize", str(tmp_path / "nothing.jpg"), "-o", str(tmp_path / "o"), "-m", "blur", "-q"]) == 1
+    assert (
+        main(["anonymize", str(tmp_path / "nothing.jpg"), "-o", str(tmp_path / "o"), "-m", "blur", "-q"]) == 1
+    )
     assert "no such file" in capsys.readouterr().err
     save_image(np.zeros((8, 8, 3), np.uint8), tmp_path / "x.png")
-    rc = main(["anonymize", str(tmp_path / "x.png"), "--method", "id2face", "--model", str(tmp_path / "none"), "-q"])
+    rc = main(
+        ["anonymize", str(tmp_path / "x.png"), "--method", "id2face", "--model", str(tmp_path / "none"), "-q"]
+    )
     assert rc == 2 and "--model" in capsys.readouterr().err
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 
 import imageio_ffmpeg
 import numpy as np
@@ -38,41 +39,67 @@ def test_batch_gives_the_files_of_one_at_a_time(folder, tmp_path, capsys):
     for err in (err1, err3):
         errors = [line for line in err.splitlines() if line.startswith("error:")]
         assert len(errors) == 1 and "broken.jpg" in errors[0]
-        assert "4 file(s) anonymized, 0 skipped (exist), 1 failed; 3 face(s)" in err
+        assert "3 file(s) anonymized, 1 unchanged, 0 skipped (exist), 1 failed; 3 face(s)" in err
     names = ["a.png", "b.jpg", "c.png", "noface.png"]
     for d in ("one", "three"):
-        assert sorted(p.name for p in (tmp_path / d).iterdir()) == names
+        assert sorted(p.name for p in (tmp_path / d).iterdir() if p.name != ".id2face") == names
     for n in names:
         assert (tmp_path / "one" / n).read_bytes() == (tmp_path / "three" / n).read_bytes(), n
     assert (tmp_path / "one" / "a.png").read_bytes() != (folder / "a.png").read_bytes()
 
 
-def test_batch_skips_finished_outputs_and_counts_them(folder, tmp_path, capsys):
+def test_batch_skips_finished_outputs_and_counts_them(folder, tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     _run([str(folder), "-o", str(out), "-q", "--batch", "3"], capsys)
     (out / "c.png").unlink()
     stamp = (out / "a.png").stat().st_mtime_ns
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # the bar shows on a terminal only
     rc, err = _run([str(folder), "-o", str(out), "--batch", "3"], capsys)  # with the progress bar
     assert rc == 1 and "1 file(s) anonymized, 3 skipped (exist), 1 failed" in err
     assert "5/5" in err  # the bar counts every job once
     assert (out / "a.png").stat().st_mtime_ns == stamp and (out / "c.png").is_file()
     rc, err = _run([str(folder), "-o", str(out), "-q", "--batch", "3", "--overwrite"], capsys)
-    assert "4 file(s) anonymized, 0 skipped" in err
+    assert "3 file(s) anonymized, 1 unchanged, 0 skipped" in err
     assert main(["anonymize", str(folder), "-m", "pixelate", "--batch", "0", "-q"]) == 2
 
 
 def test_video_batch_equals_one_frame_at_a_time(tmp_path, astronaut, capsys):
     clip = tmp_path / "clip.mp4"
     frames = [np.ascontiguousarray(np.roll(astronaut[::2, ::2], 4 * i, axis=1)) for i in range(6)]
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo",
-                    "-pix_fmt", "rgb24", "-s", "256x256", "-r", "6", "-i", "-", "-c:v", "libx264",
-                    "-pix_fmt", "yuv420p", str(clip)], input=b"".join(f.tobytes() for f in frames), check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            "256x256",
+            "-r",
+            "6",
+            "-i",
+            "-",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(clip),
+        ],
+        input=b"".join(f.tobytes() for f in frames),
+        check=True,
+    )
     save_image(astronaut, tmp_path / "photo.png")
     inputs = [str(tmp_path / "photo.png"), str(clip)]
     assert _run([*inputs, "-o", str(tmp_path / "one"), "-q"], capsys)[0] == 0
     rc, err = _run([*inputs, "-o", str(tmp_path / "four"), "-q", "--batch", "4"], capsys)
     assert rc == 0 and "2 file(s) anonymized" in err and "7 face(s)" in err
-    one, four = list(read_frames(tmp_path / "one" / "clip.mp4")), list(read_frames(tmp_path / "four" / "clip.mp4"))
+    one, four = (
+        list(read_frames(tmp_path / "one" / "clip.mp4")),
+        list(read_frames(tmp_path / "four" / "clip.mp4")),
+    )
     assert len(one) == len(four) == 6
     assert all(np.array_equal(a, b) for a, b in zip(one, four, strict=True))
     assert (tmp_path / "one" / "photo.png").read_bytes() == (tmp_path / "four" / "photo.png").read_bytes()

@@ -16,9 +16,34 @@ def clip(tmp_path_factory, astronaut):
     frames = [np.ascontiguousarray(np.roll(astronaut[::2, ::2], 4 * i, axis=1)) for i in range(8)]
     raw = b"".join(f.tobytes() for f in frames)
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
-    cmd = [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "256x256", "-r", "8",
-           "-i", "-", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-shortest",
-           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(d / "clip.mp4")]
+    cmd = [
+        ffmpeg,
+        "-y",
+        "-loglevel",
+        "error",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        "256x256",
+        "-r",
+        "8",
+        "-i",
+        "-",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=1",
+        "-shortest",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        str(d / "clip.mp4"),
+    ]
     subprocess.run(cmd, input=raw, check=True)
     return d / "clip.mp4"
 

@@ -7,8 +7,14 @@ from id2face.evaluation.runner import PhotoRecord
 
 
 def _record(emb: np.ndarray) -> PhotoRecord:
-    return PhotoRecord(boxes=np.zeros((1, 4)), detected=np.ones(1, bool), meshes=np.zeros((1, 478, 3)),
-                       has_mesh=np.zeros(1, bool), embeddings={"dlib": emb[None]}, crops=np.zeros((1, 4, 4, 3)))
+    return PhotoRecord(
+        boxes=np.zeros((1, 4)),
+        detected=np.ones(1, bool),
+        meshes=np.zeros((1, 478, 3)),
+        has_mesh=np.zeros(1, bool),
+        embeddings={"dlib": emb[None]},
+        crops=np.zeros((1, 4, 4, 3)),
+    )
 
 
 def test_diversity_counts_the_seed_pairs_that_are_different_people():

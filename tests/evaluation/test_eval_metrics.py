@@ -153,7 +153,9 @@ def test_sharpness_drops_with_blur():
 def test_diversity_distances():
     e = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
     np.testing.assert_allclose(pairwise_identity_distances(e, "cosine"), [1.0, 0.0, 1.0], atol=1e-12)
-    np.testing.assert_allclose(pairwise_identity_distances(e, "l2"), [np.sqrt(2), 0.0, np.sqrt(2)], atol=1e-12)
+    np.testing.assert_allclose(
+        pairwise_identity_distances(e, "l2"), [np.sqrt(2), 0.0, np.sqrt(2)], atol=1e-12
+    )
     assert pairwise_identity_distances(e[:1], "l2").size == 0
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from id2face.evaluation.config import EvalConfig, Variant
-from id2face.evaluation.faceres import find_faceres
+from id2face.identity.faceres import find_faceres
 from id2face.io.images import save_image
 
 DATA = Path(__file__).parents[2] / ".." / "shared" / "data"
@@ -33,8 +33,22 @@ def evaluated(photos, tmp_path_factory):
     from id2face.cli.main import main
 
     out = tmp_path_factory.mktemp("report")
-    rc = main(["eval", "--data", str(photos), "-o", str(out), "--methods", "blur,mask", "--recognizers", "dlib",
-               "--no-fid", "--seeds", "2"])
+    rc = main(
+        [
+            "eval",
+            "--data",
+            str(photos),
+            "-o",
+            str(out),
+            "--methods",
+            "blur,mask",
+            "--recognizers",
+            "dlib",
+            "--no-fid",
+            "--seeds",
+            "2",
+        ]
+    )
     assert rc == 0
     return out
 
@@ -115,7 +129,7 @@ def _faceres_or_skip():
 def test_faceres_on_sample_photo():
     import skimage.data
 
-    from id2face.evaluation.faceres import FaceResRecognizer
+    from id2face.identity.faceres import FaceResRecognizer
 
     _faceres_or_skip()
     rec = FaceResRecognizer()
@@ -138,15 +152,19 @@ def test_faceres_lfw_pairs_auc():
     from PIL import Image
 
     from id2face.evaluation.lfw import benchmark_pairs, make_pairs
-    from id2face.evaluation.recognizers import FaceResEvalRecognizer
     from id2face.face.config import DetectorConfig
     from id2face.face.detect import FaceDetector
+    from id2face.identity.verify import FaceResVerifier
 
     _faceres_or_skip()
     if not (DATA / "lfw").is_dir():
         pytest.skip("../shared/data/lfw is absent")
     n = int(os.environ.get("ID2FACE_LFW_PAIRS", "40"))  # 40 + 40 pairs: ~15 s on 2 idle cores
-    res = benchmark_pairs([FaceResEvalRecognizer()], make_pairs(DATA / "lfw", n, seed=1), FaceDetector(DetectorConfig(mesh=False, threshold=0.3)).detect,
-                          lambda p: np.asarray(Image.open(p).convert("RGB")))
+    res = benchmark_pairs(
+        [FaceResVerifier()],
+        make_pairs(DATA / "lfw", n, seed=1),
+        FaceDetector(DetectorConfig(mesh=False, threshold=0.3)).detect,
+        lambda p: np.asarray(Image.open(p).convert("RGB")),
+    )
     assert res["faceres"]["pairs_used"] >= 0.7 * 2 * n
     assert res["faceres"]["auc"] >= 0.98

@@ -1,7 +1,7 @@
 import numpy as np
 
 from id2face.evaluation.training_gallery import training_centroids, training_identity_figures
-from id2face.training.testing import write_synthetic_dataset
+from id2face.testing.datasets import write_synthetic_dataset
 
 
 class MeanColour:
@@ -40,4 +40,6 @@ def test_rate_is_measured_against_unseen_people():
     assert fig["closer_than_unseen_rate"] == 2 / 3  # 0.3 and 0.5 are closer; 5.0 is not; undetected ignored
     np.testing.assert_allclose(fig["mean_nearest_distance"], (0.3 + 5.0 + 0.5) / 3)
     np.testing.assert_allclose(fig["unseen_mean_nearest_distance"], 2.0)
-    assert np.isnan(training_identity_figures(probes, np.zeros(4, bool), cents, unseen)["closer_than_unseen_rate"])
+    assert np.isnan(
+        training_identity_figures(probes, np.zeros(4, bool), cents, unseen)["closer_than_unseen_rate"]
+    )

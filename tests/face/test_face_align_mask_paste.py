@@ -3,7 +3,7 @@ import pytest
 
 from id2face.face.align import align_face
 from id2face.face.mask import face_mask
-from id2face.face.paste import match_colour, paste_crop
+from id2face.face.paste import edge_fade, match_colour, paste_crop
 from id2face.geometry import FFHQ, apply_affine, invert_affine
 
 
@@ -16,7 +16,9 @@ def face(detector, astronaut):
 def test_alignment_round_trip_within_one_pixel(face, astronaut, size):
     align_face(astronaut, face, size, FFHQ)
     # Landmarks land on the template and come back to the photo exactly.
-    np.testing.assert_allclose(apply_affine(face.matrix, face.keypoints5), FFHQ.pixels(size), atol=0.06 * size)
+    np.testing.assert_allclose(
+        apply_affine(face.matrix, face.keypoints5), FFHQ.pixels(size), atol=0.06 * size
+    )
     back = apply_affine(invert_affine(face.matrix), face.crop_landmarks)
     assert np.abs(back - face.mesh[:, :2]).max() < 1.0
     assert face.crop.shape == (size, size, 3) and face.crop.dtype == np.uint8
@@ -33,7 +35,9 @@ def test_mask_covers_forehead_to_chin_and_not_the_background(face, astronaut):
     size = 128
     align_face(astronaut, face, size, FFHQ)
     m = face_mask(face, size, FFHQ)
-    inner = face.crop_landmarks[[33, 263, 1, 13, 152, 105, 334, 234, 454]]  # eyes, nose, lips, chin, brows, cheeks
+    inner = face.crop_landmarks[
+        [33, 263, 1, 13, 152, 105, 334, 234, 454]
+    ]  # eyes, nose, lips, chin, brows, cheeks
     for x, y in np.round(inner).astype(int):
         assert m[min(y, size - 1), x] > 0.9
     assert m[0, 0] == 0 and m[0, -1] == 0 and m[-1, 0] == 0
@@ -57,7 +61,7 @@ def test_paste_changes_only_pixels_under_the_mask(detector, astronaut):
     paste_crop(out, np.zeros_like(f.crop), f.mask, f.matrix)
     import cv2
 
-    alpha = cv2.warpAffine(f.mask, invert_affine(f.matrix), astronaut.shape[1::-1])
+    alpha = cv2.warpAffine(f.mask * edge_fade(128), invert_affine(f.matrix), astronaut.shape[1::-1])
     outside = alpha <= 0
     assert np.array_equal(out[outside], astronaut[outside])
     inside = alpha > 0.99

@@ -112,7 +112,7 @@ def test_smoothing_steadies_still_face_but_follows_motion():
         tracker.update([face])
         truth = face_at(200, 200, size=100).keypoints5
         raw_err.append(np.abs(face.keypoints5 - truth).mean())
-        smooth_err.append(np.abs(face.extras["smooth_keypoints5"] - truth).mean())
+        smooth_err.append(np.abs(face.smooth_keypoints5 - truth).mean())
     assert np.mean(smooth_err[10:]) < 0.7 * np.mean(raw_err[10:])
 
     tracker = FaceTracker(smoothing=0.9)
@@ -121,7 +121,7 @@ def test_smoothing_steadies_still_face_but_follows_motion():
         face = face_at(x, 200, size=100)
         tracker.update([face])
         # Steady motion is predicted and a sudden turn is a surprise that lifts the gain: no visible lag.
-        assert np.abs(face.extras["smooth_keypoints5"] - face.keypoints5).max() < 1.0
+        assert np.abs(face.smooth_keypoints5 - face.keypoints5).max() < 1.0
 
 
 def test_point_smoother_follows_constant_velocity_and_restarts_on_shape_change():
@@ -139,8 +139,8 @@ def test_mesh_is_smoothed_and_published():
         face = face_at(100 + t, 100)
         face.mesh = np.tile(face.keypoints5.mean(0), (478, 1))
         tracker.update([face])
-    assert face.extras["smooth_mesh"].shape == (478, 2)
-    assert face.extras["smooth_box"].shape == (4,)
+    assert face.smooth_mesh.shape == (478, 2)
+    assert face.smooth_box.shape == (4,)
 
 
 def test_smoothing_coasts_through_a_detector_blink():
@@ -152,7 +152,7 @@ def test_smoothing_coasts_through_a_detector_blink():
         face = face_at(100 + 5 * t, 100)
         tracker.update([face])
     assert face.track_id == 1
-    np.testing.assert_allclose(face.extras["smooth_keypoints5"], face.keypoints5, atol=0.5)
+    np.testing.assert_allclose(face.smooth_keypoints5, face.keypoints5, atol=0.5)
     assert tracker.track(1) is not None and tracker.track(1).hits == 14
 
 
@@ -180,7 +180,7 @@ def test_a_face_the_detector_misses_is_still_given_where_it_should_be():
         assert ghost.track_id == tid and ghost.detector == "track-gap"
         np.testing.assert_allclose(ghost.box, expected.box, atol=1.0)
         np.testing.assert_allclose(ghost.keypoints5, expected.keypoints5, atol=1.0)
-        np.testing.assert_allclose(ghost.extras["smooth_keypoints5"], ghost.keypoints5)
+        np.testing.assert_allclose(ghost.smooth_keypoints5, ghost.keypoints5)
     tracker.update([])
     assert tracker.gap_faces(max_gap=3) == []  # a longer gap: the person has most likely gone
     assert tracker.update([face_at(100 + 4 * 10, 100)])[0].track_id == tid  # and the id survives

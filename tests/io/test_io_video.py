@@ -84,7 +84,11 @@ def test_read_frames(clip):
 
 def test_round_trip_keeps_frames_rate_size_audio_and_drops_metadata(clip, tmp_path):
     source_header = header(clip)
-    assert "SECRET_TITLE" in source_header and "SECRET_AUDIO_TAG" in source_header and "location" in source_header
+    assert (
+        "SECRET_TITLE" in source_header
+        and "SECRET_AUDIO_TAG" in source_header
+        and "location" in source_header
+    )
     dst = tmp_path / "out.mp4"
     stats = process_video(clip, dst, invert, progress=False)
     assert stats.frames == 20 and stats.size == (65, 49) and stats.has_audio
@@ -96,7 +100,9 @@ def test_round_trip_keeps_frames_rate_size_audio_and_drops_metadata(clip, tmp_pa
     src_frames = list(read_frames(clip))
     out_frames = list(read_frames(dst))
     assert len(out_frames) == 20
-    err = np.mean([np.abs(255 - o.astype(int) - s).mean() for o, s in zip(out_frames, src_frames, strict=True)])
+    err = np.mean(
+        [np.abs(255 - o.astype(int) - s).mean() for o, s in zip(out_frames, src_frames, strict=True)]
+    )
     assert err < 4.0  # colours survive (BT.709 tagged both ways), frames in order
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mp4"]
 

@@ -3,11 +3,11 @@ import pytest
 import torch
 
 from id2face.face.types import Face
+from id2face.identity import DlibRecognizer
 from id2face.methods.base import FaceMethod
 from id2face.methods.diffusion import ID2FaceMethod
 from id2face.model import ModelNotFoundError, build_pipeline
-from id2face.model.recognizers import DlibRecognizer
-from id2face.model.testing import tiny_config
+from id2face.testing.models import tiny_config
 
 S = 32
 
@@ -118,7 +118,9 @@ def test_a_track_keeps_one_source_identity_and_embeds_only_its_first_frames(mode
             calls.append(len(crops))
             return super()._embed_own(crops)
 
-    m = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=1, track_frames=2), recognizer=Counting())
+    m = ID2FaceMethod.from_pretrained(
+        model_dir, DiffusionOptions(steps=1, track_frames=2), recognizer=Counting()
+    )
     crops, masks, faces = _faces(2, [7, None])
     first, _ = m.source_embeddings(crops, faces)
     frame2 = crops.copy()
@@ -147,10 +149,12 @@ def test_consistent_gives_one_fake_identity_per_person_across_photos(model_dir):
     """--consistent: the same person (in any position, in any photo) gets one key and one face."""
     from id2face.methods.diffusion import DiffusionOptions
 
-    m = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=2, consistent=True), recognizer=_Rec())
+    m = ID2FaceMethod.from_pretrained(
+        model_dir, DiffusionOptions(steps=2, consistent=True), recognizer=_Rec()
+    )
     crops, masks, faces = _faces(3, [None, None, None])
     for i, f in enumerate(faces):
-        f.extras["face_index"] = i
+        f.face_index = i
         f.crop_landmarks = None
     crops[2] = crops[0]  # photo 1: A, B, A again (the same person twice)
     first = m(crops, masks, faces, seed=5)

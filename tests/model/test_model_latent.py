@@ -4,7 +4,7 @@ import torch
 from diffusers import UNet2DConditionModel
 
 from id2face.model import ID2FacePipeline, build_pipeline
-from id2face.model.testing import tiny_config, write_tiny_sd
+from id2face.testing.models import tiny_config, write_tiny_sd
 
 S = 64
 
@@ -30,12 +30,16 @@ def test_latent_backbone_end_to_end_and_round_trip(sd_dir, tmp_path):
     rng = np.random.default_rng(0)
     faces = rng.integers(0, 256, (2, S, S, 3), dtype=np.uint8)
     emb = rng.standard_normal((2, 128)).astype(np.float32)
-    out = pipe(faces, source_embeddings=emb, num_inference_steps=2, generator=torch.Generator().manual_seed(0))
+    out = pipe(
+        faces, source_embeddings=emb, num_inference_steps=2, generator=torch.Generator().manual_seed(0)
+    )
     assert out.images.shape == (2, S, S, 3) and out.images.dtype == np.uint8
     pipe.save_pretrained(tmp_path / "m")
     back = ID2FacePipeline.from_pretrained(tmp_path / "m")
     back.set_progress_bar_config(disable=True)
-    again = back(faces, source_embeddings=emb, num_inference_steps=2, generator=torch.Generator().manual_seed(0))
+    again = back(
+        faces, source_embeddings=emb, num_inference_steps=2, generator=torch.Generator().manual_seed(0)
+    )
     assert np.array_equal(out.images, again.images)
 
 
@@ -87,12 +91,26 @@ def test_random_backbone_from_a_shapes_file(tmp_path):
     import yaml
 
     shapes = {
-        "unet": dict(sample_size=8, in_channels=9, out_channels=4, block_out_channels=[16, 32], layers_per_block=1,
-                     down_block_types=["CrossAttnDownBlock2D", "DownBlock2D"],
-                     up_block_types=["UpBlock2D", "CrossAttnUpBlock2D"], cross_attention_dim=24,
-                     attention_head_dim=8, norm_num_groups=8),
-        "vae": dict(latent_channels=4, block_out_channels=[8, 8, 8, 8], layers_per_block=1, norm_num_groups=4,
-                    down_block_types=["DownEncoderBlock2D"] * 4, up_block_types=["UpDecoderBlock2D"] * 4),
+        "unet": dict(
+            sample_size=8,
+            in_channels=9,
+            out_channels=4,
+            block_out_channels=[16, 32],
+            layers_per_block=1,
+            down_block_types=["CrossAttnDownBlock2D", "DownBlock2D"],
+            up_block_types=["UpBlock2D", "CrossAttnUpBlock2D"],
+            cross_attention_dim=24,
+            attention_head_dim=8,
+            norm_num_groups=8,
+        ),
+        "vae": dict(
+            latent_channels=4,
+            block_out_channels=[8, 8, 8, 8],
+            layers_per_block=1,
+            norm_num_groups=4,
+            down_block_types=["DownEncoderBlock2D"] * 4,
+            up_block_types=["UpDecoderBlock2D"] * 4,
+        ),
     }
     f = tmp_path / "small.yaml"
     f.write_text(yaml.safe_dump(shapes))

@@ -9,7 +9,9 @@ from id2face.model.masking import default_mask
 def _inputs(b=2, s=32, seed=0):
     g = torch.Generator().manual_seed(seed)
     image = (torch.rand(b, 3, s, s, generator=g) * 2 - 1).requires_grad_(True)
-    mask = torch.from_numpy(default_mask(s, np.array([[0.38, 0.46], [0.62, 0.46], [0.5, 0.58], [0.41, 0.7], [0.59, 0.7]])))
+    mask = torch.from_numpy(
+        default_mask(s, np.array([[0.38, 0.46], [0.62, 0.46], [0.5, 0.58], [0.41, 0.7], [0.59, 0.7]]))
+    )
     mask = mask[None, None].expand(b, 1, s, s).contiguous()
     lm = torch.rand(b, 478, 2, generator=g) * s
     return image, mask, geometry_maps(lm, b, s)
@@ -58,7 +60,9 @@ def test_no_gradient_from_identity_region_into_nonid_branch():
 def test_null_identity_token_and_alignment_flag():
     torch.manual_seed(0)
     for alignment in ("bidirectional", "none"):
-        idlr = IDLR(embed_dim=128, width=16, num_id_tokens=2, num_heads=2, nonid_channels=(8, 16), alignment=alignment)
+        idlr = IDLR(
+            embed_dim=128, width=16, num_id_tokens=2, num_heads=2, nonid_channels=(8, 16), alignment=alignment
+        )
         image, mask, geom = _inputs()
         feats, tok = idlr.encode_nonid(image, mask, geom)
         e = torch.randn(2, 128)

@@ -6,16 +6,14 @@ import torch
 from diffusers import DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler, EulerDiscreteScheduler
 
 from id2face.geometry import ARCFACE, FFHQ
+from id2face.identity import DlibRecognizer
 from id2face.model import (
     ID2FacePipeline,
-    LossConfig,
     ModelNotFoundError,
     RecognizerMismatchError,
     build_pipeline,
-    training_losses,
 )
-from id2face.model.recognizers import DlibRecognizer
-from id2face.model.testing import tiny_config
+from id2face.testing.models import tiny_config
 
 S = 32
 
@@ -104,7 +102,10 @@ def test_wrong_input_size_and_embedding_size_are_refused(pipe):
         pipe(faces, source_embeddings=emb[:, :64])
     with pytest.raises(ValueError, match="trained on 'ffhq'"):
         pipe(faces, source_embeddings=emb, crop_template=ARCFACE)
-    assert pipe(faces, source_embeddings=emb, crop_template=FFHQ, num_inference_steps=1).images.shape == faces.shape
+    assert (
+        pipe(faces, source_embeddings=emb, crop_template=FFHQ, num_inference_steps=1).images.shape
+        == faces.shape
+    )
 
 
 def test_save_load_round_trip_bitwise(pipe, tmp_path):
@@ -146,43 +147,19 @@ def test_recognizer_is_recorded_and_mismatch_refused(tmp_path):
     assert p.config.recognizer_template == "dlib_chip_150_0.25" and p.config.recognizer_input_size == 150
     p.save_pretrained(tmp_path / "m")
     with pytest.raises(RecognizerMismatchError, match="trained with recognizer 'dlib_resnet_v1'"):
-        ID2FacePipeline.from_pretrained(tmp_path / "m", recognizer=_FakeRecognizer(name="onnx:other", dim=512))
+        ID2FacePipeline.from_pretrained(
+            tmp_path / "m", recognizer=_FakeRecognizer(name="onnx:other", dim=512)
+        )
     back = ID2FacePipeline.from_pretrained(tmp_path / "m", recognizer=_FakeRecognizer())
     back.set_progress_bar_config(disable=True)
     out = back(_inputs()[0], num_inference_steps=1, generator=torch.Generator().manual_seed(0))
     assert out.source_embeddings.shape == (2, 128)
 
 
-@pytest.mark.parametrize("alignment,fusion", [("bidirectional", "gated"), ("none", "add")])
-def test_training_losses_backward(alignment, fusion):
-    torch.manual_seed(0)
-    cfg = tiny_config(S)
-    cfg.recomposer.alignment = alignment
-    cfg.harmonizer.fusion = fusion
-    p = build_pipeline(cfg)
-    g = torch.Generator().manual_seed(0)
-    b = 2
-    batch = {
-        "image_a": torch.rand(b, 3, S, S, generator=g) * 2 - 1, "image_b": torch.rand(b, 3, S, S, generator=g) * 2 - 1,
-        "mask_a": torch.zeros(b, 1, S, S), "mask_b": torch.zeros(b, 1, S, S),
-        "emb_a": torch.randn(b, 128, generator=g), "emb_b": torch.randn(b, 128, generator=g),
-    }
-    batch["mask_a"][..., 8:24, 8:24] = 1
-    batch["mask_b"][..., 6:22, 10:26] = 1
-    losses = training_losses(p, batch, LossConfig(p_drop_id=0.5), generator=g)
-    assert set(losses) == {"loss", "loss_recomposition", "loss_idvae", "loss_align"}
-    assert all(torch.isfinite(v) for v in losses.values())
-    assert (losses["loss_align"] > 0) == (alignment == "bidirectional")
-    losses["loss"].backward()
-    assert p.harmonizer.gates[0].res.weight.grad.abs().sum() > 0  # zero-init convs still learn
-    assert p.recomposer.id_proj[0].weight.grad.abs().sum() > 0
-    assert p.idvae.decoder[0].weight.grad.abs().sum() > 0
-
-
 def test_onnx_recognizer_model_round_trip(tmp_path):
     pytest.importorskip("onnx")
-    from id2face.model.recognizers import OnnxRecognizer
-    from id2face.model.testing import write_tiny_onnx_recognizer
+    from id2face.identity import OnnxRecognizer
+    from id2face.testing.models import write_tiny_onnx_recognizer
 
     onnx_path = write_tiny_onnx_recognizer(tmp_path / "arc.onnx", dim=512)
     torch.manual_seed(0)
@@ -211,7 +188,9 @@ def test_compiled_denoiser_keeps_the_harmonizer_and_the_result():
     emb = rng.normal(size=(2, 128)).astype(np.float32)
 
     def run():
-        return pipe(crops, source_embeddings=emb, identity_key="k", num_inference_steps=3, output_type="pt").images
+        return pipe(
+            crops, source_embeddings=emb, identity_key="k", num_inference_steps=3, output_type="pt"
+        ).images
 
     ref = run()
     pipe.harmonizer.detach()
@@ -241,7 +220,15 @@ def test_saved_weights_carry_checksums_and_a_changed_file_is_refused(tmp_path):
 
 
 def test_bundled_model_matches_its_checksums():
-    from id2face.anonymizer import default_model_dir
+    from id2face.methods.registry import default_model_dir
     from id2face.model.integrity import verify_checksums
 
     assert verify_checksums(default_model_dir())
+
+
+def test_default_steps_come_from_the_model(tmp_path, pipe):
+    from id2face.methods.registry import default_model_dir
+    from id2face.model.config import DEFAULT_STEPS, recorded_steps
+
+    assert recorded_steps(default_model_dir()) == 8  # the bundled model's training.json
+    assert recorded_steps(tmp_path) == DEFAULT_STEPS == pipe.default_steps  # nothing recorded

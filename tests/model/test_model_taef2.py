@@ -16,11 +16,15 @@ from id2face.model.taef2 import (
 
 
 def test_every_released_key_has_a_place_and_shape():
-    state = original_to_diffusers(load_file(str(ASSET_DIR / ENCODER_FILE)), load_file(str(ASSET_DIR / DECODER_FILE)))
+    state = original_to_diffusers(
+        load_file(str(ASSET_DIR / ENCODER_FILE)), load_file(str(ASSET_DIR / DECODER_FILE))
+    )
     ours = TAEF2().state_dict()
     assert set(state) == set(ours)
     assert all(state[k].shape == ours[k].shape for k in ours)
-    assert sum(v.numel() for k, v in state.items() if k.startswith("encoder.")) == pytest.approx(1.34e6, rel=0.01)
+    assert sum(v.numel() for k, v in state.items() if k.startswith("encoder.")) == pytest.approx(
+        1.34e6, rel=0.01
+    )
     assert (ASSET_DIR / "LICENSE").read_text().startswith("MIT")
 
 

@@ -28,7 +28,9 @@ def test_compact_checkpoint_continues_the_run(tmp_path):
     train(tiny_config(data, tmp_path / "b", max_steps=4), resume=True, progress=False)
     last = list_checkpoints(tmp_path / "b" / "checkpoints")[-1]
     assert last.name == "step-0000004" and json.loads((last / "state.json").read_text())["samples"] == 8
-    with_all = export_compact(tmp_path / "b", tmp_path / "out", weights=True, optimizer=True, extra={"burst": {"x": 1}})
+    with_all = export_compact(
+        tmp_path / "b", tmp_path / "out", weights=True, optimizer=True, extra={"burst": {"x": 1}}
+    )
     names = json.loads((with_all / "state.json").read_text())["files"]
     assert names == ["ema-00.safetensors", "weights-00.safetensors", "optimizer-00.safetensors"]
     back = restore(with_all, tmp_path / "c")

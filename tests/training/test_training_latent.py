@@ -1,4 +1,4 @@
-"""Latent-cache training on the bundled TAEF2: trains, resumes exactly, and the result samples faces (CPU, seconds)."""
+"""Latent-cache training on the bundled TAEF2: trains, resumes exactly, samples faces (CPU, seconds)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def test_cache_views_are_the_encodings_of_the_mirrored_faces(data, tmp_path):
     assert cache.x0.shape == (len(run.train_set), 2, 32, SIZE // 8, SIZE // 8)
     img = run.train_set.crops[:1].permute(0, 3, 1, 2).float() / 127.5 - 1
     with torch.no_grad():
-        torch.testing.assert_close(cache.x0[0, 1], run.pipe.encode_space(img.flip(-1))[0], rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(
+            cache.x0[0, 1], run.pipe.encode_space(img.flip(-1))[0], rtol=1e-4, atol=1e-4
+        )
     g = torch.Generator().manual_seed(0)
     a, b = run.train_set.sample_pairs(3, g)
     batch = cache.batch(a, b, g)
@@ -57,8 +59,12 @@ def test_latent_run_trains_resumes_exactly_and_samples(data, tmp_path):
     assert pipe.config.backbone == "taef2" and pipe.unet.config.in_channels == 65
     rng = np.random.default_rng(0)
     faces = rng.integers(0, 256, (2, SIZE, SIZE, 3), dtype=np.uint8)
-    out = pipe(faces, source_embeddings=rng.standard_normal((2, 128)).astype(np.float32), num_inference_steps=2,
-               generator=torch.Generator().manual_seed(0))
+    out = pipe(
+        faces,
+        source_embeddings=rng.standard_normal((2, 128)).astype(np.float32),
+        num_inference_steps=2,
+        generator=torch.Generator().manual_seed(0),
+    )
     assert out.images.shape == (2, SIZE, SIZE, 3) and out.images.dtype == np.uint8
 
 

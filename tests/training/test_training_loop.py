@@ -81,7 +81,9 @@ def test_trained_directory_loads_and_anonymizes(data, tmp_path):
     pipe = ID2FacePipeline.from_pretrained(model_dir)
     crops = np.full((1, SIZE, SIZE, 3), 128, np.uint8)
     emb = np.random.default_rng(0).normal(size=(1, 128)).astype(np.float32)
-    out = pipe(crops, source_embeddings=emb, generator=torch.Generator().manual_seed(0), num_inference_steps=2)
+    out = pipe(
+        crops, source_embeddings=emb, generator=torch.Generator().manual_seed(0), num_inference_steps=2
+    )
     assert out.images.shape == (1, SIZE, SIZE, 3) and out.images.dtype == np.uint8
 
 

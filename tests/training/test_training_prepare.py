@@ -48,7 +48,11 @@ def test_prepare_keeps_single_faces_and_counts_the_rest(folder_source, tmp_path)
                  "--split", "0.5", "-q"]) == 0
     m = json.loads((out / "manifest.json").read_text())
     assert m["num_photos"] == 7 and m["num_samples"] == 4
-    assert m["dropped"]["no_face"] == 1 and m["dropped"]["several_faces"] == 1 and m["dropped"]["unreadable"] == 1
+    assert (
+        m["dropped"]["no_face"] == 1
+        and m["dropped"]["several_faces"] == 1
+        and m["dropped"]["unreadable"] == 1
+    )
     assert m["identities"] == ["people/person0", "people/person1"]
     assert len(m["splits"]["val"]) == 1 and len(m["splits"]["train"]) == 1  # whole identities held out
     shard = load_file(str(out / m["shards"][0]["file"]))
@@ -62,7 +66,9 @@ def test_prepare_keeps_single_faces_and_counts_the_rest(folder_source, tmp_path)
 
     # Resume: the same command finds its finished shards and does no work; other settings refuse.
     before = (out / "shard-00000.safetensors").stat().st_mtime_ns
-    again = prepare_dataset([folder_source], out, ExtractConfig(size=32), split=0.5, workers=1, progress=False)
+    again = prepare_dataset(
+        [folder_source], out, ExtractConfig(size=32), split=0.5, workers=1, progress=False
+    )
     assert (out / "shard-00000.safetensors").stat().st_mtime_ns == before
     assert again["num_samples"] == 4
     with pytest.raises(ValueError, match="other settings"):

@@ -22,7 +22,9 @@ def server():
         return Anonymizer(method=method)
 
     pool = AnonymizerPool(factory, methods=("blur", "pixelate", "mask"))
-    srv = make_server(pool, WebConfig(port=0, max_upload_mb=1.0, max_pixels=2_000_000, default_method="pixelate"))
+    srv = make_server(
+        pool, WebConfig(port=0, max_upload_mb=1.0, max_pixels=2_000_000, default_method="pixelate")
+    )
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     host, port = srv.server_address[:2]

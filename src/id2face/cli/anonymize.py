@@ -4,46 +4,65 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from id2face.cli.anonymize_job import JobSession, report_missing
 from id2face.cli.audit import AuditLog
-from id2face.cli.inputs import Job
+from id2face.cli.inputs import Job, expand_inputs
+from id2face.cli.options import (
+    add_batch_argument,
+    add_method_argument,
+    add_model_arguments,
+    add_runtime_arguments,
+    add_seed_argument,
+    runtime_options,
+)
 from id2face.face.config import DetectorConfig, MaskConfig
+from id2face.io.images import DEFAULT_MAX_PIXELS
+from id2face.jobs.processes import ProcessGroup
+from id2face.methods.registry import default_method
 
 if TYPE_CHECKING:
-    from id2face.anonymizer import Anonymizer, ImageReport
+    from id2face.anonymizer import Anonymizer
+    from id2face.reports import ImageReport
 
 EPILOG = """examples:
   id2face anonymize photo.jpg -o out/                 # -> out/photo.jpg
   id2face anonymize photos/ -o out/ --recursive       # mirrors the folder tree under out/
   id2face anonymize 'shots/*.png' clip.mp4 -o out/    # globs and videos (audio is kept)
   id2face anonymize photo.jpg                         # -> photo_anonymized.jpg next to it
-  id2face anonymize photos/ -o out/ --device cuda --batch 32   # GPU: 32 photos (or frames) per call
+  id2face anonymize photos/ -o out/ --device cuda --batch-photos 32   # GPU: 32 photos (frames) per call
 """
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo or video files, folders or glob patterns")
-    p.add_argument("-o", "--output", metavar="OUTDIR",
-                   help="output folder (mirrors the input tree); default: NAME_anonymized.EXT next to each input")
-    p.add_argument("-m", "--method", default=None, choices=["id2face", "blur", "pixelate", "mask"],
-                   help="how faces are replaced (default: id2face with the bundled model; blur if none is installed)")
-    p.add_argument("--model", metavar="DIR", help="ID2Face model directory (default: the bundled model)")
-    p.add_argument("--seed", type=int, default=0, help="seed for the new identities (default: 0)")
+    p.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="photo or video files, folders or glob patterns"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUTDIR",
+        help="output folder (mirrors the input tree); default: NAME_anonymized.EXT next to each input",
+    )
+    add_method_argument(p, "how faces are replaced (default: id2face with the bundled model; blur if none is "
+                        "installed)")
+    add_model_arguments(p)
+    add_seed_argument(p)
     p.add_argument("--strength", type=float, default=1.0, help="anonymization strength in [0, 1] (OIM blend)")
-    p.add_argument("--steps", type=int, default=None, help="sampling steps (default: the model's)")
-    p.add_argument("--device", default="cpu", help="torch device for the model, e.g. cpu or cuda")
     add_runtime_arguments(p)
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
-    p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist (default: skip them)")
+    p.add_argument(
+        "--overwrite", action="store_true", help="redo outputs that already exist (default: skip them)"
+    )
     p.add_argument("-t", "--thresh", type=float, default=0.5, help="face detection threshold (default: 0.5)")
     p.add_argument("--second-detector", choices=["none", "dlib-hog"], default="none",
                    help="add faces that a second detector finds (more recall, slower)")
@@ -51,39 +70,29 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="a face the method cannot anonymize fails the file (default) or is blurred")
     p.add_argument("--no-audio", action="store_true", help="drop the audio track of videos")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality of outputs (default: 95)")
-    p.add_argument("--max-pixels", type=int, default=200_000_000, help="refuse photos larger than this")
-    p.add_argument("--batch", type=int, default=None, metavar="N",
-                   help="photos (or video frames) per method call (default: 16 on a GPU, 1 on a CPU)")
+    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
+                   help=f"refuse photos larger than this (default: {DEFAULT_MAX_PIXELS:_})")
+    add_batch_argument(p, None, "16 on a GPU, 1 on a CPU")
     p.add_argument("--preserve", default="", metavar="PARTS",
                    help="facial parts to leave as they are, comma list of eyes, brows, mouth, nose (for "
                    "expression or gaze studies; they carry identity too)")
     p.add_argument("--keep", action="append", default=[], metavar="PHOTO",
                    help="leave this person's face as it is (a photo of them; repeat for several people)")
-    p.add_argument("--keep-threshold", type=float, default=0.5,
-                   help="dlib distance under which a face counts as a --keep person (default 0.5; dlib's usual 0.6)")
-    p.add_argument("--log", metavar="FILE.jsonl", help="append one JSON line per input (status, faces, boxes, "
-                   "error): an audit trail, and the list of files where no face was found")
+    p.add_argument(
+        "--keep-threshold",
+        type=float,
+        default=0.5,
+        help="dlib distance under which a face counts as a --keep person (default 0.5; dlib's usual 0.6)",
+    )
+    p.add_argument(
+        "--log",
+        "--log-file",
+        dest="log",
+        metavar="FILE.jsonl",
+        help="append one JSON line per input (status, faces, boxes, error): an audit trail, and the list of "
+        "files where no face was found (spell it --log-file after torchrun, which takes --log for its own)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-
-
-def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
-    """Sampler and speed flags of the id2face method (shared by anonymize, bench and eval)."""
-    from id2face.model.samplers import SAMPLERS
-
-    p.add_argument("--sampler", choices=list(SAMPLERS), default=None,
-                   help="diffusion sampler (default: the model's own; ddpm suits the bundled model)")
-    p.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default="auto",
-                   help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
-    p.add_argument("--batch-size", type=int, default=32, help="faces per denoiser batch (default: 32)")
-    p.add_argument("--compile", action="store_true", help="torch.compile the denoiser (slow first batch)")
-    p.add_argument("--consistent", action="store_true",
-                   help="one fake identity per real person across all inputs (keeps a dataset's identity "
-                   "structure; those photos stay linkable to each other)")
-
-
-def runtime_options(args: argparse.Namespace) -> dict:
-    return {"sampler": args.sampler, "dtype": args.dtype, "batch_size": args.batch_size, "compile": args.compile,
-            "consistent": args.consistent}
 
 
 @dataclass
@@ -99,18 +108,22 @@ class Tally:
     fallbacks: int = 0
     faceless: int = 0
     kept: int = 0
+    unchanged: int = 0  # written as they were: no face found, or only --keep faces
+    seen: list[str] = field(default_factory=list)  # inputs accounted for, in the order they were
 
     def ok(self, src: Path, dst: Path, rep: ImageReport) -> None:
-        self.done += 1
+        self.done += rep.changed
+        self.unchanged += not rep.changed
         self.faces += rep.faces
         self.fallbacks += rep.fallbacks
         self.faceless += rep.faces == 0
         self.kept += rep.kept
         if self.audit:
             is_photo = len(rep.boxes) == rep.faces  # videos sum faces over frames and keep no boxes
-            self.audit.record(src, dst, "anonymized" if rep.faces else "no_face", rep.faces, rep.fallbacks,
+            status = "anonymized" if rep.changed else "no_face" if rep.faces == 0 else "kept"
+            self.audit.record(src, dst, status, rep.faces, rep.fallbacks,
                               rep.boxes if is_photo else None, kept=rep.kept)
-        self._step()
+        self._step(src)
 
     def fail(self, src: Path, dst: Path, e: BaseException) -> None:
         self.failed += 1
@@ -118,44 +131,73 @@ class Tally:
         tqdm.write(f"error: {msg}", file=sys.stderr)
         if self.audit:
             self.audit.record(src, dst, "failed", error=msg.splitlines()[0] if msg else type(e).__name__)
-        self._step()
+        self._step(src)
 
     def skip(self, src: Path, dst: Path) -> None:
         self.skipped += 1
         if self.audit:
             self.audit.record(src, dst, "skipped_exists")
-        self._step()
+        self._step(src)
 
-    def _step(self) -> None:
+    def _step(self, src: Path) -> None:
+        self.seen.append(str(src))
         self.bar.update(1)
         self.bar.set_postfix_str(f"{self.faces} faces, {self.failed} failed", refresh=False)
 
+    def counts(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in COUNTS}
+
     def summary(self) -> str:
-        note = f", {self.fallbacks} blurred after a failure" if self.fallbacks else ""
-        none = f"; {self.faceless} file(s) with no face found: check them" if self.faceless else ""
-        note += f", {self.kept} kept (--keep)" if self.kept else ""
-        return (f"{self.done} file(s) anonymized, {self.skipped} skipped (exist), {self.failed} failed; "
-                f"{self.faces} face(s){note}{none}")
+        return summary_line(self.counts())
+
+
+COUNTS = ("done", "unchanged", "skipped", "failed", "faces", "fallbacks", "faceless", "kept")
+
+
+def summary_line(c: dict[str, int]) -> str:
+    """done counts the files that were changed; unchanged the ones written as they were (no face
+    found, or only --keep faces)."""
+    note = f", {c['fallbacks']} blurred after a failure" if c["fallbacks"] else ""
+    none = f"; {c['faceless']} file(s) with no face found: check them" if c["faceless"] else ""
+    note += f", {c['kept']} kept (--keep)" if c["kept"] else ""
+    same = f"{c['unchanged']} unchanged, " if c.get("unchanged") else ""
+    return (f"{c['done']} file(s) anonymized, {same}{c['skipped']} skipped (exist), {c['failed']} failed; "
+            f"{c['faces']} face(s){note}{none}")
 
 
 def run(args: argparse.Namespace) -> int:
-    from id2face.anonymizer import Anonymizer, default_method
-    from id2face.cli.inputs import expand_inputs
+    # here, not at the top: `id2face --help` imports every subcommand's module
+    from id2face.anonymizer import Anonymizer
 
+    group = ProcessGroup.from_env()
+    args.device = group.device(args.device)
     if args.batch is None:  # batching pays on a GPU; on a CPU it only holds more photos in memory
         args.batch = 16 if args.device.startswith("cuda") else 1
     if args.batch < 1:
-        print("error: --batch must be at least 1", file=sys.stderr)
+        print("error: --batch-photos must be at least 1", file=sys.stderr)
+        return 2
+    if group.distributed and not args.output:
+        print("error: a job of several processes needs -o OUTDIR (its manifest and journals live there)",
+              file=sys.stderr)
+        return 2
+    if group.distributed and args.consistent:
+        print("error: --consistent needs one process (a person's fake identity is fixed by the order in "
+              "which photos come, which shards would change)", file=sys.stderr)
         return 2
     jobs, errors = expand_inputs(args.inputs, args.output, recursive=args.recursive)
-    for e in errors:
-        print(f"error: {e}", file=sys.stderr)
+    if group.main:
+        for e in errors:
+            print(f"error: {e}", file=sys.stderr)
     if not jobs:
         return 1 if errors else 0
     method = args.method or default_method(args.model)
+    session = JobSession(group, args, jobs)
     try:
+        group.start(args.device)
+        session.prepare(method)
         keep = None
         if args.keep:
+            # here, not at the top (as above): --keep loads the detector and dlib
             from id2face.io.images import MediaError
             from id2face.keep import KeepList
 
@@ -163,49 +205,68 @@ def run(args: argparse.Namespace) -> int:
                 keep = KeepList.from_photos(args.keep, threshold=args.keep_threshold)
             except MediaError as e:
                 raise ValueError(f"--keep: {e}") from e
+        # here, not at the top (as above): OpenCV
         from id2face.face.mask import PARTS
 
         preserve = tuple(x.strip() for x in args.preserve.split(",") if x.strip())
         unknown = sorted(set(preserve) - set(PARTS))
         if unknown:
-            raise ValueError(f"--preserve: unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
-        anonymizer = Anonymizer(keep=keep, mask=MaskConfig(preserve=preserve),
-            method=method, model=args.model, seed=args.seed, on_error=args.on_error,
-            detector=DetectorConfig(threshold=args.thresh, second_detector=None if args.second_detector == "none"
-                                    else args.second_detector),
-            device=args.device, steps=args.steps, strength=args.strength, max_pixels=args.max_pixels,
+            raise ValueError(
+                f"--preserve: unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}"
+            )
+        anonymizer = Anonymizer(
+            keep=keep,
+            mask=MaskConfig(preserve=preserve),
+            method=method,
+            model=args.model,
+            seed=args.seed,
+            on_error=args.on_error,
+            detector=DetectorConfig(
+                threshold=args.thresh,
+                second_detector=None if args.second_detector == "none" else args.second_detector,
+            ),
+            device=args.device,
+            steps=args.steps,
+            strength=args.strength,
+            max_pixels=args.max_pixels,
             **runtime_options(args),
         )
     except (FileNotFoundError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        if group.main:
+            print(f"error: {e}", file=sys.stderr)
+        group.close()
         return 2
-    tally = Tally(tqdm(total=len(jobs), unit="file", disable=args.quiet, dynamic_ncols=True),
-                  audit=AuditLog(args.log) if args.log else None)
-    tally.failed += len(errors)
-    for e in errors:  # inputs that named no readable file (printed above)
+    own_bar = not (args.quiet or group.distributed)
+    # No bar when stderr is not a terminal (tqdm's None): a redirected log gets plain lines only.
+    tally = Tally(tqdm(total=len(jobs), unit="file", disable=None if own_bar else True, dynamic_ncols=True),
+                  audit=session.audit())
+    if group.main:
+        tally.failed += len(errors)
+        for e in errors:  # inputs that named no readable file (printed above)
+            if tally.audit:
+                tally.audit.record_error(str(e))
+    with session.progress():
+        if group.main:
+            for job in session.plan.finished:
+                tally.skip(job.src, job.dst)
+        # Consecutive photos go in batches; a video is done on its own (its frames are batched instead).
+        for is_video, batch in groupby(session.shard, key=lambda j: j.is_video):
+            if is_video:
+                for job in batch:
+                    _video(anonymizer, job, args, tally, progress=own_bar and sys.stderr.isatty())
+            else:
+                _photos(anonymizer, batch, args, tally)
         if tally.audit:
-            tally.audit.record_error(str(e))
-    # Consecutive photos go in batches; a video is done on its own (its frames are batched instead).
-    for is_video, group in groupby(_pending(jobs, args.overwrite, tally), key=lambda j: j.is_video):
-        if is_video:
-            for job in group:
-                _video(anonymizer, job, args, tally)
-        else:
-            _photos(anonymizer, group, args, tally)
+            tally.audit.close()
+        counts, missing = session.finish(tally.counts(), tally.seen)
     tally.bar.close()
-    if tally.audit:
-        tally.audit.close()
-    print(tally.summary(), file=sys.stderr)
-    return 1 if tally.failed else 0
-
-
-def _pending(jobs: list[Job], overwrite: bool, tally: Tally) -> Iterator[Job]:
-    """Jobs still to do (checked lazily, as they come up); existing outputs are skipped unless --overwrite."""
-    for job in jobs:
-        if job.dst.exists() and not overwrite:
-            tally.skip(job.src, job.dst)
-        else:
-            yield job
+    group.close()
+    if counts is None:  # another process of the job: process 0 reports for everyone
+        return 1 if tally.failed else 0
+    print(summary_line(counts), file=sys.stderr)
+    if missing:
+        report_missing(missing)
+    return 1 if counts["failed"] or missing else 0
 
 
 def _photos(anonymizer: Anonymizer, jobs: Iterable[Job], args: argparse.Namespace, tally: Tally) -> None:
@@ -217,10 +278,10 @@ def _photos(anonymizer: Anonymizer, jobs: Iterable[Job], args: argparse.Namespac
             tally.fail(r.src, r.dst, r.error)
 
 
-def _video(anonymizer: Anonymizer, job: Job, args: argparse.Namespace, tally: Tally) -> None:
+def _video(anonymizer: Anonymizer, job: Job, args: argparse.Namespace, tally: Tally, progress: bool) -> None:
     try:
         rep = anonymizer.anonymize_video(job.src, job.dst, keep_audio=not args.no_audio,
-                                         progress=not args.quiet, batch_frames=args.batch)
+                                         progress=progress, batch_frames=args.batch)
     except KeyboardInterrupt:
         raise
     except Exception as e:  # noqa: BLE001 - one line per failed file, the batch goes on

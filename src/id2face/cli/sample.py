@@ -13,6 +13,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import skimage.data
 
+    # here, not at the top: `id2face --help` imports every subcommand's module
     from id2face.io.images import save_image
 
     save_image(skimage.data.astronaut(), args.path)

@@ -18,19 +18,27 @@ The finished model is written to OUTPUT/model (load it with `id2face anonymize -
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
-    p.add_argument("--config", required=True, metavar="CONFIG", help="training config: tiny, latent128, latent256, sd15 or a YAML file")
+    p.add_argument(
+        "--config", required=True, metavar="CONFIG",
+        help="training config: tiny, latent128, latent256, sd15 or a YAML file",
+    )
     p.add_argument("--data", metavar="DIR[,DIR...]", help="dataset folder(s) written by `id2face prepare`")
     p.add_argument("--output", metavar="DIR", help="run folder: checkpoints, logs, samples, final model")
     p.add_argument("--max-steps", type=int, metavar="N", help="stop stage 2 after N optimizer steps")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --output")
-    p.add_argument("--init", metavar="MODEL_DIR", help="fine-tune a saved model (e.g. the bundled one) instead of "
-                   "starting from random weights (= --set train.init_from=MODEL_DIR)")
+    p.add_argument(
+        "--init",
+        metavar="MODEL_DIR",
+        help="fine-tune a saved model (e.g. the bundled one) instead of "
+        "starting from random weights (= --set train.init_from=MODEL_DIR)",
+    )
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.batch_size=16 (repeatable)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
+    # here, not at the top: `id2face --help` imports every subcommand's module
     from id2face.training.config import load_train_config
     from id2face.training.trainer import train
 

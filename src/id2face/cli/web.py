@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from id2face.cli.anonymize import add_runtime_arguments, runtime_options
+from id2face.cli.options import add_model_arguments, add_runtime_arguments, runtime_options
+from id2face.methods.registry import default_method
 
 EPILOG = """examples:
   id2face web                           # http://127.0.0.1:7860, the bundled model
@@ -18,12 +19,14 @@ Nothing is stored: uploads stay in memory and results carry no metadata.
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
+    )
     p.add_argument("--port", type=int, default=7860, help="port (default: 7860; 0 picks a free one)")
-    p.add_argument("--model", metavar="DIR", help="ID2Face model directory (default: the bundled model)")
-    p.add_argument("--device", default="cpu", help="torch device for the model, e.g. cpu or cuda")
-    p.add_argument("--steps", type=int, default=None, help="sampling steps (default: the model's)")
-    p.add_argument("--max-upload-mb", type=float, default=50.0, help="largest photo accepted (default: 50 MB)")
+    add_model_arguments(p)
+    p.add_argument(
+        "--max-upload-mb", type=float, default=50.0, help="largest photo accepted (default: 50 MB)"
+    )
     p.add_argument("--max-pixels", type=int, default=60_000_000, help="refuse photos larger than this")
     p.add_argument("--on-error", choices=["fail", "blur"], default="fail",
                    help="a face the method cannot anonymize fails the request (default) or is blurred")
@@ -31,7 +34,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from id2face.anonymizer import Anonymizer, default_method
+    # here, not at the top: `id2face --help` imports every subcommand's module
+    from id2face.anonymizer import Anonymizer
     from id2face.web.server import AnonymizerPool, WebConfig, make_server
 
     runtime = runtime_options(args)
@@ -41,8 +45,13 @@ def run(args: argparse.Namespace) -> int:
         return Anonymizer(method=method, model=args.model, on_error=args.on_error, device=args.device,
                           steps=args.steps, max_pixels=args.max_pixels, **runtime)
 
-    cfg = WebConfig(host=args.host, port=args.port, max_upload_mb=args.max_upload_mb, max_pixels=args.max_pixels,
-                    default_method=default)
+    cfg = WebConfig(
+        host=args.host,
+        port=args.port,
+        max_upload_mb=args.max_upload_mb,
+        max_pixels=args.max_pixels,
+        default_method=default,
+    )
     pool = AnonymizerPool(factory)
     try:
         pool.warm(default)  # load the model before the first visitor waits for it

@@ -8,8 +8,8 @@ from id2face.evaluation.metrics.diversity import pairwise_identity_distances
 from id2face.evaluation.metrics.geometry import gaze_error_deg, landmark_error, pose_error_deg
 from id2face.evaluation.metrics.identity import identity_protection
 from id2face.evaluation.metrics.image import sharpness
-from id2face.evaluation.recognizers import EvalRecognizer
 from id2face.evaluation.runner import PhotoRecord
+from id2face.identity.verify import Verifier
 
 
 def _mean(xs) -> float:
@@ -21,7 +21,7 @@ def _stack(recs: list[PhotoRecord], attr: str) -> np.ndarray:
     return np.concatenate([getattr(r, attr) for r in recs]) if recs else np.zeros(0)
 
 
-def identity_figures(originals: list[PhotoRecord], run: list[PhotoRecord], recognizers: list[EvalRecognizer],
+def identity_figures(originals: list[PhotoRecord], run: list[PhotoRecord], recognizers: list[Verifier],
                      ) -> dict[str, dict]:
     """Per recognizer: re-identification among a gallery of all original faces, and more."""
     detected = _stack(run, "detected").astype(bool)
@@ -34,7 +34,9 @@ def identity_figures(originals: list[PhotoRecord], run: list[PhotoRecord], recog
     return out
 
 
-def utility_figures(originals: list[PhotoRecord], run: list[PhotoRecord], shapes: list[tuple[int, ...]]) -> dict:
+def utility_figures(
+    originals: list[PhotoRecord], run: list[PhotoRecord], shapes: list[tuple[int, ...]]
+) -> dict:
     """Pose, expression and gaze change of the faces that were still detected with a mesh."""
     pose, lmk, gaze = [], [], []
     for o, x, shape in zip(originals, run, shapes, strict=True):
@@ -69,13 +71,14 @@ def quality_figures(originals: list[PhotoRecord], run: list[PhotoRecord], incept
         "fid_samples": len(crops_x),
     }
     if inception is not None and len(crops_x) >= 2:
+        # here: torch + scipy, only when FID is measured
         from id2face.evaluation.metrics.fid import frechet_distance
 
         out["fid"] = frechet_distance(inception(crops_o), inception(crops_x))
     return out
 
 
-def diversity_figures(runs: dict[int, list[PhotoRecord]], recognizers: list[EvalRecognizer]) -> dict:
+def diversity_figures(runs: dict[int, list[PhotoRecord]], recognizers: list[Verifier]) -> dict:
     """Pairwise identity distance across seeds, per face (faces detected in every seed)."""
     if len(runs) < 2:
         return {}
@@ -88,9 +91,13 @@ def diversity_figures(runs: dict[int, list[PhotoRecord]], recognizers: list[Eval
         flat = np.concatenate(dists) if dists else np.zeros(0)
         # A pair counts as two different people when the recognizer would not verify it.
         apart = 1.0 - r.threshold if r.metric == "cosine" else r.threshold
-        out[r.name] = {"mean_distance": _mean(flat), "std_distance": float(flat.std()) if len(flat) else float("nan"),
-                       "different_pairs": float((flat > apart).mean()) if len(flat) else float("nan"),
-                       "faces": len(dists), "distances": flat.round(5).tolist()}
+        out[r.name] = {
+            "mean_distance": _mean(flat),
+            "std_distance": float(flat.std()) if len(flat) else float("nan"),
+            "different_pairs": float((flat > apart).mean()) if len(flat) else float("nan"),
+            "faces": len(dists),
+            "distances": flat.round(5).tolist(),
+        }
     return out
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from id2face.methods.registry import METHODS
+
 
 @dataclass
 class EvalConfig:
@@ -14,8 +16,9 @@ class EvalConfig:
 
     data: str = ""  # folder of photos (searched recursively)
     output: str = "eval_report"
-    methods: list[str] = field(default_factory=lambda: ["id2face", "blur", "pixelate", "mask"])
-    # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler). strength=0 is OIM off.
+    methods: list[str] = field(default_factory=lambda: list(METHODS))
+    # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler).
+    # strength=0 is OIM off.
     ablations: list[str] = field(default_factory=lambda: ["id2face@strength=0", "id2face@strength=0.5"])
     stochastic: list[str] = field(default_factory=lambda: ["id2face"])  # methods run once per seed
     model: str | None = None

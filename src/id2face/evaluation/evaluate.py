@@ -10,16 +10,16 @@ import numpy as np
 
 from id2face.evaluation import aggregate, report
 from id2face.evaluation.config import EvalConfig
-from id2face.evaluation.recognizers import EvalRecognizer, build_recognizers
 from id2face.evaluation.runner import REFERENCE, EvalRunner
+from id2face.identity.verify import Verifier, build_verifiers
 
 
-def evaluate(config: EvalConfig, recognizers: list[EvalRecognizer] | None = None, detector=None) -> dict:
+def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, detector=None) -> dict:
     """Run (or reuse) every anonymization and write report.json/.md/.html, plots and a grid."""
     t0 = time.perf_counter()
     out = Path(config.output)
     out.mkdir(parents=True, exist_ok=True)
-    recognizers = recognizers if recognizers is not None else build_recognizers(config.recognizers,
+    recognizers = recognizers if recognizers is not None else build_verifiers(config.recognizers,
                                                                                 config.faceres_dir)
     config.recognizers = [r.name for r in recognizers]
     runner = EvalRunner(config, recognizers, detector)
@@ -29,6 +29,7 @@ def evaluate(config: EvalConfig, recognizers: list[EvalRecognizer] | None = None
     inception = None
     if config.fid:
         try:
+            # here: torch + scipy, only when FID is measured
             from id2face.evaluation.metrics.fid import InceptionFeatures
 
             inception = InceptionFeatures()
@@ -37,6 +38,7 @@ def evaluate(config: EvalConfig, recognizers: list[EvalRecognizer] | None = None
             print(f"FID skipped: {e}", file=sys.stderr)
     centroids, dlib = None, next((r for r in recognizers if r.name == "dlib"), None)
     if config.training_data and dlib is not None:
+        # here: the training data loader (torch), only with --training-data
         from id2face.evaluation.training_gallery import nearest_distances, training_centroids
 
         centroids = training_centroids(config.training_data, dlib._rec, config.training_per_identity,
@@ -52,10 +54,13 @@ def evaluate(config: EvalConfig, recognizers: list[EvalRecognizer] | None = None
                      "utility": aggregate.utility_figures(originals, runs[s], shapes)} for s in runs]
         summary = aggregate.seed_summary(per_seed)
         first = runs[min(runs)]
-        summary["quality"] = aggregate.quality_figures(originals, first, inception if v != REFERENCE else None)
+        summary["quality"] = aggregate.quality_figures(
+            originals, first, inception if v != REFERENCE else None
+        )
         summary["diversity"] = aggregate.diversity_figures(runs, recognizers)
         summary["seeds"] = sorted(runs)
         if centroids is not None:
+            # here: the training data loader (torch), only with --training-data
             from id2face.evaluation.training_gallery import training_identity_figures
 
             every = [x for s in runs for x in runs[s]]
@@ -67,7 +72,9 @@ def evaluate(config: EvalConfig, recognizers: list[EvalRecognizer] | None = None
     result = {
         "config": config.to_dict(),
         "versions": report.package_versions(),
-        "recognizer_thresholds": {r.name: {"metric": r.metric, "threshold": r.threshold} for r in recognizers},
+        "recognizer_thresholds": {
+            r.name: {"metric": r.metric, "threshold": r.threshold} for r in recognizers
+        },
         "photos": len(runner.photos),
         "faces": int(sum(len(o.boxes) for o in originals)),
         "methods": methods,

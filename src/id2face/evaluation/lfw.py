@@ -14,8 +14,8 @@ import numpy as np
 from tqdm import tqdm
 
 from id2face.evaluation.metrics.identity import best_accuracy_threshold, pair_scores, roc_auc
-from id2face.evaluation.recognizers import EvalRecognizer
 from id2face.face.types import Face
+from id2face.identity.verify import Verifier
 
 
 def make_pairs(root: str | Path, n_pairs: int, seed: int = 0) -> list[tuple[Path, Path, bool]]:
@@ -43,7 +43,7 @@ def central_face(faces: list[Face], shape: tuple[int, ...]) -> Face | None:
     return min(faces, key=lambda f: float(np.linalg.norm((f.box[:2] + f.box[2:]) / 2 - c)))
 
 
-def benchmark_pairs(recognizers: list[EvalRecognizer], pairs: list[tuple[Path, Path, bool]],
+def benchmark_pairs(recognizers: list[Verifier], pairs: list[tuple[Path, Path, bool]],
                     detect: Callable[[np.ndarray], list[Face]],
                     load: Callable[[Path], np.ndarray]) -> dict[str, dict]:
     """AUC, best threshold and accuracy per recognizer over pairs where both faces were found."""

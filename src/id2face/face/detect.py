@@ -140,7 +140,9 @@ class FaceDetector:
         return faces
 
     @staticmethod
-    def _detect_regions(model, img: np.ndarray, regions: list[tuple[int, int, int, int]], name: str = "mediapipe"):
+    def _detect_regions(
+        model, img: np.ndarray, regions: list[tuple[int, int, int, int]], name: str = "mediapipe"
+    ):
         """A MediaPipe detector on each region of img; yields (box, score, keypoints, name) in img pixels."""
         for x0, y0, x1, y1 in regions:
             res = model.process(np.ascontiguousarray(img[y0:y1, x0:x1]))

@@ -56,8 +56,13 @@ class MeshEstimator:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         s = MESH_CROP / side
         m = np.array([[s, 0, MESH_CROP / 2 - s * cx], [0, s, MESH_CROP / 2 - s * cy]])
-        crop = cv2.warpAffine(image, m, (MESH_CROP, MESH_CROP), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REPLICATE)
+        crop = cv2.warpAffine(
+            image,
+            m,
+            (MESH_CROP, MESH_CROP),
+            flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         if self._first:  # the first real detection prints a projection notice on fd 2
             with native_stderr_silenced():
                 res = self._mesh.process(crop)

@@ -19,7 +19,11 @@ def hard_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig 
     """Binary (0/1 float32) face region in crop pixels."""
     cfg = config or MaskConfig()
     mask = np.zeros((size, size), np.uint8)
-    if face.mesh is not None and face.crop_landmarks is not None and len(face.crop_landmarks) > max(FACE_OVAL):
+    if (
+        face.mesh is not None
+        and face.crop_landmarks is not None
+        and len(face.crop_landmarks) > max(FACE_OVAL)
+    ):
         oval = face.crop_landmarks[list(FACE_OVAL)].astype(np.float64)
         chin = face.crop_landmarks[152]
         top = face.crop_landmarks[10]

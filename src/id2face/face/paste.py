@@ -2,6 +2,10 @@
 
 Only pixels under the warped mask change; every pixel outside it keeps its exact value. Work is
 confined to each face's bounding rectangle, so cost follows face size, not photo size.
+
+The crop's outermost pixels are never trusted: a decoder's first rows are chroma noise and the mask
+can reach the crop's top edge (the forehead push), and colour matching stretched those rows into a
+magenta/green/yellow line along the face. `edge_fade` keeps them out of the statistics and the blend.
 """
 
 from __future__ import annotations
@@ -12,9 +16,18 @@ import numpy as np
 from id2face.geometry import apply_affine, invert_affine
 
 
+def edge_fade(size: int) -> np.ndarray:
+    """(size, size) weight: 0 on the crop's outer 1.5% (at least 2 px), rising to 1 over the next 3%."""
+    skip = max(2, round(0.015 * size))
+    ramp = max(2, round(0.03 * size))
+    d = np.minimum(np.arange(size), np.arange(size)[::-1]).astype(np.float32)  # distance to the nearer edge
+    fade = np.clip((d - skip + 1) / ramp, 0, 1)
+    return np.minimum(fade[:, None], fade[None, :])
+
+
 def match_colour(new: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Shift the new crop's per-channel mean and spread (in Lab) to the source's, inside the mask."""
-    w = (mask > 0.5).astype(np.float64)
+    w = (mask * edge_fade(mask.shape[0]) > 0.5).astype(np.float64)
     if w.sum() < 16:
         return new
     lab_new = cv2.cvtColor(new, cv2.COLOR_RGB2LAB).astype(np.float64)
@@ -52,7 +65,8 @@ def paste_crop(image: np.ndarray, crop: np.ndarray, mask: np.ndarray, matrix: np
     to_roi[:, 2] -= (x0, y0)
     roi_size = (x1 - x0, y1 - y0)
     warped = cv2.warpAffine(crop, to_roi, roi_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    alpha = cv2.warpAffine(mask.astype(np.float32), to_roi, roi_size, flags=cv2.INTER_LINEAR,
+    weight = (mask * edge_fade(size)).astype(np.float32)
+    alpha = cv2.warpAffine(weight, to_roi, roi_size, flags=cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     alpha = np.clip(alpha, 0, 1)[..., None]
     roi = image[y0:y1, x0:x1]

@@ -160,8 +160,8 @@ class FaceTracker:
     def update(self, faces: list[Face]) -> list[Face]:
         """Match this frame's faces to the tracks, set their track_id and smoothed geometry; returns faces.
 
-        Each face gets extras["smooth_box"], extras["smooth_keypoints5"] and, with a mesh,
-        extras["smooth_mesh"] (float64 arrays, photo pixels).
+        Each face gets smooth_box, smooth_keypoints5 and, with a mesh, smooth_mesh (float64 arrays,
+        photo pixels).
         """
         self.frame_index += 1
         boxes = np.array([np.asarray(f.box, np.float64) for f in faces]).reshape(-1, 4)
@@ -220,7 +220,9 @@ class FaceTracker:
         self._publish(track, face)
 
     def _restart_smoothing(self, track: Track, face: Face) -> None:
-        shift = np.array([(track.velocity[0] + track.velocity[2]) / 2, (track.velocity[1] + track.velocity[3]) / 2])
+        shift = np.array(
+            [(track.velocity[0] + track.velocity[2]) / 2, (track.velocity[1] + track.velocity[3]) / 2]
+        )
         track.smooth_box.reset(face.box, track.velocity)
         track.smooth_keypoints5.reset(face.keypoints5, shift)
         mesh_shift = None
@@ -235,10 +237,7 @@ class FaceTracker:
         face.track_id = track.track_id
         for name in ("smooth_box", "smooth_keypoints5", "smooth_mesh"):
             value = getattr(track, name).value
-            if value is not None:
-                face.extras[name] = value.copy()
-            else:
-                face.extras.pop(name, None)
+            setattr(face, name, None if value is None else value.copy())
 
     # ---- gaps -----------------------------------------------------------------------------
     def gap_faces(self, max_gap: int = 3, min_hits: int = 2) -> list[Face]:
@@ -261,7 +260,8 @@ class FaceTracker:
             face = Face(box=box.copy(), score=0.0, keypoints5=ahead["smooth_keypoints5"].copy(),
                         mesh=None if ahead["smooth_mesh"] is None else ahead["smooth_mesh"].copy(),
                         track_id=t.track_id, detector="track-gap")
-            face.extras.update({k: v.copy() for k, v in ahead.items() if v is not None})
+            for name, value in ahead.items():
+                setattr(face, name, None if value is None else value.copy())
             out.append(face)
         return out
 

@@ -25,7 +25,14 @@ class Face:
     crop: np.ndarray | None = None  # (S, S, 3) uint8 RGB
     mask: np.ndarray | None = None  # (S, S) float32 in [0, 1], feathered; 1 = replaced
     crop_landmarks: np.ndarray | None = None  # mesh (or 5 points) in crop pixels
-    extras: dict = field(default_factory=dict)
+    # Filled by tracking (face.track), float64 photo pixels: the smoothed geometry (anti-flicker).
+    smooth_box: np.ndarray | None = None
+    smooth_keypoints5: np.ndarray | None = None
+    smooth_mesh: np.ndarray | None = None
+    # Filled by the Anonymizer: what a face's identity key is made of (methods/diffusion.py).
+    photo_key: str | None = None  # content hash of the photo (methods.keys.photo_key)
+    face_index: int | None = None  # place among the photo's detected faces, before any filtering
+    extras: dict = field(default_factory=dict)  # free for callers; the package itself uses the fields
 
     @property
     def width(self) -> float:

@@ -28,6 +28,14 @@ class MediaError(ValueError):
     """A file that cannot be read or written; the message names the file and the reason."""
 
 
+class TooManyPixels(MediaError):
+    """A photo over the pixel limit; carries its size so each front-end can word its own advice."""
+
+    def __init__(self, name: str, width: int, height: int, limit: int):
+        super().__init__(f"{name}: {width}x{height} exceeds the {limit:,}-pixel limit (--max-pixels)")
+        self.width, self.height, self.limit = width, height, limit
+
+
 def is_image(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
 
@@ -54,13 +62,15 @@ def decode_image(data: bytes, name: str = "upload", max_pixels: int = DEFAULT_MA
 def _decode(source, name: str, max_pixels: int) -> np.ndarray:
     old_limit = Image.MAX_IMAGE_PIXELS
     try:
-        Image.MAX_IMAGE_PIXELS = max_pixels
+        # Our own check below reads the size from the header and names the real limit; PIL's would
+        # name twice the limit for a photo over 2x (its error threshold) and a different text below.
+        Image.MAX_IMAGE_PIXELS = None
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(source) as im:
                 w, h = im.size
                 if w * h > max_pixels:
-                    raise MediaError(f"{name}: {w}x{h} exceeds the {max_pixels:,}-pixel limit (--max-pixels)")
+                    raise TooManyPixels(name, w, h, max_pixels)
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 rgb = _to_rgb(im)

@@ -17,7 +17,10 @@ from id2face.geometry import FFHQ, CropTemplate
 
 @dataclass(kw_only=True)
 class ClassicMethod:
-    """What every classic filter shares: a 256-px crop on the FFHQ template, no colour matching."""
+    """What every classic filter shares: a 256-px crop on the FFHQ template, no colour matching.
+
+    Their calls take `strength` (as every method may) and ignore it: a filter has one strength.
+    """
 
     crop_size: int = 256
     template: CropTemplate = FFHQ
@@ -31,7 +34,8 @@ class BlurMethod(ClassicMethod):
     sigma: float = 0.08
     name: str = "blur"
 
-    def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray:
+    def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None,
+                 strength: float | None = None) -> np.ndarray:
         size = crops.shape[1]
         small = max(8, size // 4)  # blur at quarter size: same look, a sixteenth of the work
         s = self.sigma * small * np.sqrt(2)  # equals two passes of sigma: nothing survives at the centre
@@ -49,7 +53,8 @@ class PixelateMethod(ClassicMethod):
     blocks: int = 10
     name: str = "pixelate"
 
-    def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray:
+    def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None,
+                 strength: float | None = None) -> np.ndarray:
         size = crops.shape[1]
         out = []
         for c in crops:
@@ -65,7 +70,8 @@ class MaskMethod(ClassicMethod):
     colour: tuple[int, int, int] = (0, 0, 0)
     name: str = "mask"
 
-    def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray:
+    def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None,
+                 strength: float | None = None) -> np.ndarray:
         out = np.empty_like(crops)
         out[...] = np.asarray(self.colour, dtype=np.uint8)
         return out

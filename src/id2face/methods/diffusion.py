@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from pathlib import Path
 
@@ -10,44 +9,38 @@ import numpy as np
 
 from id2face.face.types import Face
 from id2face.geometry import CropTemplate
+from id2face.identity import Recognizer
 from id2face.model.geometry_maps import NUM_MESH_POINTS
 from id2face.model.pipeline import ID2FacePipeline
-from id2face.model.recognizers import Recognizer
 
 from .runtime import DiffusionOptions, prepare_pipeline
 from .track_identity import PersonRegistry, TrackIdentities
 
-__all__ = ["DiffusionOptions", "ID2FaceMethod", "TrackIdentities", "default_steps", "prepare_pipeline"]
-
-
-def default_steps(model_dir: str | Path, fallback: int = 20) -> int:
-    """The sampling steps the model was exported with (training.json), else `fallback`."""
-    card = Path(model_dir) / "training.json"
-    try:
-        return int(json.loads(card.read_text()).get("inference_steps", fallback))
-    except (OSError, ValueError):
-        return fallback
+__all__ = ["DiffusionOptions", "ID2FaceMethod", "TrackIdentities", "prepare_pipeline"]
 
 
 class ID2FaceMethod:
     """Anonymises aligned crops with a trained ID2Face model (one sampling pass per face).
 
-    Per-face identity key: f"{seed}:{track_id}" for tracked faces (one video track keeps one fake
-    identity), f"{seed}:face{i}" otherwise; seed None draws a fresh random run seed.
+    Per-face identity key (see `identity_keys`): f"{seed}:{track_id}" for tracked faces (one video
+    track keeps one fake identity), f"{seed}:person{n}" under --consistent, else
+    f"{seed}:{face.photo_key}:face{face.face_index}"; seed None draws a fresh random run seed.
     """
 
     name = "id2face"
     color_match = True
 
-    def __init__(self, pipe: ID2FacePipeline, steps: int | None = None, strength: float = 1.0,
-                 batch_size: int = 32, track_frames: int = 5, consistent: bool = False) -> None:
+    def __init__(self, pipe: ID2FacePipeline, steps: int | None = None,
+                 strength: float = DiffusionOptions.strength, batch_size: int = DiffusionOptions.batch_size,
+                 track_frames: int = DiffusionOptions.track_frames, consistent: bool = False) -> None:
+        """Defaults are DiffusionOptions' (one place); steps None: the pipeline's `default_steps`."""
         self.pipe = pipe
         self.tracks = TrackIdentities(track_frames)
         self.persons: PersonRegistry | None = None
         if consistent:  # one fake identity per real person across the run (recognizer's own limit)
             self.persons = PersonRegistry(float(pipe.recognizer.same_person_threshold), track_frames)
         self.pipe.set_progress_bar_config(disable=True)
-        self.steps = int(steps) if steps else 20
+        self.steps = int(steps) if steps else pipe.default_steps
         self.strength = float(strength)
         self.batch_size = batch_size
 
@@ -56,19 +49,22 @@ class ID2FaceMethod:
         cls, model_dir: str | Path, options: DiffusionOptions | None = None,
         recognizer: Recognizer | None = None, recognizer_onnx: str | Path | None = None, **option_kwargs,
     ) -> ID2FaceMethod:
-        """Load a model directory; `options` (or keyword options: device=, steps=, sampler=, ...) say how it runs."""
+        """Load a model directory; `options` (or keyword options: device=, steps=, sampler=, ...) say
+        how it runs."""
         from diffusers.utils import logging as diffusers_logging
 
         opts = options or DiffusionOptions(**option_kwargs)
         diffusers_logging.disable_progress_bar()  # the loading bar is noise next to the CLI's own
-        pipe = ID2FacePipeline.from_pretrained(model_dir, recognizer=recognizer, recognizer_onnx=recognizer_onnx)
-        return cls.from_pipeline(pipe, opts, default_steps(model_dir))
+        pipe = ID2FacePipeline.from_pretrained(
+            model_dir, recognizer=recognizer, recognizer_onnx=recognizer_onnx
+        )
+        return cls.from_pipeline(pipe, opts)
 
     @classmethod
-    def from_pipeline(cls, pipe: ID2FacePipeline, opts: DiffusionOptions, model_steps: int) -> ID2FaceMethod:
-        """A loaded or freshly built pipeline, prepared and wrapped as `opts` say (`model_steps`
-        unless opts.steps is set)."""
-        return cls(prepare_pipeline(pipe, opts), steps=opts.steps or model_steps, strength=opts.strength,
+    def from_pipeline(cls, pipe: ID2FacePipeline, opts: DiffusionOptions) -> ID2FaceMethod:
+        """A loaded or freshly built pipeline, prepared and wrapped as `opts` say (the pipeline's
+        `default_steps` unless opts.steps is set)."""
+        return cls(prepare_pipeline(pipe, opts), steps=opts.steps, strength=opts.strength,
                    batch_size=opts.batch_size, track_frames=opts.track_frames, consistent=opts.consistent)
 
     @property
@@ -80,7 +76,9 @@ class ID2FaceMethod:
         return self.pipe.template
 
     @staticmethod
-    def identity_keys(faces: list[Face], seed: int | None, persons: list[int | None] | None = None) -> list[str]:
+    def identity_keys(
+        faces: list[Face], seed: int | None, persons: list[int | None] | None = None
+    ) -> list[str]:
         """Track id, else the run's person id (--consistent), else the photo (its content hash) and
         the face's place in it: batching never changes a key, and the first faces of two photos do
         not share one random identity draw."""
@@ -88,7 +86,7 @@ class ID2FaceMethod:
         persons = persons or [None] * len(faces)
         return [f"{run}:{f.track_id}" if f.track_id is not None
                 else f"{run}:person{p}" if p is not None
-                else f"{run}:{f.extras.get('photo_key', 'photo')}:face{f.extras.get('face_index', i)}"
+                else f"{run}:{f.photo_key or 'photo'}:face{i if f.face_index is None else f.face_index}"
                 for i, (f, p) in enumerate(zip(faces, persons, strict=True))]
 
     @staticmethod
@@ -130,7 +128,10 @@ class ID2FaceMethod:
                 out[i] = self.tracks.get(f.track_id)
         return out, persons
 
-    def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None) -> np.ndarray:
+    def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None,
+                 strength: float | None = None) -> np.ndarray:
+        """`strength` for this call only (None: the one this method was built with)."""
+        strength = self.strength if strength is None else float(strength)
         crops = np.asarray(crops, dtype=np.uint8)
         if len(crops) == 0:
             return crops.copy()
@@ -143,7 +144,7 @@ class ID2FaceMethod:
             res = self.pipe(
                 crops[sl], masks=np.asarray(masks[sl], dtype=np.float32),
                 landmarks=None if lms is None else lms[sl], identity_key=keys[sl], source_embeddings=src[sl],
-                strength=self.strength, num_inference_steps=self.steps, output_type="np",
+                strength=strength, num_inference_steps=self.steps, output_type="np",
             )
             out.append(res.images)
         return np.concatenate(out)

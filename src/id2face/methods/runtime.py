@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from id2face.model.pipeline import ID2FacePipeline
+from id2face.model.samplers import make_sampler
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -33,8 +34,10 @@ class DiffusionOptions:
     def check_device(self) -> None:
         """A clear message instead of torch's assertion when the asked device is not there."""
         if self.device.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"--device {self.device}: no CUDA device is available here (torch {torch.__version__}"
-                             f"{', built without CUDA' if torch.version.cuda is None else ''}); use --device cpu")
+            raise ValueError(
+                f"--device {self.device}: no CUDA device is available here (torch {torch.__version__}"
+                f"{', built without CUDA' if torch.version.cuda is None else ''}); use --device cpu"
+            )
         if self.device.startswith("mps") and not torch.backends.mps.is_available():
             raise ValueError(f"--device {self.device}: Apple MPS is not available here; use --device cpu")
 
@@ -49,8 +52,6 @@ class DiffusionOptions:
 def prepare_pipeline(pipe: ID2FacePipeline, opts: DiffusionOptions) -> ID2FacePipeline:
     """Move to the device and precision, swap the sampler, and apply the speed options."""
     from diffusers.utils import logging as diffusers_logging
-
-    from id2face.model.samplers import make_sampler
 
     opts.check_device()
     dtype = opts.torch_dtype()

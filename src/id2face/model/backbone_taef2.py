@@ -18,7 +18,9 @@ LATENT_FACTOR = 8  # TAEF2 downsamples by 8
 def build_taef2_backbone(cfg: ID2FaceConfig) -> tuple[UNet2DConditionModel, TAEF2]:
     """A fresh UNet sized by `cfg.denoiser` at crop_size/8, and the bundled TAEF2."""
     if cfg.crop_size % (LATENT_FACTOR * 2 ** (len(cfg.denoiser.block_out_channels) - 1)):
-        raise ValueError(f"crop_size {cfg.crop_size} must be a multiple of 8 x 2^(levels-1) for the taef2 backbone")
+        raise ValueError(
+            f"crop_size {cfg.crop_size} must be a multiple of 8 x 2^(levels-1) for the taef2 backbone"
+        )
     vae = load_taef2()
     lat = vae.config.latent_channels
     d = cfg.denoiser

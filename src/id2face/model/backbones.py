@@ -41,7 +41,9 @@ def build_pixel_unet(cfg: ID2FaceConfig) -> UNet2DConditionModel:
 
 def _require_base_model(base_model: str | None) -> Path:
     if not base_model:
-        raise ValueError("backbone='latent' needs base_model=PATH to a local Stable Diffusion 1.5/2.1 directory")
+        raise ValueError(
+            "backbone='latent' needs base_model=PATH to a local Stable Diffusion 1.5/2.1 directory"
+        )
     path = Path(base_model)
     if not (path / "unet").is_dir() or not (path / "vae").is_dir():
         raise FileNotFoundError(
@@ -69,7 +71,9 @@ def backbone_shapes(name: str) -> dict:
 def random_latent_backbone(name: str) -> tuple[UNet2DConditionModel, AutoencoderKL]:
     """A UNet + VAE of a known backbone's shapes with random weights: speed and memory figures only."""
     shapes = backbone_shapes(name)
-    unet = UNet2DConditionModel(**{k: tuple(v) if isinstance(v, list) else v for k, v in shapes["unet"].items()})
+    unet = UNet2DConditionModel(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in shapes["unet"].items()}
+    )
     vae = AutoencoderKL(**{k: tuple(v) if isinstance(v, list) else v for k, v in shapes["vae"].items()})
     lat = vae.config.latent_channels
     if unet.config.in_channels != 2 * lat + 1:
@@ -92,7 +96,9 @@ def load_latent_backbone(cfg: ID2FaceConfig) -> tuple[UNet2DConditionModel, Auto
     if unet.config.in_channels == lat:
         expand_conv_in(unet, 2 * lat + 1)
     elif unet.config.in_channels != 2 * lat + 1:
-        raise ValueError(f"UNet has {unet.config.in_channels} input channels; expected {lat} or {2 * lat + 1}")
+        raise ValueError(
+            f"UNet has {unet.config.in_channels} input channels; expected {lat} or {2 * lat + 1}"
+        )
     return unet, vae
 
 

@@ -8,6 +8,7 @@ from diffusers import DDIMScheduler
 from diffusers.schedulers.scheduling_utils import SchedulerMixin
 
 from id2face.geometry import TEMPLATES
+from id2face.identity import Recognizer
 
 from .backbone_taef2 import LATENT_FACTOR, build_taef2_backbone
 from .backbones import build_pixel_unet, harmonizer_levels, load_latent_backbone
@@ -16,7 +17,6 @@ from .idlr import IDLR
 from .idvae import IDVAE
 from .iglh import IGLH
 from .pipeline import ID2FacePipeline
-from .recognizers import Recognizer
 
 
 def default_scheduler(cfg: ID2FaceConfig) -> DDIMScheduler:
@@ -75,11 +75,22 @@ def build_pipeline(
     v = cfg.idvae
     idvae = IDVAE(embed_dim, v.latent_dim, v.hidden_dim, v.num_layers, v.beta, rec_name)
     r = cfg.recomposer
-    recomposer = IDLR(embed_dim, width, r.num_id_tokens, r.num_heads, r.alignment, cfg.nonid.geometry_channels,
-                      nonid_ch, first_stride, cfg.nonid.num_tokens)
+    recomposer = IDLR(
+        embed_dim,
+        width,
+        r.num_id_tokens,
+        r.num_heads,
+        r.alignment,
+        cfg.nonid.geometry_channels,
+        nonid_ch,
+        first_stride,
+        cfg.nonid.num_tokens,
+    )
     level_ch, level_feat = harmonizer_levels(unet)
     h = cfg.harmonizer
-    harmonizer = IGLH(level_ch, level_feat, nonid_ch, width, h.num_heads, h.fusion, h.time_dim, h.gate_time_channels)
+    harmonizer = IGLH(
+        level_ch, level_feat, nonid_ch, width, h.num_heads, h.fusion, h.time_dim, h.gate_time_channels
+    )
     rec = recognizer.describe() if recognizer is not None else {"recognizer_dim": embed_dim}
     rec.pop("recognizer_name", None)
     return ID2FacePipeline(

@@ -6,8 +6,23 @@ Every **ours** design choice of docs/method.md sits behind a field here, so that
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
+
+# Sampling steps of a model that records none (training.json's inference_steps records a trained
+# model's own); every default in the package comes from here or from that record.
+DEFAULT_STEPS = 20
+
+
+def recorded_steps(model_dir: str | Path) -> int:
+    """The sampling steps a saved model was exported with (training.json), else DEFAULT_STEPS."""
+    card = Path(model_dir) / "training.json"
+    try:
+        return int(json.loads(card.read_text()).get("inference_steps", DEFAULT_STEPS))
+    except (OSError, ValueError):
+        return DEFAULT_STEPS
 
 
 @dataclass
@@ -70,7 +85,7 @@ class PixelDenoiserConfig:
 class ID2FaceConfig:
     """The whole model: which backbone, which recognizer, which ablation flags."""
 
-    backbone: Literal["pixel", "latent", "taef2"] = "pixel"  # taef2: own small UNet on the bundled TAEF2 latent
+    backbone: Literal["pixel", "latent", "taef2"] = "pixel"  # taef2: own small UNet on the bundled TAEF2
     base_model: str | None = None  # local SD 1.5/2.1 directory (latent backbone), or random:sd15 (benchmarks)
     crop_size: int = 128
     template: str = "ffhq"  # crop template name from id2face.geometry.TEMPLATES

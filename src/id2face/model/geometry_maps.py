@@ -30,10 +30,17 @@ GEOMETRY_CHANNELS = 4
 
 
 def _groups() -> list[torch.Tensor]:
-    return [torch.arange(NUM_MESH_POINTS), torch.tensor(_OVAL_NOSE), torch.tensor(_EYES_BROWS), torch.tensor(_LIPS)]
+    return [
+        torch.arange(NUM_MESH_POINTS),
+        torch.tensor(_OVAL_NOSE),
+        torch.tensor(_EYES_BROWS),
+        torch.tensor(_LIPS),
+    ]
 
 
-def geometry_maps(landmarks: torch.Tensor | None, batch: int, size: int, sigma: float | None = None) -> torch.Tensor:
+def geometry_maps(
+    landmarks: torch.Tensor | None, batch: int, size: int, sigma: float | None = None
+) -> torch.Tensor:
     """(B, 478, 2) crop-pixel points -> (B, 4, size, size) maps in [0, 1].
 
     None, or a face whose points are NaN, gives all-zero maps (the model is trained with such

@@ -74,12 +74,16 @@ class IDLR(ModelMixin, ConfigMixin):
         """Multi-scale features and tokens of the identity-masked face."""
         return self.nonid(image, mask, geometry)
 
-    def identity_tokens(self, e_id: torch.Tensor | None, batch: int, drop: torch.Tensor | None = None) -> torch.Tensor:
+    def identity_tokens(
+        self, e_id: torch.Tensor | None, batch: int, drop: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """(B, D) embedding -> (B, T_id, W); None or drop[b] = True gives the learned null token."""
         null = self.null_id[None].expand(batch, -1, -1)
         if e_id is None:
             return null
-        tok = self.id_proj(F.normalize(e_id, dim=-1)).view(batch, self.config.num_id_tokens, self.config.width)
+        tok = self.id_proj(F.normalize(e_id, dim=-1)).view(
+            batch, self.config.num_id_tokens, self.config.width
+        )
         if drop is not None:
             tok = torch.where(drop[:, None, None], null.to(tok.dtype), tok)
         return tok

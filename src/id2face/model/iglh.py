@@ -99,7 +99,13 @@ class _Gate(nn.Module):
         both = F.linear(x, static["out_w"], static["out_b"]).view(b, hh, ww, 2 * c).permute(0, 3, 1, 2)
         a, a_gate = both[:, :c], both[:, c:]
         t = self.time(temb).to(h.dtype) @ static["w_t"].t()  # the time block: a per-channel offset
-        g = F.conv2d(h, static["w_h"]).add_(a_gate).add_(static["gate_r"]).add_(t[:, :, None, None]).sigmoid_()
+        g = (
+            F.conv2d(h, static["w_h"])
+            .add_(a_gate)
+            .add_(static["gate_r"])
+            .add_(t[:, :, None, None])
+            .sigmoid_()
+        )
         return (a - r).mul_(g).add_(h).add_(r)  # = h + g*a + (1-g)*r
 
 
@@ -147,7 +153,9 @@ class IGLH(ModelMixin, ConfigMixin):
         self.detach()
         points = self.hook_points(unet)
         if len(points) != len(self.gates):
-            raise ValueError(f"harmonizer has {len(self.gates)} gates, the denoiser {len(points)} hook points")
+            raise ValueError(
+                f"harmonizer has {len(self.gates)} gates, the denoiser {len(points)} hook points"
+            )
         for i, mod in enumerate(points):
             self._handles.append(mod.register_forward_hook(self._make_hook(i)))
 

@@ -20,7 +20,9 @@ from diffusers.schedulers.scheduling_utils import SchedulerMixin
 from diffusers.utils import BaseOutput
 
 from id2face.geometry import TEMPLATES, CropTemplate
+from id2face.identity import Recognizer, load_recognizer
 
+from .config import DEFAULT_STEPS, recorded_steps
 from .geometry_maps import geometry_maps
 from .idlr import IDLR, Condition
 from .idvae import IDVAE
@@ -28,7 +30,6 @@ from .iglh import IGLH
 from .integrity import verify_checksums, write_checksums
 from .masking import default_mask, identity_masked, keep_mask
 from .oim import key_generator, orthogonal_identity_mapping, sample_identity_latents
-from .recognizers import Recognizer, load_recognizer
 
 
 @dataclass
@@ -100,6 +101,8 @@ class ID2FacePipeline(DiffusionPipeline):
         # calls; on CUDA each stage then waits for the device, so leave it None when not measuring.
         self.stage_times: dict[str, float] | None = None
         self._cuda_graphs = False  # set by compile_denoiser for modes that capture CUDA graphs
+        # Sampling steps when a call names none: the loaded model's record (training.json), else 20.
+        self.default_steps = DEFAULT_STEPS
         harmonizer.attach(unet)
 
     # ----------------------------------------------------------------- loading / recognizer
@@ -126,6 +129,7 @@ class ID2FacePipeline(DiffusionPipeline):
             raise ValueError("ID2Face models load from safetensors only")
         verify_checksums(path)  # a damaged or swapped weight file is refused (when SHA256SUMS is there)
         pipe = super().from_pretrained(str(path), **kwargs)
+        pipe.default_steps = recorded_steps(path)
         if recognizer is not None or recognizer_onnx is not None:
             pipe.set_recognizer(recognizer or load_recognizer(pipe.config.recognizer_name, recognizer_onnx))
         return pipe
@@ -178,7 +182,12 @@ class ID2FacePipeline(DiffusionPipeline):
 
     def trainable_modules(self) -> dict[str, torch.nn.Module]:
         """What the training helper optimises (the recognizer and an SD VAE stay frozen)."""
-        return {"idvae": self.idvae, "recomposer": self.recomposer, "unet": self.unet, "harmonizer": self.harmonizer}
+        return {
+            "idvae": self.idvae,
+            "recomposer": self.recomposer,
+            "unet": self.unet,
+            "harmonizer": self.harmonizer,
+        }
 
     # ----------------------------------------------------------------- shared by training and inference
     def to_tensors(
@@ -277,7 +286,7 @@ class ID2FacePipeline(DiffusionPipeline):
         generator: torch.Generator | None = None,
         strength: float = 1.0,
         identity_key: str | int | list | None = None,
-        num_inference_steps: int = 20,
+        num_inference_steps: int | None = None,
         source_embeddings: np.ndarray | torch.Tensor | None = None,
         output_type: str = "np",
         return_dict: bool = True,
@@ -291,11 +300,13 @@ class ID2FacePipeline(DiffusionPipeline):
         identity_key: one key for all faces or one per face; the same key and person always give the
             same fake identity (and, without `generator`, the same sampling noise).
         strength: OIM strength in [0, 1] (0 = plain random identity, 1 = orthogonal to the source).
+        num_inference_steps: sampling steps (default: `default_steps`, the model's own).
         source_embeddings: (N, D) recognizer embeddings, if already computed.
         crop_template: the template the caller aligned to; refused unless it is the model's.
         """
         if crop_template is not None and not (
-            crop_template.name == self.config.template_name and _same(crop_template.points, self.config.template_points)
+            crop_template.name == self.config.template_name
+            and _same(crop_template.points, self.config.template_points)
         ):
             raise ValueError(
                 f"faces are aligned to template {crop_template.name!r} but this model was trained on "
@@ -310,7 +321,9 @@ class ID2FacePipeline(DiffusionPipeline):
         else:
             src = np.asarray(source_embeddings, dtype=np.float32)
         if src.shape != (n, self.idvae.config.embed_dim):
-            raise ValueError(f"source embeddings must be ({n}, {self.idvae.config.embed_dim}), got {src.shape}")
+            raise ValueError(
+                f"source embeddings must be ({n}, {self.idvae.config.embed_dim}), got {src.shape}"
+            )
         e_src = torch.from_numpy(src).to(dev, self.idvae.dtype)
         e_anon = self.fake_identities(e_src, strength, identity_key, generator)
         clock("identity")
@@ -322,11 +335,15 @@ class ID2FacePipeline(DiffusionPipeline):
         if identity_key is not None and generator is None:
             keys = [identity_key] * n if isinstance(identity_key, (str, int)) else list(identity_key)
             # Drawn where the sampling runs: no host RNG or host-to-device copy per face (same on CPU).
-            noise = torch.cat([torch.randn((1, *shape[1:]), generator=key_generator(f"{k}:noise", dev), device=dev)
-                               for k in keys])
+            noise = torch.cat(
+                [
+                    torch.randn((1, *shape[1:]), generator=key_generator(f"{k}:noise", dev), device=dev)
+                    for k in keys
+                ]
+            )
         else:
             noise = torch.randn(shape, generator=generator, device=generator.device if generator else "cpu")
-        self.scheduler.set_timesteps(num_inference_steps, device=dev)
+        self.scheduler.set_timesteps(num_inference_steps or self.default_steps, device=dev)
         x = noise.to(dev, image.dtype) * self.scheduler.init_noise_sigma
         step_kwargs = {}
         if "generator" in inspect.signature(self.scheduler.step).parameters:

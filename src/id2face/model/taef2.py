@@ -35,7 +35,9 @@ class PooledTinyBlock(AutoencoderTinyBlock):
     def __init__(self, channels: int, act_fn: str, hidden: int = 256, groups: int = 4):
         super().__init__(channels, channels, act_fn)
         self.pool = nn.Sequential(
-            nn.Conv2d(channels, hidden, 1, bias=False), nn.GroupNorm(groups, hidden), nn.ReLU(),
+            nn.Conv2d(channels, hidden, 1, bias=False),
+            nn.GroupNorm(groups, hidden),
+            nn.ReLU(),
             nn.Conv2d(hidden, channels, 1, bias=False),
         )
 
@@ -73,14 +75,26 @@ class TAEF2(AutoencoderTiny):
         pool_groups: int = 4,
     ):
         super().__init__(
-            in_channels=in_channels, out_channels=out_channels, encoder_block_out_channels=encoder_block_out_channels,
-            decoder_block_out_channels=decoder_block_out_channels, act_fn=act_fn, upsample_fn=upsample_fn,
-            latent_channels=latent_channels, upsampling_scaling_factor=upsampling_scaling_factor,
-            num_encoder_blocks=num_encoder_blocks, num_decoder_blocks=num_decoder_blocks,
-            latent_magnitude=latent_magnitude, latent_shift=latent_shift, force_upcast=force_upcast,
-            scaling_factor=scaling_factor, shift_factor=shift_factor,
+            in_channels=in_channels,
+            out_channels=out_channels,
+            encoder_block_out_channels=encoder_block_out_channels,
+            decoder_block_out_channels=decoder_block_out_channels,
+            act_fn=act_fn,
+            upsample_fn=upsample_fn,
+            latent_channels=latent_channels,
+            upsampling_scaling_factor=upsampling_scaling_factor,
+            num_encoder_blocks=num_encoder_blocks,
+            num_decoder_blocks=num_decoder_blocks,
+            latent_magnitude=latent_magnitude,
+            latent_shift=latent_shift,
+            force_upcast=force_upcast,
+            scaling_factor=scaling_factor,
+            shift_factor=shift_factor,
         )
-        for seq, idxs in ((self.encoder.layers, pooled_encoder_layers), (self.decoder.layers, pooled_decoder_layers)):
+        for seq, idxs in (
+            (self.encoder.layers, pooled_encoder_layers),
+            (self.decoder.layers, pooled_decoder_layers),
+        ):
             for i in idxs:
                 old = seq[i]
                 if not isinstance(old, AutoencoderTinyBlock):
@@ -93,14 +107,18 @@ class TAEF2(AutoencoderTiny):
         folder = Path(folder)
         shift, scale = LATENT_STATS
         model = cls(scaling_factor=scale, shift_factor=shift)
-        state = original_to_diffusers(load_file(str(folder / ENCODER_FILE)), load_file(str(folder / DECODER_FILE)))
+        state = original_to_diffusers(
+            load_file(str(folder / ENCODER_FILE)), load_file(str(folder / DECODER_FILE))
+        )
         model.load_state_dict(state, strict=True)  # copies the float16 weights into float32 parameters
         if dtype != torch.float32:
             model = model.to(dtype=dtype)
         return model.eval().requires_grad_(False)
 
 
-def original_to_diffusers(encoder: dict[str, torch.Tensor], decoder: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def original_to_diffusers(
+    encoder: dict[str, torch.Tensor], decoder: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
     """Map TAESD keys to AutoencoderTiny's: the decoder's Sequential starts with a Clamp module
     (index 0) that diffusers folds into forward, so its indices shift down by one."""
     out = {f"encoder.layers.{k}": v for k, v in encoder.items()}

@@ -21,14 +21,22 @@ import shutil
 from pathlib import Path
 
 import torch
+import yaml
 from safetensors.torch import load_file, save_file
 
+from id2face.identity import load_recognizer
+from id2face.model.build import build_pipeline
+from id2face.model.samplers import make_sampler
 from id2face.training.checkpoint import PREFIX, list_checkpoints
+from id2face.training.config import config_to_dict, load_train_config
+from id2face.training.trainer import TrainModule
 
 SHARD_BYTES = 15 * 2**20  # under the 16 MiB a file may have on the way back
 
 
-def _write_shards(tensors: dict[str, torch.Tensor], dst: Path, stem: str, dtype: torch.dtype | None) -> list[str]:
+def _write_shards(
+    tensors: dict[str, torch.Tensor], dst: Path, stem: str, dtype: torch.dtype | None
+) -> list[str]:
     """`stem`-NN.safetensors files of at most SHARD_BYTES each (one tensor never spans two)."""
     files, shard, size = [], {}, 0
 
@@ -59,8 +67,13 @@ def _read_shards(src: Path, stem: str) -> dict[str, torch.Tensor]:
     return out
 
 
-def export_compact(run_dir: str | Path, dst: str | Path, weights: bool = False, optimizer: bool = False,
-                   extra: dict | None = None) -> Path:
+def export_compact(
+    run_dir: str | Path,
+    dst: str | Path,
+    weights: bool = False,
+    optimizer: bool = False,
+    extra: dict | None = None,
+) -> Path:
     """The newest checkpoint of `run_dir` in compact form at `dst` (replacing what was there)."""
     ckpts = list_checkpoints(Path(run_dir) / "checkpoints")
     if not ckpts:
@@ -74,7 +87,9 @@ def export_compact(run_dir: str | Path, dst: str | Path, weights: bool = False, 
     if weights:
         files += _write_shards(load_file(str(src / "model.safetensors")), tmp, "weights", torch.float16)
     if optimizer and (src / "optimizer.safetensors").is_file():
-        files += _write_shards(load_file(str(src / "optimizer.safetensors")), tmp, "optimizer", torch.bfloat16)
+        files += _write_shards(
+            load_file(str(src / "optimizer.safetensors")), tmp, "optimizer", torch.bfloat16
+        )
     else:
         state.pop("optimizer", None)
     state.update(extra or {})
@@ -100,30 +115,23 @@ def restore(src: str | Path, run_dir: str | Path) -> Path | None:
     save_file(ema, str(final / "ema.safetensors"))
     opt = _read_shards(src, "optimizer")
     if opt and "optimizer" in state:
-        save_file({k: v.float() if v.is_floating_point() else v for k, v in opt.items()},
-                  str(final / "optimizer.safetensors"))
+        save_file(
+            {k: v.float() if v.is_floating_point() else v for k, v in opt.items()},
+            str(final / "optimizer.safetensors"),
+        )
     state.pop("files", None)
     (final / "state.json").write_text(json.dumps(state, indent=1))
     return final
 
 
 def to_model(src: str | Path, dst: str | Path, config: str) -> Path:
-    """A saved model (EMA weights, what `id2face anonymize --model` and `id2face eval` load) from a compact one."""
-    import yaml
-
-    from id2face.model.build import build_pipeline
-    from id2face.model.samplers import make_sampler
-    from id2face.training.config import config_to_dict, load_train_config
-    from id2face.training.trainer import TrainModule
-
+    """A saved model (EMA weights: what `anonymize --model` and `eval` load) from a compact checkpoint."""
     cfg = load_train_config(config)
     recognizer = None
     try:
-        from id2face.model.recognizers import load_recognizer
-
         recognizer = load_recognizer(cfg.model.recognizer)
     except (ValueError, ImportError):
-        pass
+        pass  # ONNX (the user's file) or no dlib here: name and size are recorded
     pipe = build_pipeline(cfg.model, recognizer)
     TrainModule(pipe).load_state_dict({k: v.float() for k, v in _read_shards(Path(src), "ema").items()})
     pipe.scheduler = make_sampler(cfg.scheduler, pipe.scheduler.config)
@@ -134,19 +142,27 @@ def to_model(src: str | Path, dst: str | Path, config: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m id2face.training.burst", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m id2face.training.burst",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("action", choices=["export", "restore", "model"])
     ap.add_argument("src")
     ap.add_argument("dst")
     ap.add_argument("--weights", action="store_true", help="keep the live weights too (float16)")
     ap.add_argument("--optimizer", action="store_true", help="keep Adam's moments too (bfloat16)")
     ap.add_argument("--config", default="latent128", help="model: the training config of the checkpoint")
-    ap.add_argument("--extra", default="{}", help="JSON merged into state.json (e.g. the burst's ledger line)")
+    ap.add_argument(
+        "--extra", default="{}", help="JSON merged into state.json (e.g. the burst's ledger line)"
+    )
     a = ap.parse_args(argv)
     if a.action == "export":
         out = export_compact(a.src, a.dst, a.weights, a.optimizer, json.loads(a.extra))
-        print(f"{out}: {sum(f.stat().st_size for f in out.iterdir()) / 2**20:.1f} MiB in {len(list(out.iterdir()))} files")
+        print(
+            f"{out}: {sum(f.stat().st_size for f in out.iterdir()) / 2**20:.1f} MiB"
+            f" in {len(list(out.iterdir()))} files"
+        )
     elif a.action == "model":
         print(to_model(a.src, a.dst, a.config))
     else:

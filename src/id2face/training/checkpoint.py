@@ -34,7 +34,10 @@ def save_checkpoint(directory: Path, step: int, model: torch.nn.Module, ema, opt
     tmp = directory / f".tmp-{PREFIX}{step:07d}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
+    save_file(
+        {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+        str(tmp / "model.safetensors"),
+    )
     if ema is not None:
         save_file(ema.state_dict(), str(tmp / "ema.safetensors"))
     if optimizer is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from id2face.model.config import ID2FaceConfig, LossConfig
+from id2face.model.config import DEFAULT_STEPS, ID2FaceConfig, LossConfig
 
 
 @dataclass
@@ -39,7 +39,9 @@ class TrainLoopConfig:
 
     max_steps: int = 20000
     max_minutes: float = 0.0  # > 0: stop stage 2 after this much wall time (a lent GPU's slot), then export
-    init_from: str | None = None  # a saved model folder to fine-tune (its weights start stage 2; stage 1 is skipped)
+    init_from: str | None = (
+        None  # a saved model folder to fine-tune (its weights start stage 2; stage 1 is skipped)
+    )
     lr: float = 2e-4
     warmup_steps: int = 500
     weight_decay: float = 0.0
@@ -54,7 +56,7 @@ class TrainLoopConfig:
     validate_every: int = 1000
     log_every: int = 50
     num_val: int = 4  # faces in the validation grid
-    val_steps: int = 20  # sampling steps of the validation grid
+    val_steps: int = DEFAULT_STEPS  # sampling steps of the validation grid
     seed: int = 0
     freeze_unet: bool = False  # latent backbone: train only the added modules
     compile: bool = False  # torch.compile the UNet (GPU runs; the first steps pay the compile)
@@ -69,7 +71,7 @@ class TrainConfig:
     train: TrainLoopConfig = field(default_factory=TrainLoopConfig)
     output: str = "runs/id2face"
     scheduler: str = "dpmsolver"  # sampler saved with the model: a key of id2face.model.samplers.SAMPLERS
-    inference_steps: int = 20
+    inference_steps: int = DEFAULT_STEPS
 
 
 def _build(cls, data):

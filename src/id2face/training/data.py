@@ -34,7 +34,9 @@ class Batch:
 
     def to(self, device, dtype=None) -> Batch:
         def mv(t: torch.Tensor) -> torch.Tensor:
-            return t.to(device, dtype if dtype is not None and t.is_floating_point() else None, non_blocking=True)
+            return t.to(
+                device, dtype if dtype is not None and t.is_floating_point() else None, non_blocking=True
+            )
 
         return Batch(**{k: mv(v) for k, v in self.__dict__.items()})
 
@@ -42,7 +44,9 @@ class Batch:
 def read_manifest(path: str | Path) -> dict:
     m = Path(path) / "manifest.json"
     if not m.is_file():
-        raise FileNotFoundError(f"{path}: no manifest.json (prepare the dataset with `id2face prepare SRC -o {path}`)")
+        raise FileNotFoundError(
+            f"{path}: no manifest.json (prepare the dataset with `id2face prepare SRC -o {path}`)"
+        )
     return json.loads(m.read_text())
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from id2face.face.types import Face
+
 # Why a photo was dropped; the manifest counts each.
 DROP_REASONS = ("unreadable", "no_face", "several_faces", "no_mesh", "too_small")
 
@@ -43,10 +45,11 @@ class FaceExtractor:
     """Turns one labelled photo into an `Extracted` face or a drop reason."""
 
     def __init__(self, config: ExtractConfig):
+        # here: MediaPipe, OpenCV and dlib, loaded in each worker that extracts (not on GPU boxes)
         from id2face.face.config import DetectorConfig
         from id2face.face.detect import FaceDetector
         from id2face.geometry import TEMPLATES
-        from id2face.model.recognizers import load_recognizer
+        from id2face.identity import load_recognizer
 
         self.config = config
         self.template = TEMPLATES[config.template]
@@ -54,6 +57,7 @@ class FaceExtractor:
         self.recognizer = load_recognizer(config.recognizer, config.recognizer_onnx)
 
     def __call__(self, path: str | Path) -> Extracted | str:
+        # here: MediaPipe, OpenCV and dlib, loaded in each worker that extracts (not on GPU boxes)
         from id2face.face.align import align_face
         from id2face.face.mask import face_mask
         from id2face.io.images import MediaError, load_image
@@ -92,8 +96,6 @@ class FaceExtractor:
 
 
 def _copy_face(face):
-    from id2face.face.types import Face
-
     return Face(box=face.box, score=face.score, keypoints5=face.keypoints5, mesh=face.mesh)
 
 

@@ -48,7 +48,9 @@ class LatentCache:
             parts["masked"].append(torch.stack([masked[:n], masked[n:]], 1).to(dtype))
             parts["nonid"].append(enc.pooled_input(img, mask, geom).to(dtype))
             parts["face"].append(F.adaptive_avg_pool2d(mask, x0.shape[-2:]).to(dtype))
-        return cls(**{k: torch.cat(v) for k, v in parts.items()}, embeddings=data.embeddings.float().to(device))
+        return cls(
+            **{k: torch.cat(v) for k, v in parts.items()}, embeddings=data.embeddings.float().to(device)
+        )
 
     def __len__(self) -> int:
         return self.x0.shape[0]
@@ -64,9 +66,11 @@ class LatentCache:
         f4 = flip[:, None, None, None]
         nonid, face = self.nonid[idx], self.face[idx]
         return {
-            "x0": self.x0[idx][ar, v].float(), "masked": self.masked[idx][ar, v].float(),
+            "x0": self.x0[idx][ar, v].float(),
+            "masked": self.masked[idx][ar, v].float(),
             "nonid": torch.where(f4, nonid.flip(-1), nonid).float(),
-            "face": torch.where(f4, face.flip(-1), face).float(), "emb": self.embeddings[idx],
+            "face": torch.where(f4, face.flip(-1), face).float(),
+            "emb": self.embeddings[idx],
         }
 
     def batch(self, a: torch.Tensor, b: torch.Tensor, gen: torch.Generator, flip: bool = True) -> dict:

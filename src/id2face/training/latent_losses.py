@@ -19,7 +19,7 @@ def _rand(kind, shape, generator: torch.Generator | None, device: torch.device, 
 
 
 def snr_weight(sched: DDPMScheduler, t: torch.Tensor, gamma: float) -> torch.Tensor:
-    """Per-sample loss weight: min(SNR, gamma) / SNR for epsilon, / (SNR + 1) for v targets (1 if gamma <= 0)."""
+    """Per-sample weight: min(SNR, gamma) / SNR for epsilon, / (SNR + 1) for v targets (1 if gamma <= 0)."""
     if gamma <= 0:
         return torch.ones(t.shape, device=t.device)
     ab = sched.alphas_cumprod.to(t.device)[t].float()
@@ -29,7 +29,10 @@ def snr_weight(sched: DDPMScheduler, t: torch.Tensor, gamma: float) -> torch.Ten
 
 
 def latent_training_losses(
-    pipe, batch: dict[str, torch.Tensor], cfg: LossConfig | None = None, generator: torch.Generator | None = None,
+    pipe,
+    batch: dict[str, torch.Tensor],
+    cfg: LossConfig | None = None,
+    generator: torch.Generator | None = None,
     noise_scheduler: DDPMScheduler | None = None,
 ) -> dict[str, torch.Tensor]:
     """Recomposition (a rebuilt with b's identity and the other way round) + ID-VAE + alignment losses."""
@@ -52,15 +55,22 @@ def latent_training_losses(
     diffusion = []
     for key, cond in (("a", cond_a), ("b", cond_b)):
         x0 = batch[f"x0_{key}"]
-        removed = 1.0 - batch[f"nonid_{key}"][:, keep_ch:keep_ch + 1]
+        removed = 1.0 - batch[f"nonid_{key}"][:, keep_ch : keep_ch + 1]
         inpaint = torch.cat([batch[f"masked_{key}"], removed], dim=1)
         noise = _rand(torch.randn, x0.shape, generator, dev, dtype=x0.dtype)
-        t = _rand(lambda n, **kw: torch.randint(0, sched.config.num_train_timesteps, (n,), **kw), (b,), generator, dev)
+        t = _rand(
+            lambda n, **kw: torch.randint(0, sched.config.num_train_timesteps, (n,), **kw),
+            (b,),
+            generator,
+            dev,
+        )
         xt = sched.add_noise(x0, noise, t)
         pred = pipe.predict(xt, t, cond, inpaint)
         target = sched.get_velocity(x0, noise, t) if sched.config.prediction_type == "v_prediction" else noise
         w = 1.0 + (cfg.mask_weight - 1.0) * batch[f"face_{key}"]
-        err = ((pred.float() - target.float()) ** 2 * w).sum(dim=(1, 2, 3)) / (w.sum(dim=(1, 2, 3)) * x0.shape[1])
+        err = ((pred.float() - target.float()) ** 2 * w).sum(dim=(1, 2, 3)) / (
+            w.sum(dim=(1, 2, 3)) * x0.shape[1]
+        )
         diffusion.append((err * snr_weight(sched, t, cfg.min_snr_gamma)).mean())
     loss_rec = 0.5 * (diffusion[0] + diffusion[1])
     if pipe.recomposer.config.alignment == "bidirectional":

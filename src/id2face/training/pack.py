@@ -43,7 +43,9 @@ def _jpeg_blob(images: np.ndarray, quality: int, subsampling: int = 0) -> tuple[
 
 def _jpeg_unblob(blob: np.ndarray, ends: np.ndarray) -> np.ndarray:
     starts = np.concatenate([[0], ends[:-1]]) if len(ends) else ends
-    return np.stack([np.asarray(Image.open(io.BytesIO(blob[s:e].tobytes()))) for s, e in zip(starts, ends, strict=True)])
+    return np.stack(
+        [np.asarray(Image.open(io.BytesIO(blob[s:e].tobytes()))) for s, e in zip(starts, ends, strict=True)]
+    )
 
 
 def _landmarks_u8(lm: np.ndarray, size: int) -> np.ndarray:
@@ -130,7 +132,8 @@ def split_parts(src: str | Path, dst: str | Path, max_mib: float) -> list[Path]:
         part.mkdir(parents=True, exist_ok=True)
         for shard in shards:
             shutil.copy2(src / shard["file"], part / shard["file"])
-        (part / "manifest.json").write_text(json.dumps({**manifest, "shards": shards, "part": [i, len(groups)]}))
+        part_manifest = {**manifest, "shards": shards, "part": [i, len(groups)]}
+        (part / "manifest.json").write_text(json.dumps(part_manifest))
         parts.append(part)
     return parts
 
@@ -147,7 +150,9 @@ def model_to_half(model_dir: str | Path) -> int:
         tensors = {k: v.astype(np.float16) if v.dtype == np.float32 else v for k, v in tensors.items()}
         save_file(tensors, str(f), metadata=meta)
         total += f.stat().st_size
-    from id2face.model.integrity import write_checksums
+    from id2face.model.integrity import (
+        write_checksums,  # here: id2face.model loads diffusers; unpack needs none
+    )
 
     write_checksums(model_dir)  # the weights changed: so do their sums
     return total

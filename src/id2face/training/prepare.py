@@ -25,6 +25,9 @@ from safetensors import safe_open
 from safetensors.numpy import save_file
 from tqdm import tqdm
 
+from id2face.geometry import TEMPLATES
+from id2face.identity import load_recognizer
+from id2face.training import extract
 from id2face.training.extract import DROP_REASONS, ExtractConfig, Extracted
 from id2face.training.sources import SourcePhoto, list_sources
 
@@ -89,8 +92,6 @@ def _shard_meta(path: Path) -> dict:
 
 
 def _embed_dim(cfg: ExtractConfig) -> int:
-    from id2face.model.recognizers import load_recognizer
-
     if cfg.recognizer_onnx is None and cfg.recognizer == "dlib_resnet_v1":
         return 128
     return int(load_recognizer(cfg.recognizer, cfg.recognizer_onnx).dim)
@@ -153,8 +154,6 @@ def prepare_dataset(
 
 def _run_chunks(items, chunks, cfg, workers, bar, drops):
     """Yield (chunk number, ordered results) as each chunk of photos completes."""
-    from id2face.training import extract
-
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
     n_workers = max(1, min(n_workers, len(items)))
     if n_workers == 1:
@@ -173,7 +172,9 @@ def _run_chunks(items, chunks, cfg, workers, bar, drops):
                 results.append((idx, res))
                 drops[res if isinstance(res, str) else "kept"] += 1
                 bar.update(1)
-                bar.set_postfix({key: drops[key] for key in ("kept", *DROP_REASONS) if drops[key]}, refresh=False)
+                bar.set_postfix(
+                    {key: drops[key] for key in ("kept", *DROP_REASONS) if drops[key]}, refresh=False
+                )
             yield k, results
     finally:
         if pool is not None:
@@ -181,8 +182,15 @@ def _run_chunks(items, chunks, cfg, workers, bar, drops):
             pool.join()
 
 
-def _manifest(out: Path, plan: dict, photos: list[SourcePhoto], identities: list[str], shard_paths: list[Path],
-              split: float, seed: int) -> dict:
+def _manifest(
+    out: Path,
+    plan: dict,
+    photos: list[SourcePhoto],
+    identities: list[str],
+    shard_paths: list[Path],
+    split: float,
+    seed: int,
+) -> dict:
     shards = []
     drops: Counter = Counter()
     for p in shard_paths:
@@ -190,8 +198,6 @@ def _manifest(out: Path, plan: dict, photos: list[SourcePhoto], identities: list
         drops.update(json.loads(meta.get("dropped", "{}")))
         shards.append({"file": p.name, "count": int(meta["count"]), "photos": int(meta["photos"])})
     cfg = plan["extract"]
-    from id2face.geometry import TEMPLATES
-
     counts = Counter()
     for p in shard_paths:
         with safe_open(str(p), framework="numpy") as f:

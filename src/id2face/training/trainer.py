@@ -18,12 +18,20 @@ import yaml
 from torch import nn
 from tqdm import tqdm
 
+from id2face.identity import load_recognizer
+from id2face.model.build import build_pipeline
 from id2face.model.geometry_maps import geometry_maps
+from id2face.model.pipeline import ID2FacePipeline
+from id2face.model.samplers import make_sampler
 from id2face.training.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
 from id2face.training.config import TrainConfig, config_to_dict
 from id2face.training.data import Batch, FaceDataset
 from id2face.training.ema import EMA
+from id2face.training.latent_cache import LatentCache
+from id2face.training.latent_losses import latent_training_losses
 from id2face.training.logs import RunLogger
+from id2face.training.losses import training_losses
+from id2face.training.validation import validation_grid
 
 
 class TrainModule(nn.Module):
@@ -31,16 +39,19 @@ class TrainModule(nn.Module):
 
     def __init__(self, pipe):
         super().__init__()
-        self.idvae, self.recomposer, self.unet, self.harmonizer = pipe.idvae, pipe.recomposer, pipe.unet, pipe.harmonizer
+        self.idvae, self.recomposer, self.unet, self.harmonizer = (
+            pipe.idvae,
+            pipe.recomposer,
+            pipe.unet,
+            pipe.harmonizer,
+        )
         self._pipe = [pipe]  # a list keeps the pipeline out of the module tree (the VAE stays frozen)
 
-    def forward(self, batch: dict[str, torch.Tensor], loss_cfg, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    def forward(
+        self, batch: dict[str, torch.Tensor], loss_cfg, generator: torch.Generator
+    ) -> dict[str, torch.Tensor]:
         if "x0_a" in batch:  # a latent-cache batch (data.latent_cache)
-            from id2face.training.latent_losses import latent_training_losses
-
             return latent_training_losses(self._pipe[0], batch, loss_cfg, generator)
-        from id2face.model.losses import training_losses
-
         return training_losses(self._pipe[0], batch, loss_cfg, generator)
 
 
@@ -56,7 +67,7 @@ def lr_at(step: int, base: float, warmup: int) -> float:
 
 
 def to_loss_batch(b: Batch, size: int) -> dict[str, torch.Tensor]:
-    """The dict that model.losses.training_losses reads, with geometry maps rendered on the device."""
+    """The dict that training.losses.training_losses reads, with geometry maps rendered on the device."""
     n = b.image_a.shape[0]
     return {
         "image_a": b.image_a, "image_b": b.image_b, "mask_a": b.mask_a, "mask_b": b.mask_b,
@@ -76,9 +87,6 @@ class RunState:
 
 def build_run(cfg: TrainConfig) -> RunState:
     """Datasets and a fresh pipeline whose crop size, template and embedding size match the data."""
-    from id2face.model.build import build_pipeline
-    from id2face.model.recognizers import load_recognizer
-
     train_set = FaceDataset(cfg.data.dirs, "train")
     try:
         val_set = FaceDataset(cfg.data.dirs, "val")
@@ -86,10 +94,14 @@ def build_run(cfg: TrainConfig) -> RunState:
         val_set = train_set  # no held-out identities: the grid shows training faces
     m = cfg.model
     if train_set.size != m.crop_size or train_set.template != m.template:
-        raise ValueError(f"data is {train_set.size}px/{train_set.template} but the model wants "
-                         f"{m.crop_size}px/{m.template}: prepare with --size {m.crop_size} or set model.crop_size")
+        raise ValueError(
+            f"data is {train_set.size}px/{train_set.template} but the model wants "
+            f"{m.crop_size}px/{m.template}: prepare with --size {m.crop_size} or set model.crop_size"
+        )
     if train_set.recognizer != m.recognizer:
-        raise ValueError(f"data embeddings come from {train_set.recognizer!r}, the model expects {m.recognizer!r}")
+        raise ValueError(
+            f"data embeddings come from {train_set.recognizer!r}, the model expects {m.recognizer!r}"
+        )
     m.idvae.embed_dim = train_set.embed_dim
     recognizer = None
     try:
@@ -97,6 +109,7 @@ def build_run(cfg: TrainConfig) -> RunState:
     except (ValueError, ImportError):
         pass  # ONNX (the file is the user's) or no dlib here (a GPU box): name and size are recorded
     pipe = build_pipeline(m, recognizer)
+    pipe.default_steps = cfg.inference_steps
     pipe.set_progress_bar_config(disable=True)
     if cfg.train.init_from:
         load_weights_from(pipe, Path(cfg.train.init_from))
@@ -105,8 +118,6 @@ def build_run(cfg: TrainConfig) -> RunState:
 
 def load_weights_from(pipe, model_dir: Path) -> None:
     """Start from a saved model's weights (fine-tuning); the architectures must match exactly."""
-    from id2face.model.pipeline import ID2FacePipeline
-
     src = ID2FacePipeline.from_pretrained(model_dir)
     for name in ("idvae", "recomposer", "unet", "harmonizer"):
         theirs, ours = getattr(src, name).state_dict(), getattr(pipe, name).state_dict()
@@ -210,7 +221,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     val_batch = _val_batch(run.val_set, tc.num_val, tc.seed)
     size = run.train_set.size
     dtype = torch.float32
-    bar = tqdm(total=tc.max_steps, initial=step, desc="stage 2 (denoiser)", disable=not progress, dynamic_ncols=True)
+    bar = tqdm(
+        total=tc.max_steps, initial=step, desc="stage 2 (denoiser)", disable=not progress, dynamic_ncols=True
+    )
     t0, seen, last = time.perf_counter(), 0, {}
     started = time.perf_counter()
     model.train()
@@ -229,7 +242,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
             if cache is not None:
                 loss_batch = cache.batch(a, b, g, cfg.data.flip)
             else:
-                batch = run.train_set.batch(a, b, g, cfg.data.flip, cfg.data.color_jitter).to(accelerator.device, dtype)
+                batch = run.train_set.batch(a, b, g, cfg.data.flip, cfg.data.color_jitter).to(
+                    accelerator.device, dtype
+                )
                 loss_batch = to_loss_batch(batch, size)
             gd = step_generator(tc.seed, step, micro + 10_000, accelerator.process_index, accelerator.device)
             with accelerator.accumulate(model):
@@ -256,12 +271,26 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
                 save_checkpoint(ckpt_dir, step, accelerator.unwrap_model(model), ema, opt,
                                 {"stage": 2, "loss": last, "samples": total}, tc.keep_checkpoints)
         if main and tc.validate_every > 0 and (step % tc.validate_every == 0 or step == tc.max_steps):
-            _validate(run, accelerator.unwrap_model(model), ema, val_batch, tc, out / "samples" / f"step-{step:07d}.png",
-                      accelerator.device)
+            _validate(
+                run,
+                accelerator.unwrap_model(model),
+                ema,
+                val_batch,
+                tc,
+                out / "samples" / f"step-{step:07d}.png",
+                accelerator.device,
+            )
     bar.close()
     if main and tc.validate_every > 0 and step % tc.validate_every != 0 and step < tc.max_steps:
-        _validate(run, accelerator.unwrap_model(model), ema, val_batch, tc, out / "samples" / f"step-{step:07d}.png",
-                  accelerator.device)  # stopped on time: still leave a grid of the final weights
+        _validate(
+            run,
+            accelerator.unwrap_model(model),
+            ema,
+            val_batch,
+            tc,
+            out / "samples" / f"step-{step:07d}.png",
+            accelerator.device,
+        )  # stopped on time: still leave a grid of the final weights
     accelerator.wait_for_everyone()
     final = out / "model"
     if main:
@@ -280,8 +309,6 @@ def _latent_cache(cfg: TrainConfig, run: RunState, device, main: bool):
         return None
     if run.pipe.vae is None:
         raise ValueError("data.latent_cache needs a latent backbone (model.backbone: taef2 or latent)")
-    from id2face.training.latent_cache import LatentCache
-
     t = time.perf_counter()
     run.pipe.vae.to(device)
     cache = LatentCache.build(run.pipe, run.train_set, device)
@@ -304,8 +331,6 @@ def _val_batch(ds: FaceDataset, n: int, seed: int) -> Batch:
 
 
 def _validate(run: RunState, module: nn.Module, ema: EMA, batch: Batch, tc, path: Path, device) -> None:
-    from id2face.training.validation import validation_grid
-
     was_training = module.training
     module.eval()
     ema.swap_in(module)
@@ -318,8 +343,6 @@ def _validate(run: RunState, module: nn.Module, ema: EMA, batch: Batch, tc, path
 
 def export_model(pipe, directory: Path, cfg: TrainConfig, data: FaceDataset, step: int) -> None:
     """save_pretrained with the scheduler the config asks for, plus a model card and the config."""
-    from id2face.model.samplers import make_sampler
-
     pipe.scheduler = make_sampler(cfg.scheduler, pipe.scheduler.config)
     was = pipe.unet.training
     pipe.unet.eval()
@@ -336,8 +359,9 @@ def export_model(pipe, directory: Path, cfg: TrainConfig, data: FaceDataset, ste
     (directory / "README.md").write_text(
         "# ID2Face model\n\nTrained with `id2face train` for "
         f"{step} steps on {card['faces']} faces of {card['identities']} identities from "
-        f"{', '.join(card['data'])}.\nA model inherits the terms of its training data: faces from CelebA/LFW are "
-        "for research use only.\n\nLoad: `id2face anonymize --model THIS_DIR photo.jpg`.\n")
+        f"{', '.join(card['data'])}.\nA model inherits the terms of its training data: faces from "
+        "CelebA/LFW are for research use only.\n\nLoad: `id2face anonymize --model THIS_DIR photo.jpg`.\n"
+    )
 
 
 def samples_per_second(log_path: Path) -> float:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from id2face.io.images import save_image
 from id2face.model.geometry_maps import geometry_maps
 from id2face.training.data import Batch
 
@@ -22,7 +23,10 @@ def recompose_sample(pipe, batch: Batch, steps: int, generator: torch.Generator)
     inpaint = pipe.inpaint_input(image, mask)
     sched = pipe.scheduler
     sched.set_timesteps(steps, device=image.device)
-    x = torch.randn(pipe.sample_shape(n), generator=generator).to(image.device, image.dtype) * sched.init_noise_sigma
+    x = (
+        torch.randn(pipe.sample_shape(n), generator=generator).to(image.device, image.dtype)
+        * sched.init_noise_sigma
+    )
     kw = {"generator": generator} if "generator" in inspect.signature(sched.step).parameters else {}
     for t in sched.timesteps:
         eps = pipe.predict(sched.scale_model_input(x, t), t, cond, inpaint)
@@ -38,8 +42,6 @@ def _u8(x: torch.Tensor) -> np.ndarray:
 @torch.no_grad()
 def validation_grid(pipe, batch: Batch, steps: int, seed: int, path: Path) -> Path:
     """Rows: source faces, anonymised (OIM, the inference path), recomposed with the partner's identity."""
-    from id2face.io.images import save_image
-
     src = _u8(batch.image_a)
     masks = batch.mask_a[:, 0].float().cpu().numpy()
     lm = batch.landmarks_a.float().cpu().numpy()

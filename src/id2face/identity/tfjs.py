@@ -199,7 +199,9 @@ def _fused_conv(node: _Node, args: list[torch.Tensor]) -> torch.Tensor:
     return _apply_fused(node, y, args[2:], fused=True)
 
 
-def _apply_fused(node: _Node, y: torch.Tensor, extra: list[torch.Tensor], fused: bool = False) -> torch.Tensor:
+def _apply_fused(
+    node: _Node, y: torch.Tensor, extra: list[torch.Tensor], fused: bool = False
+) -> torch.Tensor:
     if not fused:
         return y
     ops = _strings(node.attr, "fused_ops")

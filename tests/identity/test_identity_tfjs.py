@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from id2face.evaluation.tfjs import TFJSGraph, read_weights
+from id2face.identity.tfjs import TFJSGraph, read_weights
 
 
 def _s(x: str) -> dict:
@@ -58,7 +58,11 @@ def tiny_graph(tmp_path):
     half = {"conv/kernel", "fc/kernel"}  # stored float16-quantized, like faceres
     manifest, blob = [], b""
     for name, arr in w.items():
-        spec = {"name": name, "shape": list(arr.shape), "dtype": "int32" if arr.dtype == np.int32 else "float32"}
+        spec = {
+            "name": name,
+            "shape": list(arr.shape),
+            "dtype": "int32" if arr.dtype == np.int32 else "float32",
+        }
         if name in half:
             spec["quantization"] = {"dtype": "float16", "original_dtype": "float32"}
             blob += arr.astype(np.float16).tobytes()
@@ -81,11 +85,20 @@ def tiny_graph(tmp_path):
         {"name": "relu", "op": "Relu", "input": ["add"], "attr": fl},
         {"name": "min", "op": "Minimum", "input": ["relu", "clip/hi"], "attr": fl},
         {"name": "max", "op": "Maximum", "input": ["min", "clip/lo"], "attr": fl},
-        {"name": "dw", "op": "DepthwiseConv2dNative", "input": ["max", "dw/kernel"], "attr": _conv_attr(1, "SAME")},
+        {
+            "name": "dw",
+            "op": "DepthwiseConv2dNative",
+            "input": ["max", "dw/kernel"],
+            "attr": _conv_attr(1, "SAME"),
+        },
         {"name": "mul", "op": "Mul", "input": ["dw", "dw/scale"], "attr": fl},
         {"name": "pool", "op": "Mean", "input": ["mul", "pool/axes"], "attr": {"keep_dims": {"b": False}}},
-        {"name": "fc", "op": "_FusedMatMul", "input": ["pool", "fc/kernel", "fc/bias"],
-         "attr": {"fused_ops": {"list": {"s": [_s("BiasAdd")["s"], _s("Relu")["s"]]}}}},
+        {
+            "name": "fc",
+            "op": "_FusedMatMul",
+            "input": ["pool", "fc/kernel", "fc/bias"],
+            "attr": {"fused_ops": {"list": {"s": [_s("BiasAdd")["s"], _s("Relu")["s"]]}}},
+        },
         {"name": "out", "op": "Softmax", "input": ["fc"], "attr": fl},
     ]
     spec = {"format": "graph-model", "modelTopology": {"node": nodes},
@@ -124,4 +137,6 @@ def test_unsupported_op_is_named(tiny_graph, tmp_path):
 def test_manifest_size_mismatch_raises(tmp_path):
     (tmp_path / "w.bin").write_bytes(b"\0" * 12)
     with pytest.raises(ValueError, match="bytes"):
-        read_weights([{"paths": ["w.bin"], "weights": [{"name": "a", "shape": [2], "dtype": "float32"}]}], tmp_path)
+        read_weights(
+            [{"paths": ["w.bin"], "weights": [{"name": "a", "shape": [2], "dtype": "float32"}]}], tmp_path
+        )

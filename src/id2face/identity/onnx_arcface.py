@@ -31,13 +31,15 @@ class OnnxRecognizer(Recognizer):
         threads: int | None = None,
     ) -> None:
         import onnxruntime as ort
+        import torch
 
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"recognizer ONNX file not found: {path} (pass --recognizer-onnx PATH)")
         opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = threads
+        # As many threads as torch was given (--threads), and no spinning: see id2face.threads.
+        opts.intra_op_num_threads = threads or torch.get_num_threads()
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self._input = self._session.get_inputs()[0].name
         self.name = name or f"onnx:{path.stem}"

@@ -1,4 +1,6 @@
-"""Measure where dlib's face chips put our five canonical points (run: python -m ...derive_dlib_template).
+"""Measure where dlib's face chips put our five canonical points.
+
+Run: python -m id2face.identity.derive_dlib_template
 
 dlib aligns with its own 5-point model; our front-end uses eye centres, nose tip and mouth corners.
 For each photo we map those points (from dlib's 68-point model) into dlib's 150x150 chip and
@@ -12,6 +14,9 @@ import csv
 from pathlib import Path
 
 import numpy as np
+
+from id2face.geometry import FFHQ, umeyama_similarity
+from id2face.identity import DlibRecognizer
 
 
 def chip_matrix(chip) -> np.ndarray:
@@ -30,7 +35,9 @@ def main() -> None:
     import face_recognition_models as frm
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=str(Path(__file__).parents[4] / ".." / "shared" / "data" / "celeba-wild"))
+    ap.add_argument(
+        "--data", default=str(Path(__file__).parents[3] / ".." / "shared" / "data" / "celeba-wild")
+    )
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--validate", type=int, default=0, help="also validate on this many identities")
     args = ap.parse_args()
@@ -54,17 +61,18 @@ def main() -> None:
         p = np.array([[s68.part(i).x, s68.part(i).y] for i in range(68)], float)
         five = np.stack([p[36:42].mean(0), p[42:48].mean(0), p[30], p[48], p[54]])
         pts.append(five @ m[:, :2].T + m[:, 2])
-    print(f"faces: {len(pts)}; re-warp vs dlib descriptor L2: mean {np.mean(dists):.3f} max {np.max(dists):.3f}")
+    print(
+        f"faces: {len(pts)}; re-warp vs dlib descriptor L2: mean {np.mean(dists):.3f} max {np.max(dists):.3f}"
+    )
     print("DLIB_POINTS =", np.round(np.mean(pts, 0) / 150, 4).tolist())
     if args.validate:
         validate(root, det, sp68, args.validate)
 
 
 def dlib_ffhq_crop(img: np.ndarray, det, sp68, size: int) -> np.ndarray | None:
-    """FFHQ-aligned crop from dlib's own detector and 68 points (independent of MediaPipe); None unless one face."""
+    """FFHQ-aligned crop from dlib's own detector and 68 points (independent of MediaPipe); None
+    unless one face."""
     import cv2
-
-    from id2face.geometry import FFHQ, umeyama_similarity
 
     boxes = det(img, 1)
     if len(boxes) != 1:
@@ -72,15 +80,14 @@ def dlib_ffhq_crop(img: np.ndarray, det, sp68, size: int) -> np.ndarray | None:
     s = sp68(img, boxes[0])
     p = np.array([[s.part(i).x, s.part(i).y] for i in range(68)], float)
     five = np.stack([p[36:42].mean(0), p[42:48].mean(0), p[30], p[48], p[54]])
-    return cv2.warpAffine(img, umeyama_similarity(five, FFHQ.pixels(size)), (size, size), flags=cv2.INTER_LINEAR)
+    return cv2.warpAffine(
+        img, umeyama_similarity(five, FFHQ.pixels(size)), (size, size), flags=cv2.INTER_LINEAR
+    )
 
 
 def validate(root: Path, det, sp68, n_ids: int, per_id: int = 3, size: int = 192) -> None:
     """Same/different-person L2 of DlibRecognizer on FFHQ-aligned crops (the path the model uses)."""
     import cv2
-
-    from id2face.geometry import FFHQ
-    from id2face.model.recognizers import DlibRecognizer
 
     rows = list(csv.DictReader(open(root / "identities.csv")))
     by_id: dict[str, list[str]] = {}
@@ -101,9 +108,12 @@ def validate(root: Path, det, sp68, n_ids: int, per_id: int = 3, size: int = 192
     iu = np.triu_indices(len(ids), 1)
     same = np.array(ids)[iu[0]] == np.array(ids)[iu[1]]
     acc = ((d[iu] < 0.6) == same).mean()
-    print(f"validation: {len(ids)} faces, {same.sum()} same / {(~same).sum()} different pairs; raw L2 same "
-          f"mean {d[iu][same].mean():.3f} max {d[iu][same].max():.3f}, different mean {d[iu][~same].mean():.3f} "
-          f"min {d[iu][~same].min():.3f}; pair accuracy at 0.6: {acc:.3f}")
+    print(
+        f"validation: {len(ids)} faces, {same.sum()} same / {(~same).sum()} different pairs; raw L2 same "
+        f"mean {d[iu][same].mean():.3f} max {d[iu][same].max():.3f}, "
+        f"different mean {d[iu][~same].mean():.3f} min {d[iu][~same].min():.3f}; "
+        f"pair accuracy at 0.6: {acc:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler
 
-from .config import LossConfig
-from .pipeline import ID2FacePipeline
+from id2face.model.config import LossConfig
+from id2face.model.pipeline import ID2FacePipeline
 
 
 def _rand(kind, shape, generator: torch.Generator | None, device: torch.device, **kw) -> torch.Tensor:
@@ -23,7 +23,9 @@ def _rand(kind, shape, generator: torch.Generator | None, device: torch.device, 
     return kind(*shape, generator=generator, device=gen_dev, **kw).to(device)
 
 
-def _target(noise_sched: DDPMScheduler, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+def _target(
+    noise_sched: DDPMScheduler, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor
+) -> torch.Tensor:
     if noise_sched.config.prediction_type == "v_prediction":
         return noise_sched.get_velocity(x0, noise, t)
     return noise
@@ -54,8 +56,12 @@ def training_losses(
     vae_b = pipe.idvae(batch["emb_b"], generator)
     loss_idvae = 0.5 * (vae_a["loss"] + vae_b["loss"])
 
-    feats_a, non_a = pipe.recomposer.encode_nonid(batch["image_a"], batch["mask_a"], batch.get("geom_a", zeros))
-    feats_b, non_b = pipe.recomposer.encode_nonid(batch["image_b"], batch["mask_b"], batch.get("geom_b", zeros))
+    feats_a, non_a = pipe.recomposer.encode_nonid(
+        batch["image_a"], batch["mask_a"], batch.get("geom_a", zeros)
+    )
+    feats_b, non_b = pipe.recomposer.encode_nonid(
+        batch["image_b"], batch["mask_b"], batch.get("geom_b", zeros)
+    )
     drop_a = _rand(torch.rand, (b,), generator, dev) < cfg.p_drop_id
     drop_b = _rand(torch.rand, (b,), generator, dev) < cfg.p_drop_id
     cond_a = pipe.recomposer.recompose(vae_b["recon"], feats_a, non_a, drop_a)  # rebuild a with b's identity

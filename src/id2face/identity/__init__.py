@@ -1,4 +1,8 @@
-"""Frozen identity encoders behind one interface (see base.Recognizer)."""
+"""Face recognition: frozen identity encoders behind one interface (base.Recognizer).
+
+The model, training, --keep and the evaluation all embed faces through this package; it imports
+nothing above the front-end (geometry, io, face).
+"""
 
 from __future__ import annotations
 

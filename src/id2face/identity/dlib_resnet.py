@@ -33,12 +33,16 @@ class DlibRecognizer(Recognizer):
     template = DLIB_TEMPLATE
     input_size = 150
     same_person_threshold = 0.4
+    # dlib's own "same person" rule, on the raw descriptors (embed(..., normalize=False)).
+    raw_threshold = 0.6
 
     def __init__(self) -> None:
         import dlib
         import face_recognition_models
 
-        self._model = dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
+        self._model = dlib.face_recognition_model_v1(
+            face_recognition_models.face_recognition_model_location()
+        )
 
     def _embed_own(self, crops: np.ndarray) -> np.ndarray:
         chips = [np.ascontiguousarray(c, dtype=np.uint8) for c in crops]

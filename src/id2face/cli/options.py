@@ -1,0 +1,65 @@
+"""The options several subcommands share, declared once with one help text each.
+
+Light imports only (argparse, the method registry): every subcommand's parser is built for
+`id2face --help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from id2face.methods.registry import METHODS
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+def add_method_argument(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument("-m", "--method", default=None, choices=METHODS, help=help_text)
+
+
+def add_model_arguments(p: argparse.ArgumentParser, overrides: bool = False) -> None:
+    """--model, --device, --steps. overrides=True: no defaults of their own (a config file's hold)."""
+    p.add_argument("--model", metavar="DIR", help="ID2Face model directory (default: the bundled model)")
+    p.add_argument("--device", default=None if overrides else "cpu",
+                   help="torch device for the id2face method, e.g. cpu or cuda (default: cpu)")
+    p.add_argument("--steps", type=int, default=None, help="sampling steps (default: the model's)")
+
+
+def add_seed_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=0, help="seed for the new identities (default: 0)")
+
+
+def add_batch_argument(p: argparse.ArgumentParser, default: int | None, default_text: str) -> None:
+    """--batch-photos (old spelling --batch, hidden): photos or video frames per method call."""
+    p.add_argument("--batch-photos", dest="batch", type=int, default=default, metavar="N",
+                   help=f"photos (or video frames) per method call (default: {default_text})")
+    p.add_argument("--batch", dest="batch", type=int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
+    """Sampler and speed flags of the id2face method (anonymize, live, web, bench)."""
+    from id2face.model.samplers import SAMPLERS  # here: diffusers, only when a parser needs the choices
+
+    p.add_argument("--sampler", choices=list(SAMPLERS), default=None,
+                   help="diffusion sampler (default: the model's own; ddpm suits the bundled model)")
+    p.add_argument("--dtype", choices=DTYPES, default="auto",
+                   help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
+    p.add_argument("--batch-faces", dest="batch_size", type=int, default=32, metavar="N",
+                   help="faces per denoiser batch (default: 32)")
+    p.add_argument(
+        "--batch-size", dest="batch_size", type=int, default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    p.add_argument("--compile", action="store_true", help="torch.compile the denoiser (slow first batch)")
+    p.add_argument("--consistent", action="store_true",
+                   help="one fake identity per real person across all inputs (keeps a dataset's identity "
+                   "structure; those photos stay linkable to each other)")
+
+
+def runtime_options(args: argparse.Namespace) -> dict:
+    return {
+        "sampler": args.sampler,
+        "dtype": args.dtype,
+        "batch_size": args.batch_size,
+        "compile": args.compile,
+        "consistent": args.consistent,
+    }

@@ -1,0 +1,30 @@
+"""The ffmpeg that imageio-ffmpeg ships, and what reading and writing video share about it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import imageio_ffmpeg
+
+VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv"}
+
+
+def ffmpeg_exe() -> str:
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def last_error_line(text: str) -> str:
+    """The one stderr line that explains an ffmpeg failure (ffmpeg prints the cause last)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        if "output file must be specified" in ln:
+            continue
+        return re.sub(r"^\[[^\]]*\]\s*", "", ln)
+    return "ffmpeg failed without a message"
+
+
+def kill(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()

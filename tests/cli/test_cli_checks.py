@@ -1,0 +1,50 @@
+"""Options checked at start, reruns that leave earlier outputs alone, plain redirected output."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from id2face.cli.main import main
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--steps", "-3"], ["--steps", "0"], ["--strength", "2"], ["--quality", "0"], ["--quality", "500"],
+     ["--strength", "0.5", "-m", "blur"]],
+)
+def test_impossible_options_are_usage_errors_before_any_work(option, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["anonymize", str(tmp_path / "photo.jpg"), *option])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and option[0] in err and "usage:" in err
+
+
+@pytest.fixture
+def folder(tmp_path, astronaut):
+    Image.fromarray(astronaut).save(tmp_path / "portrait.png")
+    return tmp_path
+
+
+def test_a_rerun_without_output_folder_leaves_earlier_outputs_alone(folder, capsys):
+    assert main(["anonymize", str(folder), "-m", "blur"]) == 0
+    assert (folder / "portrait_anonymized.png").is_file()
+    capsys.readouterr()
+    assert main(["anonymize", str(folder), "-m", "blur"]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["portrait.png", "portrait_anonymized.png"]
+    assert "1 skipped" in capsys.readouterr().err
+    assert main(["anonymize", str(folder / "*.png"), "-m", "blur"]) == 0  # a glob too
+    assert sorted(p.name for p in folder.iterdir()) == ["portrait.png", "portrait_anonymized.png"]
+
+
+def test_redirected_output_has_no_progress_bar_escapes(folder, tmp_path, capsys):
+    assert main(["anonymize", str(folder), "-o", str(tmp_path / "out"), "-m", "blur"]) == 0
+    err = capsys.readouterr().err  # not a terminal here
+    assert "\r" not in err and "\x1b[" not in err
+    assert err.strip().splitlines() == ["1 file(s) anonymized, 0 skipped (exist), 0 failed; 1 face(s)"]
+
+
+def test_the_python_api_takes_a_path(folder, astronaut):
+    from id2face.anonymizer import Anonymizer
+
+    out = Anonymizer(method="blur").anonymize(str(folder / "portrait.png"))
+    assert isinstance(out, np.ndarray) and out.shape == astronaut.shape and (out != astronaut).any()

@@ -1,0 +1,88 @@
+"""The HTTP answers tell the truth: what was changed, which option is wrong, the page's own limits."""
+
+import io
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from id2face.anonymizer import Anonymizer
+from id2face.io.images import encode_image
+from id2face.web.server import AnonymizerPool, WebConfig, make_server
+
+
+@pytest.fixture(scope="module")
+def base():
+    pool = AnonymizerPool(lambda m: Anonymizer(method=m), methods=("blur", "pixelate", "mask"))
+    cfg = WebConfig(
+        port=0, max_upload_mb=1.0, max_pixels=2_000_000, default_method="blur", request_timeout=0.3
+    )
+    srv = make_server(pool, cfg)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    host, port = srv.server_address[:2]
+    yield f"http://{host}:{port}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def post(base, query, body):
+    req = urllib.request.Request(f"{base}/api/anonymize?{query}", data=body, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def test_a_photo_without_a_face_is_reported_unchanged(base, astronaut):
+    status, headers, _ = post(base, "method=blur", encode_image(np.ascontiguousarray(astronaut[:60, :120])))
+    assert status == 200 and headers["X-Changed"] == "0" and headers["X-Faces"] == "0"
+    assert headers["X-Summary"] == "no face found: nothing was changed"
+    status, headers, _ = post(base, "method=blur", encode_image(astronaut))
+    assert headers["X-Changed"] == "1" and headers["X-Replaced"] == "1" and headers["X-Fallbacks"] == "0"
+    assert headers["X-Summary"] == "1 face replaced"
+
+
+def test_a_bad_seed_names_the_seed_only(base, astronaut):
+    status, _, body = post(base, "method=blur&seed=1e3", encode_image(astronaut))
+    assert status == 400 and b"seed" in body and b"strength" not in body
+    status, _, body = post(base, "method=blur&strength=x", encode_image(astronaut))
+    assert status == 400 and b"strength" in body and b"seed" not in body
+
+
+def test_the_pixel_limit_is_the_real_one_and_worded_for_the_page(base):
+    for side in (1600, 3000):  # 2.56 MP (over the 2 MP limit) and 9 MP (over twice the limit)
+        status, _, body = post(base, "method=blur", encode_image(np.zeros((side, side, 3), np.uint8)))
+        assert status == 400 and b"up to 2 megapixels" in body and b"--max-pixels" not in body, body
+
+
+def test_transparency_of_an_rgba_png_is_kept(base, astronaut):
+    rgba = np.dstack([astronaut, np.full(astronaut.shape[:2], 255, np.uint8)])
+    rgba[:100, :, 3] = 0  # a transparent band at the top
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, format="PNG")
+    status, _, body = post(base, "method=blur&format=png", buf.getvalue())
+    with Image.open(io.BytesIO(body)) as im:
+        assert status == 200 and im.mode == "RGBA"
+        assert np.array_equal(np.asarray(im)[..., 3], rgba[..., 3])
+    status, _, body = post(base, "method=blur&format=jpeg", buf.getvalue())
+    assert status == 200 and Image.open(io.BytesIO(body)).mode == "RGB"
+
+
+def test_queue_position_of_an_unknown_ticket_is_null(base):
+    assert urllib.request.urlopen(f"{base}/api/queue?ticket=nobody", timeout=10).read() == b'{"ahead": null}'
+
+
+def test_stalled_connections_do_not_flood_the_log(base, capfd):
+    socks = [socket.create_connection(base.removeprefix("http://").split(":"), timeout=5) for _ in range(5)]
+    time.sleep(1.0)  # past the 0.3 s request timeout: the server drops them
+    for s in socks:
+        s.close()
+    assert post(base, "method=mask", encode_image(np.zeros((64, 64, 3), np.uint8)))[0] == 200
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "AttributeError" not in err and "timed out" not in err, err
