@@ -138,6 +138,10 @@ def to_model(src: str | Path, dst: str | Path, config: str) -> Path:
     pipe.unet.eval()
     pipe.save_pretrained(dst)
     (Path(dst) / "training_config.yaml").write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False))
+    state = json.loads((Path(src) / "state.json").read_text())
+    card = {"steps": state["step"], "pairs_seen": state.get("samples"), "crop_size": cfg.model.crop_size,
+            "recognizer": cfg.model.recognizer, "inference_steps": cfg.inference_steps}
+    (Path(dst) / "training.json").write_text(json.dumps(card, indent=1))  # its sampling steps, for the loader
     return Path(dst)
 
 
