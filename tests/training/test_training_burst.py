@@ -8,7 +8,8 @@ import numpy as np
 from helpers_training import tiny_config, write_synthetic_dataset
 from safetensors.numpy import load_file
 
-from id2face.training.burst import export_compact, restore
+from id2face.model.pipeline import ID2FacePipeline
+from id2face.training.burst import export_compact, restore, to_model
 from id2face.training.checkpoint import list_checkpoints
 from id2face.training.pack import pack_dataset, split_parts, unpack_dataset
 from id2face.training.trainer import train
@@ -23,6 +24,10 @@ def test_compact_checkpoint_continues_the_run(tmp_path):
     assert state["files"] == ["ema-00.safetensors"]  # EMA only, float16, under 16 MiB a file
     assert all(v.dtype == np.float16 for v in load_file(str(compact / "ema-00.safetensors")).values())
     assert restore(tmp_path / "nothing", tmp_path / "b") is None
+    cfg_file = tmp_path / "a" / "config.yaml"  # what the run wrote
+    model = to_model(compact, tmp_path / "model", str(cfg_file))
+    pipe = ID2FacePipeline.from_pretrained(model)
+    assert pipe.default_steps == 20 and json.loads((model / "training.json").read_text())["steps"] == 2
     restored = restore(compact, tmp_path / "b")
     assert restored.name == "step-0000002"
     train(tiny_config(data, tmp_path / "b", max_steps=4), resume=True, progress=False)
