@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Train the shipped `tiny` config on a lent GPU machine (torch present, no internet) from a packed dataset.
-# Everything it returns lands in $OUT: model.tar (float16 weights), train.log, the last sample grid.
+# One training burst on a lent GPU (torch present, no internet), continuing the checkpoint kept in the repository.
 #
-#   bash scripts/gpu_train.sh PACKED_DATASET MINUTES [BATCH]      (EXTRA="--set k=v ..." adds overrides)
-# Bring the diffusers wheel in .whl/ (pip download --no-deps diffusers) when the machine lacks it.
-# Continue the bundled model instead of starting afresh (its own config, epsilon targets):
-#   CONFIG=src/id2face/assets/default_model/training_config.yaml INIT=src/id2face/assets/default_model \
-#     bash scripts/gpu_train.sh PACKED_DATASET MINUTES
+#   bash scripts/gpu_train.sh PACKS MINUTES [BATCH]     PACKS: packed folders (parts), comma-separated
+#
+# Carry .gpu (the packed parts) and .whl (pip download --no-deps diffusers==0.42.1 -d .whl). It restores
+# $CKPT (default checkpoints/latent128: float16 EMA, see id2face.training.burst), trains $CONFIG (default
+# latent128) for MINUTES from the latent cache (bf16 on a GPU), and leaves in $OUT at most 8 files:
+#   ckpt/ema-NN.safetensors, ckpt/weights-NN.safetensors, ckpt/state.json (step, samples, this burst's
+#   ledger line), log.jsonl, train.log, last_grid.png.
+# Keep the result:  bash scripts/keep_burst.sh $FILES_AT   (copies ckpt/ema + state.json into $CKPT)
+# EXTRA="--set k=v ..." adds overrides; CONFIG=src/id2face/assets/default_model/training_config.yaml INIT=...
+# trains the old pixel model instead (its data path: pack without --landmarks-u8, CKPT=none).
 set -euo pipefail
-PACKED=${1:?packed dataset folder (python -m id2face.training.pack pack ...)}
-MINUTES=${2:-6}
-BATCH=${3:-128}
+PACKS=${1:?comma-separated packed dataset folders (python -m id2face.training.pack pack/parts ...)}
+MINUTES=${2:-8}
+BATCH=${3:-256}
+CONFIG=${CONFIG:-latent128}
+CKPT=${CKPT:-checkpoints/latent128}
 OUT=${OUT:-out/gpu}
 WORK=${WORK:-/tmp/id2face_gpu}
 mkdir -p "$OUT" "$WORK"
@@ -19,28 +25,41 @@ if ! python3 -c "import diffusers" 2>/dev/null; then
   export PYTHONPATH="$WORK/site"
 fi
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
-python3 - <<'PY' 2>&1 | tee "$OUT/env.txt"
+DEVICE=$(python3 - <<'PY' 2>&1 | tee "$OUT/train.log" | tail -n 1
 import torch, diffusers, accelerate
 print("torch", torch.__version__, "diffusers", diffusers.__version__, "accelerate", accelerate.__version__)
-print("device", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")
+print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")
 PY
+)
 rm -rf "$WORK/data" "$WORK/run"
-python3 -m id2face.training.pack unpack "$PACKED" "$WORK/data"
+DATA=""
+i=0
+for p in ${PACKS//,/ }; do
+  python3 -m id2face.training.pack unpack "$p" "$WORK/data/$i"
+  DATA="${DATA:+$DATA,}$WORK/data/$i"; i=$((i + 1))
+done
+[ "$CKPT" != none ] && python3 -m id2face.training.burst restore "$CKPT" "$WORK/run" | tee -a "$OUT/train.log"
 MP=bf16; python3 -c "import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)" || MP=no
+START=$(date -u +%Y-%m-%dT%H:%MZ)
 set +e
-python3 -m id2face.cli.main train --config "${CONFIG:-tiny}" ${INIT:+--init "$INIT"} --data "$WORK/data" --output "$WORK/run" \
+python3 -m id2face.cli.main train --config "$CONFIG" ${INIT:+--init "$INIT"} --data "$DATA" --output "$WORK/run" --resume \
   --set train.max_minutes="$MINUTES" --set train.batch_size="$BATCH" --set train.mixed_precision="$MP" \
-  --set train.lr=0.0003 --set train.warmup_steps=200 --set train.checkpoint_every=100000 \
-  --set train.validate_every=1000 --set train.log_every=50 --set data.on_device=true ${EXTRA:-} -q 2>&1 \
-  | tee "$OUT/train.log"
+  --set train.checkpoint_every=100000000 --set train.validate_every=100000000 --set train.log_every=50 \
+  ${EXTRA:-} -q 2>&1 | tee -a "$OUT/train.log"
 rc=${PIPESTATUS[0]}
 set -e
-cp "$WORK/run/logs/"*.jsonl "$OUT/" 2>/dev/null || true
+cp "$WORK/run/logs/log.jsonl" "$OUT/log.jsonl" 2>/dev/null || true
+python3 -c "from id2face.training.trainer import samples_per_second as s; print(f'mean pairs/s: {s(\"$OUT/log.jsonl\"):.0f}' \
+  ' (latent128: 4.39 GFLOP a pair, fwd+bwd; share of bf16 peak = pairs/s x 4.39e9 / peak)')" 2>/dev/null | tee -a "$OUT/train.log" || true
 last=$(ls "$WORK/run/samples/"*.png 2>/dev/null | tail -n 1 || true)
 [ -n "$last" ] && cp "$last" "$OUT/last_grid.png"
-if [ -f "$WORK/run/model/model_index.json" ]; then
+if [ "$CKPT" != none ]; then
+  LEDGER=$(printf '{"burst": {"date": "%s", "device": "%s", "minutes": %s, "batch": %s, "packs": "%s"}}' \
+    "$START" "$DEVICE" "$MINUTES" "$BATCH" "$PACKS")
+  python3 -m id2face.training.burst export "$WORK/run" "$OUT/ckpt" --weights --extra "$LEDGER" | tee -a "$OUT/train.log"
+elif [ -f "$WORK/run/model/model_index.json" ]; then
   python3 -m id2face.training.pack half "$WORK/run/model"
   tar -C "$WORK/run" -cf "$OUT/model.tar" model
 fi
-ls -la "$OUT"
+ls -la "$OUT" "$OUT/ckpt" 2>/dev/null || true
 exit "$rc"

@@ -19,7 +19,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
     p.add_argument(
-        "--config", required=True, metavar="CONFIG", help="training config: tiny, sd15 or a YAML file"
+        "--config", required=True, metavar="CONFIG",
+        help="training config: tiny, latent128, latent256, sd15 or a YAML file",
     )
     p.add_argument("--data", metavar="DIR[,DIR...]", help="dataset folder(s) written by `id2face prepare`")
     p.add_argument("--output", metavar="DIR", help="run folder: checkpoints, logs, samples, final model")

@@ -10,6 +10,7 @@ from diffusers.schedulers.scheduling_utils import SchedulerMixin
 from id2face.geometry import TEMPLATES
 from id2face.identity import Recognizer
 
+from .backbone_taef2 import LATENT_FACTOR, build_taef2_backbone
 from .backbones import build_pixel_unet, harmonizer_levels, load_latent_backbone
 from .config import ID2FaceConfig
 from .idlr import IDLR
@@ -26,9 +27,10 @@ def default_scheduler(cfg: ID2FaceConfig) -> DDIMScheduler:
     epsilon model's x0 estimate would amplify its error 20,000-fold.
     """
     pixel = cfg.backbone == "pixel"
+    cosine = cfg.backbone in ("pixel", "taef2")  # trained from scratch: cosine; SD's own: scaled-linear
     return DDIMScheduler(
         num_train_timesteps=cfg.num_train_timesteps,
-        beta_schedule="squaredcos_cap_v2" if pixel else "scaled_linear",
+        beta_schedule="squaredcos_cap_v2" if cosine else "scaled_linear",
         beta_start=0.00085, beta_end=0.012, clip_sample=pixel, set_alpha_to_one=False,
         prediction_type=cfg.prediction_type, timestep_spacing="leading" if pixel else "trailing",
         steps_offset=1 if pixel else 0,
@@ -60,8 +62,11 @@ def build_pipeline(
     elif cfg.backbone == "latent":
         unet, vae = load_latent_backbone(cfg)
         first_stride = 2 ** (len(vae.config.block_out_channels) - 1)
+    elif cfg.backbone == "taef2":
+        unet, vae = build_taef2_backbone(cfg)
+        first_stride = LATENT_FACTOR
     else:
-        raise ValueError(f"backbone must be 'pixel' or 'latent', got {cfg.backbone!r}")
+        raise ValueError(f"backbone must be 'pixel', 'latent' or 'taef2', got {cfg.backbone!r}")
     width = unet.config.cross_attention_dim
     n_levels = len(unet.config.block_out_channels)
     nonid_ch = tuple(cfg.nonid.block_channels)

@@ -85,7 +85,7 @@ class PixelDenoiserConfig:
 class ID2FaceConfig:
     """The whole model: which backbone, which recognizer, which ablation flags."""
 
-    backbone: Literal["pixel", "latent"] = "pixel"
+    backbone: Literal["pixel", "latent", "taef2"] = "pixel"  # taef2: own small UNet on the bundled TAEF2
     base_model: str | None = None  # local SD 1.5/2.1 directory (latent backbone), or random:sd15 (benchmarks)
     crop_size: int = 128
     template: str = "ffhq"  # crop template name from id2face.geometry.TEMPLATES
@@ -107,3 +107,4 @@ class LossConfig:
     mask_weight: float = 4.0  # diffusion loss weight inside the face mask (1 outside)
     idvae_weight: float = 1.0
     align_weight: float = 0.1
+    min_snr_gamma: float = 0.0  # > 0: min-SNR-gamma weighting of the diffusion loss (latent-cache training)

@@ -61,10 +61,16 @@ class NonIdentityEncoder(nn.Module):
         self, image: torch.Tensor, mask: torch.Tensor, geometry: torch.Tensor
     ) -> tuple[list[torch.Tensor], torch.Tensor]:
         """image (B,3,S,S) in [-1,1], mask (B,1,S,S), geometry (B,G,S,S) -> (features, tokens (B,T,W))."""
+        return self.encode_pooled(self.pooled_input(image, mask, geometry))
+
+    def pooled_input(self, image: torch.Tensor, mask: torch.Tensor, geometry: torch.Tensor) -> torch.Tensor:
+        """The masked input at the encoder's first resolution (what a latent cache stores once per face)."""
         keep = keep_mask(mask)
         x = torch.cat([image * keep, keep, geometry], dim=1)
-        if self.first_stride > 1:
-            x = F.avg_pool2d(x, self.first_stride)
+        return F.avg_pool2d(x, self.first_stride) if self.first_stride > 1 else x
+
+    def encode_pooled(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """`forward` from `pooled_input`'s output on."""
         h = self.stem(x)
         feats = []
         for block, down in zip(self.blocks, self.downs, strict=True):

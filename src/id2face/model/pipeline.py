@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from diffusers import AutoencoderKL, DiffusionPipeline, UNet2DConditionModel
+from diffusers import AutoencoderKL, AutoencoderTiny, DiffusionPipeline, UNet2DConditionModel
 from diffusers.schedulers.scheduling_utils import SchedulerMixin
 from diffusers.utils import BaseOutput
 
@@ -82,10 +82,10 @@ class ID2FacePipeline(DiffusionPipeline):
         recognizer_input_size: int = 0,
     ):
         super().__init__()
-        if backbone not in ("pixel", "latent"):
-            raise ValueError(f"backbone must be 'pixel' or 'latent', got {backbone!r}")
-        if backbone == "latent" and vae is None:
-            raise ValueError("the latent backbone needs a vae")
+        if backbone not in ("pixel", "latent", "taef2"):
+            raise ValueError(f"backbone must be 'pixel', 'latent' or 'taef2', got {backbone!r}")
+        if backbone != "pixel" and vae is None:
+            raise ValueError(f"the {backbone} backbone needs a vae")
         self.register_modules(idvae=idvae, recomposer=recomposer, unet=unet, harmonizer=harmonizer,
                               scheduler=scheduler, vae=vae)
         if template_points is None:
@@ -219,14 +219,18 @@ class ID2FacePipeline(DiffusionPipeline):
         """Image in [-1, 1] -> the denoiser's sample space (pixel patches, or scaled SD latents)."""
         if self.config.backbone == "pixel":
             return F.pixel_unshuffle(image, self.config.patch_size)
-        dist = self.vae.encode(image.to(self.vae.dtype)).latent_dist
-        lat = dist.sample(generator) if sample else dist.mode()
-        return lat * self.vae.config.scaling_factor
+        if isinstance(self.vae, AutoencoderTiny):  # TAEF2: deterministic raw latents
+            lat = self.vae.encode(image.to(self.vae.dtype)).latents
+        else:
+            dist = self.vae.encode(image.to(self.vae.dtype)).latent_dist
+            lat = dist.sample(generator) if sample else dist.mode()
+        return (lat - (self.vae.config.shift_factor or 0.0)) * self.vae.config.scaling_factor
 
     def decode_space(self, x: torch.Tensor) -> torch.Tensor:
         if self.config.backbone == "pixel":
             return F.pixel_shuffle(x, self.config.patch_size)
-        return self.vae.decode(x.to(self.vae.dtype) / self.vae.config.scaling_factor).sample
+        raw = x.to(self.vae.dtype) / self.vae.config.scaling_factor + (self.vae.config.shift_factor or 0.0)
+        return self.vae.decode(raw).sample
 
     def inpaint_input(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Identity-masked crop and the removed-region mask, both in sample space (inpainting cond)."""

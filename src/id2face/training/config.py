@@ -19,6 +19,7 @@ class DataConfig:
     flip: bool = True  # horizontal flip (landmarks mirrored with the mesh's left/right map)
     color_jitter: float = 0.05  # max relative brightness/contrast/saturation change
     on_device: bool = False  # keep the whole uint8 dataset on the accelerator (small sets, fast GPUs)
+    latent_cache: bool = False  # encode every face (and its flip) once with the first stage; train from that
 
 
 @dataclass
@@ -58,6 +59,7 @@ class TrainLoopConfig:
     val_steps: int = DEFAULT_STEPS  # sampling steps of the validation grid
     seed: int = 0
     freeze_unet: bool = False  # latent backbone: train only the added modules
+    compile: bool = False  # torch.compile the UNet (GPU runs; the first steps pay the compile)
 
 
 @dataclass

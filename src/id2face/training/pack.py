@@ -9,6 +9,7 @@ the loaders cast back to the pipeline's dtype).
     python -m id2face.training.pack pack data/celeba128 packed/celeba128
     python -m id2face.training.pack unpack packed/celeba128 data/celeba128
     python -m id2face.training.pack half runs/tiny/model
+    python -m id2face.training.pack parts packed/celeba128 .gpu/celeba128 --max-mib 12   # burst-sized parts
 """
 
 from __future__ import annotations
@@ -47,11 +48,21 @@ def _jpeg_unblob(blob: np.ndarray, ends: np.ndarray) -> np.ndarray:
     )
 
 
+def _landmarks_u8(lm: np.ndarray, size: int) -> np.ndarray:
+    """Points in [-S/4, 5S/4) on 256 levels (0.75 px at 128 px): half the bytes of quarter pixels."""
+    return np.clip(np.rint((lm.astype(np.float32) / size + 0.25) * 255 / 1.5), 0, 255).astype(np.uint8)
+
+
+def _landmarks_from_u8(q: np.ndarray, size: int) -> np.ndarray:
+    return ((q.astype(np.float32) * 1.5 / 255 - 0.25) * size).astype(np.float16)
+
+
 def pack_dataset(src: str | Path, dst: str | Path, quality: int = 92, subsampling: int = 0,
-                 mask_quality: int = 85) -> int:
+                 mask_quality: int = 85, landmarks_u8: bool = False) -> int:
     """Write a packed copy of a prepared dataset; returns its size in bytes.
 
     subsampling: JPEG chroma subsampling of the crops (0 = 4:4:4, 2 = 4:2:0, a quarter smaller).
+    landmarks_u8: landmarks on 256 levels (see _landmarks_u8) instead of int16 quarter pixels.
     """
     src, dst = Path(src), Path(dst)
     manifest = json.loads((src / "manifest.json").read_text())
@@ -62,8 +73,11 @@ def pack_dataset(src: str | Path, dst: str | Path, quality: int = 92, subsamplin
         if len(t["crops"]):
             out["crops_jpeg"], out["crops_ends"] = _jpeg_blob(t["crops"], quality, subsampling)
             out["masks_jpeg"], out["masks_ends"] = _jpeg_blob(t["masks"], mask_quality)
-        out["landmarks_q"] = np.clip(np.rint(t["landmarks"].astype(np.float32) * LANDMARK_SCALE),
-                                     -32767, 32767).astype(np.int16)
+        if landmarks_u8:
+            out["landmarks_u8"] = _landmarks_u8(t["landmarks"], manifest["size"])
+        else:
+            out["landmarks_q"] = np.clip(np.rint(t["landmarks"].astype(np.float32) * LANDMARK_SCALE),
+                                         -32767, 32767).astype(np.int16)
         out["embeddings"] = t["embeddings"].astype(np.float16)
         save_file(out, str(dst / shard["file"]))
     shutil.copy2(src / "manifest.json", dst / "manifest.json")
@@ -78,7 +92,7 @@ def unpack_dataset(src: str | Path, dst: str | Path) -> None:
     for shard in manifest["shards"]:
         t = load_file(str(src / shard["file"]))
         n = len(t["identity"])
-        out = {k: v for k, v in t.items() if not k.startswith(("crops_", "masks_", "landmarks_q"))}
+        out = {k: v for k, v in t.items() if not k.startswith(("crops_", "masks_", "landmarks_"))}
         size = manifest.get("size", 128)
         if n:
             out["crops"] = _jpeg_unblob(t["crops_jpeg"], t["crops_ends"])
@@ -86,10 +100,42 @@ def unpack_dataset(src: str | Path, dst: str | Path) -> None:
         else:
             out["crops"] = np.zeros((0, size, size, 3), np.uint8)
             out["masks"] = np.zeros((0, size, size), np.uint8)
-        out["landmarks"] = (t["landmarks_q"].astype(np.float32) / LANDMARK_SCALE).astype(np.float16)
+        if "landmarks_u8" in t:
+            out["landmarks"] = _landmarks_from_u8(t["landmarks_u8"], size)
+        else:
+            out["landmarks"] = (t["landmarks_q"].astype(np.float32) / LANDMARK_SCALE).astype(np.float16)
         out["embeddings"] = t["embeddings"].astype(np.float32)
         save_file(out, str(dst / shard["file"]))
     shutil.copy2(src / "manifest.json", dst / "manifest.json")
+
+
+def split_parts(src: str | Path, dst: str | Path, max_mib: float) -> list[Path]:
+    """Group a packed dataset's shards into dst/part-NN folders of at most `max_mib` each.
+
+    Every part keeps the whole manifest (identities, splits) and lists only its shards, so parts of
+    one dataset can be carried to a GPU one burst at a time and still agree on identity numbers.
+    """
+    src, dst = Path(src), Path(dst)
+    manifest = json.loads((src / "manifest.json").read_text())
+    groups: list[list[dict]] = [[]]
+    size = 0.0
+    for shard in manifest["shards"]:
+        mib = (src / shard["file"]).stat().st_size / 2**20
+        if groups[-1] and size + mib > max_mib:
+            groups.append([])
+            size = 0.0
+        groups[-1].append(shard)
+        size += mib
+    parts = []
+    for i, shards in enumerate(groups):
+        part = dst / f"part-{i:02d}"
+        part.mkdir(parents=True, exist_ok=True)
+        for shard in shards:
+            shutil.copy2(src / shard["file"], part / shard["file"])
+        part_manifest = {**manifest, "shards": shards, "part": [i, len(groups)]}
+        (part / "manifest.json").write_text(json.dumps(part_manifest))
+        parts.append(part)
+    return parts
 
 
 def model_to_half(model_dir: str | Path) -> int:
@@ -115,15 +161,21 @@ def model_to_half(model_dir: str | Path) -> int:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m id2face.training.pack", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("action", choices=["pack", "unpack", "half"])
+    ap.add_argument("action", choices=["pack", "unpack", "half", "parts"])
     ap.add_argument("src")
     ap.add_argument("dst", nargs="?")
     ap.add_argument("--quality", type=int, default=92)
     ap.add_argument("--subsampling", type=int, default=0, choices=[0, 1, 2])
     ap.add_argument("--mask-quality", type=int, default=85)
+    ap.add_argument("--landmarks-u8", action="store_true", help="landmarks on 256 levels (0.75 px at 128 px)")
+    ap.add_argument("--max-mib", type=float, default=16.0, help="parts: size of each part")
     a = ap.parse_args(argv)
     if a.action == "pack":
-        print(f"{pack_dataset(a.src, a.dst, a.quality, a.subsampling, a.mask_quality) / 2**20:.1f} MiB")
+        size = pack_dataset(a.src, a.dst, a.quality, a.subsampling, a.mask_quality, a.landmarks_u8)
+        print(f"{size / 2**20:.1f} MiB")
+    elif a.action == "parts":
+        for part in split_parts(a.src, a.dst, a.max_mib):
+            print(part, f"{sum(f.stat().st_size for f in part.iterdir()) / 2**20:.1f} MiB")
     elif a.action == "unpack":
         unpack_dataset(a.src, a.dst)
     else:

@@ -27,6 +27,8 @@ from id2face.training.checkpoint import list_checkpoints, load_checkpoint, save_
 from id2face.training.config import TrainConfig, config_to_dict
 from id2face.training.data import Batch, FaceDataset
 from id2face.training.ema import EMA
+from id2face.training.latent_cache import LatentCache
+from id2face.training.latent_losses import latent_training_losses
 from id2face.training.logs import RunLogger
 from id2face.training.losses import training_losses
 from id2face.training.validation import validation_grid
@@ -48,6 +50,8 @@ class TrainModule(nn.Module):
     def forward(
         self, batch: dict[str, torch.Tensor], loss_cfg, generator: torch.Generator
     ) -> dict[str, torch.Tensor]:
+        if "x0_a" in batch:  # a latent-cache batch (data.latent_cache)
+            return latent_training_losses(self._pipe[0], batch, loss_cfg, generator)
         return training_losses(self._pipe[0], batch, loss_cfg, generator)
 
 
@@ -197,16 +201,22 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     params = [p for p in module.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
     ema = EMA(module, tc.ema_decay, tc.ema_warmup)
-    step = 0
+    step, total, warm_from = 0, 0, 0  # total: samples seen over all runs (the training ledger)
     if latest is not None:
         state = load_checkpoint(latest, module, ema, opt)
         step = int(state["step"])
+        total = int(state.get("samples", 0))
+        if not (latest / "optimizer.safetensors").is_file():
+            warm_from = step  # a compact (burst) checkpoint without Adam state: warm up again
         if main:
             print(f"resumed from {latest} (step {step})")
     elif main:
         save_checkpoint(ckpt_dir, 0, module, ema, opt, {"stage": 2}, tc.keep_checkpoints)
     model, opt = accelerator.prepare(module, opt)
     ema.shadow = {k: v.to(accelerator.device) for k, v in ema.shadow.items()}
+    cache = _latent_cache(cfg, run, accelerator.device, main)
+    if tc.compile:
+        run.pipe.unet.compile()
 
     val_batch = _val_batch(run.val_set, tc.num_val, tc.seed)
     size = run.train_set.size
@@ -222,25 +232,30 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
             if main:
                 print(f"stopping at step {step}: the {tc.max_minutes:g}-minute budget is spent")
                 save_checkpoint(ckpt_dir, step, accelerator.unwrap_model(model), ema, opt,
-                                {"stage": 2, "loss": last}, tc.keep_checkpoints)
+                                {"stage": 2, "loss": last, "samples": total}, tc.keep_checkpoints)
             break
         for group in opt.param_groups:
-            group["lr"] = lr_at(step, tc.lr, tc.warmup_steps)
+            group["lr"] = lr_at(step - warm_from, tc.lr, tc.warmup_steps)
         for micro in range(tc.grad_accum):
             g = step_generator(tc.seed, step, micro, accelerator.process_index, "cpu")
             a, b = run.train_set.sample_pairs(tc.batch_size, g)
-            batch = run.train_set.batch(a, b, g, cfg.data.flip, cfg.data.color_jitter).to(
-                accelerator.device, dtype
-            )
+            if cache is not None:
+                loss_batch = cache.batch(a, b, g, cfg.data.flip)
+            else:
+                batch = run.train_set.batch(a, b, g, cfg.data.flip, cfg.data.color_jitter).to(
+                    accelerator.device, dtype
+                )
+                loss_batch = to_loss_batch(batch, size)
             gd = step_generator(tc.seed, step, micro + 10_000, accelerator.process_index, accelerator.device)
             with accelerator.accumulate(model):
-                losses = model(to_loss_batch(batch, size), cfg.loss, gd)
+                losses = model(loss_batch, cfg.loss, gd)
                 accelerator.backward(losses["loss"])
                 if accelerator.sync_gradients and tc.max_grad_norm > 0:
                     accelerator.clip_grad_norm_(params, tc.max_grad_norm)
                 opt.step()
                 opt.zero_grad(set_to_none=True)
             seen += tc.batch_size * accelerator.num_processes
+            total += tc.batch_size * accelerator.num_processes
         step += 1
         ema.update(accelerator.unwrap_model(model), step)
         last = {k: v.detach().float().item() for k, v in losses.items()}
@@ -254,7 +269,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
             accelerator.wait_for_everyone()
             if main:
                 save_checkpoint(ckpt_dir, step, accelerator.unwrap_model(model), ema, opt,
-                                {"stage": 2, "loss": last}, tc.keep_checkpoints)
+                                {"stage": 2, "loss": last, "samples": total}, tc.keep_checkpoints)
         if main and tc.validate_every > 0 and (step % tc.validate_every == 0 or step == tc.max_steps):
             _validate(
                 run,
@@ -286,6 +301,21 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     logger.close()
     accelerator.wait_for_everyone()
     return final
+
+
+def _latent_cache(cfg: TrainConfig, run: RunState, device, main: bool):
+    """The training set encoded once (data.latent_cache), on the training device; None otherwise."""
+    if not cfg.data.latent_cache:
+        return None
+    if run.pipe.vae is None:
+        raise ValueError("data.latent_cache needs a latent backbone (model.backbone: taef2 or latent)")
+    t = time.perf_counter()
+    run.pipe.vae.to(device)
+    cache = LatentCache.build(run.pipe, run.train_set, device)
+    if main:
+        print(f"latent cache: {len(cache)} faces x 2 views, {cache.nbytes() / 2**20:.0f} MiB on {device}, "
+              f"built in {time.perf_counter() - t:.1f} s")
+    return cache
 
 
 def _out_of_time(accelerator, started: float, minutes: float) -> bool:

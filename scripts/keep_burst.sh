@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Keep a burst's result in the repository: its float16 EMA and state.json replace those in $CKPT (the live
+# weights stay out: the carried tree must fit 64 MiB, so the next burst restarts from the EMA), and its
+# ledger line goes to the end of $CKPT/README.md (fill in the evaluation column after `id2face eval`).
+#   bash scripts/keep_burst.sh FILES_AT [CKPT]
+set -euo pipefail
+SRC=${1:?folder that gpu_train.sh filled (its OUT)}
+CKPT=${2:-checkpoints/latent128}
+mkdir -p "$CKPT"
+rm -f "$CKPT"/ema-*.safetensors "$CKPT"/weights-*.safetensors "$CKPT"/optimizer-*.safetensors
+cp "$SRC"/ckpt/ema-*.safetensors "$SRC/ckpt/state.json" "$CKPT/"
+python3 - "$CKPT" <<'PY'
+import json, sys
+from pathlib import Path
+ckpt = Path(sys.argv[1])
+s = json.loads((ckpt / "state.json").read_text())
+s["files"] = sorted(p.name for p in ckpt.glob("ema-*.safetensors"))
+(ckpt / "state.json").write_text(json.dumps(s, indent=1))
+b = s.get("burst", {})
+line = (f"| {b.get('date')} | {b.get('device')} | {b.get('minutes')} | {b.get('batch')} | {s['step']} | "
+        f"{s.get('samples', '?')} | {s.get('loss', {}).get('loss_recomposition', float('nan')):.4f} | (pending) |")
+card = ckpt / "README.md"
+if card.is_file():
+    card.write_text(card.read_text().rstrip("\n") + "\n" + line + "\n")
+print(line)
+PY
+du -sh "$CKPT"
