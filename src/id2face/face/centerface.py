@@ -14,16 +14,32 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from safetensors.numpy import load_file
 
 from id2face.face.fuse import nms
 from id2face.face.onnx_shapes import dynamic_image_dims
+from id2face.face.onnx_weights import join_weights
 
 STRIDE = 4  # output cell, in input pixels
 MULTIPLE = 32  # input sides must be multiples of the backbone's total stride
 
 
 def default_model_path() -> Path:
-    return Path(__file__).resolve().parents[1] / "assets" / "centerface" / "centerface.onnx"
+    """The bundled model's graph; its weights are the .safetensors file beside it (see load_model)."""
+    return Path(__file__).resolve().parents[1] / "assets" / "centerface" / "centerface.graph.onnx"
+
+
+def load_model(path: Path) -> bytes:
+    """The ONNX bytes of `path`: a whole model, or a graph whose weights are in NAME.safetensors
+    beside it (as the bundled one ships: weights only as safetensors)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"CenterFace model not found at {path}")
+    if not path.name.endswith(".graph.onnx"):
+        return path.read_bytes()
+    weights = path.with_name(path.name.removesuffix(".graph.onnx") + ".safetensors")
+    if not weights.is_file():
+        raise FileNotFoundError(f"CenterFace weights not found at {weights}")
+    return join_weights(path.read_bytes(), load_file(str(weights)))
 
 
 @dataclass
@@ -47,9 +63,7 @@ class CenterFace:
     def __init__(self, model: str | os.PathLike | None = None, threads: int | None = None):
         import onnxruntime as ort
 
-        path = Path(model) if model else default_model_path()
-        if not path.is_file():
-            raise FileNotFoundError(f"CenterFace model not found at {path}")
+        onnx_bytes = load_model(Path(model) if model else default_model_path())
         opts = ort.SessionOptions()
         # As many threads as torch was given (--threads, OMP_NUM_THREADS), and no spinning: a
         # spinning onnxruntime thread on two shared cores made detection 2-4x slower (id2face.threads).
@@ -58,7 +72,7 @@ class CenterFace:
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3  # the exporter left unused initializers; say nothing about them
         self._session = ort.InferenceSession(
-            dynamic_image_dims(path.read_bytes()), opts, providers=["CPUExecutionProvider"]
+            dynamic_image_dims(onnx_bytes), opts, providers=["CPUExecutionProvider"]
         )
         self._input = self._session.get_inputs()[0].name
 
