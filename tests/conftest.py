@@ -34,39 +34,21 @@ def detector():
 
 @pytest.fixture(scope="session")
 def drifting_clip(tmp_path_factory, astronaut):
-    """make(n, step, fps) -> an H.264 clip of n 256² frames of the sample face moving `step` px right."""
+    """make(n, step, fps, pix_fmt="yuv444p", audio=False) -> an H.264 clip of n 256² frames of the
+    sample face moving `step` px right (audio: a 440-Hz AAC sine over the clip)."""
     import subprocess
 
     import imageio_ffmpeg
 
-    def make(n: int, step: int, fps: int) -> Path:
+    def make(n: int, step: int, fps: int, pix_fmt: str = "yuv444p", audio: bool = False) -> Path:
         path = tmp_path_factory.mktemp("clip") / f"drift_{n}_{step}_{fps}.mp4"
         frames = [np.ascontiguousarray(np.roll(astronaut[::2, ::2], step * i, axis=1)) for i in range(n)]
-        subprocess.run(
-            [
-                imageio_ffmpeg.get_ffmpeg_exe(),
-                "-y",
-                "-loglevel",
-                "error",
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                "rgb24",
-                "-s",
-                "256x256",
-                "-r",
-                str(fps),
-                "-i",
-                "-",
-                "-c:v",
-                "libx264",
-                "-pix_fmt",
-                "yuv444p",
-                str(path),
-            ],
-            input=b"".join(f.tobytes() for f in frames),
-            check=True,
-        )
+        video_in = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "256x256", "-r", str(fps), "-i", "-"]
+        sine = ["-f", "lavfi", "-i", f"sine=frequency=440:duration={n / fps:g}", "-shortest"]
+        codecs = ["-c:v", "libx264", "-pix_fmt", pix_fmt] + (["-c:a", "aac"] if audio else [])
+        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", *video_in,
+               *(sine if audio else []), *codecs, str(path)]
+        subprocess.run(cmd, input=b"".join(f.tobytes() for f in frames), check=True)
         return path
 
     return make
