@@ -4,13 +4,13 @@ and for the screenshots in docs/ (scripts/page_screenshots.py)."""
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from helpers_web import serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -88,13 +88,8 @@ def web_server(
         AnonymizerPool(factory, methods=methods),
         WebConfig(port=0, max_upload_mb=20.0, default_method="blur", request_timeout=request_timeout),
     )
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    host, port = srv.server_address[:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with serving(srv) as address:
+        yield address
 
 
 def write_photos(folder: Path) -> dict[str, Path]:

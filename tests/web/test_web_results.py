@@ -2,13 +2,13 @@
 
 import io
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
 
 import numpy as np
 import pytest
+from helpers_web import post, serving
 from PIL import Image
 
 from id2face.anonymizer import Anonymizer
@@ -22,21 +22,8 @@ def base():
     cfg = WebConfig(
         port=0, max_upload_mb=1.0, max_pixels=2_000_000, default_method="blur", request_timeout=0.3
     )
-    srv = make_server(pool, cfg)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    host, port = srv.server_address[:2]
-    yield f"http://{host}:{port}"
-    srv.shutdown()
-    srv.server_close()
-
-
-def post(base, query, body):
-    req = urllib.request.Request(f"{base}/api/anonymize?{query}", data=body, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+    with serving(make_server(pool, cfg)) as address:
+        yield address
 
 
 def test_a_photo_without_a_face_is_reported_unchanged(base, astronaut):

@@ -1,11 +1,11 @@
 import io
 import json
-import threading
 import urllib.error
 import urllib.request
 
 import numpy as np
 import pytest
+from helpers_web import post, serving
 from PIL import Image
 
 from id2face.anonymizer import Anonymizer
@@ -25,21 +25,8 @@ def server():
     srv = make_server(
         pool, WebConfig(port=0, max_upload_mb=1.0, max_pixels=2_000_000, default_method="pixelate")
     )
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    host, port = srv.server_address[:2]
-    yield f"http://{host}:{port}", built
-    srv.shutdown()
-    srv.server_close()
-
-
-def _post(base, query, body):
-    req = urllib.request.Request(f"{base}/api/anonymize?{query}", data=body, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+    with serving(srv) as address:
+        yield address, built
 
 
 def _jpeg_with_exif(rgb):
@@ -63,7 +50,7 @@ def test_upload_is_anonymized_without_metadata(server, astronaut):
     base, built = server
     upload = _jpeg_with_exif(astronaut)
     assert Image.open(io.BytesIO(upload)).getexif()[0x010F] == "SecretCam"
-    status, headers, body = _post(base, "method=pixelate&format=jpeg", upload)
+    status, headers, body = post(base, "method=pixelate&format=jpeg", upload)
     assert status == 200 and headers["Content-Type"] == "image/jpeg" and headers["X-Faces"] == "1"
     with Image.open(io.BytesIO(body)) as im:
         assert im.size == (512, 512) and not im.getexif() and "exif" not in im.info
@@ -72,31 +59,31 @@ def test_upload_is_anonymized_without_metadata(server, astronaut):
     assert np.abs(out[face] - astronaut[face]).mean() > 10
     corner = (slice(400, 512), slice(0, 100))  # far from the face: only JPEG noise
     assert np.abs(out[corner] - astronaut[corner]).mean() < 4
-    status, headers, _ = _post(base, "", encode_image(astronaut))  # the default method, PNG out
+    status, headers, _ = post(base, "", encode_image(astronaut))  # the default method, PNG out
     assert status == 200 and headers["Content-Type"] == "image/png"
     assert built.count("pixelate") == 1  # the Anonymizer is built once and reused
 
 
 def test_bad_requests_get_one_line_answers(server, astronaut):
     base, _ = server
-    status, _, body = _post(base, "method=blur", b"this is not an image")
+    status, _, body = post(base, "method=blur", b"this is not an image")
     assert status == 400 and b"not an image" in body and b"\n" not in body
-    status, _, body = _post(base, "method=swirl", encode_image(astronaut))
+    status, _, body = post(base, "method=swirl", encode_image(astronaut))
     assert status == 400 and b"unknown method" in body
-    status, _, body = _post(base, "method=blur&strength=3", encode_image(astronaut))
+    status, _, body = post(base, "method=blur&strength=3", encode_image(astronaut))
     assert status == 400 and b"strength" in body
-    status, _, body = _post(base, "method=blur", b"")
+    status, _, body = post(base, "method=blur", b"")
     assert status == 400 and b"empty" in body
     big = np.zeros((1600, 1600, 3), np.uint8)  # 2.56 MP > the 2 MP limit, small as a PNG
-    status, _, body = _post(base, "method=blur", encode_image(big))
+    status, _, body = post(base, "method=blur", encode_image(big))
     assert status == 400 and b"too large" in body
-    status, _, body = _post(base, "method=blur", b"\0" * (2**20 + 1))
+    status, _, body = post(base, "method=blur", b"\0" * (2**20 + 1))
     assert status == 413
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(f"{base}/nothing", timeout=10)
     assert e.value.code == 404
     # the server is still there after all of that
-    assert _post(base, "method=mask", encode_image(astronaut))[0] == 200
+    assert post(base, "method=mask", encode_image(astronaut))[0] == 200
 
 
 def test_cli_reports_an_address_it_cannot_use(capsys):
