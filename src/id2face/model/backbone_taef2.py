@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from diffusers import UNet2DConditionModel
 
+from .backbones import build_small_unet
 from .config import ID2FaceConfig
 from .taef2 import TAEF2, load_taef2
 
@@ -23,17 +24,4 @@ def build_taef2_backbone(cfg: ID2FaceConfig) -> tuple[UNet2DConditionModel, TAEF
         )
     vae = load_taef2()
     lat = vae.config.latent_channels
-    d = cfg.denoiser
-    unet = UNet2DConditionModel(
-        sample_size=cfg.crop_size // LATENT_FACTOR,
-        in_channels=2 * lat + 1,
-        out_channels=lat,
-        block_out_channels=tuple(d.block_out_channels),
-        layers_per_block=d.layers_per_block,
-        down_block_types=tuple(d.down_block_types),
-        up_block_types=tuple(d.up_block_types),
-        cross_attention_dim=cfg.recomposer.width,
-        attention_head_dim=d.attention_head_dim,
-        norm_num_groups=d.norm_num_groups,
-    )
-    return unet, vae
+    return build_small_unet(cfg, cfg.crop_size // LATENT_FACTOR, 2 * lat + 1, lat), vae

@@ -23,12 +23,18 @@ def pixel_channels(patch_size: int) -> tuple[int, int]:
 
 def build_pixel_unet(cfg: ID2FaceConfig) -> UNet2DConditionModel:
     """A small UNet at crop_size / patch_size resolution (patch_size=2: a lossless 'small latent')."""
+    cin, cout = pixel_channels(cfg.denoiser.patch_size)
+    return build_small_unet(cfg, cfg.crop_size // cfg.denoiser.patch_size, cin, cout)
+
+
+def build_small_unet(cfg: ID2FaceConfig, sample_size: int, in_channels: int,
+                     out_channels: int) -> UNet2DConditionModel:
+    """The project's own denoiser (cfg.denoiser's shape) at a given resolution and channel count."""
     d = cfg.denoiser
-    cin, cout = pixel_channels(d.patch_size)
     return UNet2DConditionModel(
-        sample_size=cfg.crop_size // d.patch_size,
-        in_channels=cin,
-        out_channels=cout,
+        sample_size=sample_size,
+        in_channels=in_channels,
+        out_channels=out_channels,
         block_out_channels=tuple(d.block_out_channels),
         layers_per_block=d.layers_per_block,
         down_block_types=tuple(d.down_block_types),

@@ -11,11 +11,7 @@ import torch
 from diffusers import DDPMScheduler
 
 from id2face.model.config import LossConfig
-
-
-def _rand(kind, shape, generator: torch.Generator | None, device: torch.device, **kw) -> torch.Tensor:
-    gen_dev = generator.device if generator is not None else device
-    return kind(*shape, generator=generator, device=gen_dev, **kw).to(device)
+from id2face.training.losses import combine_losses, rand_on_device
 
 
 def snr_weight(sched: DDPMScheduler, t: torch.Tensor, gamma: float) -> torch.Tensor:
@@ -46,8 +42,8 @@ def latent_training_losses(
     enc = pipe.recomposer.nonid
     feats_a, non_a = enc.encode_pooled(batch["nonid_a"])
     feats_b, non_b = enc.encode_pooled(batch["nonid_b"])
-    drop_a = _rand(torch.rand, (b,), generator, dev) < cfg.p_drop_id
-    drop_b = _rand(torch.rand, (b,), generator, dev) < cfg.p_drop_id
+    drop_a = rand_on_device(torch.rand, (b,), generator, dev) < cfg.p_drop_id
+    drop_b = rand_on_device(torch.rand, (b,), generator, dev) < cfg.p_drop_id
     cond_a = pipe.recomposer.recompose(vae_b["recon"], feats_a, non_a, drop_a)
     cond_b = pipe.recomposer.recompose(vae_a["recon"], feats_b, non_b, drop_b)
     keep_ch = 3  # nonid input channels: masked RGB (3), keep mask (1), geometry (G)
@@ -57,8 +53,8 @@ def latent_training_losses(
         x0 = batch[f"x0_{key}"]
         removed = 1.0 - batch[f"nonid_{key}"][:, keep_ch : keep_ch + 1]
         inpaint = torch.cat([batch[f"masked_{key}"], removed], dim=1)
-        noise = _rand(torch.randn, x0.shape, generator, dev, dtype=x0.dtype)
-        t = _rand(
+        noise = rand_on_device(torch.randn, x0.shape, generator, dev, dtype=x0.dtype)
+        t = rand_on_device(
             lambda n, **kw: torch.randint(0, sched.config.num_train_timesteps, (n,), **kw),
             (b,),
             generator,
@@ -72,10 +68,4 @@ def latent_training_losses(
             w.sum(dim=(1, 2, 3)) * x0.shape[1]
         )
         diffusion.append((err * snr_weight(sched, t, cfg.min_snr_gamma)).mean())
-    loss_rec = 0.5 * (diffusion[0] + diffusion[1])
-    if pipe.recomposer.config.alignment == "bidirectional":
-        loss_align = pipe.recomposer.alignment_loss(cond_a, cond_b)
-    else:
-        loss_align = torch.zeros((), device=dev)
-    total = loss_rec + cfg.idvae_weight * loss_idvae + cfg.align_weight * loss_align
-    return {"loss": total, "loss_recomposition": loss_rec, "loss_idvae": loss_idvae, "loss_align": loss_align}
+    return combine_losses(pipe, cfg, diffusion, loss_idvae, cond_a, cond_b)

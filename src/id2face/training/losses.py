@@ -17,7 +17,8 @@ from id2face.model.config import LossConfig
 from id2face.model.pipeline import ID2FacePipeline
 
 
-def _rand(kind, shape, generator: torch.Generator | None, device: torch.device, **kw) -> torch.Tensor:
+def rand_on_device(kind, shape, generator: torch.Generator | None, device: torch.device,
+                   **kw) -> torch.Tensor:
     """Random numbers drawn on the generator's own device (a CPU generator works for CUDA batches)."""
     gen_dev = generator.device if generator is not None else device
     return kind(*shape, generator=generator, device=gen_dev, **kw).to(device)
@@ -62,8 +63,8 @@ def training_losses(
     feats_b, non_b = pipe.recomposer.encode_nonid(
         batch["image_b"], batch["mask_b"], batch.get("geom_b", zeros)
     )
-    drop_a = _rand(torch.rand, (b,), generator, dev) < cfg.p_drop_id
-    drop_b = _rand(torch.rand, (b,), generator, dev) < cfg.p_drop_id
+    drop_a = rand_on_device(torch.rand, (b,), generator, dev) < cfg.p_drop_id
+    drop_b = rand_on_device(torch.rand, (b,), generator, dev) < cfg.p_drop_id
     cond_a = pipe.recomposer.recompose(vae_b["recon"], feats_a, non_a, drop_a)  # rebuild a with b's identity
     cond_b = pipe.recomposer.recompose(vae_a["recon"], feats_b, non_b, drop_b)
 
@@ -73,19 +74,26 @@ def training_losses(
         with torch.no_grad():
             x0 = pipe.encode_space(image, sample=True, generator=generator)
             inpaint = pipe.inpaint_input(image, mask)
-        noise = _rand(torch.randn, x0.shape, generator, dev, dtype=x0.dtype)
-        t = _rand(lambda n, **kw: torch.randint(0, noise_scheduler.config.num_train_timesteps, (n,), **kw),
-                  (b,), generator, dev)
+        noise = rand_on_device(torch.randn, x0.shape, generator, dev, dtype=x0.dtype)
+        t = rand_on_device(
+            lambda n, **kw: torch.randint(0, noise_scheduler.config.num_train_timesteps, (n,), **kw),
+            (b,), generator, dev)
         xt = noise_scheduler.add_noise(x0, noise, t)
         pred = pipe.predict(xt, t, cond, inpaint)
         w = 1.0 + (cfg.mask_weight - 1.0) * F.adaptive_avg_pool2d(mask, x0.shape[-2:])
         err = (pred.float() - _target(noise_scheduler, x0, noise, t).float()) ** 2
         diffusion.append((err * w).sum() / (w.sum() * x0.shape[1]))
-    loss_rec = 0.5 * (diffusion[0] + diffusion[1])
+    return combine_losses(pipe, cfg, diffusion, loss_idvae, cond_a, cond_b)
 
+
+def combine_losses(pipe: ID2FacePipeline, cfg: LossConfig, diffusion: list[torch.Tensor],
+                   loss_idvae: torch.Tensor, cond_a, cond_b) -> dict[str, torch.Tensor]:
+    """The recomposition loss of both directions, the alignment loss between their conditions and the
+    weighted total (shared by the pixel and the latent training losses)."""
+    loss_rec = 0.5 * (diffusion[0] + diffusion[1])
     if pipe.recomposer.config.alignment == "bidirectional":
         loss_align = pipe.recomposer.alignment_loss(cond_a, cond_b)
     else:
-        loss_align = torch.zeros((), device=dev)
+        loss_align = torch.zeros((), device=loss_rec.device)
     total = loss_rec + cfg.idvae_weight * loss_idvae + cfg.align_weight * loss_align
     return {"loss": total, "loss_recomposition": loss_rec, "loss_idvae": loss_idvae, "loss_align": loss_align}

@@ -219,6 +219,11 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
         run.pipe.unet.compile()
 
     val_batch = _val_batch(run.val_set, tc.num_val, tc.seed)
+
+    def validate(at: int) -> None:
+        path = out / "samples" / f"step-{at:07d}.png"
+        _validate(run, accelerator.unwrap_model(model), ema, val_batch, tc, path, accelerator.device)
+
     size = run.train_set.size
     dtype = torch.float32
     bar = tqdm(
@@ -271,26 +276,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
                 save_checkpoint(ckpt_dir, step, accelerator.unwrap_model(model), ema, opt,
                                 {"stage": 2, "loss": last, "samples": total}, tc.keep_checkpoints)
         if main and tc.validate_every > 0 and (step % tc.validate_every == 0 or step == tc.max_steps):
-            _validate(
-                run,
-                accelerator.unwrap_model(model),
-                ema,
-                val_batch,
-                tc,
-                out / "samples" / f"step-{step:07d}.png",
-                accelerator.device,
-            )
+            validate(step)
     bar.close()
     if main and tc.validate_every > 0 and step % tc.validate_every != 0 and step < tc.max_steps:
-        _validate(
-            run,
-            accelerator.unwrap_model(model),
-            ema,
-            val_batch,
-            tc,
-            out / "samples" / f"step-{step:07d}.png",
-            accelerator.device,
-        )  # stopped on time: still leave a grid of the final weights
+        validate(step)  # stopped on time: still leave a grid of the final weights
     accelerator.wait_for_everyone()
     final = out / "model"
     if main:
