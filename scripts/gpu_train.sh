@@ -4,7 +4,8 @@
 #   bash scripts/gpu_train.sh PACKS MINUTES [BATCH]     PACKS: packed folders (parts), comma-separated
 #
 # Carry .gpu (the packed parts) and .whl (pip download --no-deps diffusers==0.42.1 -d .whl). It restores
-# $CKPT (default checkpoints/latent128: float16 EMA, see id2face.training.burst), trains $CONFIG (default
+# $CKPT (default checkpoints/latent128: float16 EMA, see id2face.training.burst; a folder without state.json
+# starts afresh and is filled by keep_burst.sh), trains $CONFIG (default
 # latent128) for MINUTES from the latent cache (bf16 on a GPU), and leaves in $OUT at most 8 files:
 #   ckpt/ema-NN.safetensors, ckpt/weights-NN.safetensors, ckpt/state.json (step, samples, this burst's
 #   ledger line), log.jsonl, train.log, last_grid.png.
@@ -38,8 +39,14 @@ for p in ${PACKS//,/ }; do
   python3 -m id2face.training.pack unpack "$p" "$WORK/data/$i"
   DATA="${DATA:+$DATA,}$WORK/data/$i"; i=$((i + 1))
 done
-[ "$CKPT" != none ] && python3 -m id2face.training.burst restore "$CKPT" "$WORK/run" | tee -a "$OUT/train.log"
+if [ "$CKPT" != none ] && [ -f "$CKPT/state.json" ]; then
+  python3 -m id2face.training.burst restore "$CKPT" "$WORK/run" | tee -a "$OUT/train.log"
+elif [ "$CKPT" != none ]; then
+  echo "no checkpoint in $CKPT: this burst starts afresh (ID-VAE stage first)" | tee -a "$OUT/train.log"
+fi
+# bf16 and a compiled UNet on a GPU (COMPILE=0 to skip); plain float32 on a CPU dry run
 MP=bf16; python3 -c "import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)" || MP=no
+[ "$MP" = bf16 ] && [ "${COMPILE:-1}" = 1 ] && EXTRA="--set train.compile=true ${EXTRA:-}"
 START=$(date -u +%Y-%m-%dT%H:%MZ)
 set +e
 python3 -m id2face.cli.main train --config "$CONFIG" ${INIT:+--init "$INIT"} --data "$DATA" --output "$WORK/run" --resume \

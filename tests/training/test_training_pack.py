@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 from helpers_training import tiny_config, write_synthetic_dataset
 from safetensors.numpy import load_file
@@ -6,9 +7,10 @@ from safetensors.numpy import load_file
 from id2face.training.pack import model_to_half, pack_dataset, unpack_dataset
 
 
-def test_pack_then_unpack_restores_the_dataset_closely(tmp_path):
+@pytest.mark.parametrize("fmt", ["jpeg", "webp"])
+def test_pack_then_unpack_restores_the_dataset_closely(tmp_path, fmt):
     src = write_synthetic_dataset(tmp_path / "ds", identities=3, per_identity=4)
-    size = pack_dataset(src, tmp_path / "packed")
+    size = pack_dataset(src, tmp_path / "packed", fmt=fmt)
     raw = sum(p.stat().st_size for p in src.iterdir())
     assert size < raw
     unpack_dataset(tmp_path / "packed", tmp_path / "back")
@@ -17,7 +19,8 @@ def test_pack_then_unpack_restores_the_dataset_closely(tmp_path):
     assert set(a) == set(b)
     for k in a:
         assert a[k].shape == b[k].shape and a[k].dtype == b[k].dtype, k
-    assert np.abs(a["crops"].astype(int) - b["crops"]).mean() < 3  # JPEG, quality 92
+    # quality 92; lossy WebP is always 4:2:0, which costs the synthetic faces' sharp colour edges a little
+    assert np.abs(a["crops"].astype(int) - b["crops"]).mean() < (3 if fmt == "jpeg" else 5)
     assert np.abs(a["masks"].astype(int) - b["masks"]).mean() < 3
     assert np.abs(a["landmarks"].astype(np.float32) - b["landmarks"].astype(np.float32)).max() <= 0.13
     np.testing.assert_allclose(a["embeddings"], b["embeddings"], atol=1e-3)

@@ -19,10 +19,15 @@ class EMA:
 
     @torch.no_grad()
     def update(self, module: nn.Module, step: int) -> None:
+        """shadow += (1 - d)(p - shadow) as one multi-tensor op (not hundreds of tiny kernels)."""
         d = self.decay_at(step)
-        for k, p in module.named_parameters():
-            if k in self.shadow:
-                self.shadow[k].mul_(d).add_(p.detach().float(), alpha=1.0 - d)
+        pairs = [(self.shadow[k], p.detach()) for k, p in module.named_parameters() if k in self.shadow]
+        same = [(s, p) for s, p in pairs if p.dtype == s.dtype and p.device == s.device]
+        if same:
+            torch._foreach_lerp_([s for s, _ in same], [p for _, p in same], 1.0 - d)
+        for s, p in pairs:
+            if p.dtype != s.dtype or p.device != s.device:
+                s.lerp_(p.to(s.device, s.dtype), 1.0 - d)
 
     @torch.no_grad()
     def swap_in(self, module: nn.Module) -> None:

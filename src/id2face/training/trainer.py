@@ -199,7 +199,11 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     if run.pipe.vae is not None:
         run.pipe.vae.requires_grad_(False).to(accelerator.device)
     params = [p for p in module.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
+    cuda = accelerator.device.type == "cuda"
+    if cuda:  # fixed shapes every step: let cuDNN pick its fastest kernels; TF32 where fp32 remains
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    opt = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay, fused=cuda or None)
     ema = EMA(module, tc.ema_decay, tc.ema_warmup)
     step, total, warm_from = 0, 0, 0  # total: samples seen over all runs (the training ledger)
     if latest is not None:
@@ -216,6 +220,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     ema.shadow = {k: v.to(accelerator.device) for k, v in ema.shadow.items()}
     cache = _latent_cache(cfg, run, accelerator.device, main)
     if tc.compile:
+        from torch import _dynamo
+
+        _dynamo.config.suppress_errors = True  # a graph that fails to compile runs eagerly instead
         run.pipe.unet.compile()
 
     val_batch = _val_batch(run.val_set, tc.num_val, tc.seed)
@@ -229,7 +236,11 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     bar = tqdm(
         total=tc.max_steps, initial=step, desc="stage 2 (denoiser)", disable=not progress, dynamic_ncols=True
     )
-    t0, seen, last = time.perf_counter(), 0, {}
+    t0, seen, losses = time.perf_counter(), 0, {}
+
+    def values(losses: dict) -> dict[str, float]:
+        return {k: v.detach().float().item() for k, v in losses.items()}
+
     started = time.perf_counter()
     model.train()
     while step < tc.max_steps:
@@ -237,7 +248,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
             if main:
                 print(f"stopping at step {step}: the {tc.max_minutes:g}-minute budget is spent")
                 save_checkpoint(ckpt_dir, step, accelerator.unwrap_model(model), ema, opt,
-                                {"stage": 2, "loss": last, "samples": total}, tc.keep_checkpoints)
+                                {"stage": 2, "loss": values(losses), "samples": total}, tc.keep_checkpoints)
             break
         for group in opt.param_groups:
             group["lr"] = lr_at(step - warm_from, tc.lr, tc.warmup_steps)
@@ -263,10 +274,11 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
             total += tc.batch_size * accelerator.num_processes
         step += 1
         ema.update(accelerator.unwrap_model(model), step)
-        last = {k: v.detach().float().item() for k, v in losses.items()}
         bar.update(1)
-        bar.set_postfix(loss=f"{last['loss']:.4f}", refresh=False)
         if main and (step % max(tc.log_every, 1) == 0 or step == tc.max_steps):
+            # .item() waits for the GPU: only on logged steps, so the host can queue steps ahead
+            last = values(losses)
+            bar.set_postfix(loss=f"{last['loss']:.4f}", refresh=False)
             dt = time.perf_counter() - t0
             logger.log(step, {**last, "lr": opt.param_groups[0]["lr"], "pairs_per_s": seen / max(dt, 1e-9)})
             t0, seen = time.perf_counter(), 0
@@ -274,7 +286,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
             accelerator.wait_for_everyone()
             if main:
                 save_checkpoint(ckpt_dir, step, accelerator.unwrap_model(model), ema, opt,
-                                {"stage": 2, "loss": last, "samples": total}, tc.keep_checkpoints)
+                                {"stage": 2, "loss": values(losses), "samples": total}, tc.keep_checkpoints)
         if main and tc.validate_every > 0 and (step % tc.validate_every == 0 or step == tc.max_steps):
             validate(step)
     bar.close()
