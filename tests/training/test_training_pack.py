@@ -69,3 +69,17 @@ def test_v_prediction_with_ddpm_export(tmp_path):
     assert sc.clip_sample and sc.timestep_spacing == "leading" and sc.steps_offset == 1
     pipe.scheduler.set_timesteps(10)
     assert int(pipe.scheduler.timesteps[0]) < 999  # never the alpha_bar ~ 0 step
+
+
+def test_lzma_landmarks_hold_the_same_values_as_u8_in_fewer_bytes(tmp_path):
+    src = write_synthetic_dataset(tmp_path / "ds", identities=3, per_identity=4)
+    pack_dataset(src, tmp_path / "u8", landmarks_u8=True)
+    pack_dataset(src, tmp_path / "xz", landmarks_xz=True)
+    u8 = load_file(str(tmp_path / "u8" / "shard-00000.safetensors"))
+    xz = load_file(str(tmp_path / "xz" / "shard-00000.safetensors"))
+    assert "landmarks_u8" not in xz and xz["landmarks_xz"].nbytes < u8["landmarks_u8"].nbytes
+    unpack_dataset(tmp_path / "u8", tmp_path / "back_u8")
+    unpack_dataset(tmp_path / "xz", tmp_path / "back_xz")
+    a = load_file(str(tmp_path / "back_u8" / "shard-00000.safetensors"))
+    b = load_file(str(tmp_path / "back_xz" / "shard-00000.safetensors"))
+    assert np.array_equal(a["landmarks"], b["landmarks"])
