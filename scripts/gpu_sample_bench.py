@@ -49,7 +49,8 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
         med = statistics.median(times[1:])
         name = torch.cuda.get_device_name(0) if a.device.startswith("cuda") else "cpu"
-        print(json.dumps({"device": name, "dtype": str(dtype), "batch": n, "steps": a.steps or pipe.default_steps,
+        steps = a.steps or pipe.default_steps
+        print(json.dumps({"device": name, "dtype": str(dtype), "batch": n, "steps": steps,
                           "median_s": round(med, 4), "faces_per_s": round(n / med, 1)}))
 
 

@@ -10,9 +10,13 @@
 #   ckpt/ema-NN.safetensors, ckpt/weights-NN.safetensors, ckpt/state.json (step, samples, this burst's
 #   ledger line), log.jsonl, train.log, last_grid.png.
 # Keep the result:  bash scripts/keep_burst.sh $FILES_AT   (copies ckpt/ema + state.json into $CKPT)
+# BUDGET=S: the whole script must end within S seconds (a lent machine's per-command limit): training
+# stops at T0 + S - RESERVE (default 90 s, for the final grid and the exports) whatever MINUTES says.
 # EXTRA="--set k=v ..." adds overrides; CONFIG=src/id2face/assets/default_model/training_config.yaml INIT=...
 # trains the old pixel model instead (its data path: pack without --landmarks-u8, CKPT=none).
 set -euo pipefail
+T0=$(date +%s)
+stamp() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$OUT/train.log"; }
 PACKS=${1:?comma-separated packed dataset folders (python -m id2face.training.pack pack/parts ...)}
 MINUTES=${2:-8}
 BATCH=${3:-256}
@@ -32,6 +36,7 @@ print("torch", torch.__version__, "diffusers", diffusers.__version__, "accelerat
 print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")
 PY
 )
+stamp "environment ready"
 rm -rf "$WORK/data" "$WORK/run"
 DATA=""
 i=0
@@ -47,6 +52,8 @@ fi
 # bf16 and a compiled UNet on a GPU (COMPILE=0 to skip); plain float32 on a CPU dry run
 MP=bf16; python3 -c "import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)" || MP=no
 [ "$MP" = bf16 ] && [ "${COMPILE:-1}" = 1 ] && EXTRA="--set train.compile=true ${EXTRA:-}"
+[ "${BUDGET:-0}" -gt 0 ] && EXTRA="--set train.stop_at=$((T0 + BUDGET - ${RESERVE:-90})) ${EXTRA:-}"
+stamp "data unpacked, checkpoint restored"
 START=$(date -u +%Y-%m-%dT%H:%MZ)
 set +e
 python3 -m id2face.cli.main train --config "$CONFIG" ${INIT:+--init "$INIT"} --data "$DATA" --output "$WORK/run" --resume \
@@ -55,6 +62,7 @@ python3 -m id2face.cli.main train --config "$CONFIG" ${INIT:+--init "$INIT"} --d
   ${EXTRA:-} -q 2>&1 | tee -a "$OUT/train.log"
 rc=${PIPESTATUS[0]}
 set -e
+stamp "training done (rc $rc)"
 cp "$WORK/run/logs/log.jsonl" "$OUT/log.jsonl" 2>/dev/null || true
 python3 -c "from id2face.training.trainer import samples_per_second as s; print(f'mean pairs/s: {s(\"$OUT/log.jsonl\"):.0f}' \
   ' (latent128: 4.39 GFLOP a pair, fwd+bwd; share of bf16 peak = pairs/s x 4.39e9 / peak)')" 2>/dev/null | tee -a "$OUT/train.log" || true
@@ -68,5 +76,6 @@ elif [ -f "$WORK/run/model/model_index.json" ]; then
   python3 -m id2face.training.pack half "$WORK/run/model"
   tar -C "$WORK/run" -cf "$OUT/model.tar" model
 fi
+stamp "exported"
 ls -la "$OUT" "$OUT/ckpt" 2>/dev/null || true
 exit "$rc"

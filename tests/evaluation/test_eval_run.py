@@ -12,6 +12,7 @@ import pytest
 from id2face.evaluation.config import EvalConfig, Variant
 from id2face.identity.faceres import find_faceres
 from id2face.io.images import save_image
+from id2face.testing.datasets import write_synthetic_dataset
 
 DATA = Path(__file__).parents[2] / ".." / "shared" / "data"
 
@@ -33,6 +34,7 @@ def evaluated(photos, tmp_path_factory):
     from id2face.cli.main import main
 
     out = tmp_path_factory.mktemp("report")
+    training = write_synthetic_dataset(tmp_path_factory.mktemp("train") / "ds", identities=3, per_identity=2)
     rc = main(
         [
             "eval",
@@ -47,6 +49,8 @@ def evaluated(photos, tmp_path_factory):
             "--no-fid",
             "--seeds",
             "2",
+            "--training-data",
+            str(training),
         ]
     )
     assert rc == 0
@@ -68,6 +72,12 @@ def test_report_files_and_known_answers(evaluated):
         assert ident["reid_rate"] <= 0.5
         assert rep["methods"][m]["utility"]["ssim_outside"] > 0.95  # the rest of the photo is kept
     assert "dlib re-id" in (evaluated / "report.md").read_text()
+    # --training-data: a gallery of the training identities is built (and cached) and each method reports
+    # how often its faces land nearer one of them (blurred/masked faces are rarely detected: faces may be 0)
+    with np.load(evaluated / "cache" / "training_centroids.npz") as z:
+        assert z["centroids"].shape[0] == 3
+    for m in ("blur", "mask"):
+        assert "faces" in rep["methods"][m]["training_identity"]
 
 
 def test_rerun_reuses_finished_work(evaluated, photos):

@@ -46,12 +46,17 @@ def test_unpacked_dataset_trains_and_half_model_loads(tmp_path):
         torch.testing.assert_close(p, p0[name], atol=1e-3, rtol=1e-3)
 
 
-def test_time_budget_stops_training_and_still_exports(tmp_path):
+@pytest.mark.parametrize("budget", [{"max_minutes": 1e-4}, {"stop_at": 1.0}])  # stop_at: a past Unix time
+def test_time_budget_stops_training_and_still_exports(tmp_path, budget):
+    import json
+
     from id2face.training.trainer import train
 
     src = write_synthetic_dataset(tmp_path / "ds")
-    model_dir = train(tiny_config(src, tmp_path / "run", max_steps=10_000, max_minutes=1e-4), progress=False)
+    model_dir = train(tiny_config(src, tmp_path / "run", max_steps=10_000, **budget), progress=False)
     assert (model_dir / "model_index.json").is_file()
+    steps = json.loads((model_dir / "training.json").read_text())["steps"]
+    assert steps < 10_000 and (steps == 0 if "stop_at" in budget else True)
 
 
 def test_v_prediction_with_ddpm_export(tmp_path):

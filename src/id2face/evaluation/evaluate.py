@@ -41,7 +41,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
         # here: the training data loader (torch), only with --training-data
         from id2face.evaluation.training_gallery import nearest_distances, training_centroids
 
-        centroids = training_centroids(config.training_data, dlib._rec, config.training_per_identity,
+        centroids = training_centroids(config.training_data, dlib.recognizer, config.training_per_identity,
                                        out / "cache" / "training_centroids.npz")
         unseen = nearest_distances(np.concatenate([o.embeddings["dlib"] for o in originals]), centroids)
     elif config.training_data:

@@ -39,6 +39,7 @@ class TrainLoopConfig:
 
     max_steps: int = 20000
     max_minutes: float = 0.0  # > 0: stop stage 2 after this much wall time (a lent GPU's slot), then export
+    stop_at: float = 0.0  # > 0: also stop stage 2 at this Unix time (a burst's hard deadline, export after)
     init_from: str | None = (
         None  # a saved model folder to fine-tune (its weights start stage 2; stage 1 is skipped)
     )
