@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from id2face.evaluation.fid_floor import half_fid
 from id2face.evaluation.metrics.diversity import pairwise_identity_distances
 from id2face.evaluation.metrics.geometry import gaze_error_deg, landmark_error, pose_error_deg
 from id2face.evaluation.metrics.identity import identity_protection
@@ -62,19 +63,28 @@ def utility_figures(
     }
 
 
-def quality_figures(originals: list[PhotoRecord], run: list[PhotoRecord], inception=None) -> dict:
+def quality_figures(originals: list[PhotoRecord], run: list[PhotoRecord], inception=None,
+                    real_features: np.ndarray | None = None) -> dict:
+    """Sharpness, FID (all crops vs all original crops) and fid_half (the FID floor's split, fid_floor.py).
+
+    real_features: the original crops' Inception features when already computed (else computed here).
+    """
     crops_o, crops_x = _stack(originals, "crops"), _stack(run, "crops")
     out = {
         "sharpness": _mean([sharpness(c) for c in crops_x]),
         "sharpness_original": _mean([sharpness(c) for c in crops_o]),
         "fid": float("nan"),
+        "fid_half": float("nan"),
         "fid_samples": len(crops_x),
     }
     if inception is not None and len(crops_x) >= 2:
         # here: torch + scipy, only when FID is measured
         from id2face.evaluation.metrics.fid import frechet_distance
 
-        out["fid"] = frechet_distance(inception(crops_o), inception(crops_x))
+        f_o = inception(crops_o) if real_features is None else real_features
+        f_x = inception(crops_x)
+        out["fid"] = frechet_distance(f_o, f_x)
+        out["fid_half"] = half_fid(f_o, f_x)
     return out
 
 

@@ -10,6 +10,8 @@ import numpy as np
 
 from id2face.evaluation import aggregate, report
 from id2face.evaluation.config import EvalConfig
+from id2face.evaluation.fid_floor import add_fid_ratios, fid_floor
+from id2face.evaluation.reid_by_size import identity_by_size
 from id2face.evaluation.runner import REFERENCE, EvalRunner
 from id2face.identity.verify import Verifier, build_verifiers
 
@@ -36,6 +38,11 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
         except Exception as e:  # noqa: BLE001 - FID is optional; say why it is missing
             skipped["fid"] = f"{type(e).__name__}: {e}"
             print(f"FID skipped: {e}", file=sys.stderr)
+    real_features, floor = None, None
+    if inception is not None:
+        # the original crops' features: the FID floor, and every method's FID (computed once)
+        real_features = inception(np.concatenate([o.crops for o in originals]))
+        floor = fid_floor(real_features)
     centroids, dlib = None, next((r for r in recognizers if r.name == "dlib"), None)
     if config.training_data and dlib is not None:
         # here: the training data loader (torch), only with --training-data
@@ -55,8 +62,9 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
         summary = aggregate.seed_summary(per_seed)
         first = runs[min(runs)]
         summary["quality"] = aggregate.quality_figures(
-            originals, first, inception if v != REFERENCE else None
+            originals, first, inception if v != REFERENCE else None, real_features
         )
+        summary["identity_by_size"] = identity_by_size(originals, runs, recognizers)
         summary["diversity"] = aggregate.diversity_figures(runs, recognizers)
         summary["seeds"] = sorted(runs)
         if centroids is not None:
@@ -69,6 +77,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
                 np.concatenate([x.detected for x in every]), centroids, unseen)
         methods[v.label] = summary
         grid_runs[v.label] = first
+    add_fid_ratios(methods, floor["fid"] if floor else float("nan"))
     result = {
         "config": config.to_dict(),
         "versions": report.package_versions(),
@@ -78,6 +87,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
         "photos": len(runner.photos),
         "faces": int(sum(len(o.boxes) for o in originals)),
         "methods": methods,
+        "fid_floor": floor,  # None when FID is not measured
         "skipped": skipped,
         "seconds": time.perf_counter() - t0,
     }

