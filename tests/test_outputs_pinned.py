@@ -20,13 +20,15 @@ from id2face.face.config import MaskConfig
 # (face.paste.edge_fade); with that fade disabled the code still gave the earlier pins (blur eb31e038...,
 # id2face 36a92aa5...). Second: the mask stops at the hairline (MaskConfig.hair False by default); with
 # hair=True (--mask-hair) the mask is the one before, and so are the outputs: HAIR_PINS.
+# Third (issue 11, 2026-11-27): the bundled model became the latent128 model (v0.2), and a grey generated
+# face in a colour photo takes the source's low-frequency chroma (face.paste.match_colour): new id2face pins.
 PINS = {
     "blur": "fc96ea195720b40b112781d2526e8d9e4751b2867fc67e27c2d80d7bb7baf011",
-    "id2face": "c604dae2b1e36bdf43dd1824f4519e0c1cccf2e1fc4707c9ef3dcd35d6d10f61",
+    "id2face": "81866a3855bf409456f6922834efa08f1620e72427c10442b19267bde17a4402",
 }
 HAIR_PINS = {
     "blur": "425b827d6efaa732b87bbcec5de7e821b560209659e2fee4a56de94b6eaefb57",
-    "id2face": "a250631906f885c15c9278646ea8787023f23f215dfeecb32518e2bd551a8783",
+    "id2face": "ba767db319afd5da42be548e0fc0f31fb40566d84ba04bfde2dd64ccfdcf4558",
 }
 
 

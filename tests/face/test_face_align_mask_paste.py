@@ -96,6 +96,30 @@ def test_colour_match_keeps_a_grey_photo_grey():
     assert np.abs(out.astype(int) - out[..., :1]).max() <= 2
 
 
+def test_colour_match_gives_a_grey_face_the_colour_photos_skin_tone():
+    """A grey generated face in a colour photo is the latent model's known failure (grey LFW training
+    photos): the pasted face takes the source's low-frequency chroma (red lips stay red, skin stays
+    skin-coloured), where a mean shift alone gave a uniformly tinted, sepia-like face."""
+    import cv2
+
+    rng = np.random.default_rng(2)
+    ref = np.clip(np.array([205, 150, 120]) + rng.normal(0, 3, (64, 64, 3)), 0, 255)
+    ref[40:50, 20:44] = (190, 60, 70)  # the lips
+    ref = ref.astype(np.uint8)
+    grey = np.repeat(rng.integers(90, 170, (64, 64, 1)), 3, axis=2).astype(np.uint8)
+    out = match_colour(grey, ref, np.ones((64, 64), np.float32))
+    a_out = cv2.cvtColor(out, cv2.COLOR_RGB2LAB)[..., 1].astype(float)
+    a_ref = cv2.cvtColor(ref, cv2.COLOR_RGB2LAB)[..., 1].astype(float)
+    lips, cheek = (slice(42, 48), slice(24, 40)), (slice(12, 24), slice(12, 52))
+    assert a_ref[lips].mean() - a_ref[cheek].mean() > 20
+    assert a_out[lips].mean() - a_out[cheek].mean() > 10  # the lips are redder than the skin
+    assert abs(a_out[cheek].mean() - a_ref[cheek].mean()) < 4  # the skin has the source's tone
+    # the new face's own detail (lightness) is kept, not replaced by the source's
+    l_out = cv2.cvtColor(out, cv2.COLOR_RGB2LAB)[..., 0].astype(float)
+    l_new = cv2.cvtColor(grey, cv2.COLOR_RGB2LAB)[..., 0].astype(float)
+    assert np.corrcoef(l_out.ravel(), l_new.ravel())[0, 1] > 0.9
+
+
 def test_preserved_parts_stay_out_of_the_replaced_region(detector, astronaut):
     from id2face.face.config import MaskConfig
 

@@ -26,7 +26,12 @@ def edge_fade(size: int) -> np.ndarray:
 
 
 def match_colour(new: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Shift the new crop's per-channel mean and spread (in Lab) to the source's, inside the mask."""
+    """Shift the new crop's per-channel mean and spread (in Lab) to the source's, inside the mask.
+
+    A grey face in a colour photo (a mode a model learns from grey training photos such as LFW) has no
+    chroma spread to scale: its a/b channels take the source's low-frequency chroma instead (skin tone,
+    lip and cheek colour blurred over ~5 % of the crop), keeping the new face's own fine chroma.
+    """
     w = (mask * edge_fade(mask.shape[0]) > 0.5).astype(np.float64)
     if w.sum() < 16:
         return new
@@ -38,11 +43,20 @@ def match_colour(new: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> np.ndarr
         grey = cv2.cvtColor(cv2.cvtColor(new, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
         lab_new = cv2.cvtColor(grey, cv2.COLOR_RGB2LAB).astype(np.float64)
         out = lab_new.copy()
+
+    def spread(lab: np.ndarray, c: int) -> tuple[float, float]:
+        m = (lab[..., c] * w).sum() / n
+        return m, float(np.sqrt(((lab[..., c] - m) ** 2 * w).sum() / n)) + 1e-6
+
+    chroma = [(spread(lab_new, c)[1], spread(lab_ref, c)[1]) for c in (1, 2)]
+    grey_face = sum(sn for sn, _ in chroma) < 0.35 * sum(sr for _, sr in chroma)
+    sigma = 0.05 * mask.shape[0]
     for c in range(3):
-        mn = (lab_new[..., c] * w).sum() / n
-        mr = (lab_ref[..., c] * w).sum() / n
-        sn = np.sqrt(((lab_new[..., c] - mn) ** 2 * w).sum() / n) + 1e-6
-        sr = np.sqrt(((lab_ref[..., c] - mr) ** 2 * w).sum() / n) + 1e-6
+        (mn, sn), (mr, sr) = spread(lab_new, c), spread(lab_ref, c)
+        if grey_face and c > 0:
+            low_new = cv2.GaussianBlur(lab_new[..., c], (0, 0), sigma)
+            out[..., c] = cv2.GaussianBlur(lab_ref[..., c], (0, 0), sigma) + (lab_new[..., c] - low_new)
+            continue
         ratio = np.clip(sr / sn, 0.5, 2.0)
         out[..., c] = (lab_new[..., c] - mn) * ratio + mr
     return cv2.cvtColor(np.clip(out, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)

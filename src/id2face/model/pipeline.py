@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from diffusers import AutoencoderKL, AutoencoderTiny, DiffusionPipeline, UNet2DConditionModel
+from diffusers import AutoencoderTiny, DiffusionPipeline, ModelMixin, UNet2DConditionModel
 from diffusers.schedulers.scheduling_utils import SchedulerMixin
 from diffusers.utils import BaseOutput
 
@@ -69,7 +69,7 @@ class ID2FacePipeline(DiffusionPipeline):
         unet: UNet2DConditionModel,
         harmonizer: IGLH,
         scheduler: SchedulerMixin,
-        vae: AutoencoderKL | None = None,
+        vae: ModelMixin | None = None,  # AutoencoderKL (SD) or TAEF2
         backbone: str = "pixel",
         patch_size: int = 2,
         crop_size: int = 128,

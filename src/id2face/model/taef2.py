@@ -73,6 +73,7 @@ class TAEF2(AutoencoderTiny):
         pooled_decoder_layers: tuple[int, ...] = (2, 3, 4),
         pool_hidden: int = 256,
         pool_groups: int = 4,
+        block_out_channels: tuple[int, ...] | None = None,  # AutoencoderTiny's own config entry: unused
     ):
         super().__init__(
             in_channels=in_channels,
