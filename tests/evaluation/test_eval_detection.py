@@ -65,3 +65,39 @@ def test_the_bench_runs_end_to_end_on_a_folder_of_photos(tmp_path, astronaut):
     assert tally.free_images == 2 and tally.recall() >= 0.8
     text = table(res)
     assert "all faces" in text and "false alarms" in text
+
+
+def test_a_category_subset_gives_the_same_scenes_as_the_whole_run(source):
+    from id2face.evaluation.detection.scenes import pick_categories, scenes
+
+    assert pick_categories(("tiny",)) == ("tiny 16-31 px",) and pick_categories(()) == CATEGORIES
+    assert pick_categories(["cut"]) == ("cut left", "cut right", "cut top", "cut bottom")
+    with pytest.raises(ValueError, match="no category"):
+        pick_categories(("huge",))
+    whole = [s for s in scenes([source], 2, seed=5) if s.category.startswith("cut top")]
+    part = list(scenes([source], 2, seed=5, categories=pick_categories(("cut top",))))
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(whole, part, strict=True))
+
+
+def test_backdrops_are_the_same_in_every_process():
+    """skimage's binary_blobs is random unless seeded: rebuilding the pool must give the same images."""
+    from id2face.evaluation.detection import scenes as sc
+
+    first = [p.copy() for p in sc._skimage_pool()]
+    sc._POOL = None
+    assert all(np.array_equal(a, b) for a, b in zip(first, sc._skimage_pool(), strict=True))
+
+
+def test_the_cli_filters_categories_and_detectors(tmp_path, astronaut, capsys):
+    from PIL import Image
+
+    from id2face.cli.main import main
+
+    Image.fromarray(astronaut).save(tmp_path / "astronaut.png")
+    args = ["eval", "--detection", "--data", str(tmp_path), "--per-category", "1", "--face-free", "1",
+            "--categories", "tiny,dark", "--detectors", "fused", "-o", str(tmp_path / "out")]
+    assert main(args) == 0
+    text = (tmp_path / "out" / "detection.txt").read_text()
+    assert "tiny 16-31 px (1)" in text and "dark (1)" in text and "cut left" not in text
+    assert "fused (default)" in text and "centerface" not in text.splitlines()[0]
+    assert main([*args[:-6], "--categories", "huge", "-o", str(tmp_path / "x")]) == 2

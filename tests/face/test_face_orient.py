@@ -20,8 +20,10 @@ class UprightOnly:
     def __init__(self, upright: np.ndarray, rotations: bool = True):
         self.upright = upright
         self.config = SimpleNamespace(rotations=rotations)
+        self.faint: list[bool] = []
 
-    def detect(self, img):
+    def detect(self, img, faint=True):
+        self.faint.append(faint)
         if img.shape == self.upright.shape and np.array_equal(img, self.upright):
             kp = np.array([[20, 30], [40, 30], [30, 40], [22, 50], [38, 50]], np.float64)
             return [Face(box=np.array([10.0, 20.0, 50.0, 60.0]), score=0.9, keypoints5=kp, detector="stub")]
@@ -32,8 +34,10 @@ def test_a_photo_with_no_upright_face_is_tried_turned_and_faces_come_back_in_its
     upright = np.random.default_rng(0).integers(0, 255, (80, 120, 3), dtype=np.uint8)
     for k in (1, 2, 3):
         turned = np.ascontiguousarray(np.rot90(upright, k))
-        faces = detect_any_orientation(UprightOnly(upright), turned)
+        stub = UprightOnly(upright)
+        faces = detect_any_orientation(stub, turned)
         assert len(faces) == 1 and faces[0].detector == f"stub@{90 * ((4 - k) % 4)}"
+        assert stub.faint[0] and not any(stub.faint[1:])  # faint candidates: the photo as it is only
         # The upright face's box, taken into the turned photo's pixels.
         corners = unturn_points(
             np.array([[10.0, 20.0], [50.0, 60.0]]), (4 - k) % 4, turned.shape[1], turned.shape[0]

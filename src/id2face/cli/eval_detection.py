@@ -23,6 +23,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--face-free", type=int, default=60, metavar="N", help="face-free images (default: 60)")
     g.add_argument("--seed", type=int, default=0, help="seed of the scenes (default: 0)")
+    g.add_argument(
+        "--categories",
+        metavar="LIST",
+        help="comma list of category name starts, e.g. tiny,cut (default: all); a category's scenes "
+        "are the same with or without the others",
+    )
+    g.add_argument(
+        "--detectors",
+        metavar="LIST",
+        help="comma list of detector setting name starts: mediapipe, centerface, fused (default: all)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,11 +43,16 @@ def run(args: argparse.Namespace) -> int:
         print("error: --detection needs --data DIR (photos with faces, e.g. ../shared/data)", file=sys.stderr)
         return 2
     settings = BenchSettings(
-        Path(args.data), per_category=args.per_category, face_free=args.face_free, seed=args.seed
+        Path(args.data),
+        per_category=args.per_category,
+        face_free=args.face_free,
+        seed=args.seed,
+        categories=_names(args.categories),
+        detectors=_names(args.detectors),
     )
     try:
         results = run_detection_bench(settings)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     text = table(results)
@@ -51,3 +67,7 @@ def run(args: argparse.Namespace) -> int:
         }
         (out / "detection.json").write_text(json.dumps(report, indent=1))
     return 0
+
+
+def _names(s: str | None) -> tuple[str, ...]:
+    return tuple(x.strip() for x in (s or "").split(",") if x.strip())

@@ -77,19 +77,29 @@ class CenterFace:
         self._input = self._session.get_inputs()[0].name
 
     def __call__(
-        self, image: np.ndarray, threshold: float = 0.5, max_side: int = 640, nms_iou: float = 0.3
+        self,
+        image: np.ndarray,
+        threshold: float = 0.5,
+        max_side: int = 640,
+        nms_iou: float = 0.3,
+        faint: float | None = None,
     ) -> list[Detection]:
+        """Faces scoring over `threshold`; with `faint` (< threshold) also the heatmap's local peaks
+        scoring over `faint`: weak candidates (tiny faces score 0.01-0.1 here) for a second look."""
         blob, scale = prepare_input(image, max_side)
         heat, size, offset, marks = self._session.run(None, {self._input: blob})
-        boxes, scores, kps = decode(heat[0, 0], size[0], offset[0], marks[0], threshold)
+        boxes, scores, kps = decode(heat[0, 0], size[0], offset[0], marks[0], threshold, faint)
         if not len(boxes):
             return []
         keep = nms(boxes, scores, nms_iou)
         return [Detection(boxes[i] / scale, float(scores[i]), kps[i] / scale) for i in keep]
 
-    def zoom_score(self, image: np.ndarray, box: np.ndarray, side: int = 160, context: float = 2.5) -> float:
-        """CenterFace's score for a face at the centre of a crop around `box`, resized so that the
-        face is about `side / context` pixels: a second look at a small or unsure detection."""
+    def zoom(
+        self, image: np.ndarray, box: np.ndarray, side: int = 160, context: float = 2.5
+    ) -> Detection | None:
+        """A second look at a small or unsure detection: CenterFace on a crop around `box`, resized so
+        that the face is about `side / context` pixels. The best face found near the crop's centre, in
+        photo pixels (its box and landmarks from the closer view), or None."""
         x0, y0, x1, y1 = box
         s = side / (context * max(x1 - x0, y1 - y0, 1e-6))
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -101,12 +111,20 @@ class CenterFace:
             flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_REPLICATE,
         )
-        best = 0.0
+        best = None
         for d in self(crop, threshold=0.05, max_side=side):
             c = (d.box[:2] + d.box[2:]) / 2
-            if np.hypot(*(c - side / 2)) < side / (2 * context):
-                best = max(best, d.score)
-        return best
+            if np.hypot(*(c - side / 2)) < side / (2 * context) and (best is None or d.score > best.score):
+                best = d
+        if best is None:
+            return None
+        shift = np.array([m[0, 2], m[1, 2]])
+        return Detection((best.box - np.tile(shift, 2)) / s, best.score, (best.keypoints5 - shift) / s)
+
+    def zoom_score(self, image: np.ndarray, box: np.ndarray, side: int = 160, context: float = 2.5) -> float:
+        """The score of `zoom` (0 when it finds nothing)."""
+        d = self.zoom(image, box, side, context)
+        return 0.0 if d is None else d.score
 
 
 def prepare_input(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
@@ -122,10 +140,20 @@ def prepare_input(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
 
 
 def decode(
-    heat: np.ndarray, size: np.ndarray, offset: np.ndarray, marks: np.ndarray, threshold: float
+    heat: np.ndarray,
+    size: np.ndarray,
+    offset: np.ndarray,
+    marks: np.ndarray,
+    threshold: float,
+    faint: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Boxes (N, 4), scores (N,) and landmarks (N, 5, 2) in input pixels from one image's outputs."""
-    ys, xs = np.nonzero(heat > threshold)
+    """Boxes (N, 4), scores (N,) and landmarks (N, 5, 2) in input pixels from one image's outputs:
+    every cell over `threshold`, and with `faint` the cells over it that are a 3x3 local maximum
+    (one candidate per weak blob, so textures do not flood the NMS)."""
+    hit = heat > threshold
+    if faint is not None and faint < threshold:
+        hit |= (heat > faint) & (heat >= cv2.dilate(heat, np.ones((3, 3), np.uint8)))
+    ys, xs = np.nonzero(hit)
     if not len(ys):
         return np.zeros((0, 4)), np.zeros(0), np.zeros((0, 5, 2))
     bh = np.exp(size[0, ys, xs].astype(np.float64)) * STRIDE

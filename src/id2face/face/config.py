@@ -17,6 +17,16 @@ class DetectorConfig:
     # second look at a zoomed crop to reach `zoom_sure`
     zoom_sure: float = 0.5
     max_checks: int = 12  # unsure boxes checked per photo, best first
+    # Faint candidates: tiny faces (16-20 px) score 0.01-0.1 on CenterFace's photo-scale pass, under its
+    # threshold, but 0.6-0.9 on a zoomed crop. Its weak local peaks over `faint_threshold` with a box of
+    # at most `faint_max_size` input pixels get that zoomed look (the best `faint_checks` of them per
+    # photo) and count as faces when it scores `faint_zoom_sure`; their box is the zoomed view's.
+    faint: bool = True
+    faint_threshold: float = 0.02
+    faint_max_size: int = 40
+    faint_checks: int = 16
+    faint_zoom_sure: float = 0.6
+    faint_zoom: tuple[int, float] = (128, 2.0)  # that look's crop side and crop / box ratio (face ~64 px)
     mediapipe_sure: float = 0.75  # with CenterFace on, a face only MediaPipe found needs this score
     centerface_max_side: int = 640  # its input is the photo downscaled to this longest side
     centerface_tiles_above: int = 1280  # with CenterFace on, MediaPipe tiles only photos larger than this

@@ -19,12 +19,14 @@ import cv2
 import numpy as np
 
 from id2face.face.config import DetectorConfig
-from id2face.face.fuse import Candidate, fuse
+from id2face.face.fuse import Candidate, fuse, same_face
 from id2face.face.fuse import nms as nms  # re-exported: callers from before the fusion
 from id2face.face.landmarks import MeshEstimator, keypoints5_from_detection
 from id2face.face.quiet import native_stderr_silenced
 from id2face.face.types import Face
 from id2face.geometry import box_iou as box_iou  # re-exported: evaluation.runner imports it from here
+
+FAINT = "centerface-faint"  # a weak CenterFace peak: a face only once a zoomed second look confirms it
 
 
 def _tiles(w: int, h: int, size: int) -> list[tuple[int, int, int, int]]:
@@ -91,8 +93,9 @@ class FaceDetector:
             raise ValueError(f"unknown second detector {self.config.second_detector!r}; use dlib-hog")
         self._lock = threading.Lock()  # MediaPipe graphs are not re-entrant
 
-    def candidates(self, image: np.ndarray) -> list[Candidate]:
-        """Every detector's boxes, before fusion (photo pixels)."""
+    def candidates(self, image: np.ndarray, faint: bool = True) -> list[Candidate]:
+        """Every detector's boxes, before fusion (photo pixels); with `faint`, CenterFace's faint
+        small candidates too (see DetectorConfig.faint)."""
         cfg = self.config
         found: list[Candidate] = []
         small, scale = _downscaled(image, cfg.max_side)
@@ -119,15 +122,23 @@ class FaceDetector:
                     box = np.array([r.left(), r.top(), r.right(), r.bottom()], dtype=np.float64) / scale
                     found.append(Candidate(box, 0.5, None, "dlib-hog"))
         if self._centerface is not None:
-            for d in self._centerface(image, cfg.centerface_threshold, cfg.centerface_max_side):
-                found.append(Candidate(d.box, d.score, d.keypoints5, "centerface"))
+            low = cfg.faint_threshold if faint and cfg.faint else None
+            # Faint boxes are kept when small in CenterFace's input: the faces its downscaling lost.
+            small_side = cfg.faint_max_size * max(1.0, max(image.shape[:2]) / cfg.centerface_max_side)
+            for d in self._centerface(image, cfg.centerface_threshold, cfg.centerface_max_side, faint=low):
+                if d.score > cfg.centerface_threshold:
+                    found.append(Candidate(d.box, d.score, d.keypoints5, "centerface"))
+                elif max(d.box[2] - d.box[0], d.box[3] - d.box[1]) <= small_side:
+                    found.append(Candidate(d.box, d.score, d.keypoints5, FAINT))
         return found
 
-    def detect(self, image: np.ndarray) -> list[Face]:
+    def detect(self, image: np.ndarray, faint: bool = True) -> list[Face]:
+        """The faces in an RGB photo. `faint=False` skips the faint candidates' zoomed checks (used on
+        turned copies, where only faces with a mesh or a high score count)."""
         cfg = self.config
         faces: list[Face] = []
         weak: list[str] = []
-        for g in fuse(self.candidates(image), cfg.nms_iou, cfg.nested):
+        for g in fuse(self.candidates(image, faint), cfg.nms_iou, cfg.nested):
             b = g.box
             if min(b[2] - b[0], b[3] - b[1]) < cfg.min_size:
                 continue
@@ -144,14 +155,34 @@ class FaceDetector:
         with self._lock:
             for i in order:
                 f = faces[i]
-                if weak[i] and checks >= cfg.max_checks:
+                if weak[i] == FAINT or (weak[i] and checks >= cfg.max_checks):
                     continue
                 checks += bool(weak[i])
                 if self._mesh is not None and self._mesh.refine(image, f):
                     keep[i] = True
                 elif weak[i] == "centerface" and self._centerface.zoom_score(image, f.box) >= cfg.zoom_sure:
                     keep[i] = True
+            self._confirm_faint(image, faces, weak, keep)
         return [f for f, k in zip(faces, keep, strict=True) if k]
+
+    def _confirm_faint(self, image: np.ndarray, faces: list[Face], weak: list[str], keep: list[bool]) -> None:
+        """Faint candidates, best first, at most `faint_checks`: a face when CenterFace's zoomed look
+        scores `faint_zoom_sure`, with the zoomed view's box and points (then the mesh, where it fits),
+        unless that box is a face already kept."""
+        cfg = self.config
+        faint = sorted((i for i, w in enumerate(weak) if w == FAINT), key=lambda i: -faces[i].score)
+        for i in faint[: cfg.faint_checks]:
+            d = self._centerface.zoom(image, faces[i].box, *cfg.faint_zoom)
+            if d is None or d.score < cfg.faint_zoom_sure:
+                continue
+            kept = [f.box for f, k in zip(faces, keep, strict=True) if k]
+            if any(same_face(b, d.box, cfg.nms_iou, cfg.nested) for b in kept):
+                continue
+            f = faces[i]
+            f.box, f.keypoints5, f.score, f.detector = d.box, d.keypoints5, d.score, "centerface-zoom"
+            keep[i] = True
+            if self._mesh is not None:
+                self._mesh.refine(image, f)
 
     @staticmethod
     def _detect_regions(
@@ -183,4 +214,6 @@ def _witness(scores: dict[str, float], cfg: DetectorConfig) -> str:
     mp = max(mp or 0.0, scores.get("mediapipe-short", 0.0))
     if mp >= cfg.mediapipe_sure or (cf is not None and cf >= cfg.centerface_sure):
         return ""
-    return "centerface" if cf is not None else "drop"
+    if cf is not None:
+        return "centerface"
+    return FAINT if FAINT in scores else "drop"

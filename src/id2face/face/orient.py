@@ -49,7 +49,8 @@ def unturn_face(face: Face, turns: int, width: int, height: int) -> Face:
 def detect_any_orientation(detector: FaceDetector, image: np.ndarray, sure: float = 0.9) -> list[Face]:
     """The detector's faces; when there are none and `rotations` is on, those of the first turned
     copy that has any. Three more looks are three more chances of a false alarm, so a face on a
-    turned copy counts when the face mesh confirms it (it is upright there) or its score is `sure`."""
+    turned copy counts when the face mesh confirms it (it is upright there) or its score is `sure`
+    (so the turned copies skip the faint candidates' zoomed checks: those faces rarely get either)."""
     faces = detector.detect(image)
     if faces or not detector.config.rotations:
         return faces
@@ -57,7 +58,7 @@ def detect_any_orientation(detector: FaceDetector, image: np.ndarray, sure: floa
     for k in TURNS:
         turned = [
             f
-            for f in detector.detect(np.ascontiguousarray(np.rot90(image, k)))
+            for f in detector.detect(np.ascontiguousarray(np.rot90(image, k)), faint=False)
             if f.mesh is not None or f.score >= sure
         ]
         if turned:

@@ -24,6 +24,8 @@ class BenchSettings:
     face_free: int = 60
     sources: int = 200
     seed: int = 0
+    categories: tuple[str, ...] = ()  # only categories starting with one of these ("tiny", "cut"); () all
+    detectors: tuple[str, ...] = ()  # only detector settings starting with one of these ("fused"); () all
 
 
 def detector_settings() -> dict[str, DetectorConfig]:
@@ -40,11 +42,22 @@ def run_detection_bench(
     """Recall per category and false alarms for each detector setting, on the same scenes."""
     from tqdm import tqdm
 
-    from id2face.evaluation.detection.scenes import SCENE_SIZE, face_free_images, find_sources, scenes
+    from id2face.evaluation.detection.scenes import (
+        SCENE_SIZE,
+        face_free_images,
+        find_sources,
+        pick_categories,
+        scenes,
+    )
     from id2face.face.detect import FaceDetector
     from id2face.face.orient import detect_any_orientation
 
     configs = configs or detector_settings()
+    if settings.detectors:
+        configs = {k: v for k, v in configs.items() if k.startswith(settings.detectors)}
+        if not configs:
+            raise ValueError(f"no detector setting starts with {', '.join(settings.detectors)}")
+    picked = pick_categories(settings.categories)  # before the sources: a typo fails at once
     sources = find_sources(
         settings.data,
         FaceDetector(DetectorConfig(centerface=False, rotations=False)),
@@ -53,7 +66,7 @@ def run_detection_bench(
     )
     if not sources:
         raise FileNotFoundError(f"no photo with one clear face under {settings.data}")
-    composed = list(scenes(sources, settings.per_category, settings.seed))
+    composed = list(scenes(sources, settings.per_category, settings.seed, picked))
     free = face_free_images(settings.face_free, settings.seed)
     results: dict[str, Tally] = {}
     for name, cfg in configs.items():
