@@ -46,3 +46,20 @@ def test_threads_is_a_usage_error_below_one(capsys):
     with pytest.raises(SystemExit) as e:
         main(["anonymize", "--threads", "0", "x.jpg"])
     assert e.value.code == 2 and "--threads" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_anonymize_writes_the_same_bytes_on_1_and_2_threads(tmp_path, astronaut):
+    """A seed is a photo, whatever --threads says (issue 14: it changed pixels of the face)."""
+    from id2face.io.images import save_image
+
+    save_image(astronaut, tmp_path / "portrait.png")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    outputs = []
+    for threads in (1, 2):
+        out = tmp_path / f"out{threads}"
+        cmd = [sys.executable, "-m", "id2face", "anonymize", str(tmp_path / "portrait.png"), "-o", str(out),
+               "--threads", str(threads), "--seed", "0", "-q"]
+        subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+        outputs.append((out / "portrait.png").read_bytes())
+    assert outputs[0] == outputs[1]

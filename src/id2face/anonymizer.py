@@ -62,7 +62,8 @@ class Anonymizer:
         """`keep`: people left as they are (id2face.keep.KeepList).
         `gap_frames`: in videos, a face the detector loses is still replaced at its tracked place
         for this many frames (0: only detected faces).
-        `runtime`: sampler=, dtype=, channels_last=, compile=, batch_size= for the id2face method."""
+        `runtime`: sampler=, dtype=, channels_last=, compile=, batch_size= for the id2face method (a
+        sampler the model's training.json does not list is a ValueError, as --sampler is in the CLI)."""
         if on_error not in ("fail", "blur"):
             raise ValueError("on_error must be 'fail' or 'blur'")
         self.method: FaceMethod = method if not isinstance(method, str) else build_method(

@@ -5,7 +5,8 @@ the cores, a spinning thread burns the time slice its partner needs: on the 2-co
 busy processes beside it, photos took 10-70x longer. Passive waiting (threads sleep instead of
 spinning) removes that; it must be set before PyTorch loads its OpenMP runtime, so the package does
 it on import (a value the user already set wins). `set_threads` then fixes how many threads torch
-and OpenCV use: `--threads N`, or by default the cores this process may run on, at most 8.
+and OpenCV use: `--threads N`, or by default the cores this process may run on, at most 8. The
+count changes the speed, never the output bytes (model/thread_invariance.py).
 """
 
 from __future__ import annotations

@@ -44,14 +44,17 @@ def test_a_sampler_the_bundled_model_cannot_use_is_a_usage_error(sampler, tmp_pa
     with pytest.raises(SystemExit) as e:
         main(["anonymize", str(tmp_path / "a.png"), "-o", str(tmp_path / "o"), "--sampler", sampler])
     assert e.value.code == 2
-    assert f"--sampler {sampler} does not suit this model" in capsys.readouterr().err
+    assert f"sampler {sampler!r} does not suit this model" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 
 def test_a_model_that_records_no_samplers_takes_any(tmp_path):
-    from id2face.methods.sampler_choice import model_samplers, sampler_error
+    from id2face.methods.sampler_choice import check_sampler, model_samplers
 
     (tmp_path / "training.json").write_text(json.dumps({"inference_steps": 8}))
-    assert model_samplers(tmp_path) is None and sampler_error("unipc", tmp_path) is None
+    assert model_samplers(tmp_path) is None
+    check_sampler("unipc", tmp_path)
     (tmp_path / "training.json").write_text(json.dumps({"samplers": ["ddpm", "ddim"]}))
-    assert sampler_error("ddim", tmp_path) is None and "ddpm, ddim only" in sampler_error("unipc", tmp_path)
+    check_sampler("ddim", tmp_path)
+    with pytest.raises(ValueError, match="ddpm, ddim only"):
+        check_sampler("unipc", tmp_path)

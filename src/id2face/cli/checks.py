@@ -34,11 +34,12 @@ def option_errors(args: argparse.Namespace) -> list[str]:
     if sampler and getattr(args, "method", None) not in CLASSIC and not random_weights:
         # here, not at the top: the registry is only needed when a sampler is named
         from id2face.methods.registry import default_model_dir
-        from id2face.methods.sampler_choice import sampler_error
+        from id2face.methods.sampler_choice import check_sampler
 
-        problem = sampler_error(sampler, getattr(args, "model", None) or default_model_dir())
-        if problem:
-            errors.append(problem)
+        try:  # the library's own check (Anonymizer(sampler=...) refuses the same), before the model loads
+            check_sampler(sampler, getattr(args, "model", None) or default_model_dir())
+        except ValueError as e:
+            errors.append(str(e))
     batch_size = getattr(args, "batch_size", None)
     if batch_size is not None and batch_size < 1:
         errors.append(f"--batch-size must be at least 1, not {batch_size}")

@@ -49,7 +49,7 @@ def add_threads_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=positive_int, default=None, metavar="N",
                    help="CPU threads for the model and OpenCV (default: OMP_NUM_THREADS, else the cores "
                    "this process may use, at most 8); on a machine shared with other busy processes, "
-                   "fewer threads can be faster")
+                   "fewer threads can be faster; the output is the same at any count")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,8 @@ import torch
 from id2face.model.pipeline import ID2FacePipeline
 from id2face.model.samplers import make_sampler
 
+from .sampler_choice import check_sampler
+
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
@@ -64,9 +66,19 @@ def prepare_pipeline(pipe: ID2FacePipeline, opts: DiffusionOptions) -> ID2FacePi
     finally:
         diffusers_logging.set_verbosity(level)
     if opts.sampler:
-        pipe.scheduler = make_sampler(opts.sampler, pipe.scheduler.config)
+        set_sampler(pipe, opts.sampler)
     if opts.channels_last:
         pipe.unet.to(memory_format=torch.channels_last)
     if opts.compile:
         pipe.compile_denoiser()
     return pipe
+
+
+def set_sampler(pipe: ID2FacePipeline, sampler: str) -> None:
+    """Swap the pipeline's sampler for `sampler` (a key of model.samplers.SAMPLERS) over its noise schedule.
+
+    Refused with a ValueError when the model's training.json lists other samplers (the bundled model:
+    ddpm only; the others turn its faces into speckle). Setting `pipe.scheduler` by hand skips the check.
+    """
+    check_sampler(sampler, pipe.name_or_path)
+    pipe.scheduler = make_sampler(sampler, pipe.scheduler.config)

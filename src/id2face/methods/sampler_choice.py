@@ -17,8 +17,11 @@ from pathlib import Path
 SAMPLER_NAMES = ("ddpm", "ddim", "dpmsolver", "dpmsolver-sde", "unipc")
 
 
-def model_samplers(model_dir: str | os.PathLike) -> tuple[str, ...] | None:
-    """The samplers `model_dir` records as working (training.json "samplers"), None when it records none."""
+def model_samplers(model_dir: str | os.PathLike | None) -> tuple[str, ...] | None:
+    """The samplers `model_dir` records as working (training.json "samplers"), None when it records none
+    (or when there is no directory: a pipeline built in memory)."""
+    if not model_dir:
+        return None
     card = Path(model_dir) / "training.json"
     try:
         listed = json.loads(card.read_text()).get("samplers")
@@ -27,10 +30,14 @@ def model_samplers(model_dir: str | os.PathLike) -> tuple[str, ...] | None:
     return tuple(str(s) for s in listed) if listed else None
 
 
-def sampler_error(sampler: str | None, model_dir: str | os.PathLike) -> str | None:
-    """One line when `sampler` does not suit the model in `model_dir`, else None."""
-    works = model_samplers(model_dir) if sampler else None
-    if works is None or sampler in works:
-        return None
-    return (f"--sampler {sampler} does not suit this model ({model_dir}): it works with "
-            f"{', '.join(works)} only (the model card's steps and samplers; leave --sampler out for its own)")
+def check_sampler(sampler: str, model_dir: str | os.PathLike | None) -> None:
+    """ValueError, naming the samplers that work, when `sampler` does not suit the model in `model_dir`.
+
+    The one check: the library runs it where a sampler is swapped in (methods.runtime.set_sampler), the
+    CLI before any model loads (cli.checks), so `Anonymizer(sampler=...)` refuses what `--sampler` does.
+    """
+    works = model_samplers(model_dir)
+    if works is not None and sampler not in works:
+        raise ValueError(
+            f"sampler {sampler!r} does not suit this model ({model_dir}): it works with {', '.join(works)} "
+            "only (the model card's steps and samplers; leave the sampler unset for the model's own)")

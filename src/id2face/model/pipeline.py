@@ -30,6 +30,7 @@ from .iglh import IGLH
 from .integrity import verify_checksums, write_checksums
 from .masking import default_mask, identity_masked, keep_mask
 from .oim import key_generator, orthogonal_identity_mapping, sample_identity_latents
+from .thread_invariance import invariant_to_threads
 
 
 @dataclass
@@ -278,6 +279,7 @@ class ID2FacePipeline(DiffusionPipeline):
         return self.idvae.decode(z)
 
     @torch.no_grad()
+    @invariant_to_threads  # the same pixels on any CPU thread count
     def __call__(
         self,
         aligned_faces: np.ndarray | torch.Tensor,
