@@ -28,6 +28,20 @@ def warp_to_crop(image: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray
     return cv2.resize(big, (size, size), interpolation=cv2.INTER_AREA)
 
 
+def box_view(image: np.ndarray, box: np.ndarray, side: int, context: float) -> tuple[np.ndarray, np.ndarray]:
+    """A side x side view centred on `box`, whose longer edge spans 1/context of it (replicated borders).
+
+    Returns the view and its 2x3 photo -> view matrix (a scale and a shift), for mapping results back.
+    """
+    x0, y0, x1, y1 = box
+    s = side / (context * max(x1 - x0, y1 - y0, 1e-6))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    m = np.array([[s, 0, side / 2 - s * cx], [0, s, side / 2 - s * cy]])
+    view = cv2.warpAffine(image, m, (side, side), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+    return view, m
+
+
 def face_chips(image: np.ndarray, faces: list[Face], template: CropTemplate, size: int) -> np.ndarray:
     """(N, size, size, 3) crops of `faces` straight in `template` (e.g. a recognizer's own chip)."""
     return np.stack(

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 from safetensors.numpy import load_file
 
+from id2face.face.align import box_view
 from id2face.face.fuse import nms
 from id2face.face.onnx_shapes import dynamic_image_dims
 from id2face.face.onnx_weights import join_weights
@@ -100,17 +101,8 @@ class CenterFace:
         """A second look at a small or unsure detection: CenterFace on a crop around `box`, resized so
         that the face is about `side / context` pixels. The best face found near the crop's centre, in
         photo pixels (its box and landmarks from the closer view), or None."""
-        x0, y0, x1, y1 = box
-        s = side / (context * max(x1 - x0, y1 - y0, 1e-6))
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        m = np.array([[s, 0, side / 2 - s * cx], [0, s, side / 2 - s * cy]])
-        crop = cv2.warpAffine(
-            image,
-            m,
-            (side, side),
-            flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
+        crop, m = box_view(image, box, side, context)
+        s = m[0, 0]
         best = None
         for d in self(crop, threshold=0.05, max_side=side):
             c = (d.box[:2] + d.box[2:]) / 2

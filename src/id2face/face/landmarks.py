@@ -6,9 +6,9 @@ left mouth corner (the subject's right appears on the image's left in a frontal 
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
+from id2face.face.align import box_view
 from id2face.face.quiet import native_stderr_silenced
 from id2face.face.types import Face
 
@@ -52,17 +52,9 @@ class MeshEstimator:
     def refine(self, image: np.ndarray, face: Face) -> bool:
         """Fill face.mesh and face.keypoints5 from the mesh; False when the mesh finds no face."""
         x0, y0, x1, y1 = face.box
-        side = max(x1 - x0, y1 - y0) * MESH_CONTEXT
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        s = MESH_CROP / side
-        m = np.array([[s, 0, MESH_CROP / 2 - s * cx], [0, s, MESH_CROP / 2 - s * cy]])
-        crop = cv2.warpAffine(
-            image,
-            m,
-            (MESH_CROP, MESH_CROP),
-            flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
+        crop, m = box_view(image, face.box, MESH_CROP, MESH_CONTEXT)
+        s = m[0, 0]
         if self._first:  # the first real detection prints a projection notice on fd 2
             with native_stderr_silenced():
                 res = self._mesh.process(crop)
