@@ -48,11 +48,10 @@ def match_colour(new: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> np.ndarr
         m = (lab[..., c] * w).sum() / n
         return m, float(np.sqrt(((lab[..., c] - m) ** 2 * w).sum() / n)) + 1e-6
 
-    chroma = [(spread(lab_new, c)[1], spread(lab_ref, c)[1]) for c in (1, 2)]
-    grey_face = sum(sn for sn, _ in chroma) < 0.35 * sum(sr for _, sr in chroma)
+    stats = [(spread(lab_new, c), spread(lab_ref, c)) for c in range(3)]
+    grey_face = sum(new_c[1] for new_c, _ in stats[1:]) < 0.35 * sum(ref_c[1] for _, ref_c in stats[1:])
     sigma = 0.05 * mask.shape[0]
-    for c in range(3):
-        (mn, sn), (mr, sr) = spread(lab_new, c), spread(lab_ref, c)
+    for c, ((mn, sn), (mr, sr)) in enumerate(stats):
         if grey_face and c > 0:
             low_new = cv2.GaussianBlur(lab_new[..., c], (0, 0), sigma)
             out[..., c] = cv2.GaussianBlur(lab_ref[..., c], (0, 0), sigma) + (lab_new[..., c] - low_new)
