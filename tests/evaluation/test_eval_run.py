@@ -102,6 +102,7 @@ def test_missing_model_skips_id2face_with_reason(photos, tmp_path):
 def test_variant_parse():
     v = Variant.parse("id2face@strength=0")
     assert v.method == "id2face" and v.options == (("strength", 0.0),) and v.label == "id2face@strength=0"
+    assert Variant.parse("id2face@guidance=2").options == (("guidance", 2.0),)
     with pytest.raises(ValueError):
         Variant.parse("id2face@colour=1")
 

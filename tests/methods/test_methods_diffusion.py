@@ -168,3 +168,25 @@ def test_consistent_gives_one_fake_identity_per_person_across_photos(model_dir):
     assert not np.array_equal(other[1], first[0])  # without it, keys follow the face's place
     _, persons = m.source_embeddings(crops, faces)
     assert persons == [0, 1, 0]
+
+
+def test_guidance_option_reaches_the_pipeline_and_defaults_to_the_model_record(model_dir, tmp_path):
+    import json
+    import shutil
+
+    from id2face.methods.diffusion import DiffusionOptions
+
+    crops, masks, faces = _faces(2, [None, None])
+    plain = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=2), recognizer=_Rec())
+    assert plain.guidance == 1.0  # nothing recorded: off
+    guided = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=2, guidance=3.0),
+                                           recognizer=_Rec())
+    assert not np.array_equal(plain(crops, masks, faces, seed=2), guided(crops, masks, faces, seed=2))
+    recorded = tmp_path / "model"
+    shutil.copytree(model_dir, recorded)
+    (recorded / "training.json").write_text(json.dumps({"guidance_scale": 3.0}))
+    own = ID2FaceMethod.from_pretrained(recorded, DiffusionOptions(steps=2), recognizer=_Rec())
+    assert own.guidance == 3.0
+    np.testing.assert_array_equal(own(crops, masks, faces, seed=2), guided(crops, masks, faces, seed=2))
+    with pytest.raises(ValueError, match="guidance"):
+        ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(guidance=-2.0), recognizer=_Rec())

@@ -232,3 +232,29 @@ def test_default_steps_come_from_the_model(tmp_path, pipe):
 
     assert recorded_steps(default_model_dir()) == 8  # the bundled model's training.json
     assert recorded_steps(tmp_path) == DEFAULT_STEPS == pipe.default_steps  # nothing recorded
+
+
+def test_identity_guidance(pipe, tmp_path):
+    """Guidance 1 is plain sampling; 0 is the identity-free pass alone (no trace of the fake identity);
+    anything else mixes the two and changes the face."""
+    from id2face.model.config import DEFAULT_GUIDANCE, recorded_guidance
+
+    def gen():
+        return torch.Generator().manual_seed(5)
+
+    plain = _run(pipe, generator=gen(), num_inference_steps=2).images
+    np.testing.assert_array_equal(plain, _run(pipe, generator=gen(), num_inference_steps=2,
+                                              guidance_scale=1.0).images)
+    guided = _run(pipe, generator=gen(), num_inference_steps=2, guidance_scale=3.0).images
+    assert not np.array_equal(plain, guided)
+    # guidance 0: what the context alone suggests; the fake identity (strength, key) changes nothing
+    free_a = _run(pipe, generator=gen(), num_inference_steps=2, guidance_scale=0.0, strength=1.0)
+    free_b = _run(pipe, generator=gen(), num_inference_steps=2, guidance_scale=0.0, strength=0.0)
+    assert not np.allclose(free_a.identity_embeddings, free_b.identity_embeddings)
+    np.testing.assert_array_equal(free_a.images, free_b.images)
+    with pytest.raises(ValueError, match="guidance_scale"):
+        _run(pipe, guidance_scale=-1.0)
+    # the default comes from the model's training.json, like its steps
+    assert recorded_guidance(tmp_path) == DEFAULT_GUIDANCE == pipe.default_guidance == 1.0
+    (tmp_path / "training.json").write_text(json.dumps({"guidance_scale": 2.5}))
+    assert recorded_guidance(tmp_path) == 2.5

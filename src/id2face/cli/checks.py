@@ -29,6 +29,11 @@ def option_errors(args: argparse.Namespace) -> list[str]:
     max_pixels = getattr(args, "max_pixels", None)
     if max_pixels is not None and max_pixels < 1:
         errors.append(f"--max-pixels must be at least 1, not {max_pixels}")
+    guidance = getattr(args, "guidance", None)
+    if guidance is not None and not guidance >= 0.0:
+        errors.append(f"--guidance must be 0 or more, not {guidance:g}")
+    elif guidance is not None and getattr(args, "method", None) in CLASSIC:
+        errors.append(f"--guidance is for the id2face method only, not {args.method}")
     sampler = getattr(args, "sampler", None)
     random_weights = getattr(args, "command", None) == "bench" and getattr(args, "config", None)
     if sampler and getattr(args, "method", None) not in CLASSIC and not random_weights:

@@ -44,6 +44,10 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sampler", choices=SAMPLER_NAMES, default=None,
                    help="diffusion sampler (default: the model's own). The bundled model works with ddpm "
                    "only and refuses the others; a model of your own may use any")
+    p.add_argument("--guidance", type=float, default=None, metavar="G",
+                   help="identity guidance: above 1 the new face moves further from what the rest of the "
+                   "photo suggests (the real person), at the cost of a second denoiser pass per step "
+                   "(default: the model's own; 1 = off)")
     p.add_argument("--dtype", choices=DTYPES, default="auto",
                    help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
     p.add_argument("--batch-faces", dest="batch_size", type=int, default=32, metavar="N",
@@ -60,6 +64,7 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
 def runtime_options(args: argparse.Namespace) -> dict:
     return {
         "sampler": args.sampler,
+        "guidance": args.guidance,
         "dtype": args.dtype,
         "batch_size": args.batch_size,
         "compile": args.compile,

@@ -167,6 +167,7 @@ class EvalRunner:
                 steps=steps,
                 strength=float(opts.get("strength", 1.0)),
                 sampler=opts.get("sampler", self.config.sampler),
+                **({"guidance": float(opts["guidance"])} if "guidance" in opts else {}),
             )
         return self._anonymizers[v]
 

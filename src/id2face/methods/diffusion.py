@@ -32,8 +32,10 @@ class ID2FaceMethod:
 
     def __init__(self, pipe: ID2FacePipeline, steps: int | None = None,
                  strength: float = DiffusionOptions.strength, batch_size: int = DiffusionOptions.batch_size,
-                 track_frames: int = DiffusionOptions.track_frames, consistent: bool = False) -> None:
-        """Defaults are DiffusionOptions' (one place); steps None: the pipeline's `default_steps`."""
+                 track_frames: int = DiffusionOptions.track_frames, consistent: bool = False,
+                 guidance: float | None = None) -> None:
+        """Defaults are DiffusionOptions' (one place); steps None: the pipeline's `default_steps`,
+        guidance None: its `default_guidance`."""
         self.pipe = pipe
         self.tracks = TrackIdentities(track_frames)
         self.persons: PersonRegistry | None = None
@@ -42,6 +44,9 @@ class ID2FaceMethod:
         self.pipe.set_progress_bar_config(disable=True)
         self.steps = int(steps) if steps else pipe.default_steps
         self.strength = float(strength)
+        self.guidance = pipe.default_guidance if guidance is None else float(guidance)
+        if not self.guidance >= 0.0:
+            raise ValueError(f"guidance must be >= 0, got {guidance!r}")
         self.batch_size = batch_size
 
     @classmethod
@@ -65,7 +70,8 @@ class ID2FaceMethod:
         """A loaded or freshly built pipeline, prepared and wrapped as `opts` say (the pipeline's
         `default_steps` unless opts.steps is set)."""
         return cls(prepare_pipeline(pipe, opts), steps=opts.steps, strength=opts.strength,
-                   batch_size=opts.batch_size, track_frames=opts.track_frames, consistent=opts.consistent)
+                   batch_size=opts.batch_size, track_frames=opts.track_frames, consistent=opts.consistent,
+                   guidance=opts.guidance)
 
     @property
     def crop_size(self) -> int:
@@ -144,7 +150,8 @@ class ID2FaceMethod:
             res = self.pipe(
                 crops[sl], masks=np.asarray(masks[sl], dtype=np.float32),
                 landmarks=None if lms is None else lms[sl], identity_key=keys[sl], source_embeddings=src[sl],
-                strength=strength, num_inference_steps=self.steps, output_type="np",
+                strength=strength, num_inference_steps=self.steps, guidance_scale=self.guidance,
+                output_type="np",
             )
             out.append(res.images)
         return np.concatenate(out)

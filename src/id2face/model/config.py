@@ -16,13 +16,26 @@ from typing import Literal
 DEFAULT_STEPS = 20
 
 
-def recorded_steps(model_dir: str | Path) -> int:
-    """The sampling steps a saved model was exported with (training.json), else DEFAULT_STEPS."""
+# Identity guidance of a model that records none: 1 = plain conditional sampling (one denoiser pass per step).
+DEFAULT_GUIDANCE = 1.0
+
+
+def _recorded(model_dir: str | Path, key: str, default: float) -> float:
     card = Path(model_dir) / "training.json"
     try:
-        return int(json.loads(card.read_text()).get("inference_steps", DEFAULT_STEPS))
-    except (OSError, ValueError):
-        return DEFAULT_STEPS
+        return float(json.loads(card.read_text()).get(key, default))
+    except (OSError, ValueError, AttributeError):
+        return default
+
+
+def recorded_steps(model_dir: str | Path) -> int:
+    """The sampling steps a saved model was exported with (training.json), else DEFAULT_STEPS."""
+    return int(_recorded(model_dir, "inference_steps", DEFAULT_STEPS))
+
+
+def recorded_guidance(model_dir: str | Path) -> float:
+    """The identity guidance scale chosen for a saved model (training.json), else DEFAULT_GUIDANCE."""
+    return _recorded(model_dir, "guidance_scale", DEFAULT_GUIDANCE)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from diffusers.utils import BaseOutput
 from id2face.geometry import TEMPLATES, CropTemplate
 from id2face.identity import Recognizer, load_recognizer
 
-from .config import DEFAULT_STEPS, recorded_steps
+from .config import DEFAULT_GUIDANCE, DEFAULT_STEPS, recorded_guidance, recorded_steps
 from .geometry_maps import geometry_maps
 from .idlr import IDLR, Condition
 from .idvae import IDVAE
@@ -104,6 +104,8 @@ class ID2FacePipeline(DiffusionPipeline):
         self._cuda_graphs = False  # set by compile_denoiser for modes that capture CUDA graphs
         # Sampling steps when a call names none: the loaded model's record (training.json), else 20.
         self.default_steps = DEFAULT_STEPS
+        # Identity guidance when a call names none: the loaded model's record (training.json), else 1.
+        self.default_guidance = DEFAULT_GUIDANCE
         harmonizer.attach(unet)
 
     # ----------------------------------------------------------------- loading / recognizer
@@ -131,6 +133,7 @@ class ID2FacePipeline(DiffusionPipeline):
         verify_checksums(path)  # a damaged or swapped weight file is refused (when SHA256SUMS is there)
         pipe = super().from_pretrained(str(path), **kwargs)
         pipe.default_steps = recorded_steps(path)
+        pipe.default_guidance = recorded_guidance(path)
         if recognizer is not None or recognizer_onnx is not None:
             pipe.set_recognizer(recognizer or load_recognizer(pipe.config.recognizer_name, recognizer_onnx))
         return pipe
@@ -293,6 +296,7 @@ class ID2FacePipeline(DiffusionPipeline):
         output_type: str = "np",
         return_dict: bool = True,
         crop_template: CropTemplate | None = None,
+        guidance_scale: float | None = None,
     ) -> ID2FaceOutput | tuple:
         """Anonymise aligned faces.
 
@@ -305,7 +309,14 @@ class ID2FacePipeline(DiffusionPipeline):
         num_inference_steps: sampling steps (default: `default_steps`, the model's own).
         source_embeddings: (N, D) recognizer embeddings, if already computed.
         crop_template: the template the caller aligned to; refused unless it is the model's.
+        guidance_scale: identity guidance (default: `default_guidance`, the model's own). Above 1 each
+            step also runs the denoiser without identity tokens (what the unmasked context alone
+            suggests: the source person) and steps away from it towards the fake identity; costs a
+            second denoiser pass per step (one doubled batch).
         """
+        guidance = self.default_guidance if guidance_scale is None else float(guidance_scale)
+        if not guidance >= 0.0:
+            raise ValueError(f"guidance_scale must be >= 0, got {guidance_scale!r}")
         if crop_template is not None and not (
             crop_template.name == self.config.template_name
             and _same(crop_template.points, self.config.template_points)
@@ -329,8 +340,13 @@ class ID2FacePipeline(DiffusionPipeline):
         e_src = torch.from_numpy(src).to(dev, self.idvae.dtype)
         e_anon = self.fake_identities(e_src, strength, identity_key, generator)
         clock("identity")
-        cond = self.recomposer(e_anon.to(self.recomposer.dtype), image, mask, geom)
+        feats, nonid_tokens = self.recomposer.encode_nonid(image, mask, geom)
+        cond = self.recomposer.recompose(e_anon.to(self.recomposer.dtype), feats, nonid_tokens)
         inpaint = self.inpaint_input(image, mask)
+        guided = guidance != 1.0
+        if guided:  # one doubled batch per step: [no identity; fake identity]
+            cond = _stack_conditions(self.recomposer.recompose(None, feats, nonid_tokens), cond)
+            inpaint = torch.cat([inpaint, inpaint])
         clock("condition")
 
         shape = self.sample_shape(n)
@@ -356,7 +372,11 @@ class ID2FacePipeline(DiffusionPipeline):
         cache: dict = {}
         for t in self.progress_bar(self.scheduler.timesteps):
             model_in = self.scheduler.scale_model_input(x, t)
-            eps = self.predict(model_in, t, cond, inpaint, cache)
+            if guided:
+                plain, ident = self.predict(torch.cat([model_in, model_in]), t, cond, inpaint, cache).chunk(2)
+                eps = plain + guidance * (ident - plain)
+            else:
+                eps = self.predict(model_in, t, cond, inpaint, cache)
             x = self.scheduler.step(eps, t, x, **step_kwargs).prev_sample
 
         clock("sample")
@@ -390,6 +410,12 @@ class ID2FacePipeline(DiffusionPipeline):
             times[stage] = times.get(stage, 0.0) + now - last[0]
             last[0] = now
         return book
+
+
+def _stack_conditions(first: Condition, second: Condition) -> Condition:
+    """Two conditions of the same faces as one batch (first half, then second half)."""
+    return Condition(torch.cat([first.tokens, second.tokens]), torch.cat([first.id_tokens, second.id_tokens]),
+                     [torch.cat([a, b]) for a, b in zip(first.features, second.features, strict=True)])
 
 
 def _same(a, b) -> bool:
