@@ -4,8 +4,9 @@
 #   bash scripts/gpu_train.sh PACKS MINUTES [BATCH]     PACKS: packed folders (parts), comma-separated
 #
 # Carry .gpu (the packed parts) and .whl (pip download --no-deps diffusers==0.42.1 -d .whl). It restores
-# $CKPT (default checkpoints/latent128: float16 EMA, see id2face.training.burst; a folder without state.json
-# starts afresh and is filled by keep_burst.sh), trains $CONFIG (default
+# $CKPT (default checkpoints/latent128: float16 EMA, or the saved model its state.json names, see
+# id2face.training.burst; CKPT may also be a saved model folder; a folder with neither state.json nor
+# model_index.json starts afresh and is filled by keep_burst.sh), trains $CONFIG (default
 # latent128) for MINUTES from the latent cache (bf16 on a GPU), and leaves in $OUT at most 8 files:
 #   ckpt/ema-NN.safetensors, ckpt/weights-NN.safetensors, ckpt/state.json (step, samples, this burst's
 #   ledger line), log.jsonl, train.log, last_grid.png.
@@ -44,7 +45,7 @@ for p in ${PACKS//,/ }; do
   python3 -m id2face.training.pack unpack "$p" "$WORK/data/$i"
   DATA="${DATA:+$DATA,}$WORK/data/$i"; i=$((i + 1))
 done
-if [ "$CKPT" != none ] && [ -f "$CKPT/state.json" ]; then
+if [ "$CKPT" != none ] && { [ -f "$CKPT/state.json" ] || [ -f "$CKPT/model_index.json" ]; }; then
   python3 -m id2face.training.burst restore "$CKPT" "$WORK/run" | tee -a "$OUT/train.log"
 elif [ "$CKPT" != none ]; then
   echo "no checkpoint in $CKPT: this burst starts afresh (ID-VAE stage first)" | tee -a "$OUT/train.log"

@@ -2,6 +2,7 @@
 # Keep a burst's result in the repository: its float16 EMA and state.json replace those in $CKPT (the live
 # weights stay out: the carried tree must fit 64 MiB, so the next burst restarts from the EMA), and its
 # ledger line goes to the end of $CKPT/README.md (fill in the evaluation column after `id2face eval`).
+# The kept shards replace an `ema_model` the folder named (state.json): they are newer than that model.
 #   bash scripts/keep_burst.sh FILES_AT [CKPT]
 set -euo pipefail
 SRC=${1:?folder that gpu_train.sh filled (its OUT)}
@@ -15,6 +16,7 @@ from pathlib import Path
 ckpt = Path(sys.argv[1])
 s = json.loads((ckpt / "state.json").read_text())
 s["files"] = sorted(p.name for p in ckpt.glob("ema-*.safetensors"))
+s.pop("ema_model", None)  # the burst's shards are newer than any saved model the folder named
 (ckpt / "state.json").write_text(json.dumps(s, indent=1))
 b = s.get("burst", {})
 line = (f"| {b.get('date')} | {b.get('device')} | {b.get('minutes')} | {b.get('batch')} | {s['step']} | "

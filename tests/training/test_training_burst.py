@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
+import torch
+import yaml
 from helpers_training import tiny_config, write_synthetic_dataset
 from safetensors.numpy import load_file
+from safetensors.torch import load_file as load_torch
 
+from id2face.model.build import build_pipeline
 from id2face.model.pipeline import ID2FacePipeline
-from id2face.training.burst import export_compact, restore, to_model
+from id2face.training.burst import export_compact, model_weights, restore, to_model
 from id2face.training.checkpoint import list_checkpoints
+from id2face.training.config import config_to_dict
 from id2face.training.pack import pack_dataset, split_parts, unpack_dataset
-from id2face.training.trainer import train
+from id2face.training.trainer import TrainModule, train
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_compact_checkpoint_continues_the_run(tmp_path):
@@ -54,3 +66,82 @@ def test_u8_landmarks_and_parts(tmp_path):
     assert [p.name for p in parts] == ["part-00"]
     man = json.loads((parts[0] / "manifest.json").read_text())
     assert man["part"] == [0, 1] and len(man["shards"]) == 1
+
+
+def _saved_model(tmp_path: Path, steps: int = 7) -> tuple[Path, dict[str, torch.Tensor], Path]:
+    """A tiny saved model (as `burst model` writes one) for the training data; its weights; its config."""
+    cfg = tiny_config(write_synthetic_dataset(tmp_path / "ds"), tmp_path / "unused")
+    torch.manual_seed(1)
+    pipe = build_pipeline(cfg.model)
+    pipe.save_pretrained(tmp_path / "m")
+    card = {"steps": steps, "pairs_seen": 30, "inference_steps": 4}
+    (tmp_path / "m" / "training.json").write_text(json.dumps(card))
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False))
+    weights = {k: v.detach().clone() for k, v in TrainModule(pipe).state_dict().items()}
+    return tmp_path / "m", weights, tmp_path / "config.yaml"
+
+
+def _assert_same(path: Path, weights: dict[str, torch.Tensor]) -> None:
+    got = load_torch(str(path))
+    assert got.keys() == weights.keys() and all(v.dtype == torch.float32 for v in got.values())
+    assert all(torch.equal(got[k], v) for k, v in weights.items())
+
+
+def test_a_saved_model_restores_as_a_checkpoint_and_training_continues(tmp_path):
+    model, weights, _ = _saved_model(tmp_path)
+    assert model_weights(model).keys() == weights.keys()  # TrainModule's keys: what EMA shards hold
+    ckpt = restore(model, tmp_path / "run")
+    assert ckpt.name == "step-0000007"
+    assert json.loads((ckpt / "state.json").read_text()) == {"step": 7, "stage": 2, "samples": 30}
+    _assert_same(ckpt / "ema.safetensors", weights)
+    _assert_same(ckpt / "model.safetensors", weights)
+    data = tmp_path / "ds"
+    train(tiny_config(data, tmp_path / "run", max_steps=8), resume=True, progress=False)
+    last = list_checkpoints(tmp_path / "run" / "checkpoints")[-1]
+    assert last.name == "step-0000008" and json.loads((last / "state.json").read_text())["samples"] == 32
+
+
+def test_a_compact_checkpoint_may_name_its_model_instead_of_holding_shards(tmp_path, monkeypatch):
+    model, weights, config = _saved_model(tmp_path)
+    ck = tmp_path / "checkpoints" / "c"
+    ck.mkdir(parents=True)
+    state = {"step": 7, "stage": 2, "samples": 30, "ema_model": "m", "files": []}
+    (ck / "state.json").write_text(json.dumps(state))
+    monkeypatch.chdir(tmp_path)  # ema_model is relative to the repository root
+    back = restore(Path("checkpoints/c"), tmp_path / "run")
+    _assert_same(back / "ema.safetensors", weights)
+    assert "ema_model" not in json.loads((back / "state.json").read_text())
+    out = to_model("checkpoints/c", tmp_path / "again", str(config))  # `burst model` reads it the same way
+    assert model_weights(out).keys() == weights.keys()
+    assert all(torch.equal(model_weights(out)[k], v) for k, v in weights.items())
+    assert json.loads((out / "training.json").read_text())["steps"] == 7
+
+    (ck / "state.json").write_text(json.dumps({**state, "step": 9}))  # the checkpoint moved on
+    with pytest.raises(ValueError, match="step 9 but its ema_model m at step 7"):
+        restore(ck, tmp_path / "run2")
+    with pytest.raises(ValueError, match="not the same weights"):
+        to_model(ck, tmp_path / "again2", str(config))
+    (ck / "state.json").write_text(json.dumps({**state, "ema_model": "nowhere"}))
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        restore(ck, tmp_path / "run3")
+
+
+def test_keep_burst_drops_the_named_model(tmp_path):
+    """A burst's shards are newer than the model the kept checkpoint named: the name must go."""
+    ck, res = tmp_path / "ck", tmp_path / "res" / "ckpt"
+    ck.mkdir()
+    res.mkdir(parents=True)
+    (ck / "state.json").write_text(json.dumps({"step": 7, "ema_model": "m", "files": []}))
+    (ck / "README.md").write_text("ledger\n")
+    (res / "ema-00.safetensors").write_bytes(b"x")
+    (res / "weights-00.safetensors").write_bytes(b"x")  # live weights stay out
+    burst = {"date": "d", "device": "cpu", "minutes": 1, "batch": 2}
+    result = {"step": 9, "samples": 4, "burst": burst, "ema_model": "m"}  # as an older export carried it
+    (res / "state.json").write_text(json.dumps(result))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(["bash", str(REPO / "scripts" / "keep_burst.sh"), str(tmp_path / "res"), str(ck)],
+                   check=True, capture_output=True, env=env)
+    state = json.loads((ck / "state.json").read_text())
+    assert "ema_model" not in state and state["step"] == 9 and state["files"] == ["ema-00.safetensors"]
+    assert sorted(p.name for p in ck.iterdir()) == ["README.md", "ema-00.safetensors", "state.json"]
+    assert (ck / "README.md").read_text().splitlines()[-1].startswith("| d | cpu | 1 | 2 | 9 | 4 |")

@@ -10,6 +10,7 @@ state Adam restarts (the config's short warm-up covers it).
 
     python -m id2face.training.burst export runs/latent128 checkpoints/latent128 [--weights] [--optimizer]
     python -m id2face.training.burst restore checkpoints/latent128 runs/latent128
+    python -m id2face.training.burst restore src/id2face/assets/default_model runs/latent128
     python -m id2face.training.burst model checkpoints/latent128 runs/latent128_model --config latent128
 """
 
@@ -67,6 +68,43 @@ def _read_shards(src: Path, stem: str) -> dict[str, torch.Tensor]:
     return out
 
 
+def model_weights(model_dir: str | Path) -> dict[str, torch.Tensor]:
+    """A saved model's trainable weights in float32, keyed as `TrainModule(pipe).state_dict()`: what a
+    compact checkpoint's EMA shards hold (a model is built from the EMA, see `to_model`)."""
+    from id2face.model.pipeline import ID2FacePipeline
+
+    pipe = ID2FacePipeline.from_pretrained(model_dir)  # checks SHA256SUMS
+    return {k: v.detach().float().contiguous() for k, v in TrainModule(pipe).state_dict().items()}
+
+
+def _model_state(model_dir: Path) -> dict:
+    """state.json of a checkpoint that a saved model stands for: its recorded steps and pairs seen."""
+    card_file = model_dir / "training.json"
+    card = json.loads(card_file.read_text()) if card_file.is_file() else {}
+    if "steps" not in card:
+        raise ValueError(f"{model_dir} records no training steps (training.json 'steps'): cannot resume it")
+    state = {"step": int(card["steps"]), "stage": 2, "ema_model": str(model_dir)}
+    if card.get("pairs_seen") is not None:
+        state["samples"] = int(card["pairs_seen"])
+    return state
+
+
+def _read_ema(src: Path, state: dict) -> dict[str, torch.Tensor]:
+    """The EMA weights in float32: the compact checkpoint's shards, or those of the model it names."""
+    if "ema_model" not in state:
+        return {k: v.float() for k, v in _read_shards(src, "ema").items()}
+    model = Path(state["ema_model"])  # relative to the repository root, where the scripts run
+    if not (model / "model_index.json").is_file():
+        raise FileNotFoundError(f"{src}/state.json names ema_model {model}, which is no saved model "
+                                f"(from {Path.cwd()}; run from the repository root)")
+    steps = _model_state(model)["step"]
+    if steps != int(state["step"]):
+        raise ValueError(f"{src}/state.json is at step {state['step']} but its ema_model {model} at step "
+                         f"{steps} (training.json): they are not the same weights. Keep the checkpoint's own "
+                         "EMA shards (scripts/keep_burst.sh) or point ema_model at the model built from them")
+    return model_weights(model)
+
+
 def export_compact(
     run_dir: str | Path,
     dst: str | Path,
@@ -83,6 +121,7 @@ def export_compact(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     state = json.loads((src / "state.json").read_text())
+    state.pop("ema_model", None)  # the shards written here are the EMA
     files = _write_shards(load_file(str(src / "ema.safetensors")), tmp, "ema", torch.float16)
     if weights:
         files += _write_shards(load_file(str(src / "model.safetensors")), tmp, "weights", torch.float16)
@@ -101,12 +140,16 @@ def export_compact(
 
 
 def restore(src: str | Path, run_dir: str | Path) -> Path | None:
-    """A run folder whose newest checkpoint is the compact one at `src` (None when `src` has none)."""
+    """A run folder whose newest checkpoint is the compact one at `src`, or the saved model at `src` (its
+    weights as EMA and live weights, its training.json's steps and pairs seen); None when neither is there."""
     src = Path(src)
-    if not (src / "state.json").is_file():
+    if (src / "model_index.json").is_file():
+        state = _model_state(src)
+    elif (src / "state.json").is_file():
+        state = json.loads((src / "state.json").read_text())
+    else:
         return None
-    state = json.loads((src / "state.json").read_text())
-    ema = {k: v.float() for k, v in _read_shards(src, "ema").items()}
+    ema = _read_ema(src, state)
     weights = {k: v.float() for k, v in _read_shards(src, "weights").items()} or ema
     final = Path(run_dir) / "checkpoints" / f"{PREFIX}{int(state['step']):07d}"
     shutil.rmtree(final, ignore_errors=True)
@@ -120,6 +163,7 @@ def restore(src: str | Path, run_dir: str | Path) -> Path | None:
             str(final / "optimizer.safetensors"),
         )
     state.pop("files", None)
+    state.pop("ema_model", None)  # the run folder holds the weights itself
     (final / "state.json").write_text(json.dumps(state, indent=1))
     return final
 
@@ -133,12 +177,12 @@ def to_model(src: str | Path, dst: str | Path, config: str) -> Path:
     except (ValueError, ImportError):
         pass  # ONNX (the user's file) or no dlib here: name and size are recorded
     pipe = build_pipeline(cfg.model, recognizer)
-    TrainModule(pipe).load_state_dict({k: v.float() for k, v in _read_shards(Path(src), "ema").items()})
+    state = json.loads((Path(src) / "state.json").read_text())
+    TrainModule(pipe).load_state_dict(_read_ema(Path(src), state))
     pipe.scheduler = make_sampler(cfg.scheduler, pipe.scheduler.config)
     pipe.unet.eval()
     pipe.save_pretrained(dst)
     (Path(dst) / "training_config.yaml").write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False))
-    state = json.loads((Path(src) / "state.json").read_text())
     card = {"steps": state["step"], "pairs_seen": state.get("samples"), "crop_size": cfg.model.crop_size,
             "recognizer": cfg.model.recognizer, "inference_steps": cfg.inference_steps}
     (Path(dst) / "training.json").write_text(json.dumps(card, indent=1))  # its sampling steps, for the loader
@@ -170,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     elif a.action == "model":
         print(to_model(a.src, a.dst, a.config))
     else:
-        print(restore(a.src, a.dst) or f"no compact checkpoint in {a.src}: starting afresh")
+        print(restore(a.src, a.dst) or f"no compact checkpoint or saved model in {a.src}: starting afresh")
 
 
 if __name__ == "__main__":
