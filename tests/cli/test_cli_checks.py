@@ -10,7 +10,8 @@ from id2face.cli.main import main
 @pytest.mark.parametrize(
     "option",
     [["--steps", "-3"], ["--steps", "0"], ["--strength", "2"], ["--quality", "0"], ["--quality", "500"],
-     ["--strength", "0.5", "-m", "blur"], ["--guidance", "-1"], ["--guidance", "2", "-m", "pixelate"]],
+     ["--strength", "0.5", "-m", "blur"], ["--guidance", "-1"], ["--guidance", "2", "-m", "pixelate"],
+     ["--identity-candidates", "0"]],
 )
 def test_impossible_options_are_usage_errors_before_any_work(option, tmp_path, capsys):
     with pytest.raises(SystemExit) as e:

@@ -170,7 +170,7 @@ def test_consistent_gives_one_fake_identity_per_person_across_photos(model_dir):
     assert persons == [0, 1, 0]
 
 
-def test_guidance_option_reaches_the_pipeline_and_defaults_to_the_model_record(model_dir, tmp_path):
+def test_guidance_and_candidates_reach_the_pipeline_and_default_to_the_model_record(model_dir, tmp_path):
     import json
     import shutil
 
@@ -184,9 +184,14 @@ def test_guidance_option_reaches_the_pipeline_and_defaults_to_the_model_record(m
     assert not np.array_equal(plain(crops, masks, faces, seed=2), guided(crops, masks, faces, seed=2))
     recorded = tmp_path / "model"
     shutil.copytree(model_dir, recorded)
-    (recorded / "training.json").write_text(json.dumps({"guidance_scale": 3.0}))
+    (recorded / "training.json").write_text(json.dumps({"guidance_scale": 3.0, "identity_candidates": 4}))
     own = ID2FaceMethod.from_pretrained(recorded, DiffusionOptions(steps=2), recognizer=_Rec())
-    assert own.guidance == 3.0
-    np.testing.assert_array_equal(own(crops, masks, faces, seed=2), guided(crops, masks, faces, seed=2))
+    assert own.guidance == 3.0 and own.identity_candidates == 4 and plain.identity_candidates == 1
+    four_opts = DiffusionOptions(steps=2, guidance=3.0, identity_candidates=4)
+    four = ID2FaceMethod.from_pretrained(model_dir, four_opts, recognizer=_Rec())
+    np.testing.assert_array_equal(own(crops, masks, faces, seed=2), four(crops, masks, faces, seed=2))
+    assert not np.array_equal(four(crops, masks, faces, seed=2), guided(crops, masks, faces, seed=2))
+    with pytest.raises(ValueError, match="identity_candidates"):
+        ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(identity_candidates=0), recognizer=_Rec())
     with pytest.raises(ValueError, match="guidance"):
         ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(guidance=-2.0), recognizer=_Rec())

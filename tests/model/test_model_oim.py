@@ -52,3 +52,16 @@ def test_key_sampling_is_stable_and_key_dependent():
     assert key_to_seed("abc") == key_to_seed("abc") != key_to_seed("abd")
     with pytest.raises(ValueError):
         sample_identity_latents(["only-one"], mu)
+
+
+def test_several_candidates_per_key_start_with_the_single_draw():
+    mu = torch.randn(3, 16)
+    one = sample_identity_latents(["a", "b", "c"], mu)
+    four = sample_identity_latents(["a", "b", "c"], mu, candidates=4)
+    assert one.shape == (3, 16) and four.shape == (3, 4, 16)
+    torch.testing.assert_close(four[:, 0], one)  # K = 1 outputs stay what they were
+    assert not torch.allclose(four[:, 1], four[:, 0])
+    cos = torch.nn.functional.cosine_similarity(four, mu[:, None], dim=-1)
+    assert cos.abs().max() < 1e-5  # every candidate is orthogonal to its source
+    with pytest.raises(ValueError, match="candidates"):
+        sample_identity_latents(["a"], mu[:1], candidates=0)

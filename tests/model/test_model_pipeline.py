@@ -258,3 +258,28 @@ def test_identity_guidance(pipe, tmp_path):
     assert recorded_guidance(tmp_path) == DEFAULT_GUIDANCE == pipe.default_guidance == 1.0
     (tmp_path / "training.json").write_text(json.dumps({"guidance_scale": 2.5}))
     assert recorded_guidance(tmp_path) == 2.5
+
+
+def test_identity_candidates_keep_the_draw_least_like_the_source(pipe):
+    from id2face.model.oim import sample_identity_latents
+
+    faces, masks, emb, lms = _inputs()
+    keys = ["run:1", "run:2"]
+    args = dict(masks=masks, landmarks=lms, source_embeddings=emb, num_inference_steps=1, identity_key=keys)
+    one = pipe(faces, **args, identity_candidates=1)
+    six = pipe(faces, **args, identity_candidates=6)
+    src = torch.nn.functional.normalize(torch.from_numpy(emb), dim=-1)
+    with torch.no_grad():
+        mu, _ = pipe.idvae.encode(torch.from_numpy(emb))
+        drawn = pipe.idvae.decode(sample_identity_latents(keys, mu, 1.0, candidates=6))  # (2, 6, D)
+    cos = (drawn * src[:, None]).sum(-1)
+    best = drawn[torch.arange(2), cos.argmin(1)].numpy()
+    np.testing.assert_allclose(six.identity_embeddings, best, atol=1e-6)
+    np.testing.assert_allclose(one.identity_embeddings, drawn[:, 0].numpy(), atol=1e-6)
+    assert (cos.min(1).values <= cos[:, 0]).all() and (cos.min(1).values < cos[:, 0]).any()
+    # without keys: the generator draws the candidates (repeatable)
+    g = [pipe(faces, masks=masks, source_embeddings=emb, num_inference_steps=1, identity_candidates=3,
+              generator=torch.Generator().manual_seed(1)).identity_embeddings for _ in range(2)]
+    np.testing.assert_array_equal(g[0], g[1])
+    with pytest.raises(ValueError, match="identity_candidates"):
+        pipe(faces, **args, identity_candidates=0)

@@ -34,6 +34,11 @@ def option_errors(args: argparse.Namespace) -> list[str]:
         errors.append(f"--guidance must be 0 or more, not {guidance:g}")
     elif guidance is not None and getattr(args, "method", None) in CLASSIC:
         errors.append(f"--guidance is for the id2face method only, not {args.method}")
+    candidates = getattr(args, "identity_candidates", None)
+    if candidates is not None and candidates < 1:
+        errors.append(f"--identity-candidates must be at least 1, not {candidates}")
+    elif candidates is not None and getattr(args, "method", None) in CLASSIC:
+        errors.append(f"--identity-candidates is for the id2face method only, not {args.method}")
     sampler = getattr(args, "sampler", None)
     random_weights = getattr(args, "command", None) == "bench" and getattr(args, "config", None)
     if sampler and getattr(args, "method", None) not in CLASSIC and not random_weights:

@@ -48,6 +48,9 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
                    help="identity guidance: above 1 the new face moves further from what the rest of the "
                    "photo suggests (the real person), at the cost of a second denoiser pass per step "
                    "(default: the model's own; 1 = off)")
+    p.add_argument("--identity-candidates", type=int, default=None, metavar="K",
+                   help="fake identities drawn per face, the one least like the real person kept (default: "
+                   "the model's own; 1 = the first draw)")
     p.add_argument("--dtype", choices=DTYPES, default="auto",
                    help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
     p.add_argument("--batch-faces", dest="batch_size", type=int, default=32, metavar="N",
@@ -65,6 +68,7 @@ def runtime_options(args: argparse.Namespace) -> dict:
     return {
         "sampler": args.sampler,
         "guidance": args.guidance,
+        "identity_candidates": args.identity_candidates,
         "dtype": args.dtype,
         "batch_size": args.batch_size,
         "compile": args.compile,

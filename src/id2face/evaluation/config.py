@@ -17,8 +17,9 @@ class EvalConfig:
     data: str = ""  # folder of photos (searched recursively)
     output: str = "eval_report"
     methods: list[str] = field(default_factory=lambda: list(METHODS))
-    # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler, guidance), run only
-    # when asked (--ablations or a config file's `ablations:`): each one is another full run per seed.
+    # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler, guidance,
+    # candidates), run only when asked (--ablations or a config file's `ablations:`): each one is
+    # another full run per seed.
     # id2face@strength=0 is OIM off.
     ablations: list[str] = field(default_factory=list)
     stochastic: list[str] = field(default_factory=lambda: ["id2face"])  # methods run once per seed
@@ -70,7 +71,7 @@ class EvalConfig:
         return asdict(self)
 
 
-VARIANT_OPTIONS = ("strength", "steps", "sampler", "guidance")
+VARIANT_OPTIONS = ("strength", "steps", "sampler", "guidance", "candidates")
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,7 @@ class EvalRunner:
                 strength=float(opts.get("strength", 1.0)),
                 sampler=opts.get("sampler", self.config.sampler),
                 **({"guidance": float(opts["guidance"])} if "guidance" in opts else {}),
+                **({"identity_candidates": int(opts["candidates"])} if "candidates" in opts else {}),
             )
         return self._anonymizers[v]
 

@@ -33,9 +33,9 @@ class ID2FaceMethod:
     def __init__(self, pipe: ID2FacePipeline, steps: int | None = None,
                  strength: float = DiffusionOptions.strength, batch_size: int = DiffusionOptions.batch_size,
                  track_frames: int = DiffusionOptions.track_frames, consistent: bool = False,
-                 guidance: float | None = None) -> None:
-        """Defaults are DiffusionOptions' (one place); steps None: the pipeline's `default_steps`,
-        guidance None: its `default_guidance`."""
+                 guidance: float | None = None, identity_candidates: int | None = None) -> None:
+        """Defaults are DiffusionOptions' (one place); steps, guidance, identity_candidates None: the
+        pipeline's defaults (the model's training.json)."""
         self.pipe = pipe
         self.tracks = TrackIdentities(track_frames)
         self.persons: PersonRegistry | None = None
@@ -47,6 +47,10 @@ class ID2FaceMethod:
         self.guidance = pipe.default_guidance if guidance is None else float(guidance)
         if not self.guidance >= 0.0:
             raise ValueError(f"guidance must be >= 0, got {guidance!r}")
+        self.identity_candidates = (pipe.default_identity_candidates if identity_candidates is None
+                                    else int(identity_candidates))
+        if self.identity_candidates < 1:
+            raise ValueError(f"identity_candidates must be at least 1, got {identity_candidates!r}")
         self.batch_size = batch_size
 
     @classmethod
@@ -71,7 +75,7 @@ class ID2FaceMethod:
         `default_steps` unless opts.steps is set)."""
         return cls(prepare_pipeline(pipe, opts), steps=opts.steps, strength=opts.strength,
                    batch_size=opts.batch_size, track_frames=opts.track_frames, consistent=opts.consistent,
-                   guidance=opts.guidance)
+                   guidance=opts.guidance, identity_candidates=opts.identity_candidates)
 
     @property
     def crop_size(self) -> int:
@@ -151,7 +155,7 @@ class ID2FaceMethod:
                 crops[sl], masks=np.asarray(masks[sl], dtype=np.float32),
                 landmarks=None if lms is None else lms[sl], identity_key=keys[sl], source_embeddings=src[sl],
                 strength=strength, num_inference_steps=self.steps, guidance_scale=self.guidance,
-                output_type="np",
+                identity_candidates=self.identity_candidates,                output_type="np",
             )
             out.append(res.images)
         return np.concatenate(out)

@@ -26,6 +26,7 @@ class DiffusionOptions:
     steps: int | None = None  # None: the steps the model was exported with
     strength: float = 1.0
     guidance: float | None = None  # identity guidance; None: the model's own (training.json), else 1
+    identity_candidates: int | None = None  # fake identities drawn per face; None: the model's own, else 1
     sampler: str | None = None  # None: the model's own scheduler; else a key of model.samplers.SAMPLERS
     dtype: str = "auto"
     channels_last: bool = True  # NHWC convolutions: 3-7 % faster per step on the 2-core CPU as well

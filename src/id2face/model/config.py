@@ -18,6 +18,8 @@ DEFAULT_STEPS = 20
 
 # Identity guidance of a model that records none: 1 = plain conditional sampling (one denoiser pass per step).
 DEFAULT_GUIDANCE = 1.0
+# Fake identities drawn per face (the one least like the source kept) by a model that records none.
+DEFAULT_IDENTITY_CANDIDATES = 1
 
 
 def _recorded(model_dir: str | Path, key: str, default: float) -> float:
@@ -36,6 +38,11 @@ def recorded_steps(model_dir: str | Path) -> int:
 def recorded_guidance(model_dir: str | Path) -> float:
     """The identity guidance scale chosen for a saved model (training.json), else DEFAULT_GUIDANCE."""
     return _recorded(model_dir, "guidance_scale", DEFAULT_GUIDANCE)
+
+
+def recorded_identity_candidates(model_dir: str | Path) -> int:
+    """Fake identities drawn per face for a saved model (training.json), else DEFAULT_IDENTITY_CANDIDATES."""
+    return int(_recorded(model_dir, "identity_candidates", DEFAULT_IDENTITY_CANDIDATES))
 
 
 @dataclass

@@ -54,18 +54,30 @@ def key_generator(key: str | int, device: str | torch.device = "cpu") -> torch.G
     return torch.Generator(device=device).manual_seed(key_to_seed(key))
 
 
+def _draws(g: torch.Generator, k: int, d: int) -> torch.Tensor:
+    """k draws of N(0, I_d), one call each: the first is what a single draw gives (torch fills a
+    size-(k*d) tensor another way when d < 16)."""
+    return torch.stack([torch.randn(d, generator=g) for _ in range(k)])
+
+
 def sample_identity_latents(
     keys: list[str | int],
     mu_src: torch.Tensor,
     strength: float = 1.0,
+    candidates: int = 1,
 ) -> torch.Tensor:
-    """One fake identity latent per face: z ~ N(0, I) drawn from its key, then OIM against mu_src.
+    """Fake identity latents per face: z ~ N(0, I) drawn from its key, then OIM against mu_src.
 
     The draw depends only on the key, and OIM only on (z, mu_src), so the same key and the same
-    person give the same fake identity every time (one video track keeps one fake face).
+    person give the same fake identity every time (one video track keeps one fake face). With
+    `candidates` K > 1: (N, K, d), K draws in a row from the key's generator (the first is the K = 1
+    draw); else (N, d).
     """
     if len(keys) != mu_src.shape[0]:
         raise ValueError(f"{len(keys)} keys for {mu_src.shape[0]} faces")
+    if candidates < 1:
+        raise ValueError(f"candidates must be at least 1, got {candidates}")
     d = mu_src.shape[-1]
-    z = torch.stack([torch.randn(d, generator=key_generator(k), dtype=torch.float32) for k in keys])
-    return orthogonal_identity_mapping(z.to(mu_src.device, mu_src.dtype), mu_src, strength)
+    z = torch.stack([_draws(key_generator(k), candidates, d) for k in keys])
+    z = orthogonal_identity_mapping(z.to(mu_src.device, mu_src.dtype), mu_src[:, None], strength)
+    return z if candidates > 1 else z[:, 0]

@@ -22,7 +22,14 @@ from diffusers.utils import BaseOutput
 from id2face.geometry import TEMPLATES, CropTemplate
 from id2face.identity import Recognizer, load_recognizer
 
-from .config import DEFAULT_GUIDANCE, DEFAULT_STEPS, recorded_guidance, recorded_steps
+from .config import (
+    DEFAULT_GUIDANCE,
+    DEFAULT_IDENTITY_CANDIDATES,
+    DEFAULT_STEPS,
+    recorded_guidance,
+    recorded_identity_candidates,
+    recorded_steps,
+)
 from .geometry_maps import geometry_maps
 from .idlr import IDLR, Condition
 from .idvae import IDVAE
@@ -106,6 +113,7 @@ class ID2FacePipeline(DiffusionPipeline):
         self.default_steps = DEFAULT_STEPS
         # Identity guidance when a call names none: the loaded model's record (training.json), else 1.
         self.default_guidance = DEFAULT_GUIDANCE
+        self.default_identity_candidates = DEFAULT_IDENTITY_CANDIDATES
         harmonizer.attach(unet)
 
     # ----------------------------------------------------------------- loading / recognizer
@@ -134,6 +142,7 @@ class ID2FacePipeline(DiffusionPipeline):
         pipe = super().from_pretrained(str(path), **kwargs)
         pipe.default_steps = recorded_steps(path)
         pipe.default_guidance = recorded_guidance(path)
+        pipe.default_identity_candidates = recorded_identity_candidates(path)
         if recognizer is not None or recognizer_onnx is not None:
             pipe.set_recognizer(recognizer or load_recognizer(pipe.config.recognizer_name, recognizer_onnx))
         return pipe
@@ -268,18 +277,30 @@ class ID2FacePipeline(DiffusionPipeline):
     # ----------------------------------------------------------------- inference
     def fake_identities(
         self, e_src: torch.Tensor, strength: float, identity_key, generator: torch.Generator | None,
+        candidates: int = 1,
     ) -> torch.Tensor:
-        """OIM-sampled identity latents (N, latent_dim) decoded to recognizer embeddings (N, D)."""
+        """OIM-sampled identity latents decoded to recognizer embeddings (N, D).
+
+        `candidates` K > 1: K identities are drawn per face (from its key, the first being the K = 1
+        draw) and the one least like the source in the recognizer's space is kept. The ID-VAE decodes
+        every draw near the average face, so one draw often lands closer to the source than another
+        person would be; the farthest of a few is as random (it depends on the key) but not close.
+        """
         n = e_src.shape[0]
         mu, _ = self.idvae.encode(e_src)
         if identity_key is not None:
             keys = [identity_key] * n if isinstance(identity_key, (str, int)) else list(identity_key)
-            z = sample_identity_latents(keys, mu, strength)
+            z = sample_identity_latents(keys, mu, strength, candidates)
         else:
             gen_dev = generator.device if generator is not None else "cpu"
-            z = torch.randn(mu.shape, generator=generator, device=gen_dev, dtype=mu.dtype).to(mu.device)
-            z = orthogonal_identity_mapping(z, mu, strength)
-        return self.idvae.decode(z)
+            shape = (n, candidates, mu.shape[-1]) if candidates > 1 else mu.shape
+            z = torch.randn(shape, generator=generator, device=gen_dev, dtype=mu.dtype).to(mu.device)
+            z = orthogonal_identity_mapping(z, mu[:, None] if candidates > 1 else mu, strength)
+        if candidates == 1:
+            return self.idvae.decode(z)
+        e = self.idvae.decode(z)  # (N, K, D), unit norm
+        farthest = (e * F.normalize(e_src, dim=-1)[:, None]).sum(-1).argmin(dim=1)
+        return e[torch.arange(n, device=e.device), farthest]
 
     @torch.no_grad()
     @invariant_to_threads  # the same pixels on any CPU thread count
@@ -297,6 +318,7 @@ class ID2FacePipeline(DiffusionPipeline):
         return_dict: bool = True,
         crop_template: CropTemplate | None = None,
         guidance_scale: float | None = None,
+        identity_candidates: int | None = None,
     ) -> ID2FaceOutput | tuple:
         """Anonymise aligned faces.
 
@@ -313,6 +335,8 @@ class ID2FacePipeline(DiffusionPipeline):
             step also runs the denoiser without identity tokens (what the unmasked context alone
             suggests: the source person) and steps away from it towards the fake identity; costs a
             second denoiser pass per step (one doubled batch).
+        identity_candidates: fake identities drawn per face, the one least like the source kept
+            (default: `default_identity_candidates`, the model's own; see `fake_identities`).
         """
         guidance = self.default_guidance if guidance_scale is None else float(guidance_scale)
         if not guidance >= 0.0:
@@ -338,7 +362,10 @@ class ID2FacePipeline(DiffusionPipeline):
                 f"source embeddings must be ({n}, {self.idvae.config.embed_dim}), got {src.shape}"
             )
         e_src = torch.from_numpy(src).to(dev, self.idvae.dtype)
-        e_anon = self.fake_identities(e_src, strength, identity_key, generator)
+        candidates = int(identity_candidates or self.default_identity_candidates)
+        if candidates < 1 or (identity_candidates is not None and identity_candidates < 1):
+            raise ValueError(f"identity_candidates must be at least 1, got {identity_candidates!r}")
+        e_anon = self.fake_identities(e_src, strength, identity_key, generator, candidates)
         clock("identity")
         feats, nonid_tokens = self.recomposer.encode_nonid(image, mask, geom)
         cond = self.recomposer.recompose(e_anon.to(self.recomposer.dtype), feats, nonid_tokens)
