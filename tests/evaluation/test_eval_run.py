@@ -103,6 +103,7 @@ def test_variant_parse():
     v = Variant.parse("id2face@strength=0")
     assert v.method == "id2face" and v.options == (("strength", 0.0),) and v.label == "id2face@strength=0"
     assert Variant.parse("id2face@guidance=2").options == (("guidance", 2.0),)
+    assert Variant.parse("id2face@candidates=8,gstart=0.5").options == (("candidates", 8.0), ("gstart", 0.5))
     with pytest.raises(ValueError):
         Variant.parse("id2face@colour=1")
 

@@ -254,6 +254,13 @@ def test_identity_guidance(pipe, tmp_path):
     np.testing.assert_array_equal(free_a.images, free_b.images)
     with pytest.raises(ValueError, match="guidance_scale"):
         _run(pipe, guidance_scale=-1.0)
+    # guidance_start: the noisiest share of the steps runs unguided (all of them at 1: plain sampling)
+    late = _run(pipe, generator=gen(), num_inference_steps=2, guidance_scale=3.0, guidance_start=1.0).images
+    np.testing.assert_array_equal(late, plain)
+    half = _run(pipe, generator=gen(), num_inference_steps=2, guidance_scale=3.0, guidance_start=0.5).images
+    assert not np.array_equal(half, plain) and not np.array_equal(half, guided)
+    with pytest.raises(ValueError, match="guidance_start"):
+        _run(pipe, guidance_scale=2.0, guidance_start=1.5)
     # the default comes from the model's training.json, like its steps
     assert recorded_guidance(tmp_path) == DEFAULT_GUIDANCE == pipe.default_guidance == 1.0
     (tmp_path / "training.json").write_text(json.dumps({"guidance_scale": 2.5}))

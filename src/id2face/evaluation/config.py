@@ -18,7 +18,7 @@ class EvalConfig:
     output: str = "eval_report"
     methods: list[str] = field(default_factory=lambda: list(METHODS))
     # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler, guidance,
-    # candidates), run only when asked (--ablations or a config file's `ablations:`): each one is
+    # candidates, gstart), run only when asked (--ablations or a config file's `ablations:`): each one is
     # another full run per seed.
     # id2face@strength=0 is OIM off.
     ablations: list[str] = field(default_factory=list)
@@ -71,7 +71,7 @@ class EvalConfig:
         return asdict(self)
 
 
-VARIANT_OPTIONS = ("strength", "steps", "sampler", "guidance", "candidates")
+VARIANT_OPTIONS = ("strength", "steps", "sampler", "guidance", "candidates", "gstart")
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,7 @@ class EvalRunner:
                 sampler=opts.get("sampler", self.config.sampler),
                 **({"guidance": float(opts["guidance"])} if "guidance" in opts else {}),
                 **({"identity_candidates": int(opts["candidates"])} if "candidates" in opts else {}),
+                **({"guidance_start": float(opts["gstart"])} if "gstart" in opts else {}),
             )
         return self._anonymizers[v]
 

@@ -33,7 +33,8 @@ class ID2FaceMethod:
     def __init__(self, pipe: ID2FacePipeline, steps: int | None = None,
                  strength: float = DiffusionOptions.strength, batch_size: int = DiffusionOptions.batch_size,
                  track_frames: int = DiffusionOptions.track_frames, consistent: bool = False,
-                 guidance: float | None = None, identity_candidates: int | None = None) -> None:
+                 guidance: float | None = None, identity_candidates: int | None = None,
+                 guidance_start: float | None = None) -> None:
         """Defaults are DiffusionOptions' (one place); steps, guidance, identity_candidates None: the
         pipeline's defaults (the model's training.json)."""
         self.pipe = pipe
@@ -47,6 +48,7 @@ class ID2FaceMethod:
         self.guidance = pipe.default_guidance if guidance is None else float(guidance)
         if not self.guidance >= 0.0:
             raise ValueError(f"guidance must be >= 0, got {guidance!r}")
+        self.guidance_start = guidance_start  # None: the pipeline's default (checked by its call)
         self.identity_candidates = (pipe.default_identity_candidates if identity_candidates is None
                                     else int(identity_candidates))
         if self.identity_candidates < 1:
@@ -75,7 +77,8 @@ class ID2FaceMethod:
         `default_steps` unless opts.steps is set)."""
         return cls(prepare_pipeline(pipe, opts), steps=opts.steps, strength=opts.strength,
                    batch_size=opts.batch_size, track_frames=opts.track_frames, consistent=opts.consistent,
-                   guidance=opts.guidance, identity_candidates=opts.identity_candidates)
+                   guidance=opts.guidance, identity_candidates=opts.identity_candidates,
+                   guidance_start=opts.guidance_start)
 
     @property
     def crop_size(self) -> int:
@@ -155,7 +158,8 @@ class ID2FaceMethod:
                 crops[sl], masks=np.asarray(masks[sl], dtype=np.float32),
                 landmarks=None if lms is None else lms[sl], identity_key=keys[sl], source_embeddings=src[sl],
                 strength=strength, num_inference_steps=self.steps, guidance_scale=self.guidance,
-                identity_candidates=self.identity_candidates,                output_type="np",
+                identity_candidates=self.identity_candidates, guidance_start=self.guidance_start,
+                output_type="np",
             )
             out.append(res.images)
         return np.concatenate(out)

@@ -40,6 +40,11 @@ def recorded_guidance(model_dir: str | Path) -> float:
     return _recorded(model_dir, "guidance_scale", DEFAULT_GUIDANCE)
 
 
+def recorded_guidance_start(model_dir: str | Path) -> float:
+    """The share of sampling steps run before identity guidance starts (training.json), else 0."""
+    return _recorded(model_dir, "guidance_start", 0.0)
+
+
 def recorded_identity_candidates(model_dir: str | Path) -> int:
     """Fake identities drawn per face for a saved model (training.json), else DEFAULT_IDENTITY_CANDIDATES."""
     return int(_recorded(model_dir, "identity_candidates", DEFAULT_IDENTITY_CANDIDATES))

@@ -27,6 +27,7 @@ from .config import (
     DEFAULT_IDENTITY_CANDIDATES,
     DEFAULT_STEPS,
     recorded_guidance,
+    recorded_guidance_start,
     recorded_identity_candidates,
     recorded_steps,
 )
@@ -114,6 +115,7 @@ class ID2FacePipeline(DiffusionPipeline):
         # Identity guidance when a call names none: the loaded model's record (training.json), else 1.
         self.default_guidance = DEFAULT_GUIDANCE
         self.default_identity_candidates = DEFAULT_IDENTITY_CANDIDATES
+        self.default_guidance_start = 0.0
         harmonizer.attach(unet)
 
     # ----------------------------------------------------------------- loading / recognizer
@@ -143,6 +145,7 @@ class ID2FacePipeline(DiffusionPipeline):
         pipe.default_steps = recorded_steps(path)
         pipe.default_guidance = recorded_guidance(path)
         pipe.default_identity_candidates = recorded_identity_candidates(path)
+        pipe.default_guidance_start = recorded_guidance_start(path)
         if recognizer is not None or recognizer_onnx is not None:
             pipe.set_recognizer(recognizer or load_recognizer(pipe.config.recognizer_name, recognizer_onnx))
         return pipe
@@ -319,6 +322,7 @@ class ID2FacePipeline(DiffusionPipeline):
         crop_template: CropTemplate | None = None,
         guidance_scale: float | None = None,
         identity_candidates: int | None = None,
+        guidance_start: float | None = None,
     ) -> ID2FaceOutput | tuple:
         """Anonymise aligned faces.
 
@@ -334,13 +338,18 @@ class ID2FacePipeline(DiffusionPipeline):
         guidance_scale: identity guidance (default: `default_guidance`, the model's own). Above 1 each
             step also runs the denoiser without identity tokens (what the unmasked context alone
             suggests: the source person) and steps away from it towards the fake identity; costs a
-            second denoiser pass per step (one doubled batch).
+            second denoiser pass per guided step (one doubled batch).
+        guidance_start: the share of the sampling steps (the noisiest: layout and pose) run without
+            guidance before it starts (default: `default_guidance_start`, the model's own, else 0).
         identity_candidates: fake identities drawn per face, the one least like the source kept
             (default: `default_identity_candidates`, the model's own; see `fake_identities`).
         """
         guidance = self.default_guidance if guidance_scale is None else float(guidance_scale)
         if not guidance >= 0.0:
             raise ValueError(f"guidance_scale must be >= 0, got {guidance_scale!r}")
+        guidance_start = self.default_guidance_start if guidance_start is None else float(guidance_start)
+        if not 0.0 <= guidance_start <= 1.0:
+            raise ValueError(f"guidance_start must be from 0 to 1, got {guidance_start!r}")
         if crop_template is not None and not (
             crop_template.name == self.config.template_name
             and _same(crop_template.points, self.config.template_points)
@@ -371,9 +380,9 @@ class ID2FacePipeline(DiffusionPipeline):
         cond = self.recomposer.recompose(e_anon.to(self.recomposer.dtype), feats, nonid_tokens)
         inpaint = self.inpaint_input(image, mask)
         guided = guidance != 1.0
-        if guided:  # one doubled batch per step: [no identity; fake identity]
-            cond = _stack_conditions(self.recomposer.recompose(None, feats, nonid_tokens), cond)
-            inpaint = torch.cat([inpaint, inpaint])
+        if guided:  # one doubled batch per guided step: [no identity; fake identity]
+            pair = _stack_conditions(self.recomposer.recompose(None, feats, nonid_tokens), cond)
+            inpaint_pair = torch.cat([inpaint, inpaint])
         clock("condition")
 
         shape = self.sample_shape(n)
@@ -397,10 +406,13 @@ class ID2FacePipeline(DiffusionPipeline):
             step_kwargs["generator"] = generator if generator is not None or identity_key is None else [
                 key_generator(f"{k}:steps", dev) for k in keys]
         cache: dict = {}
-        for t in self.progress_bar(self.scheduler.timesteps):
+        pair_cache: dict = {}  # the gates' step-invariant terms of the doubled batch
+        first_guided = round(guidance_start * len(self.scheduler.timesteps))
+        for i, t in enumerate(self.progress_bar(self.scheduler.timesteps)):
             model_in = self.scheduler.scale_model_input(x, t)
-            if guided:
-                plain, ident = self.predict(torch.cat([model_in, model_in]), t, cond, inpaint, cache).chunk(2)
+            if guided and i >= first_guided:
+                both = torch.cat([model_in, model_in])
+                plain, ident = self.predict(both, t, pair, inpaint_pair, pair_cache).chunk(2)
                 eps = plain + guidance * (ident - plain)
             else:
                 eps = self.predict(model_in, t, cond, inpaint, cache)
