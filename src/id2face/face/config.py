@@ -17,6 +17,10 @@ class DetectorConfig:
     # second look at a zoomed crop to reach `zoom_sure`
     zoom_sure: float = 0.5
     max_checks: int = 12  # unsure boxes checked per photo, best first
+    # A kept face whose mesh was not found in the usual view (1.9x its box) gets these views too
+    # (box multiples): defocused and turned small faces are often found in a tighter or wider one,
+    # and are then replaced instead of blurred. Never used to decide whether a box is a face.
+    mesh_retry_contexts: tuple[float, ...] = (1.4, 2.6)
     # Faint candidates: tiny faces (16-20 px) score 0.01-0.1 on CenterFace's photo-scale pass, under its
     # threshold, but 0.6-0.9 on a zoomed crop. Its weak local peaks over `faint_threshold` with a box of
     # at most `faint_max_size` input pixels get that zoomed look (the best `faint_checks` of them per

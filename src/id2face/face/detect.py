@@ -163,7 +163,17 @@ class FaceDetector:
                 elif weak[i] == "centerface" and self._centerface.zoom_score(image, f.box) >= cfg.zoom_sure:
                     keep[i] = True
             self._confirm_faint(image, faces, weak, keep)
+            self._retry_meshes(image, [f for f, k in zip(faces, keep, strict=True) if k])
         return [f for f, k in zip(faces, keep, strict=True) if k]
+
+    def _retry_meshes(self, image: np.ndarray, kept: list[Face]) -> None:
+        """Faces kept without a mesh: look again in other views (config.mesh_retry_contexts)."""
+        if self._mesh is None:
+            return
+        for f in kept:
+            for context in self.config.mesh_retry_contexts if f.mesh is None else ():
+                if self._mesh.refine(image, f, context):
+                    break
 
     def _confirm_faint(self, image: np.ndarray, faces: list[Face], weak: list[str], keep: list[bool]) -> None:
         """Faint candidates, best first, at most `faint_checks`: a face when CenterFace's zoomed look

@@ -49,11 +49,13 @@ class MeshEstimator:
         """Run one inference so start-up notices happen inside the caller's silencing."""
         self._mesh.process(np.zeros((MESH_CROP, MESH_CROP, 3), np.uint8))
 
-    def refine(self, image: np.ndarray, face: Face) -> bool:
-        """Fill face.mesh and face.keypoints5 from the mesh; False when the mesh finds no face."""
+    def refine(self, image: np.ndarray, face: Face, context: float = MESH_CONTEXT) -> bool:
+        """Fill face.mesh and face.keypoints5 from the mesh; False when the mesh finds no face.
+
+        `context`: the side of the view the mesh sees, relative to the detection box."""
         x0, y0, x1, y1 = face.box
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        crop, m = box_view(image, face.box, MESH_CROP, MESH_CONTEXT)
+        crop, m = box_view(image, face.box, MESH_CROP, context)
         s = m[0, 0]
         if self._first:  # the first real detection prints a projection notice on fd 2
             with native_stderr_silenced():
