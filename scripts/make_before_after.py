@@ -1,0 +1,53 @@
+"""Full-size before/after pictures for the model card, from public-domain photos only.
+
+Each source is a photo that ships inside a package this project already installs, with its provenance:
+- Grace Hopper (official U.S. Navy photograph, public domain), matplotlib's sample data: one face
+  of ~195 px in a 512x600 photo.
+- Eileen Collins (NASA, public domain), scikit-image's `astronaut`: one face of ~95 px in 512x512.
+
+    python scripts/make_before_after.py docs/figures [--model DIR] [--seed 0]
+
+Writes before_after_<name>.jpg (the photo, then the anonymized photo, side by side at full size).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from id2face.anonymizer import Anonymizer
+from id2face.io.images import load_image, save_image
+
+
+def sources() -> dict[str, np.ndarray]:
+    import matplotlib.cbook
+    import skimage.data
+
+    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as f:
+        hopper = load_image(f.name)
+    return {"hopper": hopper, "astronaut": skimage.data.astronaut()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("output", type=Path)
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    anon = Anonymizer(model=a.model, seed=a.seed)
+    a.output.mkdir(parents=True, exist_ok=True)
+    for name, img in sources().items():
+        out, rep = anon.anonymize_rgb(img)
+        if rep.faces == 0 or rep.fallbacks:
+            raise SystemExit(f"{name}: {rep.faces} face(s), {rep.fallbacks} fallback(s): not a fair example")
+        gap = np.full((img.shape[0], 8, 3), 255, np.uint8)
+        dst = a.output / f"before_after_{name}.jpg"
+        save_image(np.concatenate([img, gap, out], axis=1), dst, quality=90)
+        widths = [round(b[2] - b[0]) for b in rep.boxes]
+        print(f"wrote {dst}: {img.shape[1]}x{img.shape[0]} photo, face width(s) {widths} px")
+
+
+if __name__ == "__main__":
+    main()
