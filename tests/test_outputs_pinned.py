@@ -24,14 +24,17 @@ from id2face.face.config import MaskConfig
 # hair=True (--mask-hair) the mask is the one before, and so are the outputs: HAIR_PINS.
 # Third (issue 11, 2026-11-27): the bundled model became the latent128 model (v0.2), and a grey generated
 # face in a colour photo takes the source's low-frequency chroma (face.paste.match_colour): new id2face pins.
+# Fourth (issue 11, 2026-11-28): the bundled model's training.json sets identity guidance 2 from a quarter
+# of the steps and 8 identity candidates; with both off the output is the third pin (PINS_KNOBS_OFF).
 PINS = {
     "blur": "fc96ea195720b40b112781d2526e8d9e4751b2867fc67e27c2d80d7bb7baf011",
-    "id2face": "81866a3855bf409456f6922834efa08f1620e72427c10442b19267bde17a4402",
+    "id2face": "5bc3cb429563bf5d64fd2009e752891f9e6238c9b5574fe0627781da62909df0",
 }
 HAIR_PINS = {
     "blur": "425b827d6efaa732b87bbcec5de7e821b560209659e2fee4a56de94b6eaefb57",
-    "id2face": "ba767db319afd5da42be548e0fc0f31fb40566d84ba04bfde2dd64ccfdcf4558",
+    "id2face": "911a18c8fdb7ec04ada789b591a593292c19048ebc2836fda5d8a1c407d7c711",
 }
+PINS_KNOBS_OFF = "81866a3855bf409456f6922834efa08f1620e72427c10442b19267bde17a4402"
 
 
 @pytest.fixture
@@ -57,3 +60,8 @@ def test_sample_portrait_output_is_pinned(astronaut, one_thread, method):
 def test_mask_with_hair_gives_the_outputs_before_the_hairline_mask(astronaut, one_thread, method):
     out = Anonymizer(method=method, seed=0, mask=MaskConfig(hair=True)).anonymize(astronaut)
     assert _digest(out) == HAIR_PINS[method], f"{method}: the output changed"
+
+
+def test_with_the_identity_knobs_off_the_output_is_the_one_before_them(astronaut, one_thread):
+    out = Anonymizer(seed=0, guidance=1.0, identity_candidates=1).anonymize(astronaut)
+    assert _digest(out) == PINS_KNOBS_OFF

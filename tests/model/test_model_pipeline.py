@@ -231,6 +231,11 @@ def test_default_steps_come_from_the_model(tmp_path, pipe):
     from id2face.model.config import DEFAULT_STEPS, recorded_steps
 
     assert recorded_steps(default_model_dir()) == 8  # the bundled model's training.json
+    from id2face.model.config import recorded_guidance, recorded_guidance_start, recorded_identity_candidates
+
+    bundled = default_model_dir()  # its sampling settings, chosen by the held-out evaluation (model card)
+    assert recorded_guidance(bundled) == 2.0 and recorded_guidance_start(bundled) == 0.25
+    assert recorded_identity_candidates(bundled) == 8
     assert recorded_steps(tmp_path) == DEFAULT_STEPS == pipe.default_steps  # nothing recorded
 
 
