@@ -30,6 +30,18 @@ def _recorded(model_dir: str | Path, key: str, default: float) -> float:
         return default
 
 
+def checked_sampling(guidance_scale: float, guidance_start: float, identity_candidates: int
+                     ) -> tuple[float, float, int]:
+    """The sampling settings of one pipeline call as numbers, or a ValueError naming the bad one."""
+    if not float(guidance_scale) >= 0.0:
+        raise ValueError(f"guidance_scale must be >= 0, got {guidance_scale!r}")
+    if not 0.0 <= float(guidance_start) <= 1.0:
+        raise ValueError(f"guidance_start must be from 0 to 1, got {guidance_start!r}")
+    if int(identity_candidates) < 1:
+        raise ValueError(f"identity_candidates must be at least 1, got {identity_candidates!r}")
+    return float(guidance_scale), float(guidance_start), int(identity_candidates)
+
+
 def recorded_steps(model_dir: str | Path) -> int:
     """The sampling steps a saved model was exported with (training.json), else DEFAULT_STEPS."""
     return int(_recorded(model_dir, "inference_steps", DEFAULT_STEPS))

@@ -21,6 +21,12 @@ class Condition:
     id_tokens: torch.Tensor  # (B, T_id, W): what the Harmonizer's identity attention reads
     features: list[torch.Tensor]  # non-identity feature maps, finest first
 
+    @classmethod
+    def stacked(cls, first: Condition, second: Condition) -> Condition:
+        """Two conditions of the same faces as one batch (first half, then second half)."""
+        return cls(torch.cat([first.tokens, second.tokens]), torch.cat([first.id_tokens, second.id_tokens]),
+                   [torch.cat([a, b]) for a, b in zip(first.features, second.features, strict=True)])
+
 
 class _CrossAttend(nn.Module):
     """x <- x + Attn(LN(x), LN(ctx)): one direction of the bidirectional alignment."""

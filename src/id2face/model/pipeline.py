@@ -8,7 +8,6 @@ into the masked region of the crop.
 from __future__ import annotations
 
 import inspect
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,22 +21,16 @@ from diffusers.utils import BaseOutput
 from id2face.geometry import TEMPLATES, CropTemplate
 from id2face.identity import Recognizer, load_recognizer
 
-from .config import (
-    DEFAULT_GUIDANCE,
-    DEFAULT_IDENTITY_CANDIDATES,
-    DEFAULT_STEPS,
-    recorded_guidance,
-    recorded_guidance_start,
-    recorded_identity_candidates,
-    recorded_steps,
-)
+from . import config as model_config
+from .fake_identity import fake_identities
 from .geometry_maps import geometry_maps
 from .idlr import IDLR, Condition
 from .idvae import IDVAE
 from .iglh import IGLH
 from .integrity import verify_checksums, write_checksums
 from .masking import default_mask, identity_masked, keep_mask
-from .oim import key_generator, orthogonal_identity_mapping, sample_identity_latents
+from .oim import key_generator
+from .stage_clock import stage_clock
 from .thread_invariance import invariant_to_threads
 
 
@@ -110,11 +103,10 @@ class ID2FacePipeline(DiffusionPipeline):
         # calls; on CUDA each stage then waits for the device, so leave it None when not measuring.
         self.stage_times: dict[str, float] | None = None
         self._cuda_graphs = False  # set by compile_denoiser for modes that capture CUDA graphs
-        # Sampling steps when a call names none: the loaded model's record (training.json), else 20.
-        self.default_steps = DEFAULT_STEPS
-        # Identity guidance when a call names none: the loaded model's record (training.json), else 1.
-        self.default_guidance = DEFAULT_GUIDANCE
-        self.default_identity_candidates = DEFAULT_IDENTITY_CANDIDATES
+        # What a call that names none uses: the loaded model's record (training.json), else these.
+        self.default_steps = model_config.DEFAULT_STEPS
+        self.default_guidance = model_config.DEFAULT_GUIDANCE
+        self.default_identity_candidates = model_config.DEFAULT_IDENTITY_CANDIDATES
         self.default_guidance_start = 0.0
         harmonizer.attach(unet)
 
@@ -142,10 +134,10 @@ class ID2FacePipeline(DiffusionPipeline):
             raise ValueError("ID2Face models load from safetensors only")
         verify_checksums(path)  # a damaged or swapped weight file is refused (when SHA256SUMS is there)
         pipe = super().from_pretrained(str(path), **kwargs)
-        pipe.default_steps = recorded_steps(path)
-        pipe.default_guidance = recorded_guidance(path)
-        pipe.default_identity_candidates = recorded_identity_candidates(path)
-        pipe.default_guidance_start = recorded_guidance_start(path)
+        pipe.default_steps = model_config.recorded_steps(path)
+        pipe.default_guidance = model_config.recorded_guidance(path)
+        pipe.default_identity_candidates = model_config.recorded_identity_candidates(path)
+        pipe.default_guidance_start = model_config.recorded_guidance_start(path)
         if recognizer is not None or recognizer_onnx is not None:
             pipe.set_recognizer(recognizer or load_recognizer(pipe.config.recognizer_name, recognizer_onnx))
         return pipe
@@ -278,33 +270,6 @@ class ID2FacePipeline(DiffusionPipeline):
         return (n, self.vae.config.latent_channels, s // f, s // f)
 
     # ----------------------------------------------------------------- inference
-    def fake_identities(
-        self, e_src: torch.Tensor, strength: float, identity_key, generator: torch.Generator | None,
-        candidates: int = 1,
-    ) -> torch.Tensor:
-        """OIM-sampled identity latents decoded to recognizer embeddings (N, D).
-
-        `candidates` K > 1: K identities are drawn per face (from its key, the first being the K = 1
-        draw) and the one least like the source in the recognizer's space is kept. The ID-VAE decodes
-        every draw near the average face, so one draw often lands closer to the source than another
-        person would be; the farthest of a few is as random (it depends on the key) but not close.
-        """
-        n = e_src.shape[0]
-        mu, _ = self.idvae.encode(e_src)
-        if identity_key is not None:
-            keys = [identity_key] * n if isinstance(identity_key, (str, int)) else list(identity_key)
-            z = sample_identity_latents(keys, mu, strength, candidates)
-        else:
-            gen_dev = generator.device if generator is not None else "cpu"
-            shape = (n, candidates, mu.shape[-1]) if candidates > 1 else mu.shape
-            z = torch.randn(shape, generator=generator, device=gen_dev, dtype=mu.dtype).to(mu.device)
-            z = orthogonal_identity_mapping(z, mu[:, None] if candidates > 1 else mu, strength)
-        if candidates == 1:
-            return self.idvae.decode(z)
-        e = self.idvae.decode(z)  # (N, K, D), unit norm
-        farthest = (e * F.normalize(e_src, dim=-1)[:, None]).sum(-1).argmin(dim=1)
-        return e[torch.arange(n, device=e.device), farthest]
-
     @torch.no_grad()
     @invariant_to_threads  # the same pixels on any CPU thread count
     def __call__(
@@ -341,15 +306,12 @@ class ID2FacePipeline(DiffusionPipeline):
             second denoiser pass per guided step (one doubled batch).
         guidance_start: the share of the sampling steps (the noisiest: layout and pose) run without
             guidance before it starts (default: `default_guidance_start`, the model's own, else 0).
-        identity_candidates: fake identities drawn per face, the one least like the source kept
-            (default: `default_identity_candidates`, the model's own; see `fake_identities`).
+        identity_candidates: fake identities drawn per face, the one least like the source kept.
         """
-        guidance = self.default_guidance if guidance_scale is None else float(guidance_scale)
-        if not guidance >= 0.0:
-            raise ValueError(f"guidance_scale must be >= 0, got {guidance_scale!r}")
-        guidance_start = self.default_guidance_start if guidance_start is None else float(guidance_start)
-        if not 0.0 <= guidance_start <= 1.0:
-            raise ValueError(f"guidance_start must be from 0 to 1, got {guidance_start!r}")
+        guidance, guidance_start, candidates = model_config.checked_sampling(
+            self.default_guidance if guidance_scale is None else guidance_scale,
+            self.default_guidance_start if guidance_start is None else guidance_start,
+            self.default_identity_candidates if identity_candidates is None else identity_candidates)
         if crop_template is not None and not (
             crop_template.name == self.config.template_name
             and _same(crop_template.points, self.config.template_points)
@@ -359,7 +321,7 @@ class ID2FacePipeline(DiffusionPipeline):
                 f"{self.config.template_name!r} {self.config.template_points}; align to pipe.template at "
                 f"{self.config.crop_size} px"
             )
-        clock = self._stage_clock()
+        clock = stage_clock(self.stage_times, self._execution_device)
         image, mask, geom = self.to_tensors(aligned_faces, masks, landmarks)
         n, dev = image.shape[0], image.device
         if source_embeddings is None:
@@ -371,17 +333,14 @@ class ID2FacePipeline(DiffusionPipeline):
                 f"source embeddings must be ({n}, {self.idvae.config.embed_dim}), got {src.shape}"
             )
         e_src = torch.from_numpy(src).to(dev, self.idvae.dtype)
-        candidates = int(identity_candidates or self.default_identity_candidates)
-        if candidates < 1 or (identity_candidates is not None and identity_candidates < 1):
-            raise ValueError(f"identity_candidates must be at least 1, got {identity_candidates!r}")
-        e_anon = self.fake_identities(e_src, strength, identity_key, generator, candidates)
+        e_anon = fake_identities(self.idvae, e_src, strength, identity_key, generator, candidates)
         clock("identity")
         feats, nonid_tokens = self.recomposer.encode_nonid(image, mask, geom)
         cond = self.recomposer.recompose(e_anon.to(self.recomposer.dtype), feats, nonid_tokens)
         inpaint = self.inpaint_input(image, mask)
         guided = guidance != 1.0
         if guided:  # one doubled batch per guided step: [no identity; fake identity]
-            pair = _stack_conditions(self.recomposer.recompose(None, feats, nonid_tokens), cond)
+            pair = Condition.stacked(self.recomposer.recompose(None, feats, nonid_tokens), cond)
             inpaint_pair = torch.cat([inpaint, inpaint])
         clock("condition")
 
@@ -433,28 +392,6 @@ class ID2FacePipeline(DiffusionPipeline):
         self.maybe_free_model_hooks()
         result = ID2FaceOutput(images, e_anon.float().cpu().numpy(), src)
         return result if return_dict else (images,)
-
-    def _stage_clock(self):
-        """A function that books the time since its last call under a stage name (if measuring)."""
-        times = self.stage_times
-        if times is None:
-            return lambda stage: None
-        dev = self._execution_device
-        last = [time.perf_counter()]
-
-        def book(stage: str) -> None:
-            if dev.type == "cuda":
-                torch.cuda.synchronize(dev)
-            now = time.perf_counter()
-            times[stage] = times.get(stage, 0.0) + now - last[0]
-            last[0] = now
-        return book
-
-
-def _stack_conditions(first: Condition, second: Condition) -> Condition:
-    """Two conditions of the same faces as one batch (first half, then second half)."""
-    return Condition(torch.cat([first.tokens, second.tokens]), torch.cat([first.id_tokens, second.id_tokens]),
-                     [torch.cat([a, b]) for a, b in zip(first.features, second.features, strict=True)])
 
 
 def _same(a, b) -> bool:

@@ -1,0 +1,38 @@
+"""The fake identity of each face: OIM-sampled in the ID-VAE latent, decoded to the recognizer's space."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .idvae import IDVAE
+from .oim import orthogonal_identity_mapping, sample_identity_latents
+
+
+def fake_identities(
+    idvae: IDVAE, e_src: torch.Tensor, strength: float, identity_key, generator: torch.Generator | None,
+    candidates: int = 1,
+) -> torch.Tensor:
+    """(N, D) unit recognizer embeddings of fake identities for source embeddings `e_src`.
+
+    `identity_key`: one key or one per face (the draw depends only on it), else `generator` draws.
+    `candidates` K > 1: K identities are drawn per face (from its key, the first being the K = 1 draw)
+    and the one least like the source in the recognizer's space is kept. The ID-VAE decodes every draw
+    near the average face, so one draw often lands closer to the source than another person would be;
+    the farthest of a few is as random (it depends on the key) but not close.
+    """
+    n = e_src.shape[0]
+    mu, _ = idvae.encode(e_src)
+    if identity_key is not None:
+        keys = [identity_key] * n if isinstance(identity_key, (str, int)) else list(identity_key)
+        z = sample_identity_latents(keys, mu, strength, candidates)
+    else:
+        gen_dev = generator.device if generator is not None else "cpu"
+        shape = (n, candidates, mu.shape[-1]) if candidates > 1 else mu.shape
+        z = torch.randn(shape, generator=generator, device=gen_dev, dtype=mu.dtype).to(mu.device)
+        z = orthogonal_identity_mapping(z, mu[:, None] if candidates > 1 else mu, strength)
+    e = idvae.decode(z)  # (N, D), or (N, K, D) for K candidates
+    if candidates == 1:
+        return e
+    farthest = (e * F.normalize(e_src, dim=-1)[:, None]).sum(-1).argmin(dim=1)
+    return e[torch.arange(n, device=e.device), farthest]
