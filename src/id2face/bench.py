@@ -188,9 +188,8 @@ def run_bench(method: str | FaceMethod = "blur", model: str | None = None, devic
         settings["sampler"] = sampler_name(m.pipe.scheduler)
         settings["dtype"] = str(m.pipe.unet.dtype).replace("torch.", "")
         settings["guidance"] = m.guidance  # the effective values (the model's own unless set)
+        settings["guidance_start"] = m.guidance_start
         settings["identity_candidates"] = m.identity_candidates
-        start = m.guidance_start
-        settings["guidance_start"] = m.pipe.default_guidance_start if start is None else start
     return BenchResult(
         method=m.name,
         device=device,

@@ -10,6 +10,7 @@ import numpy as np
 from id2face.face.types import Face
 from id2face.geometry import CropTemplate
 from id2face.identity import Recognizer
+from id2face.model.config import checked_sampling
 from id2face.model.geometry_maps import NUM_MESH_POINTS
 from id2face.model.pipeline import ID2FacePipeline
 
@@ -35,7 +36,7 @@ class ID2FaceMethod:
                  track_frames: int = DiffusionOptions.track_frames, consistent: bool = False,
                  guidance: float | None = None, identity_candidates: int | None = None,
                  guidance_start: float | None = None) -> None:
-        """Defaults are DiffusionOptions' (one place); steps, guidance, identity_candidates None: the
+        """Defaults are DiffusionOptions' (one place); steps and the guidance settings None: the
         pipeline's defaults (the model's training.json)."""
         self.pipe = pipe
         self.tracks = TrackIdentities(track_frames)
@@ -45,14 +46,10 @@ class ID2FaceMethod:
         self.pipe.set_progress_bar_config(disable=True)
         self.steps = int(steps) if steps else pipe.default_steps
         self.strength = float(strength)
-        self.guidance = pipe.default_guidance if guidance is None else float(guidance)
-        if not self.guidance >= 0.0:
-            raise ValueError(f"guidance must be >= 0, got {guidance!r}")
-        self.guidance_start = guidance_start  # None: the pipeline's default (checked by its call)
-        self.identity_candidates = (pipe.default_identity_candidates if identity_candidates is None
-                                    else int(identity_candidates))
-        if self.identity_candidates < 1:
-            raise ValueError(f"identity_candidates must be at least 1, got {identity_candidates!r}")
+        self.guidance, self.guidance_start, self.identity_candidates = checked_sampling(
+            pipe.default_guidance if guidance is None else guidance,
+            pipe.default_guidance_start if guidance_start is None else guidance_start,
+            pipe.default_identity_candidates if identity_candidates is None else identity_candidates)
         self.batch_size = batch_size
 
     @classmethod

@@ -18,6 +18,8 @@ DEFAULT_STEPS = 20
 
 # Identity guidance of a model that records none: 1 = plain conditional sampling (one denoiser pass per step).
 DEFAULT_GUIDANCE = 1.0
+# The share of the sampling steps run unguided before guidance starts, for a model that records none.
+DEFAULT_GUIDANCE_START = 0.0
 # Fake identities drawn per face (the one least like the source kept) by a model that records none.
 DEFAULT_IDENTITY_CANDIDATES = 1
 
@@ -53,8 +55,9 @@ def recorded_guidance(model_dir: str | Path) -> float:
 
 
 def recorded_guidance_start(model_dir: str | Path) -> float:
-    """The share of sampling steps run before identity guidance starts (training.json), else 0."""
-    return _recorded(model_dir, "guidance_start", 0.0)
+    """The share of sampling steps run before identity guidance starts (training.json), else
+    DEFAULT_GUIDANCE_START."""
+    return _recorded(model_dir, "guidance_start", DEFAULT_GUIDANCE_START)
 
 
 def recorded_identity_candidates(model_dir: str | Path) -> int:

@@ -107,7 +107,7 @@ class ID2FacePipeline(DiffusionPipeline):
         self.default_steps = model_config.DEFAULT_STEPS
         self.default_guidance = model_config.DEFAULT_GUIDANCE
         self.default_identity_candidates = model_config.DEFAULT_IDENTITY_CANDIDATES
-        self.default_guidance_start = 0.0
+        self.default_guidance_start = model_config.DEFAULT_GUIDANCE_START
         harmonizer.attach(unet)
 
     # ----------------------------------------------------------------- loading / recognizer
