@@ -22,7 +22,7 @@ from id2face.face.align import align_face
 from id2face.face.config import DetectorConfig, MaskConfig
 from id2face.face.detect import FaceDetector
 from id2face.face.fallback import HEAD, MESH, as_head, replacement_kind
-from id2face.face.mask import face_mask
+from id2face.face.mask import blend_mask, face_mask
 from id2face.face.orient import detect_any_orientation
 from id2face.face.paste import match_colour, paste_crop
 from id2face.face.track import FaceTracker
@@ -151,21 +151,27 @@ class Anonymizer:
                 if kinds[-1] == HEAD:
                     as_head(f)
                 align_face(img, f, m.crop_size, m.template)
-                face_mask(f, m.crop_size, m.template, mask_settings(m, self.mask_config))
+                settings = mask_settings(m, self.mask_config)
+                face_mask(f, m.crop_size, m.template, settings)
+                # a blurred head covers its whole region, whatever the blend
+                blend_mask(f, m.crop_size, m.template, settings, "region" if kinds[-1] == HEAD else None)
                 flat.append(f)
         t = self._tick("align", t)
         outs = [np.array(img, dtype=np.uint8, copy=True) for img in images]
         if not flat:
             return list(zip(outs, reports, strict=True))
         crops, masks = np.stack([f.crop for f in flat]), np.stack([f.mask for f in flat])
+        pasted = np.stack([f.blend for f in flat])
         heads = np.array([k == HEAD for k in kinds])
+        blurred = heads.copy()  # faces the blur covers: it is pasted over the whole region
         new = np.empty_like(crops)
         fell_back = np.array([k != MESH for k in kinds])
         if (~heads).any():
             idx = np.flatnonzero(~heads)
-            new[idx], failed = self._run_method(crops[idx], masks[idx], [flat[i] for i in idx], seed,
-                                                  strength)
+            new[idx], failed = self._run_method(crops[idx], masks[idx], pasted[idx], [flat[i] for i in idx],
+                                                  seed, strength)
             fell_back[idx] |= failed
+            blurred[idx] = failed
         if heads.any():  # nothing to align on: the head ellipse is blurred instead of replaced
             idx = np.flatnonzero(heads)
             new[idx] = self._fallback(crops[idx], masks[idx], [flat[i] for i in idx], seed)
@@ -173,8 +179,9 @@ class Anonymizer:
         k = 0
         for out, fs, rep in zip(outs, faces, reports, strict=True):
             for f in fs:
-                crop = match_colour(new[k], f.crop, f.mask) if m.color_match and not heads[k] else new[k]
-                paste_crop(out, crop, f.mask, f.matrix)
+                region = f.mask if blurred[k] else f.blend
+                crop = match_colour(new[k], f.crop, region) if m.color_match and not blurred[k] else new[k]
+                paste_crop(out, crop, region, f.matrix)
                 rep.fallbacks += int(fell_back[k])
                 k += 1
         self._tick("paste", t)
@@ -190,9 +197,11 @@ class Anonymizer:
         self.timings[stage] = self.timings.get(stage, 0.0) + now - start
         return now
 
-    def _run_method(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None,
-                    strength: float | None) -> tuple[np.ndarray, np.ndarray]:
-        """New crops, and which faces had to fall back to blur (on_error="blur")."""
+    def _run_method(self, crops: np.ndarray, masks: np.ndarray, pasted: np.ndarray, faces: list[Face],
+                    seed: int | None, strength: float | None) -> tuple[np.ndarray, np.ndarray]:
+        """New crops, and which faces had to fall back to blur (on_error="blur").
+
+        `masks` is what the method replaces, `pasted` what will be written: a face must change there."""
         fell_back = np.zeros(len(faces), bool)
         per_call = {} if strength is None else {"strength": strength}  # methods without one need not take it
         try:
@@ -207,7 +216,7 @@ class Anonymizer:
         new = np.array(new, copy=True)
         # A face the method left (nearly) unchanged must never be written silently.
         for i in range(len(faces)):
-            w = masks[i] > 0.5
+            w = pasted[i] > 0.5
             if w.sum() and np.abs(new[i][w].astype(np.int16) - crops[i][w]).mean() < MIN_CHANGE:
                 if self.on_error != "blur":
                     raise FaceAnonymizationError(f"method {self.method.name} left face {i} unchanged")

@@ -104,8 +104,21 @@ def test_variant_parse():
     assert v.method == "id2face" and v.options == (("strength", 0.0),) and v.label == "id2face@strength=0"
     assert Variant.parse("id2face@guidance=2").options == (("guidance", 2.0),)
     assert Variant.parse("id2face@candidates=8,gstart=0.5").options == (("candidates", 8.0), ("gstart", 0.5))
+    assert Variant.parse("id2face@blend=region").options == (("blend", "region"),)
     with pytest.raises(ValueError):
         Variant.parse("id2face@colour=1")
+
+
+def test_variant_options_reach_the_anonymizer():
+    from id2face.evaluation.runner import PASSED_OPTIONS
+    from id2face.face.config import MaskConfig
+
+    opts = dict(Variant.parse("id2face@blend=region,candidates=8,gstart=0.5,guidance=2").options)
+    given = {arg: cast(opts[key]) for key, (arg, cast) in PASSED_OPTIONS.items() if key in opts}
+    assert given == {"mask": MaskConfig(blend="region"), "identity_candidates": 8, "guidance_start": 0.5,
+                     "guidance": 2.0}
+    with pytest.raises(ValueError, match="blend"):
+        PASSED_OPTIONS["blend"][1]("edge")
 
 
 def test_cli_variant_list_keeps_multi_option_variants_whole():

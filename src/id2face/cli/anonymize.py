@@ -23,7 +23,7 @@ from id2face.cli.options import (
     add_seed_argument,
     runtime_options,
 )
-from id2face.face.config import DetectorConfig, MaskConfig
+from id2face.face.config import BLENDS, DetectorConfig, MaskConfig
 from id2face.io.images import DEFAULT_MAX_PIXELS
 from id2face.jobs.processes import ProcessGroup
 from id2face.methods.registry import default_method
@@ -81,6 +81,11 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mask-hair", action="store_true",
                    help="replace the hair above the forehead too (default: the region stops at the "
                    "hairline and hair stays as it is)")
+    p.add_argument("--blend", choices=BLENDS, default="region",
+                   help="what is pasted back: 'region', the whole replaced region (default), or 'face', "
+                   "only the face inside its outline: hair, ears and background keep their pixels and look "
+                   "better, but the outline carries identity (a second recognizer re-identified 41%% of "
+                   "faces, against 6%%)")
     p.add_argument("--keep", action="append", default=[], metavar="PHOTO",
                    help="leave this person's face as it is: a photo of them alone (a photo with several "
                    "faces is refused); repeat for several people")
@@ -223,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
             )
         anonymizer = Anonymizer(
             keep=keep,
-            mask=MaskConfig(preserve=preserve, hair=args.mask_hair),
+            mask=MaskConfig(preserve=preserve, hair=args.mask_hair, blend=args.blend),
             method=method,
             model=args.model,
             seed=args.seed,

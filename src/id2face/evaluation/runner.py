@@ -21,6 +21,7 @@ from tqdm import tqdm
 from id2face.anonymizer import Anonymizer
 from id2face.evaluation.config import EvalConfig, Variant
 from id2face.evaluation.metrics.image import faces_mask, outside_psnr, outside_ssim
+from id2face.face.config import MaskConfig
 from id2face.face.detect import FaceDetector, box_iou
 from id2face.face.types import Face
 from id2face.identity.faceres import crop_resize, square_crop_box
@@ -28,6 +29,14 @@ from id2face.identity.verify import Verifier
 from id2face.io.images import is_image, load_image, save_image
 
 REFERENCE = Variant("none")  # the untouched photo, scored like a method
+# Variant options handed to the Anonymizer only when a variant names them (else its own defaults):
+# option -> (keyword, conversion).
+PASSED_OPTIONS = {
+    "guidance": ("guidance", float),
+    "candidates": ("identity_candidates", int),
+    "gstart": ("guidance_start", float),
+    "blend": ("mask", lambda value: MaskConfig(blend=str(value))),
+}
 
 
 def list_photos(root: str | Path, limit: int | None = None) -> list[Path]:
@@ -159,6 +168,7 @@ class EvalRunner:
         if v not in self._anonymizers:
             opts = dict(v.options)
             steps = int(opts["steps"]) if "steps" in opts else self.config.steps
+            given = {arg: cast(opts[key]) for key, (arg, cast) in PASSED_OPTIONS.items() if key in opts}
             self._anonymizers[v] = Anonymizer(
                 method=v.method,
                 model=self.config.model,
@@ -167,9 +177,7 @@ class EvalRunner:
                 steps=steps,
                 strength=float(opts.get("strength", 1.0)),
                 sampler=opts.get("sampler", self.config.sampler),
-                **({"guidance": float(opts["guidance"])} if "guidance" in opts else {}),
-                **({"identity_candidates": int(opts["candidates"])} if "candidates" in opts else {}),
-                **({"guidance_start": float(opts["gstart"])} if "gstart" in opts else {}),
+                **given,
             )
         return self._anonymizers[v]
 

@@ -66,3 +66,19 @@ class MaskConfig:
     # expression or gaze. They carry identity too; faces without a mesh keep nothing.
     preserve: tuple[str, ...] = ()
     preserve_margin: float = 0.02  # grow each kept part by this fraction of the crop size
+    # What is pasted back. "region": the whole replaced region. "face": only the face inside its outline,
+    # faded out inward, so hair, ears and background keep their own pixels and a generated face shows no
+    # smeared ring or halo around it; but the face's outline and the hair beside it carry identity: on 100
+    # held-out photos (2026-11-28) faceres re-identified 40.7 % of id2face faces with "face", 5.6 % with
+    # "region" (dlib 3.3 / 1.9 %). The method still replaces the whole region either way.
+    blend: str = "region"
+    blend_feather: float = 0.03  # the "face" blend's inward fade, a fraction of the crop size
+
+    def __post_init__(self) -> None:
+        if self.blend not in BLENDS:
+            raise ValueError(f"blend must be one of {', '.join(BLENDS)}, got {self.blend!r}")
+        if not 0.0 <= self.blend_feather <= 0.25:
+            raise ValueError(f"blend_feather must be in [0, 0.25], got {self.blend_feather}")
+
+
+BLENDS = ("face", "region")

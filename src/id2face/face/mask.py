@@ -6,6 +6,8 @@ missing), so the same mask drives identity masking in the model and the blend at
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -76,6 +78,32 @@ def face_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig 
             mask = mask * (1.0 - feather(kept, 0.5 * cfg.feather * size))
     face.mask = mask.astype(np.float32)
     return face.mask
+
+
+def blend_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig, blend: str | None = None
+               ) -> np.ndarray:
+    """What is pasted back (`blend`, else config.blend), never more than face.mask; also on face.blend.
+
+    "face": the face inside its outline (the region without its growth), faded out over the last
+    `blend_feather` inside that outline, so nothing outside the face's own edge changes.
+    """
+    if face.mask is None:
+        raise ValueError("blend_mask needs face.mask: call face_mask first")
+    blend = blend or config.blend
+    if blend == "region":
+        face.blend = face.mask
+        return face.blend
+    if blend != "face":
+        raise ValueError(f"unknown blend {blend!r}")
+    outline = hard_mask(face, size, template, replace(config, dilate=0.0))
+    width = config.blend_feather * size
+    soft = outline
+    if width > 0:
+        k = int(2 * round(width) + 1)
+        inner = cv2.erode(outline, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+        soft = cv2.GaussianBlur(inner, (0, 0), width / 2) * outline
+    face.blend = np.minimum(soft, face.mask).astype(np.float32)
+    return face.blend
 
 
 def part_indices(name: str) -> list[int]:
