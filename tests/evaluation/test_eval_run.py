@@ -110,15 +110,15 @@ def test_variant_parse():
 
 
 def test_variant_options_reach_the_anonymizer():
-    from id2face.evaluation.runner import PASSED_OPTIONS
+    from id2face.evaluation.runner import anonymizer_options
     from id2face.face.config import MaskConfig
 
-    opts = dict(Variant.parse("id2face@blend=region,candidates=8,gstart=0.5,guidance=2").options)
-    given = {arg: cast(opts[key]) for key, (arg, cast) in PASSED_OPTIONS.items() if key in opts}
-    assert given == {"mask": MaskConfig(blend="region"), "identity_candidates": 8, "guidance_start": 0.5,
-                     "guidance": 2.0}
+    opts = dict(Variant.parse("id2face@blend=face,candidates=8,dilate=0.08,gstart=0.5,guidance=2").options)
+    assert anonymizer_options(opts) == {"mask": MaskConfig(blend="face", dilate=0.08),
+                                        "identity_candidates": 8, "guidance_start": 0.5, "guidance": 2.0}
+    assert anonymizer_options({}) == {}
     with pytest.raises(ValueError, match="blend"):
-        PASSED_OPTIONS["blend"][1]("edge")
+        anonymizer_options({"blend": "edge"})
 
 
 def test_cli_variant_list_keeps_multi_option_variants_whole():

@@ -18,8 +18,8 @@ class EvalConfig:
     output: str = "eval_report"
     methods: list[str] = field(default_factory=lambda: list(METHODS))
     # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler, guidance,
-    # candidates, gstart, blend), run only when asked (--ablations or a config file's `ablations:`): each
-    # one is another full run per seed.
+    # candidates, gstart; the mask's blend, dilate, feather), run only when asked (--ablations or a config
+    # file's `ablations:`): each one is another full run per seed.
     # id2face@strength=0 is OIM off.
     ablations: list[str] = field(default_factory=list)
     stochastic: list[str] = field(default_factory=lambda: ["id2face"])  # methods run once per seed
@@ -71,7 +71,8 @@ class EvalConfig:
         return asdict(self)
 
 
-VARIANT_OPTIONS = ("strength", "steps", "sampler", "guidance", "candidates", "gstart", "blend")
+VARIANT_OPTIONS = ("strength", "steps", "sampler", "guidance", "candidates", "gstart",
+                   "blend", "dilate", "feather")
 TEXT_OPTIONS = ("sampler", "blend")  # the options whose values are words, not numbers
 
 

@@ -35,8 +35,18 @@ PASSED_OPTIONS = {
     "guidance": ("guidance", float),
     "candidates": ("identity_candidates", int),
     "gstart": ("guidance_start", float),
-    "blend": ("mask", lambda value: MaskConfig(blend=str(value))),
 }
+# Variant options that set the replaced region and the paste: option -> (MaskConfig field, conversion).
+MASK_OPTIONS = {"blend": ("blend", str), "dilate": ("dilate", float), "feather": ("feather", float)}
+
+
+def anonymizer_options(opts: dict) -> dict:
+    """Keyword arguments for the Anonymizer from a variant's options (only the ones it names)."""
+    given = {arg: cast(opts[key]) for key, (arg, cast) in PASSED_OPTIONS.items() if key in opts}
+    mask = {field: cast(opts[key]) for key, (field, cast) in MASK_OPTIONS.items() if key in opts}
+    if mask:
+        given["mask"] = MaskConfig(**mask)
+    return given
 
 
 def list_photos(root: str | Path, limit: int | None = None) -> list[Path]:
@@ -168,7 +178,6 @@ class EvalRunner:
         if v not in self._anonymizers:
             opts = dict(v.options)
             steps = int(opts["steps"]) if "steps" in opts else self.config.steps
-            given = {arg: cast(opts[key]) for key, (arg, cast) in PASSED_OPTIONS.items() if key in opts}
             self._anonymizers[v] = Anonymizer(
                 method=v.method,
                 model=self.config.model,
@@ -177,7 +186,7 @@ class EvalRunner:
                 steps=steps,
                 strength=float(opts.get("strength", 1.0)),
                 sampler=opts.get("sampler", self.config.sampler),
-                **given,
+                **anonymizer_options(opts),
             )
         return self._anonymizers[v]
 
