@@ -44,6 +44,39 @@ def test_cache_views_are_the_encodings_of_the_mirrored_faces(data, tmp_path):
     assert batch["x0_a"].shape == (3, 32, SIZE // 8, SIZE // 8) and batch["nonid_b"].shape[1] == 8
 
 
+def test_grown_mask_versions_hide_more_and_are_drawn_at_their_rate(data, tmp_path):
+    from id2face.training.latent_cache import LatentCache
+
+    run = build_run(latent_config(data, tmp_path / "run"))
+    plain = LatentCache.build(run.pipe, run.train_set, "cpu", dtype=torch.float32)
+    cache = LatentCache.build(run.pipe, run.train_set, "cpu", dtype=torch.float32, grow=(0.1,), grow_p=0.0)
+    n = len(run.train_set)
+    assert cache.mask_versions == 2 and cache.masked.shape[:3] == (n, 2, 2)
+    torch.testing.assert_close(cache.masked[:, 0], plain.masked[:, 0], rtol=0, atol=0)
+    kept = cache.nonid[:, :, 3].sum(dim=(-1, -2))  # the keep-mask channel: what the context still shows
+    assert (kept[:, 1] < kept[:, 0]).all()
+    assert not torch.equal(cache.masked[:, 1], cache.masked[:, 0])
+
+    def batch(c, seed=0):
+        g = torch.Generator().manual_seed(seed)
+        a, b = run.train_set.sample_pairs(8, g)
+        return c.batch(a, b, g)
+
+    never = batch(cache)  # grow_p 0: the usual region only, and the same flips as without growth
+    for k, v in batch(plain).items():
+        torch.testing.assert_close(never[k], v, rtol=0, atol=0, msg=k)
+    cache.grow_p = 1.0
+    always = batch(cache)
+    assert (always["nonid_a"][:, 3].sum(dim=(-1, -2)) < never["nonid_a"][:, 3].sum(dim=(-1, -2))).all()
+
+
+def test_latent_run_with_mask_growth_trains(data, tmp_path):
+    cfg = latent_config(data, tmp_path / "grow", max_steps=2)
+    cfg.data.mask_grow, cfg.data.mask_grow_p = (0.06,), 0.5
+    out = train(cfg, progress=False)
+    assert (out / "model_index.json").is_file()
+
+
 def test_latent_run_trains_resumes_exactly_and_samples(data, tmp_path):
     from id2face.model.pipeline import ID2FacePipeline
 

@@ -20,6 +20,18 @@ class DataConfig:
     color_jitter: float = 0.05  # max relative brightness/contrast/saturation change
     on_device: bool = False  # keep the whole uint8 dataset on the accelerator (small sets, fast GPUs)
     latent_cache: bool = False  # encode every face (and its flip) once with the first stage; train from that
+    # Latent cache only: extra versions of each face's replaced region, grown by these shares of the crop,
+    # and the share of batch faces that take one (training/latent_cache.py says why).
+    mask_grow: tuple[float, ...] = ()
+    mask_grow_p: float = 0.0
+
+    def __post_init__(self) -> None:
+        if any(not 0.0 < share <= 0.25 for share in self.mask_grow):
+            raise ValueError(f"data.mask_grow: shares of the crop in (0, 0.25], got {list(self.mask_grow)}")
+        if not 0.0 <= self.mask_grow_p <= 1.0:
+            raise ValueError(f"data.mask_grow_p must be in [0, 1], got {self.mask_grow_p}")
+        if self.mask_grow and not self.latent_cache:
+            raise ValueError("data.mask_grow needs data.latent_cache: true (the grown versions are cached)")
 
 
 @dataclass

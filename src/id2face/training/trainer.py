@@ -315,9 +315,11 @@ def _latent_cache(cfg: TrainConfig, run: RunState, device, main: bool):
         raise ValueError("data.latent_cache needs a latent backbone (model.backbone: taef2 or latent)")
     t = time.perf_counter()
     run.pipe.vae.to(device)
-    cache = LatentCache.build(run.pipe, run.train_set, device)
+    cache = LatentCache.build(run.pipe, run.train_set, device, grow=tuple(cfg.data.mask_grow),
+                              grow_p=cfg.data.mask_grow_p)
     if main:
-        print(f"latent cache: {len(cache)} faces x 2 views, {cache.nbytes() / 2**20:.0f} MiB on {device}, "
+        print(f"latent cache: {len(cache)} faces x 2 views x {cache.mask_versions} mask version(s), "
+              f"{cache.nbytes() / 2**20:.0f} MiB on {device}, "
               f"built in {time.perf_counter() - t:.1f} s")
     return cache
 
