@@ -4,6 +4,8 @@ import pytest
 from id2face.evaluation.detection import BenchSettings, run_detection_bench, table
 from id2face.evaluation.detection.scenes import (
     CATEGORIES,
+    CROWD_FACES,
+    CROWD_SPACING,
     SCENE_SIZE,
     SourceFace,
     compose,
@@ -44,6 +46,20 @@ def test_scenes_are_deterministic_and_know_where_their_face_is(source, detector)
     assert cut.boxes[0, 0] == 0  # the face reaches past the left edge
 
 
+def test_a_crowd_scene_knows_all_its_faces_and_none_covers_another(source, detector):
+    a = compose([source], "crowd 8-24 faces", np.random.default_rng(1))
+    b = compose([source], "crowd 8-24 faces", np.random.default_rng(1))
+    assert np.array_equal(a.image, b.image) and np.array_equal(a.boxes, b.boxes)
+    n = len(a.boxes)
+    assert CROWD_FACES[0] <= n <= CROWD_FACES[1]
+    centres = (a.boxes[:, :2] + a.boxes[:, 2:]) / 2
+    widths = a.boxes[:, 2] - a.boxes[:, 0]
+    gaps = np.hypot(*(centres[:, None] - centres[None]).transpose(2, 0, 1)) + np.eye(n) * 1e9
+    assert (gaps >= CROWD_SPACING * np.maximum(widths[:, None], widths[None]) - 1e-6).all()
+    found = [f.box for f in detector.detect(a.image)]
+    assert matches(a.boxes, found, SCENE_SIZE) >= 0.9 * n
+
+
 def test_face_free_images_have_the_scene_size_and_vary():
     imgs = face_free_images(6, seed=1)
     assert len(imgs) == 6 and all(i.shape == (SCENE_SIZE[1], SCENE_SIZE[0], 3) for i in imgs)
@@ -61,7 +77,10 @@ def test_the_bench_runs_end_to_end_on_a_folder_of_photos(tmp_path, astronaut):
         progress=False,
     )
     tally = res["fused"]
-    assert set(tally.total) == set(CATEGORIES) and sum(tally.total.values()) == len(CATEGORIES)
+    assert set(tally.total) == set(CATEGORIES)
+    crowd = [c for c in CATEGORIES if c.startswith("crowd")]
+    assert all(tally.total[c] == 1 for c in CATEGORIES if c not in crowd)
+    assert all(CROWD_FACES[0] <= tally.total[c] <= CROWD_FACES[1] for c in crowd)
     assert tally.free_images == 2 and tally.recall() >= 0.8
     text = table(res)
     assert "all faces" in text and "false alarms" in text

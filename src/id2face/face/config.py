@@ -17,6 +17,9 @@ class DetectorConfig:
     # second look at a zoomed crop to reach `zoom_sure`
     zoom_sure: float = 0.5
     max_checks: int = 12  # unsure boxes checked per photo, best first
+    # ... plus this many per face that stood without a check: a crowd (many sure faces) gets its unsure
+    # faces checked too, while a texture with no sure face keeps the bounded budget above.
+    checks_per_sure_face: float = 1.0
     # A kept face whose mesh was not found in the usual view (1.9x its box) gets these views too
     # (box multiples): defocused and turned small faces are often found in a tighter or wider one,
     # and are then replaced instead of blurred. Never used to decide whether a box is a face.

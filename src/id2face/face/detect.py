@@ -152,17 +152,19 @@ class FaceDetector:
         order = sorted(range(len(faces)), key=lambda i: (weak[i] == "", -faces[i].score))
         checks = 0
         keep = [w == "" for w in weak]
+        extra = cfg.checks_per_sure_face * sum(keep)  # a crowd's unsure faces get checked too
+        budget = cfg.max_checks + extra
         with self._lock:
             for i in order:
                 f = faces[i]
-                if weak[i] == FAINT or (weak[i] and checks >= cfg.max_checks):
+                if weak[i] == FAINT or (weak[i] and checks >= budget):
                     continue
                 checks += bool(weak[i])
                 if self._mesh is not None and self._mesh.refine(image, f):
                     keep[i] = True
                 elif weak[i] == "centerface" and self._centerface.zoom_score(image, f.box) >= cfg.zoom_sure:
                     keep[i] = True
-            self._confirm_faint(image, faces, weak, keep)
+            self._confirm_faint(image, faces, weak, keep, int(cfg.faint_checks + extra))
             self._retry_meshes(image, [f for f, k in zip(faces, keep, strict=True) if k])
         return [f for f, k in zip(faces, keep, strict=True) if k]
 
@@ -175,13 +177,14 @@ class FaceDetector:
                 if self._mesh.refine(image, f, context):
                     break
 
-    def _confirm_faint(self, image: np.ndarray, faces: list[Face], weak: list[str], keep: list[bool]) -> None:
-        """Faint candidates, best first, at most `faint_checks`: a face when CenterFace's zoomed look
+    def _confirm_faint(self, image: np.ndarray, faces: list[Face], weak: list[str], keep: list[bool],
+                       budget: int) -> None:
+        """Faint candidates, best first, at most `budget`: a face when CenterFace's zoomed look
         scores `faint_zoom_sure`, with the zoomed view's box and points (then the mesh, where it fits),
         unless that box is a face already kept."""
         cfg = self.config
         faint = sorted((i for i, w in enumerate(weak) if w == FAINT), key=lambda i: -faces[i].score)
-        for i in faint[: cfg.faint_checks]:
+        for i in faint[:budget]:
             d = self._centerface.zoom(image, faces[i].box, *cfg.faint_zoom)
             if d is None or d.score < cfg.faint_zoom_sure:
                 continue

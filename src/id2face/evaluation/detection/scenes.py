@@ -34,7 +34,12 @@ CATEGORIES = (
     "half covered",
     "defocused",
     "dark",
+    "crowd 8-24 faces",  # last: the categories before it keep their scenes (seeded by place)
 )
+CROWD_FACES = (8, 24)  # faces in a crowd scene
+CROWD_SIZE = (20, 56)  # the group's typical face width (each face 0.8-1.25x of it)
+CROWD_SPACING = 1.5  # centres at least this many face widths apart, so no pasted head covers a face
+CROWD_REACH = 0.7  # a crowd head's pasted ellipse, relative to its face box (one face: 0.95)
 SKIMAGE_FACE_FREE = (
     "coffee",
     "rocket",
@@ -127,7 +132,9 @@ def background(rng: np.random.Generator) -> np.ndarray:
 
 
 def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) -> Scene:
-    """One scene of `category` with one face from `sources`."""
+    """One scene of `category` with one face from `sources` (a crowd: many)."""
+    if category.startswith("crowd"):
+        return compose_crowd(sources, rng)
     src = sources[rng.integers(len(sources))]
     w, h = SCENE_SIZE
     scene = background(rng)
@@ -157,6 +164,37 @@ def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) 
     box = np.concatenate([outline.min(0), outline.max(0)])
     box = np.clip(box, 0, [w, h, w, h])
     return Scene(scene, category, box[None, :], src.path.name)
+
+
+def compose_crowd(sources: list[SourceFace], rng: np.random.Generator) -> Scene:
+    """A group photo: 8-24 faces of about one size, upright, spaced so none is covered by another
+    head, drawn back to front; every face is ground truth."""
+    w, h = SCENE_SIZE
+    scene = background(rng)
+    want = int(rng.integers(CROWD_FACES[0], CROWD_FACES[1] + 1))
+    typical = float(np.exp(rng.uniform(np.log(CROWD_SIZE[0]), np.log(CROWD_SIZE[1]))))
+    placed: list[tuple[np.ndarray, float]] = []
+    boxes, names = [], []
+    for _ in range(40 * want):
+        if len(boxes) == want:
+            break
+        src = sources[rng.integers(len(sources))]
+        b = src.box
+        size = typical * rng.uniform(0.8, 1.25)
+        sw, sh = b[2] - b[0], b[3] - b[1]
+        centre = np.array([rng.uniform(size, w - size), rng.uniform(size * sh / sw, h - size * sh / sw)])
+        if any(np.hypot(*(centre - c)) < CROWD_SPACING * max(size, s) for c, s in placed):
+            continue
+        m = cv2.getRotationMatrix2D(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), 0.0, size / sw)
+        m[:, 2] += centre - np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])
+        placed.append((centre, size))
+        outline = src.outline @ m[:, :2].T + m[:, 2]
+        boxes.append(np.concatenate([outline.min(0), outline.max(0)]))
+        names.append((centre[1], src, m))
+    for _, src, m in sorted(names, key=lambda t: t[0]):  # higher in the frame = further back: first
+        _paste_head(scene, src, m, CROWD_REACH)
+    return Scene(scene, "crowd 8-24 faces", np.clip(np.array(boxes), 0, [w, h, w, h]),
+                 f"{len(boxes)} faces, {typical:.0f} px")
 
 
 def pick_categories(prefixes: tuple[str, ...] | list[str] = ()) -> tuple[str, ...]:
@@ -216,13 +254,14 @@ def _face_centre(category: str, fw: float, fh: float, rng: np.random.Generator) 
     )
 
 
-def _paste_head(scene: np.ndarray, src: SourceFace, m: np.ndarray) -> None:
-    """Warp the source into the scene inside a feathered ellipse around the head and shoulders."""
+def _paste_head(scene: np.ndarray, src: SourceFace, m: np.ndarray, reach: float = 0.95) -> None:
+    """Warp the source into the scene inside a feathered ellipse around the head and shoulders
+    (`reach`: the ellipse's half-axes relative to the face box)."""
     h, w = scene.shape[:2]
     b = src.box
     keep = np.zeros(src.image.shape[:2], np.float32)
     cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2 + 0.1 * (b[3] - b[1])
-    axes = (int(0.95 * (b[2] - b[0])), int(0.95 * (b[3] - b[1])))
+    axes = (int(reach * (b[2] - b[0])), int(reach * (b[3] - b[1])))
     cv2.ellipse(keep, (int(cx), int(cy)), axes, 0, 0, 360, 1.0, -1)
     keep = cv2.GaussianBlur(keep, (0, 0), 0.08 * (b[3] - b[1]))
     warped = cv2.warpAffine(src.image, m, (w, h), flags=cv2.INTER_LINEAR)
