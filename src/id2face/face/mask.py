@@ -1,7 +1,8 @@
 """The region that gets replaced: hairline to chin, ear to ear, with a feathered edge.
 
 Built in crop coordinates from the face-mesh outline (or from the template when the mesh is
-missing), so the same mask drives identity masking in the model and the blend at paste-back.
+missing), so the same mask drives identity masking in the model and, by default, the blend at
+paste-back (`blend_mask`: MaskConfig.blend "face" pastes only the face inside its outline).
 """
 
 from __future__ import annotations
