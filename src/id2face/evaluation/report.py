@@ -12,6 +12,7 @@ import numpy as np
 
 from id2face.evaluation.fid_floor import BASELINE
 from id2face.evaluation.reid_by_size import MIN_FACES, SIZE_BUCKETS
+from id2face.evaluation.targets import targets_table
 from id2face.io.images import save_image
 
 FLOOR_LABEL = "FID floor (real half vs real half)"
@@ -57,7 +58,8 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) of every table, shared by the Markdown and HTML writers."""
     methods = report["methods"]
     recs = report["config"]["recognizers"]
-    out = []
+    targets = targets_table(report)
+    out = [targets] if targets else []
     head = ["method"]
     for r in recs:
         head += [f"{r} re-id ↓", f"{r} verified ↓", f"{r} similarity ↓", f"{r} detected"]
