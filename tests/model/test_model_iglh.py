@@ -1,24 +1,13 @@
 import torch
-from diffusers import UNet2DConditionModel
 
 from id2face.model.backbones import expand_conv_in, harmonizer_levels
 from id2face.model.iglh import IGLH
+from id2face.testing.models import tiny_sd_unet
 
 
 def _unet():
     torch.manual_seed(0)
-    return UNet2DConditionModel(
-        sample_size=8,
-        in_channels=4,
-        out_channels=4,
-        block_out_channels=(16, 32),
-        layers_per_block=1,
-        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
-        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
-        cross_attention_dim=24,
-        attention_head_dim=8,
-        norm_num_groups=8,
-    ).eval()
+    return tiny_sd_unet().eval()
 
 
 def _harmonizer(unet, fusion="gated"):

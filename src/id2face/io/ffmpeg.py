@@ -14,6 +14,18 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+def probe_text(path) -> str:
+    """What `ffmpeg -i PATH` prints about a file (its streams, or why it cannot be read)."""
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=60,
+    )
+    return proc.stderr.decode("utf-8", "replace")
+
+
 def last_error_line(text: str) -> str:
     """The one stderr line that explains an ffmpeg failure (ffmpeg prints the cause last)."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from id2face.io.ffmpeg import VIDEO_EXTENSIONS, ffmpeg_exe, kill, last_error_line
+from id2face.io.ffmpeg import VIDEO_EXTENSIONS, ffmpeg_exe, kill, last_error_line, probe_text
 from id2face.io.images import MediaError
 from id2face.io.video_writer import VideoWriter
 
@@ -96,14 +96,7 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         raise MediaError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise MediaError(f"{path}: empty file")
-    proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        timeout=60,
-    )
-    text = proc.stderr.decode("utf-8", "replace")
+    text = probe_text(path)
     fmt = re.search(r"^Input #0, (.+?), from ", text, re.M)
     if fmt is None:
         raise MediaError(f"{path}: not a readable video ({last_error_line(text)})")

@@ -15,7 +15,7 @@ from typing import IO
 
 import numpy as np
 
-from id2face.io.ffmpeg import VIDEO_EXTENSIONS, ffmpeg_exe, kill, last_error_line
+from id2face.io.ffmpeg import VIDEO_EXTENSIONS, ffmpeg_exe, kill, last_error_line, probe_text
 from id2face.io.files import publish
 from id2face.io.images import MediaError
 
@@ -61,14 +61,7 @@ def _temp_path(dst: Path, tag: str) -> Path:
 
 def _has_audio(path: Path) -> bool:
     """Whether any audio stream exists (works for audio-only files too, unlike probe_video)."""
-    proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        timeout=60,
-    )
-    return re.search(r"Stream #.*: Audio: ", proc.stderr.decode("utf-8", "replace")) is not None
+    return re.search(r"Stream #.*: Audio: ", probe_text(path)) is not None
 
 
 def _stderr_text(log: IO[bytes]) -> str:

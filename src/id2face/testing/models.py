@@ -36,13 +36,11 @@ def tiny_config(crop_size: int = 32, **overrides) -> ID2FaceConfig:
     return cfg
 
 
-def write_tiny_sd(path: str | Path, seed: int = 0) -> Path:
-    """A Stable-Diffusion-format directory (unet/, vae/, scheduler/) with tiny random weights."""
-    from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
+def tiny_sd_unet():
+    """A two-level Stable-Diffusion-shaped UNet (4 latent channels, cross-attention width 24)."""
+    from diffusers import UNet2DConditionModel
 
-    path = Path(path)
-    torch.manual_seed(seed)
-    UNet2DConditionModel(
+    return UNet2DConditionModel(
         sample_size=8,
         in_channels=4,
         out_channels=4,
@@ -53,7 +51,16 @@ def write_tiny_sd(path: str | Path, seed: int = 0) -> Path:
         cross_attention_dim=24,
         attention_head_dim=8,
         norm_num_groups=8,
-    ).save_pretrained(path / "unet")
+    )
+
+
+def write_tiny_sd(path: str | Path, seed: int = 0) -> Path:
+    """A Stable-Diffusion-format directory (unet/, vae/, scheduler/) with tiny random weights."""
+    from diffusers import AutoencoderKL, DDIMScheduler
+
+    path = Path(path)
+    torch.manual_seed(seed)
+    tiny_sd_unet().save_pretrained(path / "unet")
     AutoencoderKL(
         in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8, 8, 8, 8),
         down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
