@@ -5,9 +5,10 @@ Each source is a photo that ships inside a package this project already installs
   of ~195 px in a 512x600 photo.
 - Eileen Collins (NASA, public domain), scikit-image's `astronaut`: one face of ~95 px in 512x512.
 
-    python scripts/make_before_after.py docs/figures [--model DIR] [--seed 0]
+    python scripts/make_before_after.py docs/figures [--model DIR] [--seed 0] [--blend face]
 
-Writes before_after_<name>.jpg (the photo, then the anonymized photo, side by side at full size).
+Writes before_after_<name>.jpg (the photo, then the anonymized photo, side by side at full size);
+with --blend face, before_after_<name>_blend-face.jpg (only the face inside its outline pasted back).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from id2face.anonymizer import Anonymizer
+from id2face.face.config import BLENDS, MaskConfig
 from id2face.io.images import load_image, save_image
 
 
@@ -35,15 +37,17 @@ def main() -> None:
     ap.add_argument("output", type=Path)
     ap.add_argument("--model", default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--blend", choices=BLENDS, default="region")
     a = ap.parse_args()
-    anon = Anonymizer(model=a.model, seed=a.seed)
+    anon = Anonymizer(model=a.model, seed=a.seed, mask=MaskConfig(blend=a.blend))
+    suffix = "" if a.blend == "region" else f"_blend-{a.blend}"
     a.output.mkdir(parents=True, exist_ok=True)
     for name, img in sources().items():
         out, rep = anon.anonymize_rgb(img)
         if rep.faces == 0 or rep.fallbacks:
             raise SystemExit(f"{name}: {rep.faces} face(s), {rep.fallbacks} fallback(s): not a fair example")
         gap = np.full((img.shape[0], 8, 3), 255, np.uint8)
-        dst = a.output / f"before_after_{name}.jpg"
+        dst = a.output / f"before_after_{name}{suffix}.jpg"
         save_image(np.concatenate([img, gap, out], axis=1), dst, quality=90)
         widths = [round(b[2] - b[0]) for b in rep.boxes]
         print(f"wrote {dst}: {img.shape[1]}x{img.shape[0]} photo, face width(s) {widths} px")
