@@ -6,7 +6,7 @@ import torch
 from safetensors.torch import load_file
 
 from id2face.model.taef2 import (
-    ASSET_DIR,
+    BUNDLED_DIR,
     DECODER_FILE,
     ENCODER_FILE,
     TAEF2,
@@ -15,17 +15,33 @@ from id2face.model.taef2 import (
 )
 
 
-def test_every_released_key_has_a_place_and_shape():
-    state = original_to_diffusers(
-        load_file(str(ASSET_DIR / ENCODER_FILE)), load_file(str(ASSET_DIR / DECODER_FILE))
-    )
+def test_the_bundled_weights_fill_every_parameter_once_with_the_licence_beside_them():
+    state = load_file(str(BUNDLED_DIR / "diffusion_pytorch_model.safetensors"))
     ours = TAEF2().state_dict()
     assert set(state) == set(ours)
     assert all(state[k].shape == ours[k].shape for k in ours)
     assert sum(v.numel() for k, v in state.items() if k.startswith("encoder.")) == pytest.approx(
         1.34e6, rel=0.01
     )
-    assert (ASSET_DIR / "LICENSE").read_text().startswith("MIT")
+    assert (BUNDLED_DIR / "LICENSE").read_text().startswith("MIT")
+
+
+def test_released_weights_convert_to_the_same_model(tmp_path):
+    """The released layout (nn.Sequential numbering, the decoder's Clamp at index 0) maps key for key."""
+    from safetensors.torch import save_file
+
+    ours = load_taef2().state_dict()
+    enc = {k.removeprefix("encoder.layers."): v.half() for k, v in ours.items() if k.startswith("encoder.")}
+    dec = {}
+    for k, v in ours.items():
+        if k.startswith("decoder.layers."):
+            i, rest = k.removeprefix("decoder.layers.").split(".", 1)
+            dec[f"{int(i) + 1}.{rest}"] = v.half()
+    save_file(enc, str(tmp_path / ENCODER_FILE))
+    save_file(dec, str(tmp_path / DECODER_FILE))
+    assert original_to_diffusers(enc, dec).keys() == ours.keys()
+    again = TAEF2.from_original(tmp_path).state_dict()
+    assert all(torch.equal(again[k], ours[k]) for k in ours)
 
 
 def test_pool_branch_changes_the_block():

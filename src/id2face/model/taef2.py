@@ -3,8 +3,12 @@
 TAEF2 (madebyollin/taesd, MIT) is diffusers' `AutoencoderTiny` layout (64 channels, encoder blocks
 1,3,3,3, decoder 3,3,3,1, 32 latent channels at 1/8 size) plus one addition in the three blocks
 next to the latent on each side: a `pool` branch (1x1 conv to 256, GroupNorm(4), ReLU, 1x1 conv back)
-added to the block's input before its convolutions. `TAEF2` swaps those blocks in and loads the
-original nn.Sequential-numbered weights shipped in assets/taef2/ (strict: every key must load).
+added to the block's input before its convolutions. `TAEF2` swaps those blocks in; `from_original`
+loads the released nn.Sequential-numbered weights (strict: every key must load).
+
+The package ships the weights once, in diffusers' layout: the bundled model's `vae/` folder (MIT
+licence beside them), which `load_taef2` reads for new models too. A copy in the released layout
+beside it cost 5.4 MB of the 64 MiB a GPU burst may carry.
 
 Latents: `encode` gives raw latents (about +-3; the decoder squashes its input with 3*tanh(x/3)).
 The denoiser works on (raw - shift_factor) * scaling_factor, normalised to about unit variance
@@ -23,8 +27,8 @@ from diffusers.models.unets.unet_2d_blocks import AutoencoderTinyBlock
 from safetensors.torch import load_file
 from torch import nn
 
-ASSET_DIR = Path(__file__).resolve().parents[1] / "assets" / "taef2"
-ENCODER_FILE, DECODER_FILE = "taef2_encoder.safetensors", "taef2_decoder.safetensors"
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "assets" / "default_model" / "vae"
+ENCODER_FILE, DECODER_FILE = "taef2_encoder.safetensors", "taef2_decoder.safetensors"  # as released
 # (shift, scale) such that (raw - shift) * scale has mean ~0 and std ~1 over 128-px face crops.
 LATENT_STATS = (0.0, 1.0)
 
@@ -103,8 +107,9 @@ class TAEF2(AutoencoderTiny):
                 seq[i] = PooledTinyBlock(old.conv[0].out_channels, act_fn, pool_hidden, pool_groups)
 
     @classmethod
-    def from_original(cls, folder: str | Path = ASSET_DIR, dtype: torch.dtype = torch.float32) -> TAEF2:
-        """The TAEF2 weights as released (nn.Sequential keys), loaded strictly into this layout."""
+    def from_original(cls, folder: str | Path, dtype: torch.dtype = torch.float32) -> TAEF2:
+        """The TAEF2 weights as released (ENCODER_FILE, DECODER_FILE in `folder`: nn.Sequential keys),
+        loaded strictly into this layout; `save_pretrained` then writes the bundled layout."""
         folder = Path(folder)
         shift, scale = LATENT_STATS
         model = cls(scaling_factor=scale, shift_factor=shift)
@@ -130,7 +135,10 @@ def original_to_diffusers(
 
 
 def load_taef2(dtype: torch.dtype = torch.float32) -> TAEF2:
-    """The bundled TAEF2 (src/id2face/assets/taef2, MIT licence beside the weights)."""
-    if not (ASSET_DIR / ENCODER_FILE).is_file():
-        raise FileNotFoundError(f"TAEF2 weights missing from {ASSET_DIR} (they ship with the package)")
-    return TAEF2.from_original(ASSET_DIR, dtype)
+    """The bundled TAEF2 (the default model's vae/ folder, MIT licence beside the weights)."""
+    if not (BUNDLED_DIR / "config.json").is_file():
+        raise FileNotFoundError(f"TAEF2 weights missing from {BUNDLED_DIR} (they ship with the package)")
+    model = TAEF2.from_pretrained(str(BUNDLED_DIR), torch_dtype=dtype, use_safetensors=True)
+    if (model.config.shift_factor, model.config.scaling_factor) != LATENT_STATS:
+        raise ValueError(f"{BUNDLED_DIR}: latent statistics differ from LATENT_STATS {LATENT_STATS}")
+    return model.eval().requires_grad_(False)
