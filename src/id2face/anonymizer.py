@@ -112,6 +112,16 @@ class Anonymizer:
             raise ValueError(f"expected an HxWx3 image, got shape {arr.shape}")
         return self.anonymize_rgb(arr, **opts)[0]
 
+    def close(self) -> None:
+        """Release the detectors' native graphs (call once done; `with Anonymizer(...) as a:` does)."""
+        self.detector.close()
+
+    def __enter__(self) -> Anonymizer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def anonymize_rgb(self, rgb: np.ndarray, faces: list[Face] | None = None, *, seed: int | None = None,
                       strength: float | None = None) -> tuple[np.ndarray, ImageReport]:
         """Anonymize an RGB uint8 array (a copy is returned) with optional pre-detected faces."""

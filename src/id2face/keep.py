@@ -40,19 +40,23 @@ class KeepList:
     def from_photos(cls, paths: list[str | os.PathLike], detector: FaceDetector | None = None,
                     threshold: float = 0.5) -> KeepList:
         """One identity per photo; a photo without a face, or with several, is an error."""
+        own = detector is None
         detector = detector or FaceDetector()
         recognizer = load_recognizer("dlib_resnet_v1")
         rows = []
-        for p in paths:
-            img = load_image(p)
-            faces = detector.detect(img)
-            if not faces:
-                raise ValueError(f"{p}: no face found in this --keep photo")
-            if len(faces) > 1:
-                raise ValueError(f"{p}: {len(faces)} faces found in this --keep photo; it must show one "
-                                 "person (crop it to them; pass --keep once per person)")
-            face = faces[0]
-            rows.append(embed_faces(recognizer, img, [face], normalize=False)[0])
+        try:
+            for p in paths:
+                img = load_image(p)
+                faces = detector.detect(img)
+                if not faces:
+                    raise ValueError(f"{p}: no face found in this --keep photo")
+                if len(faces) > 1:
+                    raise ValueError(f"{p}: {len(faces)} faces found in this --keep photo; it must show one "
+                                     "person (crop it to them; pass --keep once per person)")
+                rows.append(embed_faces(recognizer, img, [faces[0]], normalize=False)[0])
+        finally:
+            if own:
+                detector.close()
         return cls(np.stack(rows), threshold, tuple(str(p) for p in paths), recognizer)
 
     def matches(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:

@@ -272,6 +272,7 @@ def run(args: argparse.Namespace) -> int:
             tally.audit.close()
         counts, missing = session.finish(tally.counts(), tally.seen)
     tally.bar.close()
+    anonymizer.close()  # MediaPipe's threads stop here, not in teardown (where they could abort a process)
     group.close()
     if counts is None:  # another process of the job: process 0 reports for everyone
         return 1 if tally.failed else 0

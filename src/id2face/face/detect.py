@@ -92,10 +92,27 @@ class FaceDetector:
         elif self.config.second_detector not in (None, "", "none"):
             raise ValueError(f"unknown second detector {self.config.second_detector!r}; use dlib-hog")
         self._lock = threading.Lock()  # MediaPipe graphs are not re-entrant
+        self._closed = False
+
+    def close(self) -> None:
+        """Stop MediaPipe's graphs (their native threads) now; a closed detector refuses to detect.
+
+        Left to interpreter teardown, a graph's threads can outlive what they use and abort the
+        process after its work is done ("terminate called without an active exception")."""
+        with self._lock:
+            for graph in (self._mp_detector, self._mp_short):
+                if graph is not None:
+                    graph.close()
+            if self._mesh is not None:
+                self._mesh.close()
+            self._mp_detector = self._mp_short = self._mesh = None
+            self._closed = True
 
     def candidates(self, image: np.ndarray, faint: bool = True) -> list[Candidate]:
         """Every detector's boxes, before fusion (photo pixels); with `faint`, CenterFace's faint
         small candidates too (see DetectorConfig.faint)."""
+        if self._closed:
+            raise RuntimeError("this FaceDetector was closed")
         cfg = self.config
         found: list[Candidate] = []
         small, scale = _downscaled(image, cfg.max_side)

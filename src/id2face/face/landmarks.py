@@ -45,6 +45,12 @@ class MeshEstimator:
         )
         self._first = True
 
+    def close(self) -> None:
+        """Stop the mesh graph's threads now, not in interpreter teardown (where they can abort it)."""
+        if self._mesh is not None:
+            self._mesh.close()
+            self._mesh = None
+
     def warm_up(self) -> None:
         """Run one inference so start-up notices happen inside the caller's silencing."""
         self._mesh.process(np.zeros((MESH_CROP, MESH_CROP, 3), np.uint8))
