@@ -193,3 +193,17 @@ def test_faceres_lfw_pairs_auc():
     )
     assert res["faceres"]["pairs_used"] >= 0.7 * 2 * n
     assert res["faceres"]["auc"] >= 0.98
+
+
+def test_a_finished_variant_releases_its_anonymizer(photos, tmp_path, detector, astronaut):
+    from id2face.evaluation.runner import EvalRunner
+
+    runner = EvalRunner(EvalConfig(data=str(photos), output=str(tmp_path), methods=["blur"]), [], detector)
+    v = Variant.parse("blur")
+    anon = runner._anonymizer(v)
+    runner.release(v)
+    with pytest.raises(RuntimeError, match="closed"):
+        anon.anonymize(astronaut)
+    assert runner._anonymizer(v) is not anon  # a later run gets a fresh one
+    runner.close()
+    assert len(detector.detect(astronaut)) == 1  # a detector the runner was given stays open

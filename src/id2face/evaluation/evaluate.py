@@ -57,6 +57,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
     grid_runs = {}
     for v in variants:
         runs = {s: runner.run(v, s, originals) for s in runner.seeds_for(v)}
+        runner.release(v)  # its model and detector graphs are done: free them before the next variant
         per_seed = [{"identity": aggregate.identity_figures(originals, runs[s], recognizers),
                      "utility": aggregate.utility_figures(originals, runs[s], shapes)} for s in runs]
         summary = aggregate.seed_summary(per_seed)
@@ -77,6 +78,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
                 np.concatenate([x.detected for x in every]), centroids, unseen)
         methods[v.label] = summary
         grid_runs[v.label] = first
+    runner.close()
     add_fid_ratios(methods, floor["fid"] if floor else float("nan"))
     result = {
         "config": config.to_dict(),

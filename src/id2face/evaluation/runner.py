@@ -118,6 +118,7 @@ class EvalRunner:
     def __init__(self, config: EvalConfig, recognizers: list[Verifier], detector=None):
         self.config = config
         self.recognizers = recognizers
+        self._own_detector = detector is None
         self.detector = detector or FaceDetector()
         self.root = Path(config.data)
         self.out = Path(config.output)
@@ -126,8 +127,21 @@ class EvalRunner:
         if not self.photos:
             raise FileNotFoundError(f"no photos found in {self.root}")
         self._faces: dict[str, list[Face]] = {}
-        self._anonymizers: dict[Variant, object] = {}
+        self._anonymizers: dict[Variant, Anonymizer] = {}
         self._images: dict[str, np.ndarray] = {}
+
+    def release(self, v: Variant) -> None:
+        """Close and drop the variant's Anonymizer (a later run of it makes a new one)."""
+        anon = self._anonymizers.pop(v, None)
+        if anon is not None:
+            anon.close()
+
+    def close(self) -> None:
+        """Close every Anonymizer still held, and the detector if the runner made it."""
+        for v in list(self._anonymizers):
+            self.release(v)
+        if self._own_detector:
+            self.detector.close()
 
     # ---------------------------------------------------------------- originals
     def _load(self, path: Path) -> np.ndarray:
