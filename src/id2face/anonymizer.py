@@ -171,15 +171,14 @@ class Anonymizer:
         if not flat:
             return list(zip(outs, reports, strict=True))
         crops, masks = np.stack([f.crop for f in flat]), np.stack([f.mask for f in flat])
-        pasted = np.stack([f.blend for f in flat])
         heads = np.array([k == HEAD for k in kinds])
         blurred = heads.copy()  # faces the blur covers: it is pasted over the whole region
         new = np.empty_like(crops)
         fell_back = np.array([k != MESH for k in kinds])
         if (~heads).any():
             idx = np.flatnonzero(~heads)
-            new[idx], failed = self._run_method(crops[idx], masks[idx], pasted[idx], [flat[i] for i in idx],
-                                                  seed, strength)
+            new[idx], failed = self._run_method(crops[idx], masks[idx], [flat[i] for i in idx], seed,
+                                                  strength)
             fell_back[idx] |= failed
             blurred[idx] = failed
         if heads.any():  # nothing to align on: the head ellipse is blurred instead of replaced
@@ -207,11 +206,12 @@ class Anonymizer:
         self.timings[stage] = self.timings.get(stage, 0.0) + now - start
         return now
 
-    def _run_method(self, crops: np.ndarray, masks: np.ndarray, pasted: np.ndarray, faces: list[Face],
-                    seed: int | None, strength: float | None) -> tuple[np.ndarray, np.ndarray]:
+    def _run_method(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None,
+                    strength: float | None) -> tuple[np.ndarray, np.ndarray]:
         """New crops, and which faces had to fall back to blur (on_error="blur").
 
-        `masks` is what the method replaces, `pasted` what will be written: a face must change there."""
+        `masks` is what the method replaces; each face's `blend` is what will be written, and a face
+        must change there."""
         fell_back = np.zeros(len(faces), bool)
         per_call = {} if strength is None else {"strength": strength}  # methods without one need not take it
         try:
@@ -226,7 +226,7 @@ class Anonymizer:
         new = np.array(new, copy=True)
         # A face the method left (nearly) unchanged must never be written silently.
         for i in range(len(faces)):
-            w = pasted[i] > 0.5
+            w = faces[i].blend > 0.5
             if w.sum() and np.abs(new[i][w].astype(np.int16) - crops[i][w]).mean() < MIN_CHANGE:
                 if self.on_error != "blur":
                     raise FaceAnonymizationError(f"method {self.method.name} left face {i} unchanged")

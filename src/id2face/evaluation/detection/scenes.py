@@ -36,6 +36,7 @@ CATEGORIES = (
     "dark",
     "crowd 8-24 faces",  # last: the categories before it keep their scenes (seeded by place)
 )
+CROWD = CATEGORIES[-1]
 CROWD_FACES = (8, 24)  # faces in a crowd scene
 CROWD_SIZE = (20, 56)  # the group's typical face width (each face 0.8-1.25x of it)
 CROWD_SPACING = 1.5  # centres at least this many face widths apart, so no pasted head covers a face
@@ -133,7 +134,7 @@ def background(rng: np.random.Generator) -> np.ndarray:
 
 def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) -> Scene:
     """One scene of `category` with one face from `sources` (a crowd: many)."""
-    if category.startswith("crowd"):
+    if category == CROWD:
         return compose_crowd(sources, rng)
     src = sources[rng.integers(len(sources))]
     w, h = SCENE_SIZE
@@ -173,27 +174,27 @@ def compose_crowd(sources: list[SourceFace], rng: np.random.Generator) -> Scene:
     scene = background(rng)
     want = int(rng.integers(CROWD_FACES[0], CROWD_FACES[1] + 1))
     typical = float(np.exp(rng.uniform(np.log(CROWD_SIZE[0]), np.log(CROWD_SIZE[1]))))
-    placed: list[tuple[np.ndarray, float]] = []
-    boxes, names = [], []
+    heads: list[tuple[np.ndarray, float, SourceFace, np.ndarray]] = []  # centre, face width, source, warp
     for _ in range(40 * want):
-        if len(boxes) == want:
+        if len(heads) == want:
             break
         src = sources[rng.integers(len(sources))]
         b = src.box
         size = typical * rng.uniform(0.8, 1.25)
         sw, sh = b[2] - b[0], b[3] - b[1]
         centre = np.array([rng.uniform(size, w - size), rng.uniform(size * sh / sw, h - size * sh / sw)])
-        if any(np.hypot(*(centre - c)) < CROWD_SPACING * max(size, s) for c, s in placed):
+        if any(np.hypot(*(centre - c)) < CROWD_SPACING * max(size, s) for c, s, _, _ in heads):
             continue
         m = cv2.getRotationMatrix2D(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), 0.0, size / sw)
         m[:, 2] += centre - np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])
-        placed.append((centre, size))
+        heads.append((centre, size, src, m))
+    boxes = []
+    for _, _, src, m in heads:
         outline = src.outline @ m[:, :2].T + m[:, 2]
         boxes.append(np.concatenate([outline.min(0), outline.max(0)]))
-        names.append((centre[1], src, m))
-    for _, src, m in sorted(names, key=lambda t: t[0]):  # higher in the frame = further back: first
+    for _, _, src, m in sorted(heads, key=lambda t: t[0][1]):  # higher in the frame = further back: first
         _paste_head(scene, src, m, CROWD_REACH)
-    return Scene(scene, "crowd 8-24 faces", np.clip(np.array(boxes), 0, [w, h, w, h]),
+    return Scene(scene, CROWD, np.clip(np.array(boxes), 0, [w, h, w, h]),
                  f"{len(boxes)} faces, {typical:.0f} px")
 
 
