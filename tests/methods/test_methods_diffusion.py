@@ -195,3 +195,29 @@ def test_guidance_and_candidates_reach_the_pipeline_and_default_to_the_model_rec
         ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(identity_candidates=0), recognizer=_Rec())
     with pytest.raises(ValueError, match="guidance"):
         ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(guidance=-2.0), recognizer=_Rec())
+
+
+def test_the_replaced_region_grows_as_the_model_records_unless_the_caller_chose(model_dir, tmp_path):
+    import json
+    import shutil
+
+    from id2face.face.config import DEFAULT_DILATE, MaskConfig
+    from id2face.face.mask import hard_mask
+    from id2face.geometry import FFHQ
+    from id2face.methods.base import mask_settings
+    from id2face.methods.diffusion import DiffusionOptions
+
+    plain = ID2FaceMethod.from_pretrained(model_dir, DiffusionOptions(steps=2), recognizer=_Rec())
+    assert mask_settings(plain, MaskConfig()).grow == DEFAULT_DILATE  # nothing recorded: the front-end's
+    recorded = tmp_path / "model"
+    shutil.copytree(model_dir, recorded)
+    (recorded / "training.json").write_text(json.dumps({"mask_dilate": 0.12}))
+    wide = ID2FaceMethod.from_pretrained(recorded, DiffusionOptions(steps=2), recognizer=_Rec())
+    settings = mask_settings(wide, MaskConfig(blend="face"))
+    assert settings.dilate == 0.12 and settings.blend == "face"  # the rest of the caller's settings stay
+    assert mask_settings(wide, MaskConfig(dilate=0.02)).dilate == 0.02  # a chosen width wins
+    face = Face(box=np.array([20.0, 20.0, 80.0, 90.0]), score=1.0,
+                keypoints5=np.array([[38, 45], [62, 45], [50, 58], [41, 72], [59, 72]], np.float64))
+    area = {g: hard_mask(face, 128, FFHQ, mask_settings(m, MaskConfig())).sum() for g, m in
+            (("plain", plain), ("wide", wide))}
+    assert area["wide"] > area["plain"] * 1.2

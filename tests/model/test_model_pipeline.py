@@ -237,6 +237,11 @@ def test_default_steps_come_from_the_model(tmp_path, pipe):
     assert recorded_guidance(bundled) == 2.0 and recorded_guidance_start(bundled) == 0.25
     assert recorded_identity_candidates(bundled) == 8
     assert recorded_steps(tmp_path) == DEFAULT_STEPS == pipe.default_steps  # nothing recorded
+    from id2face.model.config import recorded_mask_dilate
+
+    assert recorded_mask_dilate(tmp_path) is None and pipe.default_mask_dilate is None
+    (tmp_path / "training.json").write_text('{"mask_dilate": 0.1}')
+    assert recorded_mask_dilate(tmp_path) == 0.1
 
 
 def test_identity_guidance(pipe, tmp_path):

@@ -40,6 +40,13 @@ def test_compact_checkpoint_continues_the_run(tmp_path):
     model = to_model(compact, tmp_path / "model", str(cfg_file))
     pipe = ID2FacePipeline.from_pretrained(model)
     assert pipe.default_steps == 20 and json.loads((model / "training.json").read_text())["steps"] == 2
+    assert "guidance_scale" not in json.loads((model / "training.json").read_text())
+    chosen = {"guidance_scale": 1.5, "identity_candidates": 3, "guidance_start": 0.5, "samplers": ["ddim"]}
+    (model / "training.json").write_text(json.dumps({**json.loads((model / "training.json").read_text()),
+                                                      **chosen}))
+    again = to_model(compact, tmp_path / "model2", str(cfg_file), sampling_from=model)
+    card = json.loads((again / "training.json").read_text())
+    assert {k: card[k] for k in chosen} == chosen and card["steps"] == 2
     restored = restore(compact, tmp_path / "b")
     assert restored.name == "step-0000002"
     train(tiny_config(data, tmp_path / "b", max_steps=4), resume=True, progress=False)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# How far the replaced region grows past the face's outline (fraction of the crop) when neither the
+# caller nor the model names a width: what the models before 2026-11-28 were trained to fill.
+DEFAULT_DILATE = 0.04
+
 
 @dataclass
 class DetectorConfig:
@@ -63,7 +67,9 @@ class MaskConfig:
     hair: bool = False  # also replace the hair above the forehead: the upper half pushed up by hair_reach
     hair_reach: float = 0.25  # push (fraction of face height) with hair=True; the mask before issue 14
     chin: float = 0.0  # extend the oval's lower half downward (fraction of face height): a beard
-    dilate: float = 0.04  # grow the region by this fraction of the crop size
+    # Grow the region by this fraction of the crop size. None: the method's choice (an ID2Face model
+    # records the width it was trained to fill: training.json "mask_dilate"), else DEFAULT_DILATE.
+    dilate: float | None = None
     feather: float = 0.06  # Gaussian feather width as a fraction of the crop size
     # Facial parts left as they are inside the region (eyes, brows, mouth, nose): for studies of
     # expression or gaze. They carry identity too; faces without a mesh keep nothing.
@@ -82,6 +88,13 @@ class MaskConfig:
             raise ValueError(f"blend must be one of {', '.join(BLENDS)}, got {self.blend!r}")
         if not 0.0 <= self.blend_feather <= 0.25:
             raise ValueError(f"blend_feather must be in [0, 0.25], got {self.blend_feather}")
+        if self.dilate is not None and not 0.0 <= self.dilate <= 0.5:
+            raise ValueError(f"dilate must be in [0, 0.5], got {self.dilate}")
+
+    @property
+    def grow(self) -> float:
+        """The region's growth in use: `dilate`, or DEFAULT_DILATE where no one chose one."""
+        return DEFAULT_DILATE if self.dilate is None else float(self.dilate)
 
 
 BLENDS = ("face", "region")

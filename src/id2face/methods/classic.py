@@ -86,7 +86,7 @@ class MaskMethod(ClassicMethod):
         Dilate and feather are fractions of the crop; the face is MASK_SHRINK as large in WIDE, so they
         shrink by as much to keep the same size on the face.
         """
-        return replace(base, chin=max(base.chin, self.beard), dilate=base.dilate * MASK_SHRINK,
+        return replace(base, chin=max(base.chin, self.beard), dilate=base.grow * MASK_SHRINK,
                        feather=base.feather * MASK_SHRINK)
 
     def __call__(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], seed: int | None,

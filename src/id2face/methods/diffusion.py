@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from id2face.face.config import MaskConfig
 from id2face.face.types import Face
 from id2face.geometry import CropTemplate
 from id2face.identity import Recognizer
@@ -76,6 +78,12 @@ class ID2FaceMethod:
                    batch_size=opts.batch_size, track_frames=opts.track_frames, consistent=opts.consistent,
                    guidance=opts.guidance, identity_candidates=opts.identity_candidates,
                    guidance_start=opts.guidance_start)
+
+    def mask_config(self, base: MaskConfig) -> MaskConfig:
+        """The photo's mask settings, grown as the model records (training.json "mask_dilate": the region
+        it was trained to fill) unless the caller chose a width (`base.dilate` set)."""
+        recorded = getattr(self.pipe, "default_mask_dilate", None)
+        return replace(base, dilate=recorded) if base.dilate is None and recorded is not None else base
 
     @property
     def crop_size(self) -> int:

@@ -7,6 +7,7 @@ Every **ours** design choice of docs/method.md sits behind a field here, so that
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -58,6 +59,14 @@ def recorded_guidance_start(model_dir: str | Path) -> float:
     """The share of sampling steps run before identity guidance starts (training.json), else
     DEFAULT_GUIDANCE_START."""
     return _recorded(model_dir, "guidance_start", DEFAULT_GUIDANCE_START)
+
+
+def recorded_mask_dilate(model_dir: str | Path) -> float | None:
+    """How far past the face's outline the replaced region grows for a saved model (training.json
+    "mask_dilate", a fraction of the crop: the width it was trained to fill and evaluated at); None when the
+    model records none (the front-end's own default then)."""
+    value = _recorded(model_dir, "mask_dilate", math.nan)
+    return None if math.isnan(value) else value
 
 
 def recorded_identity_candidates(model_dir: str | Path) -> int:

@@ -108,6 +108,7 @@ class ID2FacePipeline(DiffusionPipeline):
         self.default_guidance = model_config.DEFAULT_GUIDANCE
         self.default_identity_candidates = model_config.DEFAULT_IDENTITY_CANDIDATES
         self.default_guidance_start = model_config.DEFAULT_GUIDANCE_START
+        self.default_mask_dilate: float | None = None  # the front-end's own default region
         harmonizer.attach(unet)
 
     # ----------------------------------------------------------------- loading / recognizer
@@ -138,6 +139,7 @@ class ID2FacePipeline(DiffusionPipeline):
         pipe.default_guidance = model_config.recorded_guidance(path)
         pipe.default_identity_candidates = model_config.recorded_identity_candidates(path)
         pipe.default_guidance_start = model_config.recorded_guidance_start(path)
+        pipe.default_mask_dilate = model_config.recorded_mask_dilate(path)
         if recognizer is not None or recognizer_onnx is not None:
             pipe.set_recognizer(recognizer or load_recognizer(pipe.config.recognizer_name, recognizer_onnx))
         return pipe

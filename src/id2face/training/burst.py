@@ -168,8 +168,14 @@ def restore(src: str | Path, run_dir: str | Path) -> Path | None:
     return final
 
 
-def to_model(src: str | Path, dst: str | Path, config: str) -> Path:
-    """A saved model (EMA weights: what `anonymize --model` and `eval` load) from a compact checkpoint."""
+# The sampling choices a model card records (chosen by evaluation, not by training): a burst's model takes
+# them from the model it is meant to replace, so that evaluating it compares weights, not settings.
+SAMPLING_KEYS = ("samplers", "guidance_scale", "guidance_start", "identity_candidates")
+
+
+def to_model(src: str | Path, dst: str | Path, config: str, sampling_from: str | Path | None = None) -> Path:
+    """A saved model (EMA weights: what `anonymize --model` and `eval` load) from a compact checkpoint;
+    `sampling_from`: a saved model whose recorded sampling choices (SAMPLING_KEYS) it keeps."""
     cfg = load_train_config(config)
     recognizer = None
     try:
@@ -185,6 +191,9 @@ def to_model(src: str | Path, dst: str | Path, config: str) -> Path:
     (Path(dst) / "training_config.yaml").write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False))
     card = {"steps": state["step"], "pairs_seen": state.get("samples"), "crop_size": cfg.model.crop_size,
             "recognizer": cfg.model.recognizer, "inference_steps": cfg.inference_steps}
+    if sampling_from is not None:
+        chosen = json.loads((Path(sampling_from) / "training.json").read_text())
+        card.update({k: chosen[k] for k in SAMPLING_KEYS if k in chosen})
     (Path(dst) / "training.json").write_text(json.dumps(card, indent=1))  # its sampling steps, for the loader
     return Path(dst)
 
@@ -202,6 +211,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--optimizer", action="store_true", help="keep Adam's moments too (bfloat16)")
     ap.add_argument("--config", default="latent128", help="model: the training config of the checkpoint")
     ap.add_argument(
+        "--sampling-from", metavar="MODEL", help="model: keep this saved model's sampling choices (guidance, "
+        "identity candidates, samplers), e.g. src/id2face/assets/default_model",
+    )
+    ap.add_argument(
         "--extra", default="{}", help="JSON merged into state.json (e.g. the burst's ledger line)"
     )
     a = ap.parse_args(argv)
@@ -212,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
             f" in {len(list(out.iterdir()))} files"
         )
     elif a.action == "model":
-        print(to_model(a.src, a.dst, a.config))
+        print(to_model(a.src, a.dst, a.config, a.sampling_from))
     else:
         print(restore(a.src, a.dst) or f"no compact checkpoint or saved model in {a.src}: starting afresh")
 

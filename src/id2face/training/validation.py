@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from pathlib import Path
 
@@ -35,6 +36,14 @@ def recompose_sample(pipe, batch: Batch, steps: int, generator: torch.Generator)
     return gen * mask + image.float() * (1 - mask)
 
 
+def eager() -> contextlib.AbstractContextManager:
+    """Compiled modules run eagerly inside: a validation batch (other shape, float32) would recompile the
+    training graph, minutes on a GPU; the final grid of the second burst ran past the machine's limit so.
+    On a torch without ``torch.compiler.set_stance`` (< 2.6) this does nothing."""
+    stance = getattr(torch.compiler, "set_stance", None)
+    return stance("force_eager") if stance is not None else contextlib.nullcontext()
+
+
 def _u8(x: torch.Tensor) -> np.ndarray:
     return ((x.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
 
@@ -42,6 +51,11 @@ def _u8(x: torch.Tensor) -> np.ndarray:
 @torch.no_grad()
 def validation_grid(pipe, batch: Batch, steps: int, seed: int, path: Path) -> Path:
     """Rows: source faces, anonymised (OIM, the inference path), recomposed with the partner's identity."""
+    with eager():
+        return _grid(pipe, batch, steps, seed, path)
+
+
+def _grid(pipe, batch: Batch, steps: int, seed: int, path: Path) -> Path:
     src = _u8(batch.image_a)
     masks = batch.mask_a[:, 0].float().cpu().numpy()
     lm = batch.landmarks_a.float().cpu().numpy()

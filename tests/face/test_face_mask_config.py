@@ -1,0 +1,26 @@
+"""The replaced region's growth: unset means "the method's choice, else DEFAULT_DILATE"."""
+
+import numpy as np
+import pytest
+
+from id2face.face.config import DEFAULT_DILATE, MaskConfig
+from id2face.face.mask import hard_mask
+from id2face.face.types import Face
+from id2face.geometry import FFHQ
+
+FACE = Face(box=np.array([20.0, 20.0, 80.0, 90.0]), score=1.0,
+            keypoints5=np.array([[38, 45], [62, 45], [50, 58], [41, 72], [59, 72]], np.float64))
+
+
+def test_an_unset_growth_is_the_default_width_and_a_chosen_one_is_kept():
+    assert MaskConfig().dilate is None and MaskConfig().grow == DEFAULT_DILATE
+    assert MaskConfig(dilate=0.1).grow == 0.1 and MaskConfig(dilate=0.0).grow == 0.0
+    np.testing.assert_array_equal(hard_mask(FACE, 128, FFHQ, MaskConfig()),
+                                  hard_mask(FACE, 128, FFHQ, MaskConfig(dilate=DEFAULT_DILATE)))
+    assert hard_mask(FACE, 128, FFHQ, MaskConfig(dilate=0.12)).sum() > hard_mask(FACE, 128, FFHQ).sum()
+
+
+@pytest.mark.parametrize("bad", [-0.01, 0.6])
+def test_a_growth_outside_the_crop_is_refused(bad):
+    with pytest.raises(ValueError, match="dilate"):
+        MaskConfig(dilate=bad)
