@@ -81,6 +81,10 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mask-hair", action="store_true",
                    help="replace the hair above the forehead too (default: the region stops at the "
                    "hairline and hair stays as it is)")
+    p.add_argument("--mask-grow", type=float, default=None, metavar="F",
+                   help="grow the replaced region past the face's outline by F of the face crop (0 to 0.5; "
+                   "default: the width the model was trained to fill, as its training.json records, else "
+                   "0.04); wider hides more of the outline, which carries identity")
     p.add_argument("--blend", choices=BLENDS, default="region",
                    help="what is pasted back: 'region', the whole replaced region (default), or 'face', "
                    "only the face inside its outline: hair, ears and background keep their pixels and look "
@@ -226,9 +230,13 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(
                 f"--preserve: unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}"
             )
+        if args.mask_grow is not None and not 0.0 <= args.mask_grow <= 0.5:
+            raise ValueError(
+                f"--mask-grow must be from 0 to 0.5 (a fraction of the face crop), got {args.mask_grow:g}"
+            )
         anonymizer = Anonymizer(
             keep=keep,
-            mask=MaskConfig(preserve=preserve, hair=args.mask_hair, blend=args.blend),
+            mask=MaskConfig(preserve=preserve, hair=args.mask_hair, blend=args.blend, dilate=args.mask_grow),
             method=method,
             model=args.model,
             seed=args.seed,
