@@ -25,16 +25,21 @@ from id2face.face.config import MaskConfig
 # Third (issue 11, 2026-11-27): the bundled model became the latent128 model (v0.2), and a grey generated
 # face in a colour photo takes the source's low-frequency chroma (face.paste.match_colour): new id2face pins.
 # Fourth (issue 11, 2026-11-28): the bundled model's training.json sets identity guidance 2 from a quarter
-# of the steps and 8 identity candidates; with both off the output is the third pin (PINS_KNOBS_OFF).
+# of the steps and 8 identity candidates; with both off the output was the third pin.
+# Fifth (issue 11, 2026-11-28, later): the bundled model became v0.3 (second GPU burst), which records a
+# replaced region grown by 0.12 of the crop (training.json "mask_dilate") and identity guidance 3: new id2face
+# pins, computed with the code whose v0.2 outputs still gave the fourth pins. Blur's pins did not change.
 PINS = {
     "blur": "fc96ea195720b40b112781d2526e8d9e4751b2867fc67e27c2d80d7bb7baf011",
-    "id2face": "5bc3cb429563bf5d64fd2009e752891f9e6238c9b5574fe0627781da62909df0",
+    "id2face": "f953811e9cd1d8cd48ab3e8eb8750b8c5b292f2f7829e5c545c6cde6f621f73b",
 }
 HAIR_PINS = {
     "blur": "425b827d6efaa732b87bbcec5de7e821b560209659e2fee4a56de94b6eaefb57",
-    "id2face": "911a18c8fdb7ec04ada789b591a593292c19048ebc2836fda5d8a1c407d7c711",
+    "id2face": "4864d61c80da1cf670744787f2f3fb3676de379bc54a48f94eb44287d7e8bd24",
 }
-PINS_KNOBS_OFF = "81866a3855bf409456f6922834efa08f1620e72427c10442b19267bde17a4402"
+PINS_KNOBS_OFF = "0d188853df8a06a4f01d6999c14533bebe33c8ac0003c0383a2806334c17f740"
+# The model's recorded region is a default, not a fixed setting: a caller's width gives another output.
+PIN_GROW_004 = "5184257b4e305619e4ea821be997d61d9778e0f24e8c9963a781d2f6f0398087"
 
 
 @pytest.fixture
@@ -65,3 +70,8 @@ def test_mask_with_hair_gives_the_outputs_before_the_hairline_mask(astronaut, on
 def test_with_the_identity_knobs_off_the_output_is_the_one_before_them(astronaut, one_thread):
     out = Anonymizer(seed=0, guidance=1.0, identity_candidates=1).anonymize(astronaut)
     assert _digest(out) == PINS_KNOBS_OFF
+
+
+def test_a_chosen_region_width_overrides_the_model_record(astronaut, one_thread):
+    out = Anonymizer(seed=0, mask=MaskConfig(dilate=0.04)).anonymize(astronaut)
+    assert _digest(out) == PIN_GROW_004

@@ -234,8 +234,11 @@ def test_default_steps_come_from_the_model(tmp_path, pipe):
     from id2face.model.config import recorded_guidance, recorded_guidance_start, recorded_identity_candidates
 
     bundled = default_model_dir()  # its sampling settings, chosen by the held-out evaluation (model card)
-    assert recorded_guidance(bundled) == 2.0 and recorded_guidance_start(bundled) == 0.25
+    assert recorded_guidance(bundled) == 3.0 and recorded_guidance_start(bundled) == 0.25
     assert recorded_identity_candidates(bundled) == 8
+    from id2face.model.config import recorded_mask_dilate
+
+    assert recorded_mask_dilate(bundled) == 0.12  # v0.3 fills a wider region (model card, "Replaced region")
     assert recorded_steps(tmp_path) == DEFAULT_STEPS == pipe.default_steps  # nothing recorded
     from id2face.model.config import recorded_mask_dilate
 
