@@ -163,8 +163,7 @@ class Anonymizer:
                 align_face(img, f, m.crop_size, m.template)
                 settings = mask_settings(m, self.mask_config)
                 face_mask(f, m.crop_size, m.template, settings)
-                # a blurred head covers its whole region, whatever the blend
-                blend_mask(f, m.crop_size, m.template, settings, "region" if kinds[-1] == HEAD else None)
+                blend_mask(f, m.crop_size, m.template, settings)
                 flat.append(f)
         t = self._tick("align", t)
         outs = [np.array(img, dtype=np.uint8, copy=True) for img in images]
@@ -172,7 +171,9 @@ class Anonymizer:
             return list(zip(outs, reports, strict=True))
         crops, masks = np.stack([f.crop for f in flat]), np.stack([f.mask for f in flat])
         heads = np.array([k == HEAD for k in kinds])
-        blurred = heads.copy()  # faces the blur covers: it is pasted over the whole region
+        # faces the blur covers (heads, and faces whose method failed): pasted over their whole region
+        # (f.mask), whatever the blend
+        blurred = heads.copy()
         new = np.empty_like(crops)
         fell_back = np.array([k != MESH for k in kinds])
         if (~heads).any():

@@ -64,6 +64,9 @@ def test_face_blend_keeps_hair_and_background_pixels(astronaut):
     region = Anonymizer(seed=0).anonymize(astronaut)
     face_only = Anonymizer(seed=0, mask=MaskConfig(blend="face")).anonymize(astronaut)
     changed_face, changed_region = _changed(face_only, astronaut), _changed(region, astronaut)
+    # a generated pixel can equal the original by chance (one did with v0.3): the region is what either
+    # of two seeds changed
+    changed_region |= _changed(Anonymizer(seed=1).anonymize(astronaut), astronaut)
     assert changed_face.sum() > 3000  # the face was replaced
     assert not (changed_face & ~changed_region).any()  # nothing outside the region changes
     assert changed_face.sum() < 0.85 * changed_region.sum()

@@ -71,9 +71,18 @@ class EvalConfig:
         return asdict(self)
 
 
-VARIANT_OPTIONS = ("strength", "steps", "sampler", "guidance", "candidates", "gstart",
-                   "blend", "dilate", "feather")
-TEXT_OPTIONS = ("sampler", "blend")  # the options whose values are words, not numbers
+# Variant options handed to the Anonymizer only when a variant names them (else its own defaults):
+# option -> (keyword, conversion).
+PASSED_OPTIONS = {
+    "guidance": ("guidance", float),
+    "candidates": ("identity_candidates", int),
+    "gstart": ("guidance_start", float),
+}
+# Variant options that set the replaced region and the paste: option -> (MaskConfig field, conversion).
+MASK_OPTIONS = {"blend": ("blend", str), "dilate": ("dilate", float), "feather": ("feather", float)}
+VARIANT_OPTIONS = ("strength", "steps", "sampler", *PASSED_OPTIONS, *MASK_OPTIONS)
+# the options whose values are words, not numbers
+TEXT_OPTIONS = ("sampler", *(k for k, (_, cast) in MASK_OPTIONS.items() if cast is str))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from id2face.anonymizer import Anonymizer
-from id2face.evaluation.config import EvalConfig, Variant
+from id2face.evaluation.config import MASK_OPTIONS, PASSED_OPTIONS, EvalConfig, Variant
 from id2face.evaluation.metrics.image import faces_mask, outside_psnr, outside_ssim
 from id2face.face.config import MaskConfig
 from id2face.face.detect import FaceDetector, box_iou
@@ -29,15 +29,6 @@ from id2face.identity.verify import Verifier
 from id2face.io.images import is_image, load_image, save_image
 
 REFERENCE = Variant("none")  # the untouched photo, scored like a method
-# Variant options handed to the Anonymizer only when a variant names them (else its own defaults):
-# option -> (keyword, conversion).
-PASSED_OPTIONS = {
-    "guidance": ("guidance", float),
-    "candidates": ("identity_candidates", int),
-    "gstart": ("guidance_start", float),
-}
-# Variant options that set the replaced region and the paste: option -> (MaskConfig field, conversion).
-MASK_OPTIONS = {"blend": ("blend", str), "dilate": ("dilate", float), "feather": ("feather", float)}
 
 
 def anonymizer_options(opts: dict) -> dict:

@@ -74,6 +74,17 @@ def recorded_identity_candidates(model_dir: str | Path) -> int:
     return int(_recorded(model_dir, "identity_candidates", DEFAULT_IDENTITY_CANDIDATES))
 
 
+def recorded_defaults(model_dir: str | Path) -> dict[str, float | int | None]:
+    """Every default a saved model records, keyed by the ID2FacePipeline attribute that holds it."""
+    return {
+        "default_steps": recorded_steps(model_dir),
+        "default_guidance": recorded_guidance(model_dir),
+        "default_identity_candidates": recorded_identity_candidates(model_dir),
+        "default_guidance_start": recorded_guidance_start(model_dir),
+        "default_mask_dilate": recorded_mask_dilate(model_dir),
+    }
+
+
 @dataclass
 class IDVAEConfig:
     """VAE over recognizer embeddings; its latent space is the identity space that OIM samples in."""

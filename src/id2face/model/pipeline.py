@@ -135,11 +135,8 @@ class ID2FacePipeline(DiffusionPipeline):
             raise ValueError("ID2Face models load from safetensors only")
         verify_checksums(path)  # a damaged or swapped weight file is refused (when SHA256SUMS is there)
         pipe = super().from_pretrained(str(path), **kwargs)
-        pipe.default_steps = model_config.recorded_steps(path)
-        pipe.default_guidance = model_config.recorded_guidance(path)
-        pipe.default_identity_candidates = model_config.recorded_identity_candidates(path)
-        pipe.default_guidance_start = model_config.recorded_guidance_start(path)
-        pipe.default_mask_dilate = model_config.recorded_mask_dilate(path)
+        for name, value in model_config.recorded_defaults(path).items():
+            setattr(pipe, name, value)
         if recognizer is not None or recognizer_onnx is not None:
             pipe.set_recognizer(recognizer or load_recognizer(pipe.config.recognizer_name, recognizer_onnx))
         return pipe
