@@ -88,8 +88,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--blend", choices=BLENDS, default="region",
                    help="what is pasted back: 'region', the whole replaced region (default), or 'face', "
                    "only the face inside its outline: hair, ears and background keep their pixels and look "
-                   "better, but the outline carries identity (with the v0.2 model a second recognizer "
-                   "re-identified 41%% of faces, against 6%%)")
+                   "better, but the outline carries identity (a second recognizer re-identified 38%% of "
+                   "faces, against 1.9%%)")
     p.add_argument("--keep", action="append", default=[], metavar="PHOTO",
                    help="leave this person's face as it is: a photo of them alone (a photo with several "
                    "faces is refused); repeat for several people")

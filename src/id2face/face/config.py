@@ -78,7 +78,7 @@ class MaskConfig:
     # What is pasted back. "region": the whole replaced region. "face": only the face inside its outline,
     # faded out inward, so hair, ears and background keep their own pixels and a generated face shows no
     # smeared ring or halo around it; but the face's outline and the hair beside it carry identity: on 100
-    # held-out photos (2026-11-28) faceres re-identified 40.7 % of id2face faces with "face", 5.6 % with
+    # held-out photos (2026-11-28, v0.2) faceres re-identified 40.7 % of id2face faces with "face", 5.6 % with
     # "region" (dlib 3.3 / 1.9 %). The method still replaces the whole region either way.
     blend: str = "region"
     blend_feather: float = 0.03  # the "face" blend's inward fade, a fraction of the crop size
