@@ -127,5 +127,7 @@ def test_other_settings_are_refused_on_a_finished_job(photos, tmp_path):
     assert main(["anonymize", str(photos / "p00.png"), "-o", str(out), "-m", "blur", "-q"]) == 0
     assert main(["anonymize", str(photos / "p00.png"), "-o", str(out), "-m", "pixelate", "-q"]) == 2
     assert main(["anonymize", str(photos / "p00.png"), "-o", str(out), "-m", "blur", "-q"]) == 0
+    assert main(["anonymize", str(photos / "p00.png"), "-o", str(out), "-m", "blur", "-q",
+                 "--mask-grow", "0.1"]) == 2  # another region width: another look
     assert main(["anonymize", str(photos / "p00.png"), "-o", str(out), "-m", "pixelate", "-q",
                  "--overwrite"]) == 0

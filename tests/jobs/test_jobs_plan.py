@@ -63,6 +63,9 @@ def test_model_checksum_follows_the_weights_sums(tmp_path):
     first = model_checksum(tmp_path)
     (tmp_path / "SHA256SUMS").write_text("abd  unet/x.safetensors\n")
     assert model_checksum(tmp_path) != first
+    second = model_checksum(tmp_path)
+    (tmp_path / "training.json").write_text('{"mask_dilate": 0.12}')  # a recorded default changes outputs
+    assert model_checksum(tmp_path) != second
     assert model_checksum(None) is None and model_checksum(tmp_path / "missing") is None
 
 

@@ -35,17 +35,19 @@ def file_stamp(path: Path) -> list[int]:
 
 
 def model_checksum(model_dir: str | os.PathLike | None) -> str | None:
-    """A checksum of a model folder's weights without reading them: its SHA256SUMS if it has one,
-    else the names, sizes and config files (an SD-size model is gigabytes)."""
+    """A checksum of a model folder without reading its weights: its SHA256SUMS (and training.json) if it
+    has one, else the names, sizes and config files (an SD-size model is gigabytes)."""
     if model_dir is None:
         return None
     root = Path(model_dir)
     if not root.is_dir():
         return None
     h = hashlib.sha256()
-    sums = root / "SHA256SUMS"
+    sums, card = root / "SHA256SUMS", root / "training.json"
     if sums.is_file():
         h.update(sums.read_bytes())
+        if card.is_file():  # its recorded defaults (steps, guidance, region) shape the outputs too
+            h.update(card.read_bytes())
     else:
         for p in sorted(root.rglob("*")):
             if p.is_file():
