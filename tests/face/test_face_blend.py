@@ -25,7 +25,7 @@ def face(detector, astronaut):
 
 
 def test_face_blend_stays_inside_the_outline_and_inside_the_mask(face):
-    blend = blend_mask(face, SIZE, FFHQ, MaskConfig(), "face")
+    blend = blend_mask(face, SIZE, FFHQ, MaskConfig(blend="face"))
     assert blend is face.blend and blend.dtype == np.float32
     outline = hard_mask(face, SIZE, FFHQ, MaskConfig(dilate=0.0))
     assert blend[outline == 0].max() == 0.0  # nothing outside the face's own edge
@@ -38,15 +38,15 @@ def test_face_blend_stays_inside_the_outline_and_inside_the_mask(face):
 
 
 def test_wider_feather_fades_over_more_of_the_face(face):
-    narrow = blend_mask(face, SIZE, FFHQ, MaskConfig(blend_feather=0.02), "face").copy()
-    wide = blend_mask(face, SIZE, FFHQ, MaskConfig(blend_feather=0.06), "face").copy()
+    narrow = blend_mask(face, SIZE, FFHQ, MaskConfig(blend="face", blend_feather=0.02)).copy()
+    wide = blend_mask(face, SIZE, FFHQ, MaskConfig(blend="face", blend_feather=0.06)).copy()
     assert ((wide > 0.99).sum()) < ((narrow > 0.99).sum())
-    sharp = blend_mask(face, SIZE, FFHQ, MaskConfig(blend_feather=0.0), "face")
+    sharp = blend_mask(face, SIZE, FFHQ, MaskConfig(blend="face", blend_feather=0.0))
     assert set(np.unique(sharp)) <= {0.0, 1.0}
 
 
 def test_region_blend_is_the_whole_mask(face):
-    assert blend_mask(face, SIZE, FFHQ, MaskConfig(), "region") is face.mask
+    assert blend_mask(face, SIZE, FFHQ, MaskConfig(blend="region")) is face.mask
 
 
 def test_bad_blend_settings_are_refused():

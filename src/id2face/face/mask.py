@@ -81,21 +81,19 @@ def face_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig 
     return face.mask
 
 
-def blend_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig, blend: str | None = None
-               ) -> np.ndarray:
-    """What is pasted back (`blend`, else config.blend), never more than face.mask; also on face.blend.
+def blend_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig) -> np.ndarray:
+    """What is pasted back (config.blend), never more than face.mask; also on face.blend.
 
     "face": the face inside its outline (the region without its growth), faded out over the last
     `blend_feather` inside that outline, so nothing outside the face's own edge changes.
     """
     if face.mask is None:
         raise ValueError("blend_mask needs face.mask: call face_mask first")
-    blend = blend or config.blend
-    if blend == "region":
+    if config.blend == "region":
         face.blend = face.mask
         return face.blend
-    if blend != "face":
-        raise ValueError(f"unknown blend {blend!r}")
+    if config.blend != "face":
+        raise ValueError(f"unknown blend {config.blend!r}")
     outline = hard_mask(face, size, template, replace(config, dilate=0.0))
     width = config.blend_feather * size
     soft = outline

@@ -82,7 +82,7 @@ class ID2FaceMethod:
     def mask_config(self, base: MaskConfig) -> MaskConfig:
         """The photo's mask settings, grown as the model records (training.json "mask_dilate": the region
         it was trained to fill) unless the caller chose a width (`base.dilate` set)."""
-        recorded = getattr(self.pipe, "default_mask_dilate", None)
+        recorded = self.pipe.default_mask_dilate
         return replace(base, dilate=recorded) if base.dilate is None and recorded is not None else base
 
     @property
