@@ -21,8 +21,8 @@ import numpy as np
 from id2face.face.align import align_face
 from id2face.face.config import DetectorConfig, MaskConfig
 from id2face.face.detect import FaceDetector
-from id2face.face.fallback import HEAD, MESH, as_head, replacement_kind
-from id2face.face.mask import blend_mask, face_mask
+from id2face.face.fallback import HEAD, MESH, as_head, paste_order, replacement_kind
+from id2face.face.mask import blend_mask, core_mask, face_mask
 from id2face.face.orient import detect_any_orientation
 from id2face.face.paste import match_colour, paste_crop
 from id2face.face.track import FaceTracker
@@ -186,16 +186,40 @@ class Anonymizer:
             idx = np.flatnonzero(heads)
             new[idx] = self._fallback(crops[idx], masks[idx], [flat[i] for i in idx], seed)
         t = self._tick("method", t)
-        k = 0
-        for out, fs, rep in zip(outs, faces, reports, strict=True):
-            for f in fs:
-                region = f.mask if blurred[k] else f.blend
-                crop = match_colour(new[k], f.crop, region) if m.color_match and not blurred[k] else new[k]
-                paste_crop(out, crop, region, f.matrix)
-                rep.fallbacks += int(fell_back[k])
-                k += 1
+        first = 0  # index in `flat` of each photo's first face
+        for img, out, fs, rep in zip(images, outs, faces, reports, strict=True):
+            span = slice(first, first + len(fs))
+            self._paste_photo(img, out, fs, kinds[span], new[span], blurred[span])
+            rep.fallbacks += int(fell_back[span].sum())
+            first += len(fs)
         self._tick("paste", t)
         return list(zip(outs, reports, strict=True))
+
+    def _paste_photo(self, image: np.ndarray, out: np.ndarray, faces: list[Face], kinds: list[str],
+                     new: np.ndarray, blurred: np.ndarray) -> None:
+        """Paste one photo's new faces into `out`, in paste_order. Where one face's grown region reaches over
+        another's face (a neighbour beside it, a face half behind it), each face's own face inside its
+        outline is pasted again, in the same order: a region's margin never hides another face."""
+        m = self.method
+        settings = mask_settings(m, self.mask_config)
+        order = paste_order(faces, kinds)
+        pasted = {}
+        for j in order:
+            f = faces[j]
+            region = f.mask if blurred[j] else f.blend
+            generated = m.color_match and not blurred[j]  # a new face (not a blur or a mask)
+            pasted[j] = match_colour(new[j], f.crop, region) if generated else new[j]
+            paste_crop(out, pasted[j], region, f.matrix, grain=settings.grain if generated else 0.0,
+                       reference=image)
+        if len(faces) < 2:
+            return
+        for j in order:
+            if blurred[j]:  # a blurred head has no face of its own to keep
+                continue
+            f = faces[j]
+            core = core_mask(f, m.crop_size, m.template, settings)
+            grain = settings.grain if m.color_match else 0.0
+            paste_crop(out, pasted[j], core, f.matrix, grain=grain, reference=image)
 
     def _without_kept(self, image: np.ndarray, faces: list[Face], report: ImageReport) -> list[Face]:
         kept = self.keep.matches(image, faces)

@@ -18,8 +18,8 @@ class EvalConfig:
     output: str = "eval_report"
     methods: list[str] = field(default_factory=lambda: list(METHODS))
     # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler, guidance,
-    # candidates, gstart; the mask's blend, dilate, feather), run only when asked (--ablations or a config
-    # file's `ablations:`): each one is another full run per seed.
+    # candidates, gstart; the mask's blend, dilate, feather, grain), run only when asked (--ablations or
+    # a config file's `ablations:`): each one is another full run per seed.
     # id2face@strength=0 is OIM off.
     ablations: list[str] = field(default_factory=list)
     stochastic: list[str] = field(default_factory=lambda: ["id2face"])  # methods run once per seed
@@ -79,7 +79,8 @@ PASSED_OPTIONS = {
     "gstart": ("guidance_start", float),
 }
 # Variant options that set the replaced region and the paste: option -> (MaskConfig field, conversion).
-MASK_OPTIONS = {"blend": ("blend", str), "dilate": ("dilate", float), "feather": ("feather", float)}
+MASK_OPTIONS = {"blend": ("blend", str), "dilate": ("dilate", float), "feather": ("feather", float),
+                "grain": ("grain", float)}
 VARIANT_OPTIONS = ("strength", "steps", "sampler", *PASSED_OPTIONS, *MASK_OPTIONS)
 # the options whose values are words, not numbers
 TEXT_OPTIONS = ("sampler", *(k for k, (_, cast) in MASK_OPTIONS.items() if cast is str))

@@ -58,3 +58,20 @@ def as_head(face: Face) -> Face:
     face.keypoints5 = keypoints5_from_detection(face.box, None)
     face.mesh = None
     return face
+
+
+def paste_order(faces: list[Face], kinds: list[str]) -> list[int]:
+    """The order to paste one photo's faces in: where two regions overlap, the last paste shows.
+
+    The face in front is the one the mesh found, and the larger one: a face half hidden behind another
+    (no mesh, its template region reaching over the front face's chin) or a head blur must not cover
+    the front face's new face. So heads first, then faces on points, then meshed faces, each from the
+    smallest up. Every region is still pasted: an overlap is covered by one new face or the other.
+    """
+    rank = {HEAD: 0, POINTS: 1, MESH: 2}
+
+    def key(i: int) -> tuple[int, float]:
+        x0, y0, x1, y1 = faces[i].box
+        return rank[kinds[i]], float(max(x1 - x0, y1 - y0))
+
+    return sorted(range(len(faces)), key=key)

@@ -94,6 +94,13 @@ def blend_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig
         return face.blend
     if config.blend != "face":
         raise ValueError(f"unknown blend {config.blend!r}")
+    face.blend = core_mask(face, size, template, config)
+    return face.blend
+
+
+def core_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig) -> np.ndarray:
+    """The face inside its outline (the region without its growth), faded out over the last
+    `blend_feather` inside that outline; never more than face.mask. Not stored on the face."""
     outline = hard_mask(face, size, template, replace(config, dilate=0.0))
     width = config.blend_feather * size
     soft = outline
@@ -101,8 +108,7 @@ def blend_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig
         k = int(2 * round(width) + 1)
         inner = cv2.erode(outline, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
         soft = cv2.GaussianBlur(inner, (0, 0), width / 2) * outline
-    face.blend = np.minimum(soft, face.mask).astype(np.float32)
-    return face.blend
+    return np.minimum(soft, face.mask).astype(np.float32)
 
 
 def part_indices(name: str) -> list[int]:

@@ -10,9 +10,12 @@ magenta/green/yellow line along the face. `edge_fade` keeps them out of the stat
 
 from __future__ import annotations
 
+import zlib
+
 import cv2
 import numpy as np
 
+from id2face.face.grain import add_grain
 from id2face.geometry import apply_affine, invert_affine
 
 
@@ -61,8 +64,27 @@ def match_colour(new: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> np.ndarr
     return cv2.cvtColor(np.clip(out, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
 
 
-def paste_crop(image: np.ndarray, crop: np.ndarray, mask: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Blend `crop` (aligned with photo->crop `matrix`) into `image` in place; returns image."""
+def upscale_share(matrix: np.ndarray) -> float:
+    """0 where the crop is pasted at or below its own size, rising to 1 where it is scaled up 2x or more.
+
+    Only a crop scaled up into the photo looks softer than the photo around it. A smaller face is a
+    scaled-down crop: it has the detail of the photo's scale already, and grain added to it was measured
+    to cost (2026-11-28, v0.3, 107 held-out faces, 71 under 100 px, grain everywhere: FID 116 vs 108,
+    median pose error 3.77 vs 3.40 degrees).
+    """
+    crop_px_per_photo_px = float(np.sqrt(abs(np.linalg.det(np.asarray(matrix, np.float64)[:, :2]))))
+    return float(np.clip(1.0 / max(crop_px_per_photo_px, 1e-9) - 1.0, 0.0, 1.0))
+
+
+def paste_crop(image: np.ndarray, crop: np.ndarray, mask: np.ndarray, matrix: np.ndarray,
+               grain: float = 0.0, reference: np.ndarray | None = None) -> np.ndarray:
+    """Blend `crop` (aligned with photo->crop `matrix`) into `image` in place; returns image.
+
+    grain: how much of the fine grain the crop lacks against the photo's face it replaces is added
+    (face/grain.py; 0: none), in proportion to `upscale_share`. Its noise is seeded by the crop, so the
+    same crop pastes the same way. reference: the photo as it was before any face was pasted (the grain
+    level is measured there; default: `image`).
+    """
     size = crop.shape[0]
     inv = invert_affine(matrix)
     corners = apply_affine(inv, np.array([[0, 0], [size, 0], [0, size], [size, size]], dtype=np.float64))
@@ -83,7 +105,13 @@ def paste_crop(image: np.ndarray, crop: np.ndarray, mask: np.ndarray, matrix: np
                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     alpha = np.clip(alpha, 0, 1)[..., None]
     roi = image[y0:y1, x0:x1]
-    blended = roi.astype(np.float32) + alpha * (warped.astype(np.float32) - roi.astype(np.float32))
+    new = warped.astype(np.float32)
+    amount = grain * upscale_share(matrix)
+    if amount > 0:
+        rng = np.random.default_rng(zlib.crc32(np.ascontiguousarray(crop).tobytes()))
+        before = roi if reference is None else reference[y0:y1, x0:x1]
+        new = add_grain(new, before, alpha[..., 0], amount, rng)
+    blended = roi.astype(np.float32) + alpha * (new - roi.astype(np.float32))
     changed = alpha[..., 0] > 0
     roi[changed] = np.clip(np.rint(blended[changed]), 0, 255).astype(np.uint8)
     return image
