@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Everything a GPU burst and its evaluation need that is not in the repository, made here on the CPU, once.
+#
+#   bash scripts/prepare_burst_data.sh [SHARED]        SHARED: the face data (default ../shared/data)
+#
+# A checkout starts without the ignored folders (data/, .gpu/, .whl/), so a session that is lent a GPU runs
+# this first (2-core CPU: ~7 min celeba-wild, ~8 min lfw, ~3 min packing). Each step is skipped when its
+# output is there, so it also resumes. Makes:
+#   data/celeba128, data/lfw128            prepared faces (id2face prepare --split 0.05; the held-out split)
+#   data/packed_celeba128, _lfw128         WebP packs (~3 KB a face)
+#   .gpu/celeba128/part-00 (15.8 MiB)      the burst's data: celeba whole, lfw in 8-MiB parts to rotate
+#   .gpu/lfw128b/part-00..02
+#   .whl/diffusers-*.whl                   the GPU image has no diffusers
+#   data/heldout/celeba-wild/{all,tune,test}  the held-out photos for id2face eval (scripts/heldout_photos.py)
+# then prints the burst command (docs/training.md, "The latent model and training in bursts").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED=${1:-../shared/data}
+PY=${PYTHON:-python}
+for d in celeba-wild lfw; do
+  [ -d "$SHARED/$d" ] || { echo "no $SHARED/$d: pass the face data folder as the first argument" >&2; exit 2; }
+done
+prepare() {  # source, name
+  if [ -f "data/$2/manifest.json" ]; then echo "data/$2: there"; return; fi
+  id2face prepare "$SHARED/$1" -o "data/$2" --size 128 --split 0.05
+}
+pack() {  # name, parts folder, part size (MiB)
+  if [ ! -f "data/packed_$1/manifest.json" ]; then
+    rm -rf "data/packed_$1"
+    $PY -m id2face.training.pack pack "data/$1" "data/packed_$1" --format webp --quality 70 --mask-quality 60 \
+      --landmarks-xz
+  fi
+  if [ -d "$2/part-00" ]; then echo "$2: there"; return; fi
+  $PY -m id2face.training.pack parts "data/packed_$1" "$2" --max-mib "$3"
+}
+prepare celeba-wild celeba128
+prepare lfw lfw128
+pack celeba128 .gpu/celeba128 16
+pack lfw128 .gpu/lfw128b 8
+ls .whl/diffusers-*.whl >/dev/null 2>&1 || $PY -m pip download -q --no-deps diffusers==0.42.1 -d .whl
+$PY scripts/heldout_photos.py data/celeba128 data/heldout/celeba-wild
+du -sh .gpu/* .whl
+cat <<'EOF'
+Next, on the lent machine (carry [".gpu/celeba128/part-00", ".gpu/lfw128b/part-NN", ".whl"], NN the part not
+used last; checkpoints/latent128/README.md says which parts each burst carried):
+  BUDGET=570 bash scripts/gpu_train.sh .gpu/celeba128/part-00,.gpu/lfw128b/part-NN 9 2048
+EOF
