@@ -2,8 +2,9 @@
 
 detect -> align -> mask -> method -> check -> colour match -> paste. A face that was found but
 could not be anonymized raises `FaceAnonymizationError` (or is blurred with on_error="blur");
-it is never passed through unchanged. A face without a face mesh is replaced on its five points,
-or, when those are unusable, its head is blurred (face/fallback.py); both count as fallbacks.
+it is never passed through unchanged. A face without a face mesh is replaced on its five points (with
+the mesh the model estimates from them, where it has a map: face/points_mesh.py), or, when those are
+unusable, its head is blurred (face/fallback.py); both count as fallbacks.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 from id2face.face.align import align_face
 from id2face.face.config import DetectorConfig, MaskConfig
 from id2face.face.detect import FaceDetector
-from id2face.face.fallback import HEAD, MESH, as_head, paste_order, replacement_kind
+from id2face.face.fallback import HEAD, MESH, POINTS, as_head, paste_order, replacement_kind
 from id2face.face.mask import blend_mask, core_mask, face_mask
 from id2face.face.orient import detect_any_orientation
 from id2face.face.paste import match_colour, paste_crop
@@ -29,7 +30,7 @@ from id2face.face.track import FaceTracker
 from id2face.face.types import Face
 from id2face.io.images import DEFAULT_MAX_PIXELS, load_image, save_image
 from id2face.io.video import process_video_batches
-from id2face.methods.base import FaceMethod, mask_settings
+from id2face.methods.base import FaceMethod, estimate_mesh, mask_settings
 from id2face.methods.classic import BlurMethod
 from id2face.methods.keys import photo_key
 from id2face.methods.registry import METHODS as METHODS  # re-exported: importers from before issue 13
@@ -161,6 +162,8 @@ class Anonymizer:
                 if kinds[-1] == HEAD:
                     as_head(f)
                 align_face(img, f, m.crop_size, m.template)
+                if kinds[-1] == POINTS:
+                    estimate_mesh(m, f)
                 settings = mask_settings(m, self.mask_config)
                 face_mask(f, m.crop_size, m.template, settings)
                 blend_mask(f, m.crop_size, m.template, settings)

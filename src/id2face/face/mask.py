@@ -1,8 +1,8 @@
 """The region that gets replaced: hairline to chin, ear to ear, with a feathered edge.
 
-Built in crop coordinates from the face-mesh outline (or from the template when the mesh is
-missing), so the same mask drives identity masking in the model and, by default, the blend at
-paste-back (`blend_mask`: MaskConfig.blend "face" pastes only the face inside its outline).
+Built in crop coordinates from the face-mesh outline (or its estimate from five points, or the
+template when there is neither), so the same mask drives identity masking in the model and, by default,
+the blend at paste-back (`blend_mask`: MaskConfig.blend "face" pastes only the face inside its outline).
 """
 
 from __future__ import annotations
@@ -22,11 +22,7 @@ def hard_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig 
     """Binary (0/1 float32) face region in crop pixels."""
     cfg = config or MaskConfig()
     mask = np.zeros((size, size), np.uint8)
-    if (
-        face.mesh is not None
-        and face.crop_landmarks is not None
-        and len(face.crop_landmarks) > max(FACE_OVAL)
-    ):
+    if face.crop_landmarks is not None and len(face.crop_landmarks) > max(FACE_OVAL):  # mesh or estimate
         oval = face.crop_landmarks[list(FACE_OVAL)].astype(np.float64)
         chin = face.crop_landmarks[152]
         top = face.crop_landmarks[10]

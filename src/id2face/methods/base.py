@@ -23,8 +23,8 @@ class FaceMethod(Protocol):
         the Anonymizer passes it only when its caller gives one, so a method may leave it out.
     Returns (N, S, S, 3) uint8. Only pixels where mask > 0 are pasted back.
     A method may also define `new_sequence()`: the Anonymizer calls it at the start of each video
-    (track ids start again there), and `mask_config(base) -> MaskConfig`: the mask it needs (see
-    mask_settings).
+    (track ids start again there), `mask_config(base) -> MaskConfig`: the mask it needs (see
+    mask_settings), and `mesh_from_points(crop_points5) -> mesh | None` (see estimate_mesh).
     """
 
     name: str
@@ -45,3 +45,19 @@ def mask_settings(method: object, base: MaskConfig) -> MaskConfig:
     method covers a beard, on a wider crop), else the photo's settings as they are."""
     own = getattr(method, "mask_config", None)
     return own(base) if callable(own) else base
+
+
+def estimate_mesh(method: object, face: Face) -> bool:
+    """Give an aligned face without a mesh the mesh `method` estimates from its five points, in crop pixels
+    (face.crop_landmarks; face.mesh stays None: the face still counts as replaced on its points). The region
+    and the model's geometry maps are then drawn as for a meshed face. False when the method has no
+    estimate (its template ellipse stays)."""
+    own = getattr(method, "mesh_from_points", None)
+    lm = face.crop_landmarks
+    if not callable(own) or face.mesh is not None or lm is None or len(lm) != 5:
+        return False
+    mesh = own(np.asarray(lm, np.float64)[:, :2])
+    if mesh is None:
+        return False
+    face.crop_landmarks = np.asarray(mesh, np.float64)
+    return True

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from id2face.face.config import MaskConfig
+from id2face.face.points_mesh import PointsMesh, load_points_mesh
 from id2face.face.types import Face
 from id2face.geometry import CropTemplate
 from id2face.identity import Recognizer
@@ -53,6 +54,9 @@ class ID2FaceMethod:
             pipe.default_guidance_start if guidance_start is None else guidance_start,
             pipe.default_identity_candidates if identity_candidates is None else identity_candidates)
         self.batch_size = batch_size
+        # The model's map from five points to its face mesh (face/points_mesh.py): set by from_pretrained
+        # when the model folder has one.
+        self.points_mesh: PointsMesh | None = None
 
     @classmethod
     def from_pretrained(
@@ -68,7 +72,12 @@ class ID2FaceMethod:
         pipe = ID2FacePipeline.from_pretrained(
             model_dir, recognizer=recognizer, recognizer_onnx=recognizer_onnx
         )
-        return cls.from_pipeline(pipe, opts)
+        method = cls.from_pipeline(pipe, opts)
+        method.points_mesh = load_points_mesh(model_dir)
+        if method.points_mesh is not None and method.points_mesh.template != pipe.template.name:
+            raise ValueError(f"{model_dir}: its points-to-mesh map is for template "
+                             f"{method.points_mesh.template!r}, the model's is {pipe.template.name!r}")
+        return method
 
     @classmethod
     def from_pipeline(cls, pipe: ID2FacePipeline, opts: DiffusionOptions) -> ID2FaceMethod:
@@ -84,6 +93,11 @@ class ID2FaceMethod:
         it was trained to fill) unless the caller chose a width (`base.dilate` set)."""
         recorded = self.pipe.default_mask_dilate
         return replace(base, dilate=recorded) if base.dilate is None and recorded is not None else base
+
+    def mesh_from_points(self, crop_points5: np.ndarray) -> np.ndarray | None:
+        """(478, 2) crop-pixel mesh estimated from a face's five crop-pixel points, for a face without a mesh:
+        the model then gets a mesh-shaped region and geometry maps, as in training. None without a map."""
+        return None if self.points_mesh is None else self.points_mesh.predict(crop_points5, self.crop_size)
 
     @property
     def crop_size(self) -> int:

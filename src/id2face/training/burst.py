@@ -25,11 +25,13 @@ import torch
 import yaml
 from safetensors.torch import load_file, save_file
 
+from id2face.face.points_mesh import load_points_mesh
 from id2face.identity import load_recognizer
 from id2face.model.build import build_pipeline
 from id2face.model.samplers import make_sampler
 from id2face.training.checkpoint import PREFIX, list_checkpoints
 from id2face.training.config import config_to_dict, load_train_config
+from id2face.training.points_mesh import add_to_model
 from id2face.training.trainer import TrainModule
 
 SHARD_BYTES = 15 * 2**20  # under the 16 MiB a file may have on the way back
@@ -175,7 +177,8 @@ SAMPLING_KEYS = ("samplers", "guidance_scale", "guidance_start", "identity_candi
 
 def to_model(src: str | Path, dst: str | Path, config: str, sampling_from: str | Path | None = None) -> Path:
     """A saved model (EMA weights: what `anonymize --model` and `eval` load) from a compact checkpoint;
-    `sampling_from`: a saved model whose recorded sampling choices (SAMPLING_KEYS) it keeps."""
+    `sampling_from`: a saved model whose recorded sampling choices (SAMPLING_KEYS) and points-to-mesh map
+    it keeps."""
     cfg = load_train_config(config)
     recognizer = None
     try:
@@ -194,6 +197,9 @@ def to_model(src: str | Path, dst: str | Path, config: str, sampling_from: str |
     if sampling_from is not None:
         chosen = json.loads((Path(sampling_from) / "training.json").read_text())
         card.update({k: chosen[k] for k in SAMPLING_KEYS if k in chosen})
+        chosen_map = load_points_mesh(sampling_from)  # depends on the training faces, not on the weights
+        if chosen_map is not None:
+            add_to_model(dst, chosen_map)
     (Path(dst) / "training.json").write_text(json.dumps(card, indent=1))  # its sampling steps, for the loader
     return Path(dst)
 

@@ -18,6 +18,7 @@ import yaml
 from torch import nn
 from tqdm import tqdm
 
+from id2face.face.points_mesh import MIN_MESHES
 from id2face.identity import load_recognizer
 from id2face.model.build import build_pipeline
 from id2face.model.geometry_maps import geometry_maps
@@ -31,6 +32,7 @@ from id2face.training.latent_cache import LatentCache
 from id2face.training.latent_losses import latent_training_losses
 from id2face.training.logs import RunLogger
 from id2face.training.losses import training_losses
+from id2face.training.points_mesh import add_to_model, fit_for_model
 from id2face.training.validation import validation_grid
 
 
@@ -363,6 +365,8 @@ def export_model(pipe, directory: Path, cfg: TrainConfig, data: FaceDataset, ste
         "crop_size": cfg.model.crop_size, "inference_steps": cfg.inference_steps,
     }
     (directory / "training.json").write_text(json.dumps(card, indent=1))
+    if 2 * len(data) >= MIN_MESHES:  # the map for faces without a mesh (face/points_mesh.py)
+        add_to_model(directory, fit_for_model(data.landmarks.numpy(), data.size, data.template))
     (directory / "README.md").write_text(
         "# ID2Face model\n\nTrained with `id2face train` for "
         f"{step} steps on {card['faces']} faces of {card['identities']} identities from "

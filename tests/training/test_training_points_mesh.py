@@ -1,0 +1,41 @@
+import numpy as np
+from helpers_training import write_synthetic_dataset
+
+from id2face.face.landmarks import MESH_KEYPOINTS5
+from id2face.face.points_mesh import FILE, load_points_mesh
+from id2face.model.integrity import verify_checksums
+from id2face.training.points_mesh import fit_for_model, main, training_meshes, with_mirrors
+
+
+def test_training_meshes_reads_the_training_split_only(tmp_path):
+    d = write_synthetic_dataset(tmp_path / "data", identities=8, per_identity=3, val=(6, 7))
+    meshes, size, template = training_meshes([d])
+    assert meshes.shape == (18, 478, 2) and template == "ffhq"
+    assert training_meshes([d], split="val")[0].shape == (6, 478, 2)
+
+
+def test_mirrors_swap_the_two_sides():
+    size = 64
+    rng = np.random.default_rng(0)
+    half = rng.uniform(4, 30, (239, 2))
+    base = np.concatenate([half, np.column_stack([size - half[:, 0], half[:, 1]])])  # point i + 239 mirrors i
+    left, right = base.copy(), base.copy()
+    left[:239, 0] -= 2  # the image's left side pushed out
+    right[239:, 0] += 2  # the right side pushed out: the left one's mirror image
+    both = with_mirrors(np.stack([left, right]), size)
+    assert both.shape == (4, 478, 2)
+    assert np.allclose(both[2], right) and np.allclose(both[3], left)
+
+
+def test_the_command_adds_a_map_to_a_model_and_its_checksums(tmp_path):
+    d = write_synthetic_dataset(tmp_path / "data", identities=8, per_identity=3, val=(7,))
+    model = tmp_path / "model"
+    model.mkdir()
+    main([str(model), str(d)])
+    pm = load_points_mesh(model)
+    assert pm is not None and pm.template == "ffhq"
+    assert FILE in (model / "SHA256SUMS").read_text() and verify_checksums(model)
+    meshes, size, _ = training_meshes([d])
+    # every synthetic face has the same mesh: the map gives it back from its points
+    assert np.allclose(pm.predict(meshes[0, list(MESH_KEYPOINTS5)], size), meshes[0], atol=1e-3)
+    assert fit_for_model(meshes, size, "ffhq").template == "ffhq"
