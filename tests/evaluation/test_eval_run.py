@@ -105,8 +105,11 @@ def test_variant_parse():
     assert Variant.parse("id2face@guidance=2").options == (("guidance", 2.0),)
     assert Variant.parse("id2face@candidates=8,gstart=0.5").options == (("candidates", 8.0), ("gstart", 0.5))
     assert Variant.parse("id2face@blend=region").options == (("blend", "region"),)
+    assert Variant.parse("id2face@faces=points").options == (("faces", "points"),)
     with pytest.raises(ValueError):
         Variant.parse("id2face@colour=1")
+    with pytest.raises(ValueError, match="faces must be one of"):
+        Variant.parse("id2face@faces=none")
 
 
 def test_variant_options_reach_the_anonymizer():
@@ -207,3 +210,17 @@ def test_a_finished_variant_releases_its_anonymizer(photos, tmp_path, detector, 
     assert runner._anonymizer(v) is not anon  # a later run gets a fresh one
     runner.close()
     assert len(detector.detect(astronaut)) == 1  # a detector the runner was given stays open
+
+
+def test_a_points_variant_gives_every_face_to_the_method_without_its_mesh(photos, tmp_path, detector):
+    from id2face.evaluation.runner import EvalRunner
+
+    runner = EvalRunner(EvalConfig(data=str(photos), output=str(tmp_path), methods=["blur"], max_images=1),
+                        [], detector)
+    originals = runner.originals()
+    assert originals[0].has_mesh.all()
+    meshed = runner.run(Variant.parse("blur"), 0, originals)
+    points = runner.run(Variant.parse("blur@faces=points"), 0, originals)
+    assert meshed[0].fallbacks == 0 and points[0].fallbacks == len(originals[0].boxes) == 1
+    assert runner.original_faces(runner.photos[0])[0].mesh is not None  # the detected faces keep theirs
+    runner.close()

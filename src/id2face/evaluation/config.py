@@ -17,7 +17,7 @@ class EvalConfig:
     data: str = ""  # folder of photos (searched recursively)
     output: str = "eval_report"
     methods: list[str] = field(default_factory=lambda: list(METHODS))
-    # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler, guidance,
+    # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler, faces, guidance,
     # candidates, gstart; the mask's blend, dilate, feather, grain), run only when asked (--ablations or
     # a config file's `ablations:`): each one is another full run per seed.
     # id2face@strength=0 is OIM off.
@@ -81,9 +81,12 @@ PASSED_OPTIONS = {
 # Variant options that set the replaced region and the paste: option -> (MaskConfig field, conversion).
 MASK_OPTIONS = {"blend": ("blend", str), "dilate": ("dilate", float), "feather": ("feather", float),
                 "grain": ("grain", float)}
-VARIANT_OPTIONS = ("strength", "steps", "sampler", *PASSED_OPTIONS, *MASK_OPTIONS)
+# How a variant's faces reach the method: "mesh" (as detected) or "points" (every face's mesh dropped, so
+# each takes the five-point path of profiles and half-hidden faces: face/fallback.py, face/points_mesh.py).
+FACES = ("mesh", "points")
+VARIANT_OPTIONS = ("strength", "steps", "sampler", "faces", *PASSED_OPTIONS, *MASK_OPTIONS)
 # the options whose values are words, not numbers
-TEXT_OPTIONS = ("sampler", *(k for k, (_, cast) in MASK_OPTIONS.items() if cast is str))
+TEXT_OPTIONS = ("sampler", "faces", *(k for k, (_, cast) in MASK_OPTIONS.items() if cast is str))
 
 
 @dataclass(frozen=True)
@@ -110,5 +113,7 @@ class Variant:
             k, _, v = item.partition("=")
             if k not in VARIANT_OPTIONS:
                 raise ValueError(f"{spec}: unknown option {k!r} (use {', '.join(VARIANT_OPTIONS)})")
+            if k == "faces" and v not in FACES:
+                raise ValueError(f"{spec}: faces must be one of {', '.join(FACES)}, got {v!r}")
             options.append((k, v if k in TEXT_OPTIONS else float(v)))
         return cls(name, tuple(options))
