@@ -6,9 +6,13 @@ Each source is a photo that ships inside a package this project already installs
 - Eileen Collins (NASA, public domain), scikit-image's `astronaut`: one face of ~95 px in 512x512.
 
     python scripts/make_before_after.py docs/figures [--model DIR] [--seed 0] [--blend face]
+                                        [--faces points]
 
 Writes before_after_<name>.jpg (the photo, then the anonymized photo, side by side at full size);
-with --blend face, before_after_<name>_blend-face.jpg (only the face inside its outline pasted back).
+with --blend face, before_after_<name>_blend-face.jpg (only the face inside its outline pasted back);
+with --faces points, before_after_<name>_points.jpg: the face given without its mesh, as a profile or a
+half-hidden face is (replaced on its five points), without and then with the mesh the model estimates
+from them (face/points_mesh.py), beside the photo.
 """
 
 from __future__ import annotations
@@ -38,17 +42,33 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--blend", choices=BLENDS, default="region")
+    ap.add_argument("--faces", choices=("mesh", "points"), default="mesh")
     a = ap.parse_args()
     anon = Anonymizer(model=a.model, seed=a.seed, mask=MaskConfig(blend=a.blend))
-    suffix = "" if a.blend == "region" else f"_blend-{a.blend}"
+    suffix = ("" if a.blend == "region" else f"_blend-{a.blend}") + ("" if a.faces == "mesh" else "_points")
     a.output.mkdir(parents=True, exist_ok=True)
     for name, img in sources().items():
-        out, rep = anon.anonymize_rgb(img)
-        if rep.faces == 0 or rep.fallbacks:
-            raise SystemExit(f"{name}: {rep.faces} face(s), {rep.fallbacks} fallback(s): not a fair example")
+        if a.faces == "mesh":
+            out, rep = anon.anonymize_rgb(img)
+            panels = [img, out]
+            if rep.faces == 0 or rep.fallbacks:
+                raise SystemExit(f"{name}: {rep.faces} face(s), {rep.fallbacks} fallback(s): not a fair one")
+        else:
+            panels, rep = [img], None
+            estimate = anon.method.points_mesh
+            for points_mesh in (None, estimate):  # the five-point path without, then with the estimate
+                faces = anon.detector.detect(img)
+                for f in faces:
+                    f.mesh = None
+                anon.method.points_mesh = points_mesh
+                out, rep = anon.anonymize_rgb(img, faces)
+                panels.append(out)
+            if estimate is None:
+                raise SystemExit("this model has no points-to-mesh map (points_mesh.safetensors)")
         gap = np.full((img.shape[0], 8, 3), 255, np.uint8)
         dst = a.output / f"before_after_{name}{suffix}.jpg"
-        save_image(np.concatenate([img, gap, out], axis=1), dst, quality=90)
+        joined = [x for panel in panels for x in (panel, gap)][:-1]
+        save_image(np.concatenate(joined, axis=1), dst, quality=90)
         widths = [round(b[2] - b[0]) for b in rep.boxes]
         print(f"wrote {dst}: {img.shape[1]}x{img.shape[0]} photo, face width(s) {widths} px")
 
