@@ -194,6 +194,7 @@ class Anonymizer:
             span = slice(first, first + len(fs))
             self._paste_photo(img, out, fs, kinds[span], new[span], blurred[span])
             rep.fallbacks += int(fell_back[span].sum())
+            rep.blurred += int(blurred[span].sum())
             first += len(fs)
         self._tick("paste", t)
         return list(zip(outs, reports, strict=True))
@@ -301,6 +302,7 @@ class Anonymizer:
             for _, rep in results:
                 total.faces += rep.faces
                 total.fallbacks += rep.fallbacks
+                total.blurred += rep.blurred
                 total.kept += rep.kept
             return [out for out, _ in results]
 

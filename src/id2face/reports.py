@@ -17,11 +17,17 @@ class ImageReport:
     fallbacks: int = 0  # faces replaced by a fallback: no mesh (5 points, head blur), blurred after a failure
     boxes: list[list[float]] = field(default_factory=list)
     kept: int = 0  # faces of --keep people, left as they are
+    blurred: int = 0  # of the fallbacks, faces blurred (a head without usable points, or a failed method)
 
     @property
     def replaced(self) -> int:
-        """Faces the method itself replaced (not kept, not covered by the blur fallback)."""
-        return self.faces - self.kept - self.fallbacks
+        """Faces the method itself replaced, on their mesh or on five points (not kept, not blurred)."""
+        return self.faces - self.kept - self.blurred
+
+    @property
+    def on_points(self) -> int:
+        """Of the replaced faces, those replaced on five points (no face mesh)."""
+        return self.fallbacks - self.blurred
 
     @property
     def changed(self) -> bool:
@@ -32,9 +38,10 @@ class ImageReport:
         """One line saying what happened to the photo, for people (the page, logs)."""
         if self.faces == 0:
             return "no face found: nothing was changed"
-        parts = [f"{self.replaced} face{'s' * (self.replaced != 1)} replaced"]
-        if self.fallbacks:
-            parts.append(f"{self.fallbacks} covered by the blur fallback")
+        parts = [f"{self.replaced} face{'s' * (self.replaced != 1)} replaced"
+                 + (f" ({self.on_points} on five points: no face mesh)" if self.on_points else "")]
+        if self.blurred:
+            parts.append(f"{self.blurred} blurred (no usable face landmarks, or the method failed)")
         if self.kept:
             parts.append(f"{self.kept} kept as {'they were' if self.kept > 1 else 'it was'} (--keep)")
         text = ", ".join(parts)

@@ -32,6 +32,7 @@ def test_a_photo_without_a_face_is_reported_unchanged(base, astronaut):
     assert headers["X-Summary"] == "no face found: nothing was changed"
     status, headers, _ = post(base, "method=blur", encode_image(astronaut))
     assert headers["X-Changed"] == "1" and headers["X-Replaced"] == "1" and headers["X-Fallbacks"] == "0"
+    assert headers["X-Blurred"] == "0"
     assert headers["X-Summary"] == "1 face replaced"
 
 

@@ -99,8 +99,8 @@ def too_many_pixels(e: TooManyPixels) -> str:
 def result_headers(report: ImageReport, seconds: float) -> dict[str, str]:
     """What happened, for the page: counts and one line of text (ASCII, fits a header)."""
     return {"X-Faces": str(report.faces), "X-Replaced": str(report.replaced),
-            "X-Fallbacks": str(report.fallbacks), "X-Kept": str(report.kept),
-            "X-Changed": "1" if report.changed else "0",
+            "X-Fallbacks": str(report.fallbacks), "X-Blurred": str(report.blurred),
+            "X-Kept": str(report.kept), "X-Changed": "1" if report.changed else "0",
             "X-Summary": report.describe(), "X-Seconds": f"{seconds:.3f}"}
 
 
