@@ -224,3 +224,19 @@ def test_a_points_variant_gives_every_face_to_the_method_without_its_mesh(photos
     assert meshed[0].fallbacks == 0 and points[0].fallbacks == len(originals[0].boxes) == 1
     assert runner.original_faces(runner.photos[0])[0].mesh is not None  # the detected faces keep theirs
     runner.close()
+
+
+def test_a_changed_model_is_not_read_from_the_cache(photos, tmp_path, detector):
+    from id2face.evaluation.runner import EvalRunner
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "SHA256SUMS").write_text("0" * 64 + "  unet/diffusion_pytorch_model.safetensors\n")
+    cfg = EvalConfig(data=str(photos), output=str(tmp_path / "out"), methods=["id2face", "blur"],
+                     model=str(model))
+    runner = EvalRunner(cfg, [], detector)
+    before = runner.run_meta(Variant.parse("id2face"), 0), runner.run_meta(Variant.parse("blur"), 0)
+    (model / "SHA256SUMS").write_text("1" * 64 + "  unet/diffusion_pytorch_model.safetensors\n")
+    after = runner.run_meta(Variant.parse("id2face"), 0), runner.run_meta(Variant.parse("blur"), 0)
+    assert before[0] != after[0] and before[1] == after[1] and "model_sums" not in after[1]
+    runner.close()

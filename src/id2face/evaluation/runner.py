@@ -27,6 +27,8 @@ from id2face.face.types import Face
 from id2face.identity.faceres import crop_resize, square_crop_box
 from id2face.identity.verify import Verifier
 from id2face.io.images import is_image, load_image, save_image
+from id2face.jobs.manifest import model_checksum
+from id2face.methods.registry import default_model_dir
 
 REFERENCE = Variant("none")  # the untouched photo, scored like a method
 
@@ -195,11 +197,19 @@ class EvalRunner:
             )
         return self._anonymizers[v]
 
+    def run_meta(self, v: Variant, seed: int) -> dict:
+        """What a cached run was made with; a run whose record differs is made again. For id2face it holds
+        the model's checksum (weights and recorded settings), a changed model is not read from the cache."""
+        meta = {"variant": v.label, "seed": seed, "model": self.config.model,
+                "recognizers": [r.name for r in self.recognizers]}
+        if v.method == "id2face":
+            meta["model_sums"] = model_checksum(self.config.model or default_model_dir())
+        return meta
+
     def run(self, v: Variant, seed: int, originals: list[PhotoRecord]) -> list[PhotoRecord]:
         d = self.run_dir(v, seed)
         d.mkdir(parents=True, exist_ok=True)
-        meta = {"variant": v.label, "seed": seed, "model": self.config.model,
-                "recognizers": [r.name for r in self.recognizers]}
+        meta = self.run_meta(v, seed)
         meta_file = d / "meta.json"
         fresh = not meta_file.is_file() or json.loads(meta_file.read_text()) != meta
         meta_file.write_text(json.dumps(meta))
