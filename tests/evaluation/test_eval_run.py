@@ -120,6 +120,8 @@ def test_variant_options_reach_the_anonymizer():
     assert anonymizer_options(opts) == {"mask": MaskConfig(blend="face", dilate=0.08),
                                         "identity_candidates": 8, "guidance_start": 0.5, "guidance": 2.0}
     assert anonymizer_options({}) == {}
+    hair = dict(Variant.parse("id2face@hair=1").options)
+    assert anonymizer_options(hair) == {"mask": MaskConfig(hair=True)}
     with pytest.raises(ValueError, match="blend"):
         anonymizer_options({"blend": "edge"})
 

@@ -18,7 +18,7 @@ class EvalConfig:
     output: str = "eval_report"
     methods: list[str] = field(default_factory=lambda: list(METHODS))
     # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler, faces, guidance,
-    # candidates, gstart; the mask's blend, dilate, feather, grain), run only when asked (--ablations or
+    # candidates, gstart; the mask's blend, dilate, feather, grain, hair), run only when asked (--ablations or
     # a config file's `ablations:`): each one is another full run per seed.
     # id2face@strength=0 is OIM off.
     ablations: list[str] = field(default_factory=list)
@@ -79,8 +79,13 @@ PASSED_OPTIONS = {
     "gstart": ("guidance_start", float),
 }
 # Variant options that set the replaced region and the paste: option -> (MaskConfig field, conversion).
+def _flag(value: float | str) -> bool:
+    """hair=1 / hair=0: a yes-or-no option given as a number."""
+    return bool(float(value))
+
+
 MASK_OPTIONS = {"blend": ("blend", str), "dilate": ("dilate", float), "feather": ("feather", float),
-                "grain": ("grain", float)}
+                "grain": ("grain", float), "hair": ("hair", _flag)}
 # How a variant's faces reach the method: "mesh" (as detected) or "points" (every face's mesh dropped, so
 # each takes the five-point path of profiles and half-hidden faces: face/fallback.py, face/points_mesh.py).
 FACES = ("mesh", "points")
