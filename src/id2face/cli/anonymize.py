@@ -80,7 +80,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    "expression or gaze studies; they carry identity too)")
     p.add_argument("--mask-hair", action="store_true",
                    help="replace the hair above the forehead too (default: the region stops at the "
-                   "hairline and hair stays as it is)")
+                   "hairline and hair stays as it is); with the bundled model it does not hide more: it was "
+                   "not trained to draw hair (held-out faceres re-id 3.3 %% vs 1.9 %% without)")
     p.add_argument("--mask-grow", type=float, default=None, metavar="F",
                    help="grow the replaced region past the face's outline by F of the face crop (0 to 0.5; "
                    "default: the width the model was trained to fill, as its training.json records, else "
