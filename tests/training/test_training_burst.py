@@ -16,12 +16,15 @@ from helpers_training import tiny_config, write_synthetic_dataset
 from safetensors.numpy import load_file
 from safetensors.torch import load_file as load_torch
 
+from id2face.face.points_mesh import fit_points_mesh, load_points_mesh
 from id2face.model.build import build_pipeline
+from id2face.model.integrity import verify_checksums
 from id2face.model.pipeline import ID2FacePipeline
 from id2face.training.burst import export_compact, model_weights, restore, to_model
 from id2face.training.checkpoint import list_checkpoints
 from id2face.training.config import config_to_dict
 from id2face.training.pack import pack_dataset, split_parts, unpack_dataset
+from id2face.training.points_mesh import add_to_model
 from id2face.training.trainer import TrainModule, train
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,9 +47,13 @@ def test_compact_checkpoint_continues_the_run(tmp_path):
     chosen = {"guidance_scale": 1.5, "identity_candidates": 3, "guidance_start": 0.5, "samplers": ["ddim"]}
     (model / "training.json").write_text(json.dumps({**json.loads((model / "training.json").read_text()),
                                                       **chosen}))
+    assert load_points_mesh(model) is None  # a compact checkpoint holds no points-to-mesh map
+    rng = np.random.default_rng(0)
+    add_to_model(model, fit_points_mesh(rng.uniform(4, 28, (30, 478, 2)), 32, "ffhq"))
     again = to_model(compact, tmp_path / "model2", str(cfg_file), sampling_from=model)
     card = json.loads((again / "training.json").read_text())
     assert {k: card[k] for k in chosen} == chosen and card["steps"] == 2
+    assert load_points_mesh(again) is not None and verify_checksums(again)  # kept from the sampling model
     restored = restore(compact, tmp_path / "b")
     assert restored.name == "step-0000002"
     train(tiny_config(data, tmp_path / "b", max_steps=4), resume=True, progress=False)

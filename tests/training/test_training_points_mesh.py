@@ -1,5 +1,5 @@
 import numpy as np
-from helpers_training import write_synthetic_dataset
+from helpers_training import tiny_config, write_synthetic_dataset
 
 from id2face.face.landmarks import MESH_KEYPOINTS5
 from id2face.face.points_mesh import FILE, load_points_mesh
@@ -39,3 +39,12 @@ def test_the_command_adds_a_map_to_a_model_and_its_checksums(tmp_path):
     # every synthetic face has the same mesh: the map gives it back from its points
     assert np.allclose(pm.predict(meshes[0, list(MESH_KEYPOINTS5)], size), meshes[0], atol=1e-3)
     assert fit_for_model(meshes, size, "ffhq").template == "ffhq"
+
+
+def test_a_trained_model_is_exported_with_its_map(tmp_path):
+    from id2face.training.trainer import train
+
+    data = write_synthetic_dataset(tmp_path / "ds", identities=8, per_identity=3, val=(7,))
+    train(tiny_config(data, tmp_path / "run", max_steps=1), progress=False)
+    final = next(p.parent for p in (tmp_path / "run").rglob("model_index.json"))
+    assert load_points_mesh(final) is not None and verify_checksums(final)
