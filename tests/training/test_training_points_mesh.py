@@ -48,3 +48,33 @@ def test_a_trained_model_is_exported_with_its_map(tmp_path):
     train(tiny_config(data, tmp_path / "run", max_steps=1), progress=False)
     final = next(p.parent for p in (tmp_path / "run").rglob("model_index.json"))
     assert load_points_mesh(final) is not None and verify_checksums(final)
+
+
+def test_a_map_fitted_on_detector_points_learns_their_offset_from_the_mesh():
+    from id2face.face.points_mesh import fit_points_mesh
+
+    rng = np.random.default_rng(0)
+    base = rng.uniform(20, 108, (478, 2))
+    mode = rng.normal(0, 3, (478, 2))
+    factor = rng.normal(0, 1, 60)
+    meshes = base + factor[:, None, None] * mode
+    offset = np.array([[2.0, 1.0], [-2.0, 1.0], [0.0, -3.0], [4.0, 0.0], [-4.0, 0.0]])  # a detector's habit
+    points = meshes[:, list(MESH_KEYPOINTS5)] + offset
+    pm = fit_points_mesh(meshes, 128, "ffhq", ridge=1e-6, points=points)
+    assert np.allclose(pm.predict(points[5], 128), meshes[5], atol=1e-3)
+    own = fit_points_mesh(meshes, 128, "ffhq", ridge=1e-6)  # fitted on the mesh's own points instead
+    assert np.abs(own.predict(points[5], 128) - meshes[5]).mean() > 0.3  # misreads the offset as shape
+
+
+def test_detector_pairs_align_the_crop_on_the_detectors_points(tmp_path, astronaut):
+    from id2face.geometry import FFHQ
+    from id2face.io.images import save_image
+    from id2face.training.points_mesh import detector_pairs
+
+    save_image(astronaut, tmp_path / "a.png")
+    (tmp_path / "broken.jpg").write_bytes(b"not a photo")
+    points, meshes = detector_pairs([tmp_path / "a.png", tmp_path / "broken.jpg"], 128, "ffhq")
+    assert points.shape == (1, 5, 2) and meshes.shape == (1, 478, 2)
+    assert np.abs(points[0] - FFHQ.pixels(128)).max() < 8  # aligned on them: near the template's places
+    both = fit_for_model(np.repeat(meshes, 12, 0), 128, "ffhq", np.repeat(points, 12, 0))
+    assert np.abs(both.predict(points[0], 128) - meshes[0]).mean() < 1.0

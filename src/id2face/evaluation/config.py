@@ -86,8 +86,9 @@ def _flag(value: float | str) -> bool:
 
 MASK_OPTIONS = {"blend": ("blend", str), "dilate": ("dilate", float), "feather": ("feather", float),
                 "grain": ("grain", float), "hair": ("hair", _flag)}
-# How a variant's faces reach the method: "mesh" (as detected) or "points" (every face's mesh dropped, so
-# each takes the five-point path of profiles and half-hidden faces: face/fallback.py, face/points_mesh.py).
+# How a variant's faces reach the method: "mesh" (as detected) or "points" (every face's mesh dropped and its
+# detector's own five points restored, so each takes the five-point path of profiles and half-hidden faces:
+# face/fallback.py, face/points_mesh.py).
 FACES = ("mesh", "points")
 VARIANT_OPTIONS = ("strength", "steps", "sampler", "faces", *PASSED_OPTIONS, *MASK_OPTIONS)
 # the options whose values are words, not numbers

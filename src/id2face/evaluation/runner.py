@@ -229,8 +229,10 @@ class EvalRunner:
             else:
                 faces = copy.deepcopy(self.original_faces(path))
                 if dict(v.options).get("faces") == "points":
-                    for face in faces:
+                    for face in faces:  # as the mesh model had missed it: the detector's own points
                         face.mesh = None
+                        if face.detector_keypoints5 is not None:
+                            face.keypoints5 = face.detector_keypoints5
                 result, rep = self._anonymizer(v).anonymize_rgb(img, faces, seed=seed)
                 fallbacks = rep.fallbacks
             seconds = time.perf_counter() - t0

@@ -81,6 +81,8 @@ class MeshEstimator:
         centre = mesh[:, :2].mean(0)
         if np.hypot(centre[0] - cx, centre[1] - cy) > 0.5 * max(x1 - x0, y1 - y0):
             return False
+        if face.detector_keypoints5 is None:
+            face.detector_keypoints5 = np.asarray(face.keypoints5, np.float64).copy()
         face.mesh = mesh
         face.keypoints5 = mesh[list(MESH_KEYPOINTS5), :2].copy()
         return True

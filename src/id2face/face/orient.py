@@ -42,6 +42,8 @@ def unturn_face(face: Face, turns: int, width: int, height: int) -> Face:
     face.keypoints5 = unturn_points(face.keypoints5, turns, width, height)
     if face.mesh is not None:
         face.mesh = unturn_points(face.mesh, turns, width, height)
+    if face.detector_keypoints5 is not None:
+        face.detector_keypoints5 = unturn_points(face.detector_keypoints5, turns, width, height)
     face.detector = f"{face.detector}@{90 * (turns % 4)}"
     return face
 

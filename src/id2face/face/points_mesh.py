@@ -62,16 +62,21 @@ class PointsMesh:
         return cls(template=meta.get("template", ""), **arrays)
 
 
-def fit_points_mesh(meshes: np.ndarray, size: int, template: str, ridge: float = 1e-3) -> PointsMesh:
+def fit_points_mesh(meshes: np.ndarray, size: int, template: str, ridge: float = 1e-3,
+                    points: np.ndarray | None = None) -> PointsMesh:
     """Fit the map on (N, 478, 2) meshes in crop pixels of faces aligned to `template` at `size`.
 
-    The inputs are each mesh's own five points (MESH_KEYPOINTS5: iris centres, nose tip, mouth corners),
-    the points a meshed face is aligned on. `ridge` (a share of the inputs' mean variance) keeps the map
-    steady where detector points are noisier than the mesh's."""
+    `points`: (N, 5, 2) the five points each crop was aligned on, in the same pixels: best the detector's
+    own, the points a face without a mesh has (training.points_mesh.detector_pairs); None: each mesh's own
+    five points (MESH_KEYPOINTS5: iris centres, nose tip, mouth corners). `ridge` (a share of the inputs'
+    mean variance) keeps the map steady where points are noisy."""
     y = np.asarray(meshes, np.float64)[..., :2] / size
     if y.ndim != 3 or y.shape[1:] != (NUM_POINTS, 2) or len(y) < MIN_MESHES:
         raise ValueError(f"need at least {MIN_MESHES} meshes of (478, 2), got {np.asarray(meshes).shape}")
-    x = y[:, list(MESH_KEYPOINTS5)].reshape(len(y), -1)
+    if points is None:
+        x = y[:, list(MESH_KEYPOINTS5)].reshape(len(y), -1)
+    else:
+        x = np.asarray(points, np.float64).reshape(len(y), 10) / size
     y = y.reshape(len(y), -1)
     xm, ym = x.mean(0), y.mean(0)
     xc, yc = x - xm, y - ym

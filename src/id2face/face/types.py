@@ -18,6 +18,8 @@ class Face:
     score: float
     keypoints5: np.ndarray  # (5, 2) right eye, left eye, nose, right mouth, left mouth
     mesh: np.ndarray | None = None  # (478, 2) or (478, 3) MediaPipe face mesh, pixels (z unscaled)
+    # The detector's own five points, kept when the mesh's replace keypoints5: what a face without a mesh has.
+    detector_keypoints5: np.ndarray | None = None
     track_id: int | None = None
     detector: str = ""
     # Filled by alignment:

@@ -4,7 +4,10 @@
 
 DATA: folders written by `id2face prepare` (their training split; held-out identities are left out). The
 map is fitted on every face's mesh and on its mirror image, so a face turned left and one turned right
-are treated alike. `id2face train` writes one with every model it exports; this command adds one to a
+are treated alike. With --detector-points N it is fitted on the detector's own five points instead (the
+detector runs on the first N source photos): those are what a face without a mesh has, and they sit
+differently from the mesh's (the eyes' centres, a mouth centre widened to corners). `id2face train` writes
+one with every model it exports; this command adds one to a
 model exported before (2026-11-29) and rewrites the model's SHA256SUMS.
 """
 
@@ -41,17 +44,70 @@ def training_meshes(dirs: list[str | Path], split: str = "train") -> tuple[np.nd
     return np.concatenate(meshes), int(ref[0]), str(ref[1])
 
 
+FIVE_MIRROR = [1, 0, 2, 4, 3]  # the five points of a mirrored face: the eyes and the mouth corners swap
+
+
+def _flip(points: np.ndarray, size: int) -> np.ndarray:
+    out = np.array(points, np.float64, copy=True)
+    out[..., 0] = size - out[..., 0]
+    return out
+
+
 def with_mirrors(meshes: np.ndarray, size: int) -> np.ndarray:
     """The meshes and their horizontal mirror images (points renumbered as the mirrored face's own)."""
     perm = mirror_permutation(torch.from_numpy(meshes).float(), size).numpy()
-    flipped = meshes.copy()
-    flipped[..., 0] = size - flipped[..., 0]
-    return np.concatenate([meshes, flipped[:, np.argsort(perm)]])
+    return np.concatenate([meshes, _flip(meshes, size)[:, np.argsort(perm)]])
 
 
-def fit_for_model(meshes: np.ndarray, size: int, template: str) -> PointsMesh:
-    """The map a model exports: fitted on the meshes and their mirrors."""
-    return fit_points_mesh(with_mirrors(np.asarray(meshes, np.float64)[..., :2], size), size, template)
+def fit_for_model(meshes: np.ndarray, size: int, template: str,
+                  points: np.ndarray | None = None) -> PointsMesh:
+    """The map a model exports: fitted on the meshes and their mirrors (and on `points`, the detector's five
+    points of each, mirrored alike, when given)."""
+    meshes = np.asarray(meshes, np.float64)[..., :2]
+    if points is not None:
+        points = np.concatenate([points, _flip(points, size)[:, FIVE_MIRROR]])
+    return fit_points_mesh(with_mirrors(meshes, size), size, template, points=points)
+
+
+def detector_pairs(photos: list[Path], size: int, template: str) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 5, 2) detector points and (N, 478, 2) meshes of every meshed face in `photos`, both in the crop
+    the detector's points align (a face without a mesh is aligned on those), for `fit_for_model(points=)`."""
+    from tqdm import tqdm
+
+    from id2face.face.align import alignment_matrix
+    from id2face.face.detect import FaceDetector
+    from id2face.geometry import TEMPLATES, apply_affine
+    from id2face.io.images import load_image
+
+    points, meshes = [], []
+    detector = FaceDetector()
+    try:
+        for path in tqdm(photos, desc="detector points", unit="photo"):
+            try:
+                image = load_image(path)
+            except Exception:  # noqa: BLE001 - an unreadable photo gives no pairs
+                continue
+            for f in detector.detect(image):
+                if f.mesh is None or f.detector_keypoints5 is None:
+                    continue
+                m = alignment_matrix(f.detector_keypoints5, TEMPLATES[template], size)
+                points.append(apply_affine(m, f.detector_keypoints5))
+                meshes.append(apply_affine(m, f.mesh[:, :2]))
+    finally:
+        detector.close()
+    return np.asarray(points).reshape(-1, 5, 2), np.asarray(meshes).reshape(-1, 478, 2)
+
+
+def training_photos(dirs: list[str | Path], split: str = "train") -> list[Path]:
+    """The source photos of a prepared dataset's split (every photo of its identities, dropped ones too)."""
+    from id2face.training.sources import list_sources
+
+    out = []
+    for d in dirs:
+        man = read_manifest(d)
+        wanted = {man["identities"][i] for i in man["splits"][split]}
+        out += [p.path for p in list_sources(man["sources"]) if p.identity in wanted]
+    return out
 
 
 def add_to_model(model_dir: str | Path, points_mesh: PointsMesh) -> Path:
@@ -66,10 +122,18 @@ def main(argv: list[str] | None = None) -> None:
                                  description=__doc__.split("\n")[0])
     ap.add_argument("model_dir", help="the model folder to add the map to")
     ap.add_argument("data", nargs="+", help="prepared datasets the model was trained on")
+    ap.add_argument("--detector-points", type=int, default=0, metavar="N",
+                    help="fit on the detector's own five points of the meshed faces in the first N source "
+                         "photos of the datasets' training split (what a face without a mesh has; runs the "
+                         "detector) instead of each mesh's own points")
     args = ap.parse_args(argv)
     meshes, size, template = training_meshes(args.data)
-    path = add_to_model(args.model_dir, fit_for_model(meshes, size, template))
-    print(f"{path}: fitted on {len(meshes)} faces and their mirrors ({template}, {size} px)")
+    points = None
+    if args.detector_points:
+        points, meshes = detector_pairs(training_photos(args.data)[: args.detector_points], size, template)
+    path = add_to_model(args.model_dir, fit_for_model(meshes, size, template, points))
+    inputs = "the detector's points" if points is not None else "the meshes' own points"
+    print(f"{path}: fitted on {len(meshes)} faces and their mirrors, from {inputs} ({template}, {size} px)")
 
 
 if __name__ == "__main__":
