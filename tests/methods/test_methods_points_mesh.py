@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from id2face.anonymizer import Anonymizer
-from id2face.face.align import align_face
 from id2face.face.landmarks import FACE_OVAL, MESH_KEYPOINTS5
 from id2face.face.points_mesh import FILE, fit_points_mesh, load_points_mesh
 from id2face.face.types import Face
@@ -58,7 +57,8 @@ def test_a_points_face_gets_the_estimate_a_meshed_or_head_face_does_not(astronau
     rec = Recorder(lambda p5: pm.predict(p5, SIZE))
     anon = Anonymizer(method=rec)
     meshed = anon.detector.detect(astronaut)[0]
-    points = Face(box=meshed.box.copy(), score=0.9, keypoints5=meshed.keypoints5.copy())
+    # the same face as the detector gave it, before the mesh: its own five points
+    points = Face(box=meshed.box.copy(), score=0.9, keypoints5=meshed.detector_keypoints5.copy())
     head = Face(box=meshed.box + 200, score=0.9, keypoints5=np.tile(meshed.keypoints5[:1], (5, 1)) + 200)
     _, rep = anon.anonymize_rgb(astronaut, faces=[meshed, points, head])
     assert rep.fallbacks == 2  # the points face still counts as replaced on its points
@@ -70,7 +70,7 @@ def test_a_points_face_gets_the_estimate_a_meshed_or_head_face_does_not(astronau
     # Without a map the points face keeps its five points and the template's ellipse.
     plain = Recorder()
     Anonymizer(method=plain).anonymize_rgb(astronaut, faces=[Face(box=meshed.box.copy(), score=0.9,
-                                                                  keypoints5=meshed.keypoints5.copy())])
+                                                                  keypoints5=meshed.detector_keypoints5.copy())])
     assert plain.seen[0].shape == (5, 2)
     assert not np.array_equal(plain.masks[0] > 0.5, rec.masks[1] > 0.5)
 
@@ -108,18 +108,24 @@ def test_the_id2face_method_loads_its_models_map_and_refuses_another_templates(t
         ID2FaceMethod.from_pretrained(d, steps=1)
 
 
-def test_the_bundled_map_finds_real_meshes_from_their_five_points(shared_data, detector):
-    """On held-out-style photos: the mesh estimated from its own five points is within ~1 px of the real
-    one on a 128-px crop (2026-11-29: 1.0 px on 610 held-out faces; the average shape alone 2.4 px)."""
+def test_the_bundled_map_finds_real_meshes_from_the_detectors_points(shared_data, detector):
+    """On real photos: from the detector's own five points (what a face without a mesh has), the estimate in
+    the crop they align is within ~2 px of the real mesh on a 128-px crop, well under the average shape's
+    error. The map may have been fitted on some of these photos; on 363 held-out faces (2026-11-29) it gave
+    a median of 2.1 px, the average shape 3.1 px."""
+    from id2face.face.align import alignment_matrix
+    from id2face.geometry import apply_affine
+
     pm = bundled_map()
     errors, base = [], []
     for p in sorted((shared_data / "celeba-wild" / "images").glob("*.jpg"))[:40]:
         for f in detector.detect(load_image(p)):
-            if f.mesh is None:
+            if f.mesh is None or f.detector_keypoints5 is None:
                 continue
-            align_face(load_image(p), f, SIZE, FFHQ)
-            real = f.crop_landmarks[:, :2]
-            errors.append(np.linalg.norm(pm.predict(real[list(MESH_KEYPOINTS5)], SIZE) - real, axis=1).mean())
+            m = alignment_matrix(f.detector_keypoints5, FFHQ, SIZE)
+            real = apply_affine(m, f.mesh[:, :2])
+            errors.append(np.linalg.norm(pm.predict(apply_affine(m, f.detector_keypoints5), SIZE) - real,
+                                         axis=1).mean())
             base.append(np.linalg.norm(pm.mesh_mean.reshape(478, 2) * SIZE - real, axis=1).mean())
     assert len(errors) >= 20
-    assert np.median(errors) < 1.6 and np.median(errors) < 0.7 * np.median(base)
+    assert np.median(errors) < 2.6 and np.median(errors) < 0.85 * np.median(base)
