@@ -58,7 +58,9 @@ def main() -> None:
             estimate = anon.method.points_mesh
             for points_mesh in (None, estimate):  # the five-point path without, then with the estimate
                 faces = anon.detector.detect(img)
-                for f in faces:
+                for f in faces:  # as the mesh model had missed it: its detector's own points
+                    if f.detector_keypoints5 is not None:
+                        f.keypoints5 = f.detector_keypoints5
                     f.mesh = None
                 anon.method.points_mesh = points_mesh
                 out, rep = anon.anonymize_rgb(img, faces)
