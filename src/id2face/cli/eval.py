@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from id2face.cli.options import add_model_arguments
+from id2face.evaluation.config import VARIANT_OPTIONS
 from id2face.methods.registry import METHODS
 
 
@@ -15,7 +16,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="YAML experiment file (configs/eval/*.yaml); flags override it")
     p.add_argument("--methods", help=f"comma list: {','.join(METHODS)}")
     p.add_argument("--ablations", help="comma list of method@key=value variants, e.g. id2face@strength=0 "
-                   "(OIM off); default: none (a --config file may list some; 'none' drops them)")
+                   "(OIM off), id2face@faces=points (every face without its mesh, on its detector's five "
+                   "points); keys: " + ", ".join(VARIANT_OPTIONS) + "; default: none (a --config file may "
+                   "list some; 'none' drops them)")
     add_model_arguments(p, overrides=True)
     p.add_argument("--seeds", type=int, help="seeds per stochastic method (diversity; default 5)")
     p.add_argument("--recognizers", help="comma list: dlib,faceres (default both)")
