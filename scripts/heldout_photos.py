@@ -12,17 +12,14 @@ not copies: the photos stay where they are (research-use data is never committed
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from id2face.training.sources import list_sources
+from id2face.training.data import split_photos
 
 
 def heldout_photos(dataset: Path) -> list[Path]:
     """Every source photo of the identities `prepare --split` held out, sorted by path."""
-    manifest = json.loads((dataset / "manifest.json").read_text())
-    held = {manifest["identities"][i] for i in manifest["splits"]["val"]}
-    return sorted(p.path for p in list_sources(manifest["sources"]) if p.identity in held)
+    return split_photos([dataset], "val")
 
 
 def link(photos: list[Path], folder: Path) -> None:

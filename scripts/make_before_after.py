@@ -24,6 +24,7 @@ import numpy as np
 
 from id2face.anonymizer import Anonymizer
 from id2face.face.config import BLENDS, MaskConfig
+from id2face.face.fallback import as_missed
 from id2face.io.images import load_image, save_image
 
 
@@ -57,11 +58,7 @@ def main() -> None:
             panels, rep = [img], None
             estimate = anon.method.points_mesh
             for points_mesh in (None, estimate):  # the five-point path without, then with the estimate
-                faces = anon.detector.detect(img)
-                for f in faces:  # as the mesh model had missed it: its detector's own points
-                    if f.detector_keypoints5 is not None:
-                        f.keypoints5 = f.detector_keypoints5
-                    f.mesh = None
+                faces = [as_missed(f) for f in anon.detector.detect(img)]
                 anon.method.points_mesh = points_mesh
                 out, rep = anon.anonymize_rgb(img, faces)
                 panels.append(out)

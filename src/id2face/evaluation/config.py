@@ -78,12 +78,12 @@ PASSED_OPTIONS = {
     "candidates": ("identity_candidates", int),
     "gstart": ("guidance_start", float),
 }
-# Variant options that set the replaced region and the paste: option -> (MaskConfig field, conversion).
 def _flag(value: float | str) -> bool:
     """hair=1 / hair=0: a yes-or-no option given as a number."""
     return bool(float(value))
 
 
+# Variant options that set the replaced region and the paste: option -> (MaskConfig field, conversion).
 MASK_OPTIONS = {"blend": ("blend", str), "dilate": ("dilate", float), "feather": ("feather", float),
                 "grain": ("grain", float), "hair": ("hair", _flag)}
 # How a variant's faces reach the method: "mesh" (as detected) or "points" (every face's mesh dropped and its

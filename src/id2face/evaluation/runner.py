@@ -23,6 +23,7 @@ from id2face.evaluation.config import MASK_OPTIONS, PASSED_OPTIONS, EvalConfig, 
 from id2face.evaluation.metrics.image import faces_mask, outside_psnr, outside_ssim
 from id2face.face.config import MaskConfig
 from id2face.face.detect import FaceDetector, box_iou
+from id2face.face.fallback import as_missed
 from id2face.face.types import Face
 from id2face.identity.faceres import crop_resize, square_crop_box
 from id2face.identity.verify import Verifier
@@ -229,10 +230,7 @@ class EvalRunner:
             else:
                 faces = copy.deepcopy(self.original_faces(path))
                 if dict(v.options).get("faces") == "points":
-                    for face in faces:  # as the mesh model had missed it: the detector's own points
-                        face.mesh = None
-                        if face.detector_keypoints5 is not None:
-                            face.keypoints5 = face.detector_keypoints5
+                    faces = [as_missed(face) for face in faces]
                 result, rep = self._anonymizer(v).anonymize_rgb(img, faces, seed=seed)
                 fallbacks = rep.fallbacks
             seconds = time.perf_counter() - t0

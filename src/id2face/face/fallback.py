@@ -60,6 +60,15 @@ def as_head(face: Face) -> Face:
     return face
 
 
+def as_missed(face: Face) -> Face:
+    """The face as the mesh model would have left it, had it missed it: no mesh, and the detector's own five
+    points (what the five-point path gets) where the mesh's had replaced them. For measuring that path."""
+    face.mesh = None
+    if face.detector_keypoints5 is not None:
+        face.keypoints5 = face.detector_keypoints5
+    return face
+
+
 def paste_order(faces: list[Face], kinds: list[str]) -> list[int]:
     """The order to paste one photo's faces in: where two regions overlap, the last paste shows.
 

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from safetensors.numpy import load_file
 
+from id2face.training.sources import list_sources
+
 FIELDS = ("crops", "masks", "landmarks", "embeddings", "identity")
 
 
@@ -48,6 +50,17 @@ def read_manifest(path: str | Path) -> dict:
             f"{path}: no manifest.json (prepare the dataset with `id2face prepare SRC -o {path}`)"
         )
     return json.loads(m.read_text())
+
+
+def split_photos(dirs: list[str | Path], split: str = "train") -> list[Path]:
+    """The source photos of the prepared datasets' split (every photo of its identities, the ones `prepare`
+    dropped too), sorted by path."""
+    out = []
+    for d in dirs:
+        man = read_manifest(d)
+        wanted = {man["identities"][i] for i in man["splits"][split]}
+        out += [p.path for p in list_sources(man["sources"]) if p.identity in wanted]
+    return sorted(out)
 
 
 class FaceDataset:

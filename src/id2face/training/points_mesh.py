@@ -22,26 +22,37 @@ from safetensors.numpy import load_file
 
 from id2face.face.points_mesh import FILE, PointsMesh, fit_points_mesh
 from id2face.model.integrity import write_checksums
-from id2face.training.data import mirror_permutation, read_manifest
+from id2face.training.data import mirror_permutation, read_manifest, split_photos
 
 
-def training_meshes(dirs: list[str | Path], split: str = "train") -> tuple[np.ndarray, int, str]:
-    """(N, 478, 2) crop-pixel meshes of the split's faces, their crop size and template (only the
-    landmarks are read, not the crops)."""
-    meshes, ref = [], None
+def crop_geometry(dirs: list[str | Path]) -> tuple[int, str]:
+    """The crop size and template the prepared datasets share (a ValueError when they differ)."""
+    ref = None
     for d in dirs:
         man = read_manifest(d)
         if ref is not None and (man["size"], man["template"]) != ref:
             raise ValueError(f"{d}: size/template {(man['size'], man['template'])} differ from {ref}")
         ref = (man["size"], man["template"])
+    if ref is None:
+        raise ValueError("no prepared dataset given")
+    return int(ref[0]), str(ref[1])
+
+
+def training_meshes(dirs: list[str | Path], split: str = "train") -> tuple[np.ndarray, int, str]:
+    """(N, 478, 2) crop-pixel meshes of the split's faces, their crop size and template (only the
+    landmarks are read, not the crops)."""
+    size, template = crop_geometry(dirs)
+    meshes = []
+    for d in dirs:
+        man = read_manifest(d)
         wanted = list(man["splits"][split])
         for s in man["shards"]:
             if s["count"]:
                 t = load_file(str(Path(d) / s["file"]))
                 meshes.append(t["landmarks"][np.isin(t["identity"], wanted)].astype(np.float64))
-    if ref is None or not sum(len(m) for m in meshes):
+    if not sum(len(m) for m in meshes):
         raise ValueError(f"no {split} faces in {', '.join(map(str, dirs))}")
-    return np.concatenate(meshes), int(ref[0]), str(ref[1])
+    return np.concatenate(meshes), size, template
 
 
 FIVE_MIRROR = [1, 0, 2, 4, 3]  # the five points of a mirrored face: the eyes and the mouth corners swap
@@ -98,18 +109,6 @@ def detector_pairs(photos: list[Path], size: int, template: str) -> tuple[np.nda
     return np.asarray(points).reshape(-1, 5, 2), np.asarray(meshes).reshape(-1, 478, 2)
 
 
-def training_photos(dirs: list[str | Path], split: str = "train") -> list[Path]:
-    """The source photos of a prepared dataset's split (every photo of its identities, dropped ones too)."""
-    from id2face.training.sources import list_sources
-
-    out = []
-    for d in dirs:
-        man = read_manifest(d)
-        wanted = {man["identities"][i] for i in man["splits"][split]}
-        out += [p.path for p in list_sources(man["sources"]) if p.identity in wanted]
-    return out
-
-
 def add_to_model(model_dir: str | Path, points_mesh: PointsMesh) -> Path:
     """Write the map into a model folder and rewrite its SHA256SUMS (the map is a weight file)."""
     path = points_mesh.save(Path(model_dir) / FILE)
@@ -127,10 +126,12 @@ def main(argv: list[str] | None = None) -> None:
                          "photos of the datasets' training split (what a face without a mesh has; runs the "
                          "detector) instead of each mesh's own points")
     args = ap.parse_args(argv)
-    meshes, size, template = training_meshes(args.data)
     points = None
     if args.detector_points:
-        points, meshes = detector_pairs(training_photos(args.data)[: args.detector_points], size, template)
+        size, template = crop_geometry(args.data)
+        points, meshes = detector_pairs(split_photos(args.data)[: args.detector_points], size, template)
+    else:
+        meshes, size, template = training_meshes(args.data)
     path = add_to_model(args.model_dir, fit_for_model(meshes, size, template, points))
     inputs = "the detector's points" if points is not None else "the meshes' own points"
     print(f"{path}: fitted on {len(meshes)} faces and their mirrors, from {inputs} ({template}, {size} px)")
