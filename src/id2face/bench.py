@@ -190,6 +190,7 @@ def run_bench(method: str | FaceMethod = "blur", model: str | None = None, devic
         settings["guidance"] = m.guidance  # the effective values (the model's own unless set)
         settings["guidance_start"] = m.guidance_start
         settings["identity_candidates"] = m.identity_candidates
+        settings["face_shape"] = m.shape_amount if m.face_shape is not None else 0.0
     return BenchResult(
         method=m.name,
         device=device,

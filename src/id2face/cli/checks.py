@@ -39,6 +39,11 @@ def option_errors(args: argparse.Namespace) -> list[str]:
         errors.append(f"--identity-candidates must be at least 1, not {candidates}")
     elif candidates is not None and getattr(args, "method", None) in CLASSIC:
         errors.append(f"--identity-candidates is for the id2face method only, not {args.method}")
+    face_shape = getattr(args, "face_shape", None)
+    if face_shape is not None and not 0.0 <= face_shape <= 1.0:
+        errors.append(f"--face-shape must be from 0 to 1, not {face_shape:g}")
+    elif face_shape is not None and getattr(args, "method", None) in CLASSIC:
+        errors.append(f"--face-shape is for the id2face method only, not {args.method}")
     sampler = getattr(args, "sampler", None)
     random_weights = getattr(args, "command", None) == "bench" and getattr(args, "config", None)
     if sampler and getattr(args, "method", None) not in CLASSIC and not random_weights:

@@ -51,6 +51,10 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--identity-candidates", type=int, default=None, metavar="K",
                    help="fake identities drawn per face, the one least like the real person kept (default: "
                    "the model's own; 1 = the first draw)")
+    p.add_argument("--face-shape", type=float, default=None, metavar="F",
+                   help="share (0 to 1) of each face's own shape (jaw, chin, eye spacing: what a recognizer "
+                   "reads from its outline) the new face does not keep: a shape drawn for the new person "
+                   "replaces it, pose and expression stay (default: the model's own; 0 = the face's own)")
     p.add_argument("--dtype", choices=DTYPES, default="auto",
                    help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
     p.add_argument("--batch-faces", dest="batch_size", type=int, default=32, metavar="N",
@@ -69,6 +73,7 @@ def runtime_options(args: argparse.Namespace) -> dict:
         "sampler": args.sampler,
         "guidance": args.guidance,
         "identity_candidates": args.identity_candidates,
+        "face_shape": args.face_shape,
         "dtype": args.dtype,
         "batch_size": args.batch_size,
         "compile": args.compile,

@@ -77,6 +77,7 @@ PASSED_OPTIONS = {
     "guidance": ("guidance", float),
     "candidates": ("identity_candidates", int),
     "gstart": ("guidance_start", float),
+    "shape": ("face_shape", float),
 }
 def _flag(value: float | str) -> bool:
     """hair=1 / hair=0: a yes-or-no option given as a number."""

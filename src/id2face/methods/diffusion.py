@@ -13,7 +13,8 @@ from id2face.face.points_mesh import PointsMesh, load_points_mesh
 from id2face.face.types import Face
 from id2face.geometry import CropTemplate
 from id2face.identity import Recognizer
-from id2face.model.config import checked_sampling
+from id2face.model.config import DEFAULT_FACE_SHAPE, checked_sampling, recorded_face_shape
+from id2face.model.face_shape import FaceShape, key_rng, load_face_shape
 from id2face.model.geometry_maps import NUM_MESH_POINTS
 from id2face.model.pipeline import ID2FacePipeline
 
@@ -21,6 +22,24 @@ from .runtime import DiffusionOptions, prepare_pipeline
 from .track_identity import PersonRegistry, TrackIdentities
 
 __all__ = ["DiffusionOptions", "ID2FaceMethod", "TrackIdentities", "prepare_pipeline"]
+
+
+def checked_amount(value: float) -> float:
+    """A face-shape share as a number from 0 to 1, or a ValueError."""
+    if not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"face_shape must be from 0 to 1, got {value!r}")
+    return float(value)
+
+
+def crop_depth(face: Face) -> np.ndarray | None:
+    """(478,) the face mesh's depth in crop pixels (the photo's depth scaled as the crop scales it), or None
+    for a face without a 3-D mesh."""
+    mesh, matrix = face.mesh, face.matrix
+    if mesh is None or matrix is None or np.asarray(mesh).ndim != 2 or np.asarray(mesh).shape[1] < 3 \
+            or len(mesh) < NUM_MESH_POINTS:
+        return None
+    scale = float(np.sqrt(abs(np.linalg.det(np.asarray(matrix, np.float64)[:, :2]))))
+    return np.asarray(mesh, np.float64)[:NUM_MESH_POINTS, 2] * scale
 
 
 class ID2FaceMethod:
@@ -38,7 +57,7 @@ class ID2FaceMethod:
                  strength: float = DiffusionOptions.strength, batch_size: int = DiffusionOptions.batch_size,
                  track_frames: int = DiffusionOptions.track_frames, consistent: bool = False,
                  guidance: float | None = None, identity_candidates: int | None = None,
-                 guidance_start: float | None = None) -> None:
+                 guidance_start: float | None = None, face_shape: float | None = None) -> None:
         """Defaults are DiffusionOptions' (one place); steps and the guidance settings None: the
         pipeline's defaults (the model's training.json)."""
         self.pipe = pipe
@@ -57,6 +76,10 @@ class ID2FaceMethod:
         # The model's map from five points to its face mesh (face/points_mesh.py): set by from_pretrained
         # when the model folder has one.
         self.points_mesh: PointsMesh | None = None
+        # The model's identity directions of face shape (model/face_shape.py) and how much of a face's own
+        # shape along them is redrawn: set by from_pretrained when the model folder has them.
+        self.face_shape: FaceShape | None = None
+        self.shape_amount = checked_amount(DEFAULT_FACE_SHAPE if face_shape is None else face_shape)
 
     @classmethod
     def from_pretrained(
@@ -74,9 +97,13 @@ class ID2FaceMethod:
         )
         method = cls.from_pipeline(pipe, opts)
         method.points_mesh = load_points_mesh(model_dir)
-        if method.points_mesh is not None and method.points_mesh.template != pipe.template.name:
-            raise ValueError(f"{model_dir}: its points-to-mesh map is for template "
-                             f"{method.points_mesh.template!r}, the model's is {pipe.template.name!r}")
+        method.face_shape = load_face_shape(model_dir)
+        if opts.face_shape is None:  # the share the model records (training.json), else none
+            method.shape_amount = checked_amount(recorded_face_shape(model_dir))
+        for what, part in (("points-to-mesh map", method.points_mesh), ("face-shape map", method.face_shape)):
+            if part is not None and part.template != pipe.template.name:
+                raise ValueError(f"{model_dir}: its {what} is for template {part.template!r}, the model's is "
+                                 f"{pipe.template.name!r}")
         return method
 
     @classmethod
@@ -86,7 +113,7 @@ class ID2FaceMethod:
         return cls(prepare_pipeline(pipe, opts), steps=opts.steps, strength=opts.strength,
                    batch_size=opts.batch_size, track_frames=opts.track_frames, consistent=opts.consistent,
                    guidance=opts.guidance, identity_candidates=opts.identity_candidates,
-                   guidance_start=opts.guidance_start)
+                   guidance_start=opts.guidance_start, face_shape=opts.face_shape)
 
     def mask_config(self, base: MaskConfig) -> MaskConfig:
         """The photo's mask settings, grown as the model records (training.json "mask_dilate": the region
@@ -133,6 +160,20 @@ class ID2FaceMethod:
                 rows.append(np.full((NUM_MESH_POINTS, 2), np.nan, np.float32))
         return np.stack(rows) if any_mesh else None
 
+    def redrawn_shapes(self, landmarks: np.ndarray | None, faces: list[Face], keys: list[str]
+                       ) -> np.ndarray | None:
+        """Each meshed face's landmarks with `shape_amount` of its own face shape replaced by one drawn
+        from its identity key (model/face_shape.py): the geometry the model draws keeps pose and expression,
+        not the person's build. Unchanged without a face-shape map or at amount 0."""
+        if landmarks is None or self.face_shape is None or self.shape_amount == 0.0:
+            return landmarks
+        out = landmarks.copy()
+        for i, (face, key) in enumerate(zip(faces, keys, strict=True)):
+            if np.isfinite(out[i]).all():
+                out[i] = self.face_shape.redraw(out[i], self.crop_size, self.face_shape.draw(key_rng(key)),
+                                                self.shape_amount, depth=crop_depth(face))
+        return out
+
     def new_sequence(self) -> None:
         """Called at the start of each video: track ids start again, so do their identities."""
         self.tracks.reset()
@@ -169,7 +210,7 @@ class ID2FaceMethod:
             return crops.copy()
         src, persons = self.source_embeddings(crops, faces)
         keys = self.identity_keys(faces, seed, persons)
-        lms = self._landmarks(faces)
+        lms = self.redrawn_shapes(self._landmarks(faces), faces, keys)
         out = []
         for s in range(0, len(crops), self.batch_size):
             sl = slice(s, s + self.batch_size)

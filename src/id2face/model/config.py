@@ -23,6 +23,9 @@ DEFAULT_GUIDANCE = 1.0
 DEFAULT_GUIDANCE_START = 0.0
 # Fake identities drawn per face (the one least like the source kept) by a model that records none.
 DEFAULT_IDENTITY_CANDIDATES = 1
+# Share of a face's own shape redrawn in the geometry the model is given (model/face_shape.py), for a model
+# that records none: 0 = the face's own mesh.
+DEFAULT_FACE_SHAPE = 0.0
 
 
 def _recorded(model_dir: str | Path, key: str, default: float) -> float:
@@ -72,6 +75,12 @@ def recorded_mask_dilate(model_dir: str | Path) -> float | None:
 def recorded_identity_candidates(model_dir: str | Path) -> int:
     """Fake identities drawn per face for a saved model (training.json), else DEFAULT_IDENTITY_CANDIDATES."""
     return int(_recorded(model_dir, "identity_candidates", DEFAULT_IDENTITY_CANDIDATES))
+
+
+def recorded_face_shape(model_dir: str | Path) -> float:
+    """The share of a face's own shape redrawn for a saved model (training.json "face_shape"), else
+    DEFAULT_FACE_SHAPE."""
+    return _recorded(model_dir, "face_shape", DEFAULT_FACE_SHAPE)
 
 
 def recorded_defaults(model_dir: str | Path) -> dict[str, float | int | None]:

@@ -28,9 +28,11 @@ from safetensors.torch import load_file, save_file
 from id2face.face.points_mesh import load_points_mesh
 from id2face.identity import load_recognizer
 from id2face.model.build import build_pipeline
+from id2face.model.face_shape import load_face_shape
 from id2face.model.samplers import make_sampler
 from id2face.training.checkpoint import PREFIX, list_checkpoints
 from id2face.training.config import config_to_dict, load_train_config
+from id2face.training.face_shape import add_to_model as add_face_shape
 from id2face.training.points_mesh import add_to_model
 from id2face.training.trainer import TrainModule
 
@@ -172,13 +174,13 @@ def restore(src: str | Path, run_dir: str | Path) -> Path | None:
 
 # The sampling choices a model card records (chosen by evaluation, not by training): a burst's model takes
 # them from the model it is meant to replace, so that evaluating it compares weights, not settings.
-SAMPLING_KEYS = ("samplers", "guidance_scale", "guidance_start", "identity_candidates")
+SAMPLING_KEYS = ("samplers", "guidance_scale", "guidance_start", "identity_candidates", "face_shape")
 
 
 def to_model(src: str | Path, dst: str | Path, config: str, sampling_from: str | Path | None = None) -> Path:
     """A saved model (EMA weights: what `anonymize --model` and `eval` load) from a compact checkpoint;
-    `sampling_from`: a saved model whose recorded sampling choices (SAMPLING_KEYS) and points-to-mesh map
-    it keeps."""
+    `sampling_from`: a saved model whose recorded sampling choices (SAMPLING_KEYS), points-to-mesh map and
+    face-shape map it keeps."""
     cfg = load_train_config(config)
     recognizer = None
     try:
@@ -200,6 +202,9 @@ def to_model(src: str | Path, dst: str | Path, config: str, sampling_from: str |
         chosen_map = load_points_mesh(sampling_from)  # depends on the training faces, not on the weights
         if chosen_map is not None:
             add_to_model(dst, chosen_map)
+        chosen_shape = load_face_shape(sampling_from)  # so does the face-shape map (model/face_shape.py)
+        if chosen_shape is not None:
+            add_face_shape(dst, chosen_shape)
     (Path(dst) / "training.json").write_text(json.dumps(card, indent=1))  # its sampling steps, for the loader
     return Path(dst)
 

@@ -38,21 +38,31 @@ def crop_geometry(dirs: list[str | Path]) -> tuple[int, str]:
     return int(ref[0]), str(ref[1])
 
 
-def training_meshes(dirs: list[str | Path], split: str = "train") -> tuple[np.ndarray, int, str]:
-    """(N, 478, 2) crop-pixel meshes of the split's faces, their crop size and template (only the
-    landmarks are read, not the crops)."""
+def labelled_training_meshes(dirs: list[str | Path], split: str = "train"
+                             ) -> tuple[np.ndarray, np.ndarray, int, str]:
+    """(N, 478, 2) crop-pixel meshes of the split's faces, (N,) their people (numbered apart across the
+    datasets), the crop size and template (only the landmarks and labels are read, not the crops)."""
     size, template = crop_geometry(dirs)
-    meshes = []
+    meshes, people, offset = [], [], 0
     for d in dirs:
         man = read_manifest(d)
         wanted = list(man["splits"][split])
         for s in man["shards"]:
             if s["count"]:
                 t = load_file(str(Path(d) / s["file"]))
-                meshes.append(t["landmarks"][np.isin(t["identity"], wanted)].astype(np.float64))
+                keep = np.isin(t["identity"], wanted)
+                meshes.append(t["landmarks"][keep][..., :2].astype(np.float64))
+                people.append(t["identity"][keep].astype(np.int64) + offset)
+        offset += len(man["identities"])
     if not sum(len(m) for m in meshes):
         raise ValueError(f"no {split} faces in {', '.join(map(str, dirs))}")
-    return np.concatenate(meshes), size, template
+    return np.concatenate(meshes), np.concatenate(people), size, template
+
+
+def training_meshes(dirs: list[str | Path], split: str = "train") -> tuple[np.ndarray, int, str]:
+    """(N, 478, 2) crop-pixel meshes of the split's faces, their crop size and template."""
+    meshes, _, size, template = labelled_training_meshes(dirs, split)
+    return meshes, size, template
 
 
 FIVE_MIRROR = [1, 0, 2, 4, 3]  # the five points of a mirrored face: the eyes and the mouth corners swap

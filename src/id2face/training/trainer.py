@@ -24,6 +24,7 @@ from id2face.model.build import build_pipeline
 from id2face.model.geometry_maps import geometry_maps
 from id2face.model.pipeline import ID2FacePipeline
 from id2face.model.samplers import make_sampler
+from id2face.training import face_shape
 from id2face.training.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
 from id2face.training.config import TrainConfig, config_to_dict
 from id2face.training.data import Batch, FaceDataset
@@ -367,6 +368,11 @@ def export_model(pipe, directory: Path, cfg: TrainConfig, data: FaceDataset, ste
     (directory / "training.json").write_text(json.dumps(card, indent=1))
     if 2 * len(data) >= MIN_MESHES:  # the map for faces without a mesh (face/points_mesh.py)
         add_to_model(directory, fit_for_model(data.landmarks.numpy(), data.size, data.template))
+    try:  # the identity directions of face shape (model/face_shape.py); used once training.json names a share
+        face_shape.add_to_model(directory, face_shape.fit_for_model(
+            data.landmarks.numpy(), data.identity.numpy(), data.size, data.template))
+    except ValueError as err:
+        print(f"note: no face-shape map exported ({err})")
     (directory / "README.md").write_text(
         "# ID2Face model\n\nTrained with `id2face train` for "
         f"{step} steps on {card['faces']} faces of {card['identities']} identities from "

@@ -1,0 +1,65 @@
+"""Fit a model's face-shape map (model/face_shape.py) on its training faces; store it in the model folder.
+
+    python -m id2face.training.face_shape MODEL_DIR DATA [DATA ...] [--amount F]
+
+DATA: folders written by `id2face prepare` (their training split; held-out identities are left out). The
+map needs the people's labels: it keeps the directions of mesh shape along which different people differ
+far more than photos of one person do. Every face counts with its mirror image (the same person), so the
+directions do not favour one side. --amount records in the model's training.json how much of each face's
+own shape the model redraws by default ("face_shape", 0 to 1); without it the record is left as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from id2face.model.face_shape import FILE, FaceShape, fit_face_shape
+from id2face.model.integrity import write_checksums
+from id2face.training.points_mesh import labelled_training_meshes, with_mirrors
+
+
+def fit_for_model(meshes: np.ndarray, identities: np.ndarray, size: int, template: str) -> FaceShape:
+    """The map a model exports: fitted on the meshes and their mirrors, each mirror its face's person."""
+    meshes = np.asarray(meshes, np.float64)[..., :2]
+    ids = np.asarray(identities)
+    return fit_face_shape(with_mirrors(meshes, size), np.concatenate([ids, ids]), size, template)
+
+
+def add_to_model(model_dir: str | Path, face_shape: FaceShape, amount: float | None = None) -> Path:
+    """Write the map into a model folder, record `amount` in its training.json when given, and rewrite its
+    SHA256SUMS (the map is a weight file)."""
+    path = face_shape.save(Path(model_dir) / FILE)
+    if amount is not None:
+        if not 0.0 <= amount <= 1.0:
+            raise ValueError(f"--amount must be from 0 to 1, got {amount}")
+        card_path = Path(model_dir) / "training.json"
+        card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+        card["face_shape"] = float(amount)
+        card_path.write_text(json.dumps(card, indent=1))
+    write_checksums(model_dir)
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m id2face.training.face_shape",
+                                 description=__doc__.split("\n")[0])
+    ap.add_argument("model_dir", help="the model folder to add the map to")
+    ap.add_argument("data", nargs="+", help="prepared datasets the model was trained on")
+    ap.add_argument("--amount", type=float, default=None, metavar="F",
+                    help="record F (0 to 1) as the share of each face's own shape the model redraws by "
+                         "default")
+    args = ap.parse_args(argv)
+    meshes, identities, size, template = labelled_training_meshes(args.data)
+    face_shape = fit_for_model(meshes, identities, size, template)
+    path = add_to_model(args.model_dir, face_shape, args.amount)
+    print(f"{path}: {len(face_shape.ratios)} directions of face shape (between-person over within-person "
+          f"variance {', '.join(f'{r:.2f}' for r in face_shape.ratios)}), fitted on {len(meshes)} faces of "
+          f"{len(np.unique(identities))} people and their mirrors ({template}, {size} px)")
+
+
+if __name__ == "__main__":
+    main()
