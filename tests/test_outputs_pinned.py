@@ -29,10 +29,14 @@ from id2face.face.config import MaskConfig
 # Fifth (issue 11, 2026-11-28, later): the bundled model became v0.3 (second GPU burst), which records a
 # replaced region grown by 0.12 of the crop (training.json "mask_dilate") and identity guidance 3: new id2face
 # pins, computed with the code whose v0.2 outputs still gave the fourth pins. Blur's pins did not change.
+# Sixth (issue 11, 2026-11-29): the bundled model's training.json redraws each face's own shape in the geometry
+# the model is given (model/face_shape.py, "face_shape" 1); with face_shape 0 every earlier pin still holds
+# (PIN_SHAPE_OFF is the fifth id2face pin), and the other id2face pins below are taken with it off.
 PINS = {
     "blur": "fc96ea195720b40b112781d2526e8d9e4751b2867fc67e27c2d80d7bb7baf011",
-    "id2face": "f953811e9cd1d8cd48ab3e8eb8750b8c5b292f2f7829e5c545c6cde6f621f73b",
+    "id2face": "3e51413536541789249e529079e4384ac9103d021fecebabb23d8bde6d3b9872",
 }
+PIN_SHAPE_OFF = "f953811e9cd1d8cd48ab3e8eb8750b8c5b292f2f7829e5c545c6cde6f621f73b"
 HAIR_PINS = {
     "blur": "425b827d6efaa732b87bbcec5de7e821b560209659e2fee4a56de94b6eaefb57",
     "id2face": "4864d61c80da1cf670744787f2f3fb3676de379bc54a48f94eb44287d7e8bd24",
@@ -61,17 +65,23 @@ def test_sample_portrait_output_is_pinned(astronaut, one_thread, method):
     assert _digest(out) == PINS[method], f"{method}: the output changed"
 
 
+def test_with_the_face_shape_off_the_output_is_the_one_before_it(astronaut, one_thread):
+    out = Anonymizer(seed=0, face_shape=0.0).anonymize(astronaut)
+    assert _digest(out) == PIN_SHAPE_OFF
+
+
 @pytest.mark.parametrize("method", sorted(HAIR_PINS))
 def test_mask_with_hair_gives_the_outputs_before_the_hairline_mask(astronaut, one_thread, method):
-    out = Anonymizer(method=method, seed=0, mask=MaskConfig(hair=True)).anonymize(astronaut)
+    shape = {"face_shape": 0.0} if method == "id2face" else {}
+    out = Anonymizer(method=method, seed=0, mask=MaskConfig(hair=True), **shape).anonymize(astronaut)
     assert _digest(out) == HAIR_PINS[method], f"{method}: the output changed"
 
 
 def test_with_the_identity_knobs_off_the_output_is_the_one_before_them(astronaut, one_thread):
-    out = Anonymizer(seed=0, guidance=1.0, identity_candidates=1).anonymize(astronaut)
+    out = Anonymizer(seed=0, guidance=1.0, identity_candidates=1, face_shape=0.0).anonymize(astronaut)
     assert _digest(out) == PINS_KNOBS_OFF
 
 
 def test_a_chosen_region_width_overrides_the_model_record(astronaut, one_thread):
-    out = Anonymizer(seed=0, mask=MaskConfig(dilate=0.04)).anonymize(astronaut)
+    out = Anonymizer(seed=0, mask=MaskConfig(dilate=0.04), face_shape=0.0).anonymize(astronaut)
     assert _digest(out) == PIN_GROW_004
