@@ -29,9 +29,9 @@ from id2face.face.config import MaskConfig
 # Fifth (issue 11, 2026-11-28, later): the bundled model became v0.3 (second GPU burst), which records a
 # replaced region grown by 0.12 of the crop (training.json "mask_dilate") and identity guidance 3: new id2face
 # pins, computed with the code whose v0.2 outputs still gave the fourth pins. Blur's pins did not change.
-# Sixth (issue 11, 2026-11-29): the bundled model's training.json redraws each face's own shape in the geometry
-# the model is given (model/face_shape.py, "face_shape" 1); with face_shape 0 every earlier pin still holds
-# (PIN_SHAPE_OFF is the fifth id2face pin), and the other id2face pins below are taken with it off.
+# Sixth (issue 11, 2026-11-29): the bundled model's training.json redraws each face's own shape in the
+# geometry the model is given (model/face_shape.py, "face_shape" 1); with face_shape 0 every earlier pin still
+# holds (PIN_SHAPE_OFF is the fifth id2face pin), and the other id2face pins below are taken with it off.
 PINS = {
     "blur": "fc96ea195720b40b112781d2526e8d9e4751b2867fc67e27c2d80d7bb7baf011",
     "id2face": "3e51413536541789249e529079e4384ac9103d021fecebabb23d8bde6d3b9872",

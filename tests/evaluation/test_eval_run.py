@@ -116,9 +116,10 @@ def test_variant_options_reach_the_anonymizer():
     from id2face.evaluation.runner import anonymizer_options
     from id2face.face.config import MaskConfig
 
-    spec = "id2face@blend=face,candidates=8,dilate=0.08,gstart=0.5,guidance=2,shape=1"
+    spec = "id2face@blend=face,candidates=8,dilate=0.08,gstart=0.5,guidance=2,shape=1,spread=1.25"
     opts = dict(Variant.parse(spec).options)
     assert anonymizer_options(opts) == {"mask": MaskConfig(blend="face", dilate=0.08), "face_shape": 1.0,
+                                        "face_shape_spread": 1.25,
                                         "identity_candidates": 8, "guidance_start": 0.5, "guidance": 2.0}
     assert anonymizer_options({}) == {}
     hair = dict(Variant.parse("id2face@hair=1").options)

@@ -30,7 +30,7 @@ def model_with_map(tmp_path_factory):
     shutil.copytree(default_model_dir(), d)
     (d / FILE).unlink(missing_ok=True)
     fs, meshes = synthetic_map()
-    add_to_model(d, fs, amount=1.0)
+    add_to_model(d, fs, amount=1.0, spread=1.5)
     return d, meshes
 
 
@@ -47,7 +47,9 @@ def faces_for(meshes):
 def test_shapes_are_redrawn_per_identity_key_and_only_where_asked(model_with_map):
     d, meshes = model_with_map
     m = ID2FaceMethod.from_pretrained(d, steps=1)
-    assert m.face_shape is not None and m.shape_amount == 1.0  # the share the model's training.json records
+    assert m.face_shape is not None and m.shape_amount == 1.0  # what the model's training.json records
+    assert m.shape_spread == 1.5
+    assert ID2FaceMethod.from_pretrained(d, steps=1, face_shape_spread=0.5).shape_spread == 0.5
     faces = faces_for(meshes[:3])
     lms = ID2FaceMethod._landmarks(faces)
     lms[2] = np.nan  # a face without a mesh row is left alone
@@ -63,6 +65,8 @@ def test_shapes_are_redrawn_per_identity_key_and_only_where_asked(model_with_map
     assert off.redrawn_shapes(lms, faces, keys) is lms
     with pytest.raises(ValueError, match="face_shape must be from 0 to 1"):
         ID2FaceMethod.from_pretrained(d, steps=1, face_shape=1.5)
+    with pytest.raises(ValueError, match="face_shape_spread must be from 0 to 3"):
+        ID2FaceMethod.from_pretrained(d, steps=1, face_shape_spread=-1)
 
 
 def test_a_model_without_the_map_or_a_recorded_share_keeps_every_face_shape(model_with_map):
@@ -71,9 +75,10 @@ def test_a_model_without_the_map_or_a_recorded_share_keeps_every_face_shape(mode
     lms = ID2FaceMethod._landmarks(faces)
     unrecorded = d.parent / "unrecorded"
     shutil.copytree(d, unrecorded)
-    card = (unrecorded / "training.json").read_text().replace('"face_shape"', '"unused"')
+    card = (unrecorded / "training.json").read_text().replace('"face_shape', '"unused')
     (unrecorded / "training.json").write_text(card)
-    assert ID2FaceMethod.from_pretrained(unrecorded, steps=1).shape_amount == 0.0  # none recorded: off
+    plain = ID2FaceMethod.from_pretrained(unrecorded, steps=1)
+    assert plain.shape_amount == 0.0 and plain.shape_spread == 1.0  # none recorded: off, the people's spread
     no_map = d.parent / "no_map"
     shutil.copytree(d, no_map)
     (no_map / FILE).unlink()

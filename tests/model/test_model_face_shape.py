@@ -63,6 +63,7 @@ def test_draws_follow_the_people_spread_and_are_fixed_by_the_key():
     fs = fit_face_shape(meshes, who, SIZE, "ffhq", components=8, min_ratio=2.0)
     draws = np.array([fs.draw(key_rng(f"0:photo:face{i}")) for i in range(400)])
     assert np.allclose(draws.std(0), np.sqrt(fs.ratios), rtol=0.15)
+    assert np.allclose(fs.draw(key_rng("3:a"), spread=1.5), 1.5 * fs.draw(key_rng("3:a")))
     assert np.allclose(fs.draw(key_rng("3:a")), fs.draw(key_rng("3:a")))
     assert not np.allclose(fs.draw(key_rng("3:a")), fs.draw(key_rng("4:a")))
 

@@ -40,9 +40,10 @@ def test_the_command_adds_a_map_records_the_share_and_rewrites_the_checksums(tmp
     model = tmp_path / "model"
     model.mkdir()
     (model / "training.json").write_text(json.dumps({"steps": 3}))
-    main([str(model), str(d), "--amount", "0.5"])
+    main([str(model), str(d), "--amount", "0.5", "--spread", "1.25"])
     fs = load_face_shape(model)
     assert fs is not None and fs.template == "ffhq" and len(fs.ratios) >= 1
-    assert json.loads((model / "training.json").read_text()) == {"steps": 3, "face_shape": 0.5}
+    assert json.loads((model / "training.json").read_text()) == {"steps": 3, "face_shape": 0.5,
+                                                                 "face_shape_spread": 1.25}
     assert FILE in (model / "SHA256SUMS").read_text() and verify_checksums(model)
     assert "directions of face shape" in capsys.readouterr().out

@@ -78,6 +78,7 @@ PASSED_OPTIONS = {
     "candidates": ("identity_candidates", int),
     "gstart": ("guidance_start", float),
     "shape": ("face_shape", float),
+    "spread": ("face_shape_spread", float),
 }
 def _flag(value: float | str) -> bool:
     """hair=1 / hair=0: a yes-or-no option given as a number."""

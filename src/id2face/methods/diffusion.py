@@ -13,7 +13,15 @@ from id2face.face.points_mesh import PointsMesh, load_points_mesh
 from id2face.face.types import Face
 from id2face.geometry import CropTemplate
 from id2face.identity import Recognizer
-from id2face.model.config import DEFAULT_FACE_SHAPE, checked_sampling, recorded_face_shape
+from id2face.model.config import (
+    DEFAULT_FACE_SHAPE,
+    DEFAULT_FACE_SHAPE_SPREAD,
+    checked_amount,
+    checked_sampling,
+    checked_spread,
+    recorded_face_shape,
+    recorded_face_shape_spread,
+)
 from id2face.model.face_shape import FaceShape, key_rng, load_face_shape
 from id2face.model.geometry_maps import NUM_MESH_POINTS
 from id2face.model.pipeline import ID2FacePipeline
@@ -22,13 +30,6 @@ from .runtime import DiffusionOptions, prepare_pipeline
 from .track_identity import PersonRegistry, TrackIdentities
 
 __all__ = ["DiffusionOptions", "ID2FaceMethod", "TrackIdentities", "prepare_pipeline"]
-
-
-def checked_amount(value: float) -> float:
-    """A face-shape share as a number from 0 to 1, or a ValueError."""
-    if not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"face_shape must be from 0 to 1, got {value!r}")
-    return float(value)
 
 
 def crop_depth(face: Face) -> np.ndarray | None:
@@ -57,7 +58,8 @@ class ID2FaceMethod:
                  strength: float = DiffusionOptions.strength, batch_size: int = DiffusionOptions.batch_size,
                  track_frames: int = DiffusionOptions.track_frames, consistent: bool = False,
                  guidance: float | None = None, identity_candidates: int | None = None,
-                 guidance_start: float | None = None, face_shape: float | None = None) -> None:
+                 guidance_start: float | None = None, face_shape: float | None = None,
+                 face_shape_spread: float | None = None) -> None:
         """Defaults are DiffusionOptions' (one place); steps and the guidance settings None: the
         pipeline's defaults (the model's training.json)."""
         self.pipe = pipe
@@ -80,6 +82,8 @@ class ID2FaceMethod:
         # shape along them is redrawn: set by from_pretrained when the model folder has them.
         self.face_shape: FaceShape | None = None
         self.shape_amount = checked_amount(DEFAULT_FACE_SHAPE if face_shape is None else face_shape)
+        self.shape_spread = checked_spread(DEFAULT_FACE_SHAPE_SPREAD if face_shape_spread is None
+                                           else face_shape_spread)
 
     @classmethod
     def from_pretrained(
@@ -100,6 +104,8 @@ class ID2FaceMethod:
         method.face_shape = load_face_shape(model_dir)
         if opts.face_shape is None:  # the share the model records (training.json), else none
             method.shape_amount = checked_amount(recorded_face_shape(model_dir))
+        if opts.face_shape_spread is None:
+            method.shape_spread = checked_spread(recorded_face_shape_spread(model_dir))
         for what, part in (("points-to-mesh map", method.points_mesh), ("face-shape map", method.face_shape)):
             if part is not None and part.template != pipe.template.name:
                 raise ValueError(f"{model_dir}: its {what} is for template {part.template!r}, the model's is "
@@ -113,7 +119,8 @@ class ID2FaceMethod:
         return cls(prepare_pipeline(pipe, opts), steps=opts.steps, strength=opts.strength,
                    batch_size=opts.batch_size, track_frames=opts.track_frames, consistent=opts.consistent,
                    guidance=opts.guidance, identity_candidates=opts.identity_candidates,
-                   guidance_start=opts.guidance_start, face_shape=opts.face_shape)
+                   guidance_start=opts.guidance_start, face_shape=opts.face_shape,
+                   face_shape_spread=opts.face_shape_spread)
 
     def mask_config(self, base: MaskConfig) -> MaskConfig:
         """The photo's mask settings, grown as the model records (training.json "mask_dilate": the region
@@ -170,8 +177,9 @@ class ID2FaceMethod:
         out = landmarks.copy()
         for i, (face, key) in enumerate(zip(faces, keys, strict=True)):
             if np.isfinite(out[i]).all():
-                out[i] = self.face_shape.redraw(out[i], self.crop_size, self.face_shape.draw(key_rng(key)),
-                                                self.shape_amount, depth=crop_depth(face))
+                target = self.face_shape.draw(key_rng(key), self.shape_spread)
+                out[i] = self.face_shape.redraw(out[i], self.crop_size, target, self.shape_amount,
+                                                depth=crop_depth(face))
         return out
 
     def new_sequence(self) -> None:

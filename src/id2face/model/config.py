@@ -26,6 +26,8 @@ DEFAULT_IDENTITY_CANDIDATES = 1
 # Share of a face's own shape redrawn in the geometry the model is given (model/face_shape.py), for a model
 # that records none: 0 = the face's own mesh.
 DEFAULT_FACE_SHAPE = 0.0
+# How widely the drawn shapes spread, in units of the training people's spread, for a model that records none.
+DEFAULT_FACE_SHAPE_SPREAD = 1.0
 
 
 def _recorded(model_dir: str | Path, key: str, default: float) -> float:
@@ -46,6 +48,20 @@ def checked_sampling(guidance_scale: float, guidance_start: float, identity_cand
     if int(identity_candidates) < 1:
         raise ValueError(f"identity_candidates must be at least 1, got {identity_candidates!r}")
     return float(guidance_scale), float(guidance_start), int(identity_candidates)
+
+
+def checked_amount(value: float) -> float:
+    """A face-shape share as a number from 0 to 1, or a ValueError."""
+    if not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"face_shape must be from 0 to 1, got {value!r}")
+    return float(value)
+
+
+def checked_spread(value: float) -> float:
+    """A face-shape spread as a number from 0 to 3 (times the training people's), or a ValueError."""
+    if not 0.0 <= float(value) <= 3.0:
+        raise ValueError(f"face_shape_spread must be from 0 to 3, got {value!r}")
+    return float(value)
 
 
 def recorded_steps(model_dir: str | Path) -> int:
@@ -81,6 +97,12 @@ def recorded_face_shape(model_dir: str | Path) -> float:
     """The share of a face's own shape redrawn for a saved model (training.json "face_shape"), else
     DEFAULT_FACE_SHAPE."""
     return _recorded(model_dir, "face_shape", DEFAULT_FACE_SHAPE)
+
+
+def recorded_face_shape_spread(model_dir: str | Path) -> float:
+    """How widely a saved model's drawn face shapes spread (training.json "face_shape_spread"), else
+    DEFAULT_FACE_SHAPE_SPREAD."""
+    return _recorded(model_dir, "face_shape_spread", DEFAULT_FACE_SHAPE_SPREAD)
 
 
 def recorded_defaults(model_dir: str | Path) -> dict[str, float | int | None]:

@@ -53,10 +53,10 @@ class FaceShape:
         x = np.asarray(mesh, np.float64)[:, :2].reshape(-1) / size
         return (x - self.mean) @ self.directions.T
 
-    def draw(self, rng: np.random.Generator) -> np.ndarray:
-        """(K,) one new person's shape: the training people's spread, cut at MAX_DRAW deviations."""
+    def draw(self, rng: np.random.Generator, spread: float = 1.0) -> np.ndarray:
+        """(K,) one new person's shape: `spread` times the training people's spread, cut at MAX_DRAW of it."""
         z = np.clip(rng.standard_normal(len(self.ratios)), -MAX_DRAW, MAX_DRAW)
-        return z * np.sqrt(self.ratios)
+        return z * np.sqrt(self.ratios) * float(spread)
 
     def redraw(self, mesh: np.ndarray, size: int, target: np.ndarray, amount: float = 1.0,
                depth: np.ndarray | None = None) -> np.ndarray:

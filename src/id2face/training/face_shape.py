@@ -1,12 +1,13 @@
 """Fit a model's face-shape map (model/face_shape.py) on its training faces; store it in the model folder.
 
-    python -m id2face.training.face_shape MODEL_DIR DATA [DATA ...] [--amount F]
+    python -m id2face.training.face_shape MODEL_DIR DATA [DATA ...] [--amount F] [--spread S]
 
 DATA: folders written by `id2face prepare` (their training split; held-out identities are left out). The
 map needs the people's labels: it keeps the directions of mesh shape along which different people differ
 far more than photos of one person do. Every face counts with its mirror image (the same person), so the
 directions do not favour one side. --amount records in the model's training.json how much of each face's
-own shape the model redraws by default ("face_shape", 0 to 1); without it the record is left as it is.
+own shape the model redraws by default ("face_shape", 0 to 1), --spread how widely the drawn shapes spread
+("face_shape_spread", times the training people's spread); without them the record is left as it is.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from id2face.model.config import checked_amount, checked_spread
 from id2face.model.face_shape import FILE, FaceShape, fit_face_shape
 from id2face.model.integrity import write_checksums
 from id2face.training.points_mesh import labelled_training_meshes, with_mirrors
@@ -29,17 +31,20 @@ def fit_for_model(meshes: np.ndarray, identities: np.ndarray, size: int, templat
     return fit_face_shape(with_mirrors(meshes, size), np.concatenate([ids, ids]), size, template)
 
 
-def add_to_model(model_dir: str | Path, face_shape: FaceShape, amount: float | None = None) -> Path:
-    """Write the map into a model folder, record `amount` in its training.json when given, and rewrite its
-    SHA256SUMS (the map is a weight file)."""
+def add_to_model(model_dir: str | Path, face_shape: FaceShape, amount: float | None = None,
+                 spread: float | None = None) -> Path:
+    """Write the map into a model folder, record `amount` ("face_shape") and `spread` ("face_shape_spread")
+    in its training.json when given, and rewrite its SHA256SUMS (the map is a weight file)."""
     path = face_shape.save(Path(model_dir) / FILE)
+    record = {}
     if amount is not None:
-        if not 0.0 <= amount <= 1.0:
-            raise ValueError(f"--amount must be from 0 to 1, got {amount}")
+        record["face_shape"] = checked_amount(amount)
+    if spread is not None:
+        record["face_shape_spread"] = checked_spread(spread)
+    if record:
         card_path = Path(model_dir) / "training.json"
         card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-        card["face_shape"] = float(amount)
-        card_path.write_text(json.dumps(card, indent=1))
+        card_path.write_text(json.dumps({**card, **record}, indent=1))
     write_checksums(model_dir)
     return path
 
@@ -52,10 +57,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--amount", type=float, default=None, metavar="F",
                     help="record F (0 to 1) as the share of each face's own shape the model redraws by "
                          "default")
+    ap.add_argument("--spread", type=float, default=None, metavar="S",
+                    help="record S (0 to 3) as how widely the drawn shapes spread, in units of the training "
+                         "people's spread")
     args = ap.parse_args(argv)
     meshes, identities, size, template = labelled_training_meshes(args.data)
     face_shape = fit_for_model(meshes, identities, size, template)
-    path = add_to_model(args.model_dir, face_shape, args.amount)
+    path = add_to_model(args.model_dir, face_shape, args.amount, args.spread)
     print(f"{path}: {len(face_shape.ratios)} directions of face shape (between-person over within-person "
           f"variance {', '.join(f'{r:.2f}' for r in face_shape.ratios)}), fitted on {len(meshes)} faces of "
           f"{len(np.unique(identities))} people and their mirrors ({template}, {size} px)")
