@@ -114,7 +114,7 @@ def pose_patterns(mesh: np.ndarray, depth: np.ndarray | None = None) -> np.ndarr
 
 
 def fit_face_shape(meshes: np.ndarray, identities: np.ndarray, size: int, template: str,
-                   components: int = 40, min_ratio: float = 0.5, max_directions: int = 16) -> FaceShape:
+                   components: int = 40, min_ratio: float = 0.2, max_directions: int = 32) -> FaceShape:
     """Fit on (N, 478, 2) crop-pixel meshes of faces aligned to `template` at `size`, and their people.
 
     The meshes are first reduced to their `components` main modes (PCA; at most one fewer than the people

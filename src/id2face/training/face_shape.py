@@ -12,7 +12,6 @@ own shape the model redraws by default ("face_shape", 0 to 1), --spread how wide
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import numpy as np
 from id2face.model.config import checked_amount, checked_spread
 from id2face.model.face_shape import FILE, FaceShape, fit_face_shape
 from id2face.model.integrity import write_checksums
-from id2face.training.points_mesh import labelled_training_meshes, with_mirrors
+from id2face.training.points_mesh import labelled_training_meshes, map_command_parser, with_mirrors
 
 
 def fit_for_model(meshes: np.ndarray, identities: np.ndarray, size: int, template: str) -> FaceShape:
@@ -50,10 +49,7 @@ def add_to_model(model_dir: str | Path, face_shape: FaceShape, amount: float | N
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m id2face.training.face_shape",
-                                 description=__doc__.split("\n")[0])
-    ap.add_argument("model_dir", help="the model folder to add the map to")
-    ap.add_argument("data", nargs="+", help="prepared datasets the model was trained on")
+    ap = map_command_parser("id2face.training.face_shape", __doc__)
     ap.add_argument("--amount", type=float, default=None, metavar="F",
                     help="record F (0 to 1) as the share of each face's own shape the model redraws by "
                          "default")

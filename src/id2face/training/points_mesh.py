@@ -126,11 +126,16 @@ def add_to_model(model_dir: str | Path, points_mesh: PointsMesh) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m id2face.training.points_mesh",
-                                 description=__doc__.split("\n")[0])
+def map_command_parser(module: str, doc: str) -> argparse.ArgumentParser:
+    """The command line of a module that fits a map on a model's training data and adds it to the model."""
+    ap = argparse.ArgumentParser(prog=f"python -m {module}", description=doc.split("\n")[0])
     ap.add_argument("model_dir", help="the model folder to add the map to")
     ap.add_argument("data", nargs="+", help="prepared datasets the model was trained on")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = map_command_parser("id2face.training.points_mesh", __doc__)
     ap.add_argument("--detector-points", type=int, default=0, metavar="N",
                     help="fit on the detector's own five points of the meshed faces in the first N source "
                          "photos of the datasets' training split (what a face without a mesh has; runs the "
