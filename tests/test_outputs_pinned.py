@@ -34,7 +34,7 @@ from id2face.face.config import MaskConfig
 # holds (PIN_SHAPE_OFF is the fifth id2face pin), and the other id2face pins below are taken with it off.
 PINS = {
     "blur": "fc96ea195720b40b112781d2526e8d9e4751b2867fc67e27c2d80d7bb7baf011",
-    "id2face": "3e51413536541789249e529079e4384ac9103d021fecebabb23d8bde6d3b9872",
+    "id2face": "d24e153aa9af84f0fb28fc41a5427f108a5d1dc359c377a001ed900bdf9ade53",
 }
 PIN_SHAPE_OFF = "f953811e9cd1d8cd48ab3e8eb8750b8c5b292f2f7829e5c545c6cde6f621f73b"
 HAIR_PINS = {
