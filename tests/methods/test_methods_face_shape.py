@@ -108,3 +108,45 @@ def test_the_change_leaves_the_head_pose_patterns_alone():
     assert pats.shape == (956, 6) and np.linalg.norm(change) > 1
     assert np.abs(pats.T @ change).max() < 1e-6 * np.linalg.norm(pats, axis=0).max() * np.linalg.norm(change)
     assert pose_patterns(meshes[0]).shape == (956, 4)  # without depth: shift, scale and roll only
+
+
+def test_the_bundled_map_tells_people_apart_and_keeps_their_pose_on_real_photos(shared_data, detector):
+    """On real photos of 8 people (5 each; the map may have been fitted on some of them): along the map's
+    strongest direction, one person's faces sit closer together than different people's do, and a redrawn
+    shape, mapped back into the photo, leaves the head pose that `id2face eval` reads within a degree."""
+    import csv
+
+    from id2face.evaluation.metrics.geometry import pose_error_deg
+    from id2face.face.align import align_face
+    from id2face.geometry import FFHQ, apply_affine, invert_affine
+    from id2face.io.images import load_image
+    from id2face.model.face_shape import key_rng, load_face_shape
+
+    fs = load_face_shape(default_model_dir())
+    assert fs is not None, "the bundled model ships its face-shape map"
+    with open(shared_data / "celeba-wild" / "identities.csv") as table:
+        rows = list(csv.DictReader(table))
+    by_person: dict[str, list[str]] = {}
+    for r in rows:
+        by_person.setdefault(r["identity"], []).append(r["file"])
+    people = [p for p in sorted(by_person) if len(by_person[p]) >= 5][:8]
+    coords, who, pose = [], [], []
+    for n, person in enumerate(people):
+        for file in by_person[person][:5]:
+            image = load_image(shared_data / "celeba-wild" / file)
+            faces = [f for f in detector.detect(image) if f.mesh is not None]
+            if not faces:
+                continue
+            f = max(faces, key=lambda f: f.box[2] - f.box[0])
+            align_face(image, f, SIZE, FFHQ)
+            coords.append(fs.coords(f.crop_landmarks, SIZE))
+            who.append(n)
+            new = fs.redraw(f.crop_landmarks, SIZE, fs.draw(key_rng(file)), depth=crop_depth(f))
+            back = apply_affine(invert_affine(f.matrix), new)
+            pose.append(pose_error_deg(f.mesh, np.column_stack([back, f.mesh[:, 2]]), image.shape))
+    c, who = np.array(coords)[:, 0], np.array(who)
+    assert len(c) >= 30
+    means = np.array([c[who == k].mean() for k in np.unique(who)])
+    within = np.mean([c[who == k].var() for k in np.unique(who)])
+    assert means.var() > within  # the first direction is about who it is
+    assert np.median(pose) < 1.0
