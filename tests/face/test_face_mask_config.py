@@ -24,3 +24,25 @@ def test_an_unset_growth_is_the_default_width_and_a_chosen_one_is_kept():
 def test_a_growth_outside_the_crop_is_refused(bad):
     with pytest.raises(ValueError, match="dilate"):
         MaskConfig(dilate=bad)
+
+
+def test_small_faces_can_grow_further_fading_out_with_size():
+    cfg = MaskConfig(dilate=0.12, small_grow=0.04)
+    assert cfg.grow_for(60) == pytest.approx(0.16) and cfg.grow_for(100) == pytest.approx(0.16)
+    assert cfg.grow_for(125) == pytest.approx(0.14) and cfg.grow_for(150) == pytest.approx(0.12)
+    assert MaskConfig(dilate=0.12).grow_for(20) == 0.12  # off by default
+    small = Face(box=FACE.box.copy(), score=1.0, keypoints5=FACE.keypoints5.copy())  # 60 px wide
+    large = Face(box=FACE.box * 4, score=1.0, keypoints5=FACE.keypoints5.copy())  # 240 px: same crop points
+    assert hard_mask(small, 128, FFHQ, cfg).sum() > hard_mask(large, 128, FFHQ, cfg).sum()
+    plain = MaskConfig(dilate=0.12)
+    np.testing.assert_array_equal(hard_mask(large, 128, FFHQ, cfg), hard_mask(large, 128, FFHQ, plain))
+
+
+def test_the_extra_growth_never_reaches_the_faces_own_outline():
+    from id2face.face.mask import core_mask, face_mask
+
+    small = Face(box=FACE.box.copy(), score=1.0, keypoints5=FACE.keypoints5.copy())
+    cfg = MaskConfig(dilate=0.12, small_grow=0.04)
+    face_mask(small, 128, FFHQ, cfg)
+    wider = core_mask(small, 128, FFHQ, cfg)
+    np.testing.assert_array_equal(wider, core_mask(small, 128, FFHQ, MaskConfig(dilate=0.12)))

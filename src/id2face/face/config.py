@@ -70,6 +70,10 @@ class MaskConfig:
     # Grow the region by this fraction of the crop size. None: the method's choice (an ID2Face model
     # records the width it was trained to fill: training.json "mask_dilate"), else DEFAULT_DILATE.
     dilate: float | None = None
+    # Small faces (under `small_face_px` wide in the photo, fading out by 1.5 times that) grow by this much
+    # more: the outline and hair are most of what a recognizer sees there, and a wider band shows least.
+    small_grow: float = 0.0
+    small_face_px: float = 100.0
     feather: float = 0.06  # Gaussian feather width as a fraction of the crop size
     # Facial parts left as they are inside the region (eyes, brows, mouth, nose): for studies of
     # expression or gaze. They carry identity too; faces without a mesh keep nothing.
@@ -103,6 +107,13 @@ class MaskConfig:
     def grow(self) -> float:
         """The region's growth in use: `dilate`, or DEFAULT_DILATE where no one chose one."""
         return DEFAULT_DILATE if self.dilate is None else float(self.dilate)
+
+    def grow_for(self, face_px: float) -> float:
+        """The growth for a face `face_px` wide in the photo: `grow`, plus `small_grow` for small faces."""
+        if self.small_grow <= 0.0:
+            return self.grow
+        share = min(max((1.5 * self.small_face_px - face_px) / (0.5 * self.small_face_px), 0.0), 1.0)
+        return self.grow + self.small_grow * share
 
 
 BLENDS = ("face", "region")

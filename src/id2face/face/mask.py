@@ -47,7 +47,7 @@ def hard_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig 
         centre = np.array([(eye_mid[0] + mouth_mid[0]) / 2, (top_y + bottom_y) / 2])
         axes = (int(round(1.25 * d)), int(round((bottom_y - top_y) / 2)))
         cv2.ellipse(mask, (int(round(centre[0])), int(round(centre[1]))), axes, 0, 0, 360, 1, -1)
-    grow = int(round(cfg.grow * size))
+    grow = int(round(cfg.grow_for(face.width) * size))
     if grow > 0:
         mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
     return mask.astype(np.float32)
@@ -97,7 +97,7 @@ def blend_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig
 def core_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig) -> np.ndarray:
     """The face inside its outline (the region without its growth), faded out over the last
     `blend_feather` inside that outline; never more than face.mask. Not stored on the face."""
-    outline = hard_mask(face, size, template, replace(config, dilate=0.0))
+    outline = hard_mask(face, size, template, replace(config, dilate=0.0, small_grow=0.0))
     width = config.blend_feather * size
     soft = outline
     if width > 0:
