@@ -78,6 +78,11 @@ def compose_affine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (fa @ fb)[:2]
 
 
+def affine_scale(m: np.ndarray) -> float:
+    """How much a 2x3 similarity (or any affine) scales lengths: the square root of its area factor."""
+    return float(np.sqrt(abs(np.linalg.det(np.asarray(m, np.float64)[:, :2]))))
+
+
 def apply_affine(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
     """Map (N, 2) points through a 2x3 affine matrix."""
     pts = np.asarray(pts, dtype=np.float64)

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from id2face.face.types import Face
-from id2face.geometry import FFHQ, CropTemplate, apply_affine, umeyama_similarity
+from id2face.geometry import FFHQ, CropTemplate, affine_scale, apply_affine, umeyama_similarity
 
 
 def alignment_matrix(keypoints5: np.ndarray, template: CropTemplate, size: int) -> np.ndarray:
@@ -17,7 +17,7 @@ def alignment_matrix(keypoints5: np.ndarray, template: CropTemplate, size: int) 
 def warp_to_crop(image: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray:
     """Sample the crop; big faces are first sampled at an integer multiple, then area-averaged
     (no aliasing)."""
-    scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+    scale = affine_scale(matrix)
     factor = int(min(4, max(1, np.floor(1.0 / max(scale, 1e-6)))))
     if factor == 1:
         return cv2.warpAffine(

@@ -11,7 +11,7 @@ import numpy as np
 from id2face.face.config import MaskConfig
 from id2face.face.points_mesh import PointsMesh, load_points_mesh
 from id2face.face.types import Face
-from id2face.geometry import CropTemplate
+from id2face.geometry import CropTemplate, affine_scale
 from id2face.identity import Recognizer
 from id2face.model.config import (
     DEFAULT_FACE_SHAPE,
@@ -39,8 +39,7 @@ def crop_depth(face: Face) -> np.ndarray | None:
     if mesh is None or matrix is None or np.asarray(mesh).ndim != 2 or np.asarray(mesh).shape[1] < 3 \
             or len(mesh) < NUM_MESH_POINTS:
         return None
-    scale = float(np.sqrt(abs(np.linalg.det(np.asarray(matrix, np.float64)[:, :2]))))
-    return np.asarray(mesh, np.float64)[:NUM_MESH_POINTS, 2] * scale
+    return np.asarray(mesh, np.float64)[:NUM_MESH_POINTS, 2] * affine_scale(matrix)
 
 
 class ID2FaceMethod:

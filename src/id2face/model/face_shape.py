@@ -104,7 +104,8 @@ def pose_patterns(mesh: np.ndarray, depth: np.ndarray | None = None) -> np.ndarr
     """(956, 4 or 6) how the (478, 2) points move for a small shift (x, y), scale and roll of the head, and,
     given each point's depth, yaw and pitch: a change orthogonal to all of them leaves the pose that a
     perspective fit (solvePnP) reads from the points unchanged, to first order."""
-    c = np.asarray(mesh, np.float64)[:, :2] - np.asarray(mesh, np.float64)[:, :2].mean(0)
+    points = np.asarray(mesh, np.float64)[:, :2]
+    c = points - points.mean(0)
     one, zero = np.ones(len(c)), np.zeros(len(c))
     moves = [(one, zero), (zero, one), (c[:, 0], c[:, 1]), (-c[:, 1], c[:, 0])]
     if depth is not None and np.isfinite(depth).all():
@@ -149,7 +150,6 @@ def fit_face_shape(meshes: np.ndarray, identities: np.ndarray, size: int, templa
     within += 1e-6 * np.trace(within) / len(within) * np.eye(len(within))  # steady where a mode is flat
     spread = means - centre
     between = (spread.T * n) @ spread / n.sum() - within * len(n) / n.sum()
-    total = within + between
     ratios, vectors = eigh(between, within)  # vectors.T @ within @ vectors = I
     order = np.argsort(ratios)[::-1]
     ratios, vectors = ratios[order], vectors[:, order]
@@ -158,7 +158,9 @@ def fit_face_shape(meshes: np.ndarray, identities: np.ndarray, size: int, templa
     if not keep.any():
         raise ValueError(f"no direction of face shape differs between people by {min_ratio} of within")
     a = vectors[:, keep]
-    lift = total @ a @ np.linalg.inv(a.T @ total @ a)  # the least-variance change that sets the coordinates
+    # The least-variance change that sets the coordinates, total @ a @ inv(a.T @ total @ a) with
+    # total = within + between, is within @ a: a.T @ within @ a = I and between @ a = within @ a * ratios.
+    lift = within @ a
     return FaceShape(mean=mean, directions=(basis.T @ a).T, lift=(basis.T @ lift).T, ratios=ratios[keep],
                      template=template)
 
