@@ -50,7 +50,7 @@ def test_region_blend_is_the_whole_mask(face):
 
 
 def test_bad_blend_settings_are_refused():
-    with pytest.raises(ValueError, match="blend must be one of face, region"):
+    with pytest.raises(ValueError, match="blend must be one of face, person, region"):
         MaskConfig(blend="edge")
     with pytest.raises(ValueError, match="blend_feather"):
         MaskConfig(blend_feather=-0.1)

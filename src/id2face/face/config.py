@@ -72,6 +72,7 @@ class MaskConfig:
     dilate: float | None = None
     # Small faces (under `small_face_px` wide in the photo, fading out by 1.5 times that) grow by this much
     # more: the outline and hair are most of what a recognizer sees there, and a wider band shows least.
+    # They are also where the "person" blend does not apply.
     small_grow: float = 0.0
     small_face_px: float = 100.0
     feather: float = 0.06  # Gaussian feather width as a fraction of the crop size
@@ -83,7 +84,10 @@ class MaskConfig:
     # faded out inward, so hair, ears and background keep their own pixels and a generated face shows no
     # smeared ring or halo around it; but the face's outline and the hair beside it carry identity: on 100
     # held-out photos (2026-11-28, v0.2) faceres re-identified 40.7 % of id2face faces with "face", 5.6 % with
-    # "region" (dlib 3.3 / 1.9 %). The method still replaces the whole region either way.
+    # "region" (dlib 3.3 / 1.9 %). "person": the region less the background it reaches into past the head
+    # (face/person.py), on faces from `small_face_px` up (fading in to 1.5 times that; smaller faces take the
+    # region): no halo, but the head's outline against the background stays (model card, "Person blend").
+    # The method still replaces the whole region either way.
     blend: str = "region"
     blend_feather: float = 0.03  # the "face" blend's inward fade, a fraction of the crop size
     # A generated face scaled up into the photo gets this share of the fine grain (sensor noise, skin
@@ -108,12 +112,16 @@ class MaskConfig:
         """The region's growth in use: `dilate`, or DEFAULT_DILATE where no one chose one."""
         return DEFAULT_DILATE if self.dilate is None else float(self.dilate)
 
+    def small_share(self, face_px: float) -> float:
+        """How much a face `face_px` wide in the photo counts as small: 1 under `small_face_px`, fading to 0
+        at 1.5 times that."""
+        return min(max((1.5 * self.small_face_px - face_px) / (0.5 * self.small_face_px), 0.0), 1.0)
+
     def grow_for(self, face_px: float) -> float:
         """The growth for a face `face_px` wide in the photo: `grow`, plus `small_grow` for small faces."""
         if self.small_grow <= 0.0:
             return self.grow
-        share = min(max((1.5 * self.small_face_px - face_px) / (0.5 * self.small_face_px), 0.0), 1.0)
-        return self.grow + self.small_grow * share
+        return self.grow + self.small_grow * self.small_share(face_px)
 
 
-BLENDS = ("face", "region")
+BLENDS = ("face", "person", "region")

@@ -2,7 +2,8 @@
 
 Built in crop coordinates from the face-mesh outline (or its estimate from five points, or the
 template when there is neither), so the same mask drives identity masking in the model and, by default,
-the blend at paste-back (`blend_mask`: MaskConfig.blend "face" pastes only the face inside its outline).
+the blend at paste-back (`blend_mask`: MaskConfig.blend "face" pastes only the face inside its outline,
+"person" the region less the background it reaches into).
 """
 
 from __future__ import annotations
@@ -82,16 +83,34 @@ def blend_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig
 
     "face": the face inside its outline (the region without its growth), faded out over the last
     `blend_feather` inside that outline, so nothing outside the face's own edge changes.
+    "person": the region where face.crop shows the person (face/person.py), and all of the face inside its
+    outline: where the growth reaches past the head, the background keeps its own pixels (faces from
+    config.small_face_px up; smaller faces take the whole region).
     """
     if face.mask is None:
         raise ValueError("blend_mask needs face.mask: call face_mask first")
     if config.blend == "region":
         face.blend = face.mask
         return face.blend
-    if config.blend != "face":
+    if config.blend not in ("face", "person"):
         raise ValueError(f"unknown blend {config.blend!r}")
-    face.blend = core_mask(face, size, template, config)
+    core = core_mask(face, size, template, config)
+    if config.blend == "face":
+        face.blend = core
+        return face.blend
+    if face.crop is None:
+        raise ValueError("the 'person' blend needs face.crop: align the face first")
+    from id2face.face.person import person_probability
+
+    share = 1.0 - config.small_share(face.width)
+    person = person_probability(face.crop) if share > 0.0 else np.ones_like(face.mask)
+    face.blend = person_region(face.mask, core, person, share)
     return face.blend
+
+
+def person_region(mask: np.ndarray, core: np.ndarray, person: np.ndarray, share: float = 1.0) -> np.ndarray:
+    """The replaced region less `share` of its background (1 - `person`), never less than the face's core."""
+    return (mask * np.maximum(1.0 - share * (1.0 - person), core)).astype(np.float32)
 
 
 def core_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig) -> np.ndarray:

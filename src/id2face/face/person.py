@@ -1,0 +1,56 @@
+"""Where a face crop shows the person and where the background (MediaPipe's selfie segmentation, bundled).
+
+The replaced region grows past the face's outline to hide it; where that growth reaches past the head into
+the background, a new face's band there is a smeared copy of a background the model never needed to draw
+(a halo around the head). MaskConfig.blend "person" pastes the region only where this says person, so the
+background keeps its own pixels while the face, its outline, ears and hair are replaced as before.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+
+import cv2
+import numpy as np
+
+SEGMENTER_SIDE = 256  # the general selfie model's input side
+
+
+class PersonSegmenter:
+    """Person probability per pixel of an RGB crop; one graph, used under a lock (it is not thread-safe)."""
+
+    def __init__(self) -> None:
+        import mediapipe as mp
+
+        self._seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+        self._lock = threading.Lock()
+
+    def __call__(self, crop: np.ndarray) -> np.ndarray:
+        """(H, W) float32 in [0, 1] for an (H, W, 3) uint8 RGB crop."""
+        h, w = crop.shape[:2]
+        view = cv2.resize(np.ascontiguousarray(crop), (SEGMENTER_SIDE, SEGMENTER_SIDE),
+                          interpolation=cv2.INTER_AREA if max(h, w) > SEGMENTER_SIDE else cv2.INTER_LINEAR)
+        with self._lock:
+            prob = self._seg.process(view).segmentation_mask
+        return np.clip(cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR), 0.0, 1.0).astype(np.float32)
+
+    def close(self) -> None:
+        """Stop the graph's threads now, not in interpreter teardown (where they can abort it)."""
+        if self._seg is not None:
+            self._seg.close()
+            self._seg = None
+
+
+_shared: PersonSegmenter | None = None
+_shared_lock = threading.Lock()
+
+
+def person_probability(crop: np.ndarray) -> np.ndarray:
+    """Person probability of a crop, from one segmenter shared by the process (built on first use)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = PersonSegmenter()
+            atexit.register(_shared.close)
+    return _shared(crop)
