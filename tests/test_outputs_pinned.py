@@ -32,10 +32,15 @@ from id2face.face.config import MaskConfig
 # Sixth (issue 11, 2026-11-29): the bundled model's training.json redraws each face's own shape in the
 # geometry the model is given (model/face_shape.py, "face_shape" 1); with face_shape 0 every earlier pin still
 # holds (PIN_SHAPE_OFF is the fifth id2face pin), and the other id2face pins below are taken with it off.
+# Seventh (issue 11, 2026-11-29, later): a new face is pasted less the background its region reaches into past
+# both heads (MaskConfig.blend "person", face/person.py); with blend "region" the output is the sixth pin
+# (PIN_REGION), and the id2face pins below are taken with "region". Blur pastes its whole region either way.
 PINS = {
     "blur": "fc96ea195720b40b112781d2526e8d9e4751b2867fc67e27c2d80d7bb7baf011",
-    "id2face": "d24e153aa9af84f0fb28fc41a5427f108a5d1dc359c377a001ed900bdf9ade53",
+    "id2face": "0ff01f55022df9ebafb58e0139d96cd683e97f2cc35cc83410d16ba3dd80faac",
 }
+PIN_REGION = "d24e153aa9af84f0fb28fc41a5427f108a5d1dc359c377a001ed900bdf9ade53"
+REGION = MaskConfig(blend="region")
 PIN_SHAPE_OFF = "f953811e9cd1d8cd48ab3e8eb8750b8c5b292f2f7829e5c545c6cde6f621f73b"
 HAIR_PINS = {
     "blur": "425b827d6efaa732b87bbcec5de7e821b560209659e2fee4a56de94b6eaefb57",
@@ -65,23 +70,31 @@ def test_sample_portrait_output_is_pinned(astronaut, one_thread, method):
     assert _digest(out) == PINS[method], f"{method}: the output changed"
 
 
+def test_with_the_region_blend_the_output_is_the_one_before_the_person_blend(astronaut, one_thread):
+    out = Anonymizer(seed=0, mask=REGION).anonymize(astronaut)
+    assert _digest(out) == PIN_REGION
+
+
 def test_with_the_face_shape_off_the_output_is_the_one_before_it(astronaut, one_thread):
-    out = Anonymizer(seed=0, face_shape=0.0).anonymize(astronaut)
+    out = Anonymizer(seed=0, face_shape=0.0, mask=REGION).anonymize(astronaut)
     assert _digest(out) == PIN_SHAPE_OFF
 
 
 @pytest.mark.parametrize("method", sorted(HAIR_PINS))
 def test_mask_with_hair_gives_the_outputs_before_the_hairline_mask(astronaut, one_thread, method):
     shape = {"face_shape": 0.0} if method == "id2face" else {}
-    out = Anonymizer(method=method, seed=0, mask=MaskConfig(hair=True), **shape).anonymize(astronaut)
+    hair = MaskConfig(hair=True, blend="region")
+    out = Anonymizer(method=method, seed=0, mask=hair, **shape).anonymize(astronaut)
     assert _digest(out) == HAIR_PINS[method], f"{method}: the output changed"
 
 
 def test_with_the_identity_knobs_off_the_output_is_the_one_before_them(astronaut, one_thread):
-    out = Anonymizer(seed=0, guidance=1.0, identity_candidates=1, face_shape=0.0).anonymize(astronaut)
+    knobs_off = Anonymizer(seed=0, guidance=1.0, identity_candidates=1, face_shape=0.0, mask=REGION)
+    out = knobs_off.anonymize(astronaut)
     assert _digest(out) == PINS_KNOBS_OFF
 
 
 def test_a_chosen_region_width_overrides_the_model_record(astronaut, one_thread):
-    out = Anonymizer(seed=0, mask=MaskConfig(dilate=0.04), face_shape=0.0).anonymize(astronaut)
+    narrow = MaskConfig(dilate=0.04, blend="region")
+    out = Anonymizer(seed=0, mask=narrow, face_shape=0.0).anonymize(astronaut)
     assert _digest(out) == PIN_GROW_004

@@ -210,8 +210,10 @@ class Anonymizer:
         pasted = {}
         for j in order:
             f = faces[j]
-            region = f.mask if blurred[j] else f.blend
             generated = m.color_match and not blurred[j]  # a new face (not a blur or a mask)
+            if generated and settings.blend == "person":  # the new head is known now: its outline counts too
+                blend_mask(f, m.crop_size, m.template, settings, new=new[j])
+            region = f.mask if blurred[j] else f.blend
             pasted[j] = match_colour(new[j], f.crop, region) if generated else new[j]
             paste_crop(out, pasted[j], region, f.matrix, grain=settings.grain if generated else 0.0,
                        reference=image)

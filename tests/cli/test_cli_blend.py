@@ -1,4 +1,5 @@
-"""--blend: what is pasted back (the face inside its outline, or the whole replaced region)."""
+"""--blend: what is pasted back (the region less the background past the head, the face inside its outline, or
+the whole replaced region)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,25 @@ from id2face.cli.main import main
 from id2face.io.images import load_image, save_image
 
 
-def test_blend_face_keeps_more_of_the_photo_than_the_default_region(tmp_path, astronaut):
+def _changed_by_blend(tmp_path, astronaut, method: str) -> dict[str, int]:
     save_image(astronaut, tmp_path / "a.png")
     changed = {}
-    for flag in ([], ["--blend", "face"], ["--blend", "region"]):
-        out = tmp_path / ("-".join(flag) or "default")
-        assert main(["anonymize", str(tmp_path / "a.png"), "-o", str(out), "-m", "blur", "-q", *flag]) == 0
+    for flag in ([], ["--blend", "face"], ["--blend", "person"], ["--blend", "region"]):
+        out = tmp_path / method / ("-".join(flag) or "default")
+        assert main(["anonymize", str(tmp_path / "a.png"), "-o", str(out), "-m", method, "-q", *flag]) == 0
         changed[" ".join(flag)] = int((load_image(out / "a.png") != astronaut).any(-1).sum())
-    assert changed[""] == changed["--blend region"]
+    return changed
+
+
+def test_a_new_face_is_pasted_less_the_background_by_default(tmp_path, astronaut):
+    changed = _changed_by_blend(tmp_path, astronaut, "id2face")
+    assert changed[""] == changed["--blend person"]
+    assert 0 < changed["--blend face"] < changed[""] < changed["--blend region"]
+
+
+def test_a_blur_pastes_its_whole_region_unless_asked_for_the_face_only(tmp_path, astronaut):
+    changed = _changed_by_blend(tmp_path, astronaut, "blur")
+    assert changed[""] == changed["--blend person"] == changed["--blend region"]
     assert 0 < changed["--blend face"] < changed[""]
 
 

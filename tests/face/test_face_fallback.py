@@ -124,7 +124,7 @@ def _moved(f: Face, scale: float, to: np.ndarray) -> Face:
 def test_a_face_in_a_larger_face_s_grown_margin_keeps_its_own_face(astronaut):
     from id2face.face.config import MaskConfig
 
-    anon = Anonymizer(method=Paint(), mask=MaskConfig(dilate=0.3))  # a wide margin around each face
+    anon = Anonymizer(method=Paint(), mask=MaskConfig(dilate=0.3, blend="region"))  # a wide margin
     big = anon.detector.detect(astronaut)[0]
     x0, y0, x1, y1 = big.box
     w = x1 - x0

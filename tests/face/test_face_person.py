@@ -1,5 +1,6 @@
-"""MaskConfig.blend "person": the replaced region is pasted where the crop shows the person, so where the
-region's growth reaches past the head, the background keeps its own pixels (face/person.py)."""
+"""MaskConfig.blend "person" (the default): the replaced region is pasted where the real or the new crop shows
+the person, so where the region's growth reaches past both heads, the background keeps its own pixels
+(face/person.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,7 @@ from id2face.geometry import FFHQ
 SIZE = 128
 INNER_FACE = (1, 4, 168, 9, 13, 14)  # nose tip and bridge, between the brows, the lips
 GROWN = MaskConfig(dilate=0.12)  # the bundled model's region
-# The astronaut's face is 95 px wide: under the default small_face_px, where "person" is the whole region.
-PERSON = MaskConfig(dilate=0.12, blend="person", small_face_px=40)
+PERSON = MaskConfig(dilate=0.12, blend="person")
 
 
 @pytest.fixture(scope="module")
@@ -59,22 +59,25 @@ def test_person_blend_keeps_the_face_and_leaves_out_the_background(face):
     assert (blend >= np.minimum(core, face.mask) - 1e-6).all()
 
 
+def test_person_blend_with_the_new_crop_keeps_the_new_head_too(face):
+    """Once the new face is drawn, a pixel is background only where neither head is: the real head's outline
+    is drawn over as before, and the new head's hair is not cut where the real head had background."""
+    without = blend_mask(face, SIZE, FFHQ, PERSON).copy()
+    moved = np.roll(face.crop, SIZE // 6, axis=1)  # a new head further right
+    both = blend_mask(face, SIZE, FFHQ, PERSON, new=moved)
+    assert (both >= without - 1e-6).all()
+    assert both.sum() > 1.02 * without.sum()
+    assert (both <= face.mask + 1e-6).all()
+    itself = blend_mask(face, SIZE, FFHQ, PERSON, new=face.crop)  # the same head: only the soft edge grows
+    sure = (face.mask > 0.99) & ((without < 0.01) | (without > 0.99))
+    np.testing.assert_allclose(itself[sure], without[sure], atol=0.02)
+
+
 def test_person_region_is_the_mask_where_person_or_core():
     mask = np.array([[1.0, 1.0, 0.5, 0.0]], np.float32)
     core = np.array([[1.0, 0.0, 0.0, 0.0]], np.float32)
     person = np.array([[0.0, 0.2, 1.0, 1.0]], np.float32)
     np.testing.assert_allclose(person_region(mask, core, person), [[1.0, 0.2, 0.5, 0.0]])
-    np.testing.assert_allclose(person_region(mask, core, person, share=0.5), [[1.0, 0.6, 0.5, 0.0]])
-    np.testing.assert_allclose(person_region(mask, core, person, share=0.0), mask)
-
-
-def test_small_faces_take_the_whole_region(face):
-    """Under small_face_px the head's outline against the background is much of what a recognizer sees."""
-    blend_mask(face, SIZE, FFHQ, MaskConfig(dilate=0.12, blend="person"))
-    np.testing.assert_array_equal(face.blend, face.mask)  # 95 px < 100 px: all of the region
-    halfway = blend_mask(face, SIZE, FFHQ, MaskConfig(dilate=0.12, blend="person", small_face_px=76)).copy()
-    full = blend_mask(face, SIZE, FFHQ, PERSON)
-    assert full.sum() < halfway.sum() < face.mask.sum()  # 95 px is halfway from 76 to 114 px
 
 
 def test_person_blend_needs_the_crop(face):
@@ -91,11 +94,11 @@ def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def test_anonymizer_with_person_blend_changes_less_than_the_region_and_more_than_the_face(astronaut):
-    region = Anonymizer(seed=0).anonymize(astronaut)
-    person = Anonymizer(seed=0, mask=MaskConfig(blend="person", small_face_px=40)).anonymize(astronaut)
+    region = Anonymizer(seed=0, mask=MaskConfig(blend="region")).anonymize(astronaut)
+    person = Anonymizer(seed=0).anonymize(astronaut)  # the default
     face_only = Anonymizer(seed=0, mask=MaskConfig(blend="face")).anonymize(astronaut)
     changed_person = _changed(person, astronaut)
-    other_seed = Anonymizer(seed=1).anonymize(astronaut)
+    other_seed = Anonymizer(seed=1, mask=MaskConfig(blend="region")).anonymize(astronaut)
     changed_region = _changed(region, astronaut) | _changed(other_seed, astronaut)
     # nothing outside the region changes (its outermost feathered pixels round to no change in some runs)
     support = cv2.dilate(changed_region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)

@@ -86,14 +86,13 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="grow the replaced region past the face's outline by F of the face crop (0 to 0.5; "
                    "default: the width the model was trained to fill, as its training.json records, else "
                    "0.04); wider hides more of the outline, which carries identity")
-    p.add_argument("--blend", choices=BLENDS, default="region",
-                   help="what is pasted back: 'region', the whole replaced region (default); 'person', the "
-                   "region less the background it reaches into past the head, on faces of 100 px and up: no "
-                   "halo around the head, but its outline against the background stays (on 193 held-out "
-                   "photos: the same re-identification, 1.6%%, and one more face of 100-200 px); or 'face', "
-                   "only the face inside its outline: hair, ears and background keep their pixels and look "
-                   "better, but the outline carries identity (a second recognizer re-identified 38%% of "
-                   "faces, against 1.9%%)")
+    p.add_argument("--blend", choices=BLENDS, default="person",
+                   help="what is pasted back: 'person' (default), the replaced region less the background "
+                   "it reaches into past the head (where neither the real head nor the new one is): no halo "
+                   "of smeared background, the real head's outline still drawn over; 'region', all of it; or "
+                   "'face', only the face inside its outline: hair, ears and background keep their pixels "
+                   "and look better, but the outline carries identity (a second recognizer re-identified "
+                   "38%% of faces, against 1.9%%)")
     p.add_argument("--grain", type=float, default=None, metavar="F",
                    help="give a new face scaled up into the photo F (0 to 2) of the fine grain it lacks "
                    "against the face it replaces, so that it does not look softer than the photo "

@@ -72,7 +72,6 @@ class MaskConfig:
     dilate: float | None = None
     # Small faces (under `small_face_px` wide in the photo, fading out by 1.5 times that) grow by this much
     # more: the outline and hair are most of what a recognizer sees there, and a wider band shows least.
-    # They are also where the "person" blend does not apply.
     small_grow: float = 0.0
     small_face_px: float = 100.0
     feather: float = 0.06  # Gaussian feather width as a fraction of the crop size
@@ -80,15 +79,15 @@ class MaskConfig:
     # expression or gaze. They carry identity too; faces without a mesh keep nothing.
     preserve: tuple[str, ...] = ()
     preserve_margin: float = 0.02  # grow each kept part by this fraction of the crop size
-    # What is pasted back. "region": the whole replaced region. "face": only the face inside its outline,
-    # faded out inward, so hair, ears and background keep their own pixels and a generated face shows no
-    # smeared ring or halo around it; but the face's outline and the hair beside it carry identity: on 100
-    # held-out photos (2026-11-28, v0.2) faceres re-identified 40.7 % of id2face faces with "face", 5.6 % with
-    # "region" (dlib 3.3 / 1.9 %). "person": the region less the background it reaches into past the head
-    # (face/person.py), on faces from `small_face_px` up (fading in to 1.5 times that; smaller faces take the
-    # region): no halo, but the head's outline against the background stays (model card, "Person blend").
-    # The method still replaces the whole region either way.
-    blend: str = "region"
+    # What is pasted back. "person": the region less the background it reaches into past the head, where
+    # neither the real head nor the new one is (face/person.py): no halo of smeared background, and the real
+    # head's outline is still drawn over; on 193 held-out photos (2026-11-29, v0.3) the same faceres re-id as
+    # "region" (1.6 %), FID 91.3 vs 94.3. "region": all of the replaced region. "face": only the face inside
+    # its outline, faded out inward, so hair, ears and background keep their own pixels; but the face's
+    # outline and the hair beside it carry identity: on 100 held-out photos (2026-11-28, v0.2) faceres
+    # re-identified 40.7 % of id2face faces with "face", 5.6 % with "region" (dlib 3.3 / 1.9 %). The method
+    # still replaces the whole region either way.
+    blend: str = "person"
     blend_feather: float = 0.03  # the "face" blend's inward fade, a fraction of the crop size
     # A generated face scaled up into the photo gets this share of the fine grain (sensor noise, skin
     # texture) it lacks against the face it replaces, as luma noise at the photo's pixel scale (face/grain.py,
@@ -115,6 +114,8 @@ class MaskConfig:
     def small_share(self, face_px: float) -> float:
         """How much a face `face_px` wide in the photo counts as small: 1 under `small_face_px`, fading to 0
         at 1.5 times that."""
+        if self.small_face_px <= 0.0:
+            return 0.0
         return min(max((1.5 * self.small_face_px - face_px) / (0.5 * self.small_face_px), 0.0), 1.0)
 
     def grow_for(self, face_px: float) -> float:

@@ -1,9 +1,9 @@
 """The region that gets replaced: hairline to chin, ear to ear, with a feathered edge.
 
 Built in crop coordinates from the face-mesh outline (or its estimate from five points, or the
-template when there is neither), so the same mask drives identity masking in the model and, by default,
-the blend at paste-back (`blend_mask`: MaskConfig.blend "face" pastes only the face inside its outline,
-"person" the region less the background it reaches into).
+template when there is neither), so the same mask drives identity masking in the model and what is pasted
+back (`blend_mask`: MaskConfig.blend "person", the default, pastes the region less the background it reaches
+into; "face" only the face inside its outline; "region" all of it).
 """
 
 from __future__ import annotations
@@ -78,14 +78,16 @@ def face_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig 
     return face.mask
 
 
-def blend_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig) -> np.ndarray:
+def blend_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig,
+               new: np.ndarray | None = None) -> np.ndarray:
     """What is pasted back (config.blend), never more than face.mask; also on face.blend.
 
     "face": the face inside its outline (the region without its growth), faded out over the last
     `blend_feather` inside that outline, so nothing outside the face's own edge changes.
-    "person": the region where face.crop shows the person (face/person.py), and all of the face inside its
-    outline: where the growth reaches past the head, the background keeps its own pixels (faces from
-    config.small_face_px up; smaller faces take the whole region).
+    "person": all of the face inside its outline, and the rest of the region where face.crop shows the
+    person (face/person.py) or, once the `new` crop is known, where either crop does: where the growth
+    reaches past both heads, the background keeps its own pixels, and the real head's outline is always
+    drawn over.
     """
     if face.mask is None:
         raise ValueError("blend_mask needs face.mask: call face_mask first")
@@ -102,15 +104,16 @@ def blend_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig
         raise ValueError("the 'person' blend needs face.crop: align the face first")
     from id2face.face.person import person_probability
 
-    share = 1.0 - config.small_share(face.width)
-    person = person_probability(face.crop) if share > 0.0 else np.ones_like(face.mask)
-    face.blend = person_region(face.mask, core, person, share)
+    person = person_probability(face.crop)
+    if new is not None:  # a pixel is background only where neither head is
+        person = 1.0 - (1.0 - person) * (1.0 - person_probability(new))
+    face.blend = person_region(face.mask, core, person)
     return face.blend
 
 
-def person_region(mask: np.ndarray, core: np.ndarray, person: np.ndarray, share: float = 1.0) -> np.ndarray:
-    """The replaced region less `share` of its background (1 - `person`), never less than the face's core."""
-    return (mask * np.maximum(1.0 - share * (1.0 - person), core)).astype(np.float32)
+def person_region(mask: np.ndarray, core: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """The replaced region where there is a person (probability `person`), never less than the face's core."""
+    return (mask * np.maximum(person, core)).astype(np.float32)
 
 
 def core_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -42,9 +43,14 @@ DEFAULT_TEMPLATE = FFHQ
 
 def mask_settings(method: object, base: MaskConfig) -> MaskConfig:
     """The mask settings for `method`'s crops: its own `mask_config(base)` when it has one (the mask
-    method covers a beard, on a wider crop), else the photo's settings as they are."""
+    method covers a beard, on a wider crop), else the photo's settings as they are. The "person" blend is for
+    methods that draw a new face (`color_match`): a blur or a mosaic leaves no halo to cut away, and cutting
+    it would keep the real head's outline sharp against the blurred one, so they paste the whole region."""
     own = getattr(method, "mask_config", None)
-    return own(base) if callable(own) else base
+    settings = own(base) if callable(own) else base
+    if settings.blend == "person" and not getattr(method, "color_match", False):
+        settings = replace(settings, blend="region")
+    return settings
 
 
 def estimate_mesh(method: object, face: Face) -> bool:
