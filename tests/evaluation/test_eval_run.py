@@ -244,3 +244,25 @@ def test_a_changed_model_is_not_read_from_the_cache(photos, tmp_path, detector):
     after = runner.run_meta(Variant.parse("id2face"), 0), runner.run_meta(Variant.parse("blur"), 0)
     assert before[0] != after[0] and before[1] == after[1] and "model_sums" not in after[1]
     runner.close()
+
+
+def test_a_changed_mask_default_is_not_read_from_the_cache(photos, tmp_path, detector, monkeypatch):
+    """The record holds every mask setting, defaults too: runs cached before a default changed are made again,
+    and a record read back from meta.json equals a fresh one (so an unchanged run is read from the cache)."""
+    import id2face.evaluation.runner as runner_module
+    from id2face.evaluation.runner import EvalRunner
+    from id2face.face.config import MaskConfig
+
+    cfg = EvalConfig(data=str(photos), output=str(tmp_path / "out"), methods=["blur"])
+    runner = EvalRunner(cfg, [], detector)
+    before = runner.run_meta(Variant.parse("blur"), 0)
+    assert json.loads(json.dumps(before)) == before and before["mask"]["blend"] == "person"
+    assert runner.run_meta(Variant.parse("blur@blend=face"), 0)["mask"]["blend"] == "face"
+
+    class OldDefault(MaskConfig):
+        def __init__(self, **kw):
+            super().__init__(**{"blend": "region", **kw})
+
+    monkeypatch.setattr(runner_module, "MaskConfig", OldDefault)
+    assert runner.run_meta(Variant.parse("blur"), 0) != before
+    runner.close()

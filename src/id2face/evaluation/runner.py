@@ -12,7 +12,7 @@ import hashlib
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -200,12 +200,15 @@ class EvalRunner:
 
     def run_meta(self, v: Variant, seed: int) -> dict:
         """What a cached run was made with; a run whose record differs is made again. For id2face it holds
-        the model's checksum (weights and recorded settings), a changed model is not read from the cache."""
+        the model's checksum (weights and recorded settings), a changed model is not read from the cache; and
+        for every method the mask settings, defaults included."""
         meta = {"variant": v.label, "seed": seed, "model": self.config.model,
-                "recognizers": [r.name for r in self.recognizers]}
+                "recognizers": [r.name for r in self.recognizers],
+                # all mask settings, defaults included: a run cached before a default changed is made again
+                "mask": asdict(anonymizer_options(dict(v.options)).get("mask", MaskConfig()))}
         if v.method == "id2face":
             meta["model_sums"] = model_checksum(self.config.model or default_model_dir())
-        return meta
+        return json.loads(json.dumps(meta))  # as read back from meta.json (tuples become lists)
 
     def run(self, v: Variant, seed: int, originals: list[PhotoRecord]) -> list[PhotoRecord]:
         d = self.run_dir(v, seed)
