@@ -5,11 +5,12 @@ Each source is a photo that ships inside a package this project already installs
   of ~195 px in a 512x600 photo.
 - Eileen Collins (NASA, public domain), scikit-image's `astronaut`: one face of ~95 px in 512x512.
 
-    python scripts/make_before_after.py docs/figures [--model DIR] [--seed 0] [--blend face]
+    python scripts/make_before_after.py docs/figures [--model DIR] [--seed 0] [--blend region|face]
                                         [--faces points]
 
 Writes before_after_<name>.jpg (the photo, then the anonymized photo, side by side at full size);
-with --blend face, before_after_<name>_blend-face.jpg (only the face inside its outline pasted back);
+with --blend face, before_after_<name>_blend-face.jpg (only the face inside its outline pasted back), and
+likewise before_after_<name>_blend-region.jpg (all of the replaced region);
 with --faces points, before_after_<name>_points.jpg: the face given without its mesh, as a profile or a
 half-hidden face is (replaced on its five points), without and then with the mesh the model estimates
 from them (face/points_mesh.py), beside the photo.
@@ -42,11 +43,12 @@ def main() -> None:
     ap.add_argument("output", type=Path)
     ap.add_argument("--model", default=None)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--blend", choices=BLENDS, default="region")
+    ap.add_argument("--blend", choices=BLENDS, default=MaskConfig().blend)
     ap.add_argument("--faces", choices=("mesh", "points"), default="mesh")
     a = ap.parse_args()
     anon = Anonymizer(model=a.model, seed=a.seed, mask=MaskConfig(blend=a.blend))
-    suffix = ("" if a.blend == "region" else f"_blend-{a.blend}") + ("" if a.faces == "mesh" else "_points")
+    blend = "" if a.blend == MaskConfig().blend else f"_blend-{a.blend}"
+    suffix = blend + ("" if a.faces == "mesh" else "_points")
     a.output.mkdir(parents=True, exist_ok=True)
     for name, img in sources().items():
         if a.faces == "mesh":
