@@ -2,8 +2,9 @@
 
 The replaced region grows past the face's outline to hide it; where that growth reaches past the head into
 the background, a new face's band there is a smeared copy of a background the model never needed to draw
-(a halo around the head). MaskConfig.blend "person" pastes the region only where this says person, so the
-background keeps its own pixels while the face, its outline, ears and hair are replaced as before.
+(a halo around the head). MaskConfig.blend "person" (face/mask.py) pastes the region only where this finds a
+person in the real crop or in the new one, so the background beyond both heads keeps its own pixels while the
+face, its outline, ears and hair are replaced as before.
 """
 
 from __future__ import annotations
