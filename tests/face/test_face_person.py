@@ -104,3 +104,12 @@ def test_anonymizer_with_person_blend_changes_less_than_the_region_and_more_than
     support = cv2.dilate(changed_region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     assert not (changed_person & ~support).any()
     assert _changed(face_only, astronaut).sum() < changed_person.sum() < 0.95 * changed_region.sum()
+
+
+def test_the_segmenter_starts_without_native_chatter(capfd, face):
+    """TFLite's start-up notices go to fd 2; a CLI run must not show them."""
+    capfd.readouterr()
+    segmenter = PersonSegmenter()
+    segmenter(face.crop)
+    segmenter.close()
+    assert capfd.readouterr().err == ""

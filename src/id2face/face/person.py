@@ -15,6 +15,8 @@ import threading
 import cv2
 import numpy as np
 
+from id2face.face.quiet import native_stderr_silenced
+
 SEGMENTER_SIDE = 256  # the general selfie model's input side
 
 
@@ -24,8 +26,11 @@ class PersonSegmenter:
     def __init__(self) -> None:
         import mediapipe as mp
 
-        self._seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
         self._lock = threading.Lock()
+        # Building the graph and its first run print TFLite notices straight to fd 2: not the CLI's output.
+        with native_stderr_silenced():
+            self._seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+            self._seg.process(np.zeros((SEGMENTER_SIDE, SEGMENTER_SIDE, 3), np.uint8))
 
     def __call__(self, crop: np.ndarray) -> np.ndarray:
         """(H, W) float32 in [0, 1] for an (H, W, 3) uint8 RGB crop."""
