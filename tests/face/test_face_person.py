@@ -113,3 +113,15 @@ def test_the_segmenter_starts_without_native_chatter(capfd, face):
     segmenter(face.crop)
     segmenter.close()
     assert capfd.readouterr().err == ""
+
+
+def test_each_crop_is_segmented_once(astronaut, monkeypatch):
+    """The real crop is read at alignment and kept on the face (Face.person); the paste reads the new one."""
+    import id2face.face.person as person_module
+
+    calls = []
+    real = person_module.person_probability
+    monkeypatch.setattr(person_module, "person_probability", lambda crop: calls.append(crop) or real(crop))
+    out, report = Anonymizer(seed=0).anonymize_rgb(astronaut)
+    assert report.faces == 1 and len(calls) == 2
+    assert not np.array_equal(calls[0], calls[1])  # the real crop, then the new one

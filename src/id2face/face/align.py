@@ -50,9 +50,11 @@ def face_chips(image: np.ndarray, faces: list[Face], template: CropTemplate, siz
 
 
 def align_face(image: np.ndarray, face: Face, size: int, template: CropTemplate = FFHQ) -> Face:
-    """Fill face.matrix, face.crop and face.crop_landmarks for one template and size."""
+    """Fill face.matrix, face.crop and face.crop_landmarks for one template and size (and forget what was
+    read from an earlier crop: face.person)."""
     face.matrix = alignment_matrix(face.keypoints5, template, size)
     face.crop = warp_to_crop(image, face.matrix, size)
+    face.person = None
     pts = face.mesh[:, :2] if face.mesh is not None else face.keypoints5
     face.crop_landmarks = apply_affine(face.matrix, pts)
     return face

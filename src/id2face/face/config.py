@@ -111,18 +111,12 @@ class MaskConfig:
         """The region's growth in use: `dilate`, or DEFAULT_DILATE where no one chose one."""
         return DEFAULT_DILATE if self.dilate is None else float(self.dilate)
 
-    def small_share(self, face_px: float) -> float:
-        """How much a face `face_px` wide in the photo counts as small: 1 under `small_face_px`, fading to 0
-        at 1.5 times that."""
-        if self.small_face_px <= 0.0:
-            return 0.0
-        return min(max((1.5 * self.small_face_px - face_px) / (0.5 * self.small_face_px), 0.0), 1.0)
-
     def grow_for(self, face_px: float) -> float:
         """The growth for a face `face_px` wide in the photo: `grow`, plus `small_grow` for small faces."""
         if self.small_grow <= 0.0:
             return self.grow
-        return self.grow + self.small_grow * self.small_share(face_px)
+        share = min(max((1.5 * self.small_face_px - face_px) / (0.5 * self.small_face_px), 0.0), 1.0)
+        return self.grow + self.small_grow * share
 
 
 BLENDS = ("face", "person", "region")

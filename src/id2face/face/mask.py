@@ -104,7 +104,9 @@ def blend_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig
         raise ValueError("the 'person' blend needs face.crop: align the face first")
     from id2face.face.person import person_probability
 
-    person = person_probability(face.crop)
+    if face.person is None:  # read once per crop: the paste asks again with the new crop
+        face.person = person_probability(face.crop)
+    person = face.person
     if new is not None:  # a pixel is background only where neither head is
         person = 1.0 - (1.0 - person) * (1.0 - person_probability(new))
     face.blend = person_region(face.mask, core, person)

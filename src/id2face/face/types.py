@@ -27,6 +27,7 @@ class Face:
     crop: np.ndarray | None = None  # (S, S, 3) uint8 RGB
     mask: np.ndarray | None = None  # (S, S) float32 in [0, 1], feathered; 1 = replaced
     blend: np.ndarray | None = None  # (S, S) float32 in [0, 1]: the part of the mask pasted back
+    person: np.ndarray | None = None  # (S, S) float32 in [0, 1]: where the crop shows a person (blend)
     crop_landmarks: np.ndarray | None = None  # mesh (or its estimate, or 5 points) in crop pixels
     # Filled by tracking (face.track), float64 photo pixels: the smoothed geometry (anti-flicker).
     smooth_box: np.ndarray | None = None
