@@ -11,7 +11,8 @@ from id2face.cli.main import main
     "option",
     [["--steps", "-3"], ["--steps", "0"], ["--strength", "2"], ["--quality", "0"], ["--quality", "500"],
      ["--strength", "0.5", "-m", "blur"], ["--guidance", "-1"], ["--guidance", "2", "-m", "pixelate"],
-     ["--identity-candidates", "0"], ["--face-shape", "1.5"], ["--face-shape", "0.5", "-m", "blur"]],
+     ["--identity-candidates", "0"], ["--face-shape", "1.5"], ["--face-shape", "0.5", "-m", "blur"],
+     ["--attributes", "free", "-m", "mask"], ["--attributes", "maybe"]],
 )
 def test_impossible_options_are_usage_errors_before_any_work(option, tmp_path, capsys):
     with pytest.raises(SystemExit) as e:

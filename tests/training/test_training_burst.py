@@ -18,6 +18,8 @@ from safetensors.torch import load_file as load_torch
 
 from id2face.face.points_mesh import fit_points_mesh, load_points_mesh
 from id2face.model.build import build_pipeline
+from id2face.model.identity_attributes import FILE as IDENTITY_ATTRIBUTES
+from id2face.model.identity_attributes import IdentityAttributes, load_identity_attributes
 from id2face.model.integrity import verify_checksums
 from id2face.model.pipeline import ID2FacePipeline
 from id2face.training.burst import export_compact, model_weights, restore, to_model
@@ -50,10 +52,13 @@ def test_compact_checkpoint_continues_the_run(tmp_path):
     assert load_points_mesh(model) is None  # a compact checkpoint holds no points-to-mesh map
     rng = np.random.default_rng(0)
     add_to_model(model, fit_points_mesh(rng.uniform(4, 28, (30, 478, 2)), 32, "ffhq"))
+    look = IdentityAttributes(np.ones(128), 0.0, np.zeros(128), 40.0, "dlib_resnet_v1")
+    look.save(model / IDENTITY_ATTRIBUTES)
     again = to_model(compact, tmp_path / "model2", str(cfg_file), sampling_from=model)
     card = json.loads((again / "training.json").read_text())
     assert {k: card[k] for k in chosen} == chosen and card["steps"] == 2
     assert load_points_mesh(again) is not None and verify_checksums(again)  # kept from the sampling model
+    assert load_identity_attributes(again, "dlib_resnet_v1").age_b == 40.0
     restored = restore(compact, tmp_path / "b")
     assert restored.name == "step-0000002"
     train(tiny_config(data, tmp_path / "b", max_steps=4), resume=True, progress=False)

@@ -44,6 +44,8 @@ def option_errors(args: argparse.Namespace) -> list[str]:
         errors.append(f"--face-shape must be from 0 to 1, not {face_shape:g}")
     elif face_shape is not None and getattr(args, "method", None) in CLASSIC:
         errors.append(f"--face-shape is for the id2face method only, not {args.method}")
+    if getattr(args, "attributes", None) is not None and getattr(args, "method", None) in CLASSIC:
+        errors.append(f"--attributes is for the id2face method only, not {args.method}")
     sampler = getattr(args, "sampler", None)
     random_weights = getattr(args, "command", None) == "bench" and getattr(args, "config", None)
     if sampler and getattr(args, "method", None) not in CLASSIC and not random_weights:

@@ -10,6 +10,7 @@ import argparse
 
 from id2face.methods.registry import METHODS
 from id2face.methods.sampler_choice import SAMPLER_NAMES
+from id2face.model.config import ATTRIBUTE_CHOICES
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
@@ -55,6 +56,10 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
                    help="share (0 to 1) of each face's own shape (jaw, chin, eye spacing: what a recognizer "
                    "reads from its outline) the new face does not keep: a shape drawn for the new person "
                    "replaces it, pose and expression stay (default: the model's own; 0 = the face's own)")
+    p.add_argument("--attributes", choices=ATTRIBUTE_CHOICES, default=None,
+                   help="keep: the new person looks the gender and age the real one looks (of the identity "
+                   "candidates, those the model's read-outs judge so come first); gender: the gender only; "
+                   "free: any candidate, the least like the real person (default: the model's own)")
     p.add_argument("--dtype", choices=DTYPES, default="auto",
                    help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
     p.add_argument("--batch-faces", dest="batch_size", type=int, default=32, metavar="N",
@@ -74,6 +79,7 @@ def runtime_options(args: argparse.Namespace) -> dict:
         "guidance": args.guidance,
         "identity_candidates": args.identity_candidates,
         "face_shape": args.face_shape,
+        **({"attributes": args.attributes} if args.attributes else {}),
         "dtype": args.dtype,
         "batch_size": args.batch_size,
         "compile": args.compile,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from id2face.evaluation.fid_floor import half_fid
+from id2face.evaluation.metrics.attributes import ATTRIBUTES, attribute_figures
 from id2face.evaluation.metrics.diversity import pairwise_identity_distances
 from id2face.evaluation.metrics.geometry import gaze_error_deg, landmark_error, pose_error_deg
 from id2face.evaluation.metrics.identity import identity_protection
@@ -49,6 +50,7 @@ def utility_figures(
             gaze.append(gaze_error_deg(o.meshes[i], x.meshes[i]))
     det = _stack(run, "detected")
     return {
+        **_attributes(originals, run, det),
         "pose_error_deg": _mean(pose),
         "pose_error_deg_median": float(np.median(pose)) if pose else float("nan"),
         "landmark_error_nme": _mean(lmk),
@@ -61,6 +63,14 @@ def utility_figures(
         "seconds_per_photo": _mean([r.seconds for r in run]),
         "fallbacks": int(sum(r.fallbacks for r in run)),
     }
+
+
+def _attributes(originals: list[PhotoRecord], run: list[PhotoRecord], detected: np.ndarray) -> dict:
+    """gender_kept and age_change_years (metrics/attributes.py), NaN where faceres did not judge."""
+    if not all(ATTRIBUTES in r.embeddings for r in [*originals, *run]):
+        return attribute_figures(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0, bool))
+    return attribute_figures(np.concatenate([o.embeddings[ATTRIBUTES].reshape(-1, 2) for o in originals]),
+                             np.concatenate([x.embeddings[ATTRIBUTES].reshape(-1, 2) for x in run]), detected)
 
 
 def quality_figures(originals: list[PhotoRecord], run: list[PhotoRecord], inception=None,

@@ -79,6 +79,7 @@ PASSED_OPTIONS = {
     "gstart": ("guidance_start", float),
     "shape": ("face_shape", float),
     "spread": ("face_shape_spread", float),
+    "attributes": ("attributes", str),
 }
 def _flag(value: float | str) -> bool:
     """hair=1 / hair=0: a yes-or-no option given as a number."""
@@ -94,7 +95,8 @@ MASK_OPTIONS = {"blend": ("blend", str), "dilate": ("dilate", float), "feather":
 FACES = ("mesh", "points")
 VARIANT_OPTIONS = ("strength", "steps", "sampler", "faces", *PASSED_OPTIONS, *MASK_OPTIONS)
 # the options whose values are words, not numbers
-TEXT_OPTIONS = ("sampler", "faces", *(k for k, (_, cast) in MASK_OPTIONS.items() if cast is str))
+TEXT_OPTIONS = ("sampler", "faces", *(k for k, (_, cast) in (*PASSED_OPTIONS.items(), *MASK_OPTIONS.items())
+                                    if cast is str))
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,8 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         "landmark NME ↓",
         "gaze error (°) ↓",
         "faces detected ↑",
+        "gender kept (faceres) ↑",
+        "age change (years, median) ↓",
         "PSNR outside (dB) ↑",
         "SSIM outside ↑",
         "s/photo",
@@ -99,6 +101,8 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
             _fmt(u["landmark_error_nme"]),
             _fmt(u["gaze_error_deg"]),
             _fmt(u["faces_detected"], True),
+            _fmt(u.get("gender_kept"), True),
+            _fmt(u.get("age_change_years")),
             _fmt(u["psnr_outside_db"]),
             _fmt(u["ssim_outside"]),
             _fmt(u["seconds_per_photo"]),
@@ -167,6 +171,8 @@ DEFINITIONS = (
     "anonymized face and of its source, averaged over the faces still detected (1 = same direction, "
     "about 0 = unrelated); lower hides the identity better.",
     "detected: share of source faces still found on the anonymized photo (box overlap).",
+    "gender kept, age change: how faceres's gender and age heads judge each face still detected against its "
+    "original (same side of p(male) = 0.5; median absolute change of the expected age); – without faceres.",
     "re-id by face width: top-1 re-identification of the faces whose detector box in the original photo is "
     "< 100, 100-200 or >= 200 px wide (box width x1 - x0 in photo pixels); n = faces in the bucket, marked "
     f"n<{MIN_FACES} when fewer; a face no longer detected counts as not re-identified.",

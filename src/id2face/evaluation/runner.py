@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from id2face.anonymizer import Anonymizer
 from id2face.evaluation.config import MASK_OPTIONS, PASSED_OPTIONS, EvalConfig, Variant
+from id2face.evaluation.metrics.attributes import ATTRIBUTES
 from id2face.evaluation.metrics.image import faces_mask, outside_psnr, outside_ssim
 from id2face.face.config import MaskConfig
 from id2face.face.detect import FaceDetector, box_iou
@@ -151,7 +152,20 @@ class EvalRunner:
         return self._faces[key]
 
     def _embed(self, image: np.ndarray, faces: list[Face]) -> dict[str, np.ndarray]:
-        return {r.name: np.asarray(r.embed(image, faces), np.float32) for r in self.recognizers}
+        """Each recognizer's embeddings; a recognizer that also judges gender and age (faceres: `describe`)
+        adds them under ATTRIBUTES from the same pass."""
+        out = {}
+        for r in self.recognizers:
+            if hasattr(r, "describe"):
+                out[r.name], out[ATTRIBUTES] = (np.asarray(a, np.float32) for a in r.describe(image, faces))
+            else:
+                out[r.name] = np.asarray(r.embed(image, faces), np.float32)
+        return out
+
+    def _record_keys(self) -> set[str]:
+        """What a cached original's record must hold to be reused."""
+        judged = any(hasattr(r, "describe") for r in self.recognizers)
+        return {r.name for r in self.recognizers} | ({ATTRIBUTES} if judged else set())
 
     def originals(self) -> list[PhotoRecord]:
         d = self.cache / "originals"
@@ -161,7 +175,7 @@ class EvalRunner:
             f = d / (photo_key(self.root, path) + ".npz")
             if f.is_file():
                 rec = PhotoRecord.load(f)
-                if set(rec.embeddings) >= {r.name for r in self.recognizers}:
+                if set(rec.embeddings) >= self._record_keys():
                     recs.append(rec)
                     continue
             img = self._load(path)
@@ -223,7 +237,14 @@ class EvalRunner:
             key = photo_key(self.root, path)
             f = d / (key + ".npz")
             if f.is_file() and not fresh:
-                recs.append(PhotoRecord.load(f))
+                rec = PhotoRecord.load(f)
+                if not set(rec.embeddings) >= self._record_keys() and (d / (key + ".png")).is_file():
+                    # made before a measure was added: measured again on its saved result, not made again
+                    again = self.measure(self._load(path), load_image(d / (key + ".png")), orig)
+                    again.fallbacks, again.seconds = rec.fallbacks, rec.seconds
+                    again.save(f)
+                    rec = again
+                recs.append(rec)
                 continue
             img = self._load(path)
             t0 = time.perf_counter()

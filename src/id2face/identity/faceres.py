@@ -28,6 +28,9 @@ CAFFE_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
 INPUT_SIZE = 224
 BOX_SCALE = 1.2
 EMBEDDING = "global_pooling/Mean"
+# The model's two small heads on the same features: p(male) and a softmax over ages 0-99 years. They judge
+# how a face looks (the evaluation's "gender kept", the fit of model/identity_attributes.py), not who it is.
+GENDER, AGE = "gender_pred/Sigmoid", "age_pred/Softmax"
 # Cosine threshold for "same person", chosen for the best accuracy on LFW pairs
 # (id2face.evaluation.lfw); the score is the cosine of raw embeddings.
 DEFAULT_THRESHOLD = 0.59  # best-accuracy threshold on 68-87 LFW pairs (AUC 1.0); recalibrate on more
@@ -114,11 +117,28 @@ class FaceResRecognizer:
             else np.zeros((0, INPUT_SIZE, INPUT_SIZE, 3), np.uint8)
 
     def embed_crops(self, crops_rgb: np.ndarray) -> np.ndarray:
-        out = []
+        return self.describe_crops(crops_rgb, attributes=False)[0]
+
+    def describe_crops(self, crops_rgb: np.ndarray, attributes: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 1024) embeddings and (N, 2) [p(male), expected age in years] from one pass (the attributes
+        are NaN when not asked for)."""
+        emb, attrs = [], []
+        wanted = [EMBEDDING, GENDER, AGE] if attributes else [EMBEDDING]
         for i in range(0, len(crops_rgb), self.batch_size):
-            x = preprocess(crops_rgb[i:i + self.batch_size])
-            out.append(self.graph(x, [EMBEDDING])[EMBEDDING].numpy())
-        return np.concatenate(out) if out else np.zeros((0, 1024), np.float32)
+            out = self.graph(preprocess(crops_rgb[i:i + self.batch_size]), wanted)
+            emb.append(out[EMBEDDING].numpy())
+            if attributes:
+                age = (out[AGE].numpy() * np.arange(out[AGE].shape[-1])).sum(-1)
+                attrs.append(np.stack([out[GENDER].numpy().reshape(-1), age], 1))
+            else:
+                attrs.append(np.full((len(emb[-1]), 2), np.nan, np.float32))
+        if not emb:
+            return np.zeros((0, 1024), np.float32), np.zeros((0, 2), np.float32)
+        return np.concatenate(emb), np.concatenate(attrs).astype(np.float32)
 
     def embed(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         return self.embed_crops(self.crops(image, np.asarray(boxes).reshape(-1, 4)))
+
+    def describe(self, image: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`embed` and the faces' [p(male), age] (describe_crops)."""
+        return self.describe_crops(self.crops(image, np.asarray(boxes).reshape(-1, 4)))

@@ -61,6 +61,10 @@ class FaceResVerifier:
     def embed(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:
         return self._model.embed(image, np.array([f.box for f in faces]).reshape(-1, 4))
 
+    def describe(self, image: np.ndarray, faces: list[Face]) -> tuple[np.ndarray, np.ndarray]:
+        """`embed` and each face's judged [p(male), age] from the same pass (faceres.describe)."""
+        return self._model.describe(image, np.array([f.box for f in faces]).reshape(-1, 4))
+
 
 def build_verifiers(names: list[str], faceres_dir: str | None = None) -> list[Verifier]:
     out: list[Verifier] = []

@@ -17,6 +17,7 @@ from id2face.model.config import (
     DEFAULT_FACE_SHAPE,
     DEFAULT_FACE_SHAPE_SPREAD,
     checked_amount,
+    checked_attributes,
     checked_sampling,
     checked_spread,
     recorded_face_shape,
@@ -58,7 +59,8 @@ class ID2FaceMethod:
                  track_frames: int = DiffusionOptions.track_frames, consistent: bool = False,
                  guidance: float | None = None, identity_candidates: int | None = None,
                  guidance_start: float | None = None, face_shape: float | None = None,
-                 face_shape_spread: float | None = None) -> None:
+                 face_shape_spread: float | None = None,
+                 attributes: str | None = None) -> None:
         """Defaults are DiffusionOptions' (one place); steps and the guidance settings None: the
         pipeline's defaults (the model's training.json)."""
         self.pipe = pipe
@@ -74,6 +76,9 @@ class ID2FaceMethod:
             pipe.default_guidance_start if guidance_start is None else guidance_start,
             pipe.default_identity_candidates if identity_candidates is None else identity_candidates)
         self.batch_size = batch_size
+        # keep / gender: of the identity candidates, those of the face's gender and age / gender first (the
+        # model's identity_attributes map; model/identity_attributes.py); free: the least like the source
+        self.attributes = checked_attributes(pipe.default_attributes if attributes is None else attributes)
         # The model's map from five points to its face mesh (face/points_mesh.py): set by from_pretrained
         # when the model folder has one.
         self.points_mesh: PointsMesh | None = None
@@ -119,7 +124,7 @@ class ID2FaceMethod:
                    batch_size=opts.batch_size, track_frames=opts.track_frames, consistent=opts.consistent,
                    guidance=opts.guidance, identity_candidates=opts.identity_candidates,
                    guidance_start=opts.guidance_start, face_shape=opts.face_shape,
-                   face_shape_spread=opts.face_shape_spread)
+                   face_shape_spread=opts.face_shape_spread, attributes=opts.attributes)
 
     def mask_config(self, base: MaskConfig) -> MaskConfig:
         """The photo's mask settings, grown as the model records (training.json "mask_dilate": the region
@@ -226,7 +231,7 @@ class ID2FaceMethod:
                 landmarks=None if lms is None else lms[sl], identity_key=keys[sl], source_embeddings=src[sl],
                 strength=strength, num_inference_steps=self.steps, guidance_scale=self.guidance,
                 identity_candidates=self.identity_candidates, guidance_start=self.guidance_start,
-                output_type="np",
+                attributes=self.attributes, output_type="np",
             )
             out.append(res.images)
         return np.concatenate(out)

@@ -30,6 +30,7 @@ class DiffusionOptions:
     guidance_start: float | None = None  # share of steps before guidance starts; None: the model's own
     face_shape: float | None = None  # share of own face shape redrawn (model/face_shape.py); None: model's
     face_shape_spread: float | None = None  # drawn shapes' spread over the training people's; None: model's
+    attributes: str | None = None  # keep / gender / free (model/identity_attributes.py); None: the model's
     sampler: str | None = None  # None: the model's own scheduler; else a key of model.samplers.SAMPLERS
     dtype: str = "auto"
     channels_last: bool = True  # NHWC convolutions: 3-7 % faster per step on the 2-core CPU as well

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 # Sampling steps of a model that records none (training.json's inference_steps records a trained
 # model's own); every default in the package comes from here or from that record.
 DEFAULT_STEPS = 20
@@ -48,6 +50,26 @@ def checked_sampling(guidance_scale: float, guidance_start: float, identity_cand
     if int(identity_candidates) < 1:
         raise ValueError(f"identity_candidates must be at least 1, got {identity_candidates!r}")
     return float(guidance_scale), float(guidance_start), int(identity_candidates)
+
+
+# How a fake identity's look is chosen among the identity candidates (model/identity_attributes.py): "keep"
+# the judged gender and age of the face it replaces, keep its "gender" only, or leave both "free" (the choice
+# of a model that records none, training.json "attributes").
+ATTRIBUTE_CHOICES = ("keep", "gender", "free")
+DEFAULT_ATTRIBUTES = "free"
+
+
+def checked_attributes(value: str) -> str:
+    if value not in ATTRIBUTE_CHOICES:
+        raise ValueError(f"attributes must be one of {', '.join(ATTRIBUTE_CHOICES)}, not {value!r}")
+    return value
+
+
+def same_setting(a, b) -> bool:
+    """Two recorded settings agree (point lists to 1e-6, as JSON round trips them; anything else equal)."""
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return bool(np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), atol=1e-6))
+    return a == b
 
 
 def checked_amount(value: float) -> float:
@@ -113,7 +135,19 @@ def recorded_defaults(model_dir: str | Path) -> dict[str, float | int | None]:
         "default_identity_candidates": recorded_identity_candidates(model_dir),
         "default_guidance_start": recorded_guidance_start(model_dir),
         "default_mask_dilate": recorded_mask_dilate(model_dir),
+        "default_attributes": recorded_attributes(model_dir),
     }
+
+
+def recorded_attributes(model_dir: str | Path) -> str:
+    """How a saved model chooses its fake identities' look (training.json "attributes"), else
+    DEFAULT_ATTRIBUTES; a value it does not know is a ValueError."""
+    card = Path(model_dir) / "training.json"
+    try:
+        value = json.loads(card.read_text()).get("attributes", DEFAULT_ATTRIBUTES)
+    except (OSError, ValueError, AttributeError):
+        return DEFAULT_ATTRIBUTES
+    return checked_attributes(value)
 
 
 @dataclass

@@ -5,13 +5,14 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .identity_attributes import IdentityAttributes, attribute_rank
 from .idvae import IDVAE
 from .oim import orthogonal_identity_mapping, sample_identity_latents
 
 
 def fake_identities(
     idvae: IDVAE, e_src: torch.Tensor, strength: float, identity_key, generator: torch.Generator | None,
-    candidates: int = 1,
+    candidates: int = 1, attributes: IdentityAttributes | None = None, keep: str = "keep",
 ) -> torch.Tensor:
     """(N, D) unit recognizer embeddings of fake identities for source embeddings `e_src`.
 
@@ -20,6 +21,8 @@ def fake_identities(
     and the one least like the source in the recognizer's space is kept. The ID-VAE decodes every draw
     near the average face, so one draw often lands closer to the source than another person would be;
     the farthest of a few is as random (it depends on the key) but not close.
+    `attributes`: the candidates of the source's gender and age ("keep"), or its gender only ("gender"), come
+    first (model/identity_attributes.py); "free": as without them.
     """
     n = e_src.shape[0]
     mu, _ = idvae.encode(e_src)
@@ -34,5 +37,6 @@ def fake_identities(
     e = idvae.decode(z)  # (N, D), or (N, K, D) for K candidates
     if candidates == 1:
         return e
-    farthest = (e * F.normalize(e_src, dim=-1)[:, None]).sum(-1).argmin(dim=1)
-    return e[torch.arange(n, device=e.device), farthest]
+    similarity = (e * F.normalize(e_src, dim=-1)[:, None]).sum(-1)
+    mismatch = None if attributes is None or keep == "free" else attributes.mismatch(e_src, e, keep == "keep")
+    return e[torch.arange(n, device=e.device), attribute_rank(similarity, mismatch)]

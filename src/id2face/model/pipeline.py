@@ -22,8 +22,10 @@ from id2face.geometry import TEMPLATES, CropTemplate
 from id2face.identity import Recognizer, load_recognizer
 
 from . import config as model_config
+from .config import same_setting
 from .fake_identity import fake_identities
 from .geometry_maps import geometry_maps
+from .identity_attributes import IdentityAttributes, load_identity_attributes
 from .idlr import IDLR, Condition
 from .idvae import IDVAE
 from .iglh import IGLH
@@ -109,6 +111,8 @@ class ID2FacePipeline(DiffusionPipeline):
         self.default_identity_candidates = model_config.DEFAULT_IDENTITY_CANDIDATES
         self.default_guidance_start = model_config.DEFAULT_GUIDANCE_START
         self.default_mask_dilate: float | None = None  # the front-end's own default region
+        self.identity_attributes: IdentityAttributes | None = None  # the model's (identity_attributes.py)
+        self.default_attributes = model_config.DEFAULT_ATTRIBUTES
         harmonizer.attach(unet)
 
     # ----------------------------------------------------------------- loading / recognizer
@@ -128,8 +132,7 @@ class ID2FacePipeline(DiffusionPipeline):
             raise ModelNotFoundError(
                 f"no ID2Face model at {path} (expected a folder with model_index.json written by "
                 "ID2FacePipeline.save_pretrained). Pass model_dir=PATH / --model-dir PATH to a trained "
-                "model, or train one with the training helper; nothing is downloaded at run time."
-            )
+                "model, or train one with the training helper; nothing is downloaded at run time.")
         kwargs.setdefault("use_safetensors", True)
         if not kwargs["use_safetensors"]:
             raise ValueError("ID2Face models load from safetensors only")
@@ -137,6 +140,7 @@ class ID2FacePipeline(DiffusionPipeline):
         pipe = super().from_pretrained(str(path), **kwargs)
         for name, value in model_config.recorded_defaults(path).items():
             setattr(pipe, name, value)
+        pipe.identity_attributes = load_identity_attributes(path, pipe.config.recognizer_name)
         if recognizer is not None or recognizer_onnx is not None:
             pipe.set_recognizer(recognizer or load_recognizer(pipe.config.recognizer_name, recognizer_onnx))
         return pipe
@@ -157,7 +161,7 @@ class ID2FacePipeline(DiffusionPipeline):
             "recognizer_input_size": self.config.recognizer_input_size,
         }
         got = recognizer.describe()
-        bad = [k for k, v in want.items() if v not in (None, "", 0) and not _same(v, got[k])]
+        bad = [k for k, v in want.items() if v not in (None, "", 0) and not same_setting(v, got[k])]
         if bad:
             detail = "; ".join(f"{k}: model has {want[k]!r}, recognizer has {got[k]!r}" for k in bad)
             raise RecognizerMismatchError(
@@ -173,9 +177,7 @@ class ID2FacePipeline(DiffusionPipeline):
             try:
                 self.set_recognizer(load_recognizer(self.config.recognizer_name))
             except ValueError as err:
-                raise ValueError(
-                    f"{err}. Or pass source_embeddings= to the pipeline call."
-                ) from err
+                raise ValueError(f"{err}. Or pass source_embeddings= to the pipeline call.") from err
         return self._recognizer
 
     def compile_denoiser(self, mode: str | None = None, backend: str = "inductor") -> None:
@@ -287,6 +289,7 @@ class ID2FacePipeline(DiffusionPipeline):
         guidance_scale: float | None = None,
         identity_candidates: int | None = None,
         guidance_start: float | None = None,
+        attributes: str | None = None,
     ) -> ID2FaceOutput | tuple:
         """Anonymise aligned faces.
 
@@ -306,6 +309,8 @@ class ID2FacePipeline(DiffusionPipeline):
         guidance_start: the share of the sampling steps (the noisiest: layout and pose) run without
             guidance before it starts (default: `default_guidance_start`, the model's own, else 0).
         identity_candidates: fake identities drawn per face, the one least like the source kept.
+        attributes: "keep" / "gender": candidates of the source's gender and age / gender first (with an
+            `identity_attributes` map); "free": as without (default: `default_attributes`, the model's own).
         """
         guidance, guidance_start, candidates = model_config.checked_sampling(
             self.default_guidance if guidance_scale is None else guidance_scale,
@@ -313,7 +318,7 @@ class ID2FacePipeline(DiffusionPipeline):
             self.default_identity_candidates if identity_candidates is None else identity_candidates)
         if crop_template is not None and not (
             crop_template.name == self.config.template_name
-            and _same(crop_template.points, self.config.template_points)
+            and same_setting(crop_template.points, self.config.template_points)
         ):
             raise ValueError(
                 f"faces are aligned to template {crop_template.name!r} but this model was trained on "
@@ -332,7 +337,9 @@ class ID2FacePipeline(DiffusionPipeline):
                 f"source embeddings must be ({n}, {self.idvae.config.embed_dim}), got {src.shape}"
             )
         e_src = torch.from_numpy(src).to(dev, self.idvae.dtype)
-        e_anon = fake_identities(self.idvae, e_src, strength, identity_key, generator, candidates)
+        look = model_config.checked_attributes(attributes or self.default_attributes)
+        e_anon = fake_identities(self.idvae, e_src, strength, identity_key, generator, candidates,
+                                 self.identity_attributes, look)
         clock("identity")
         feats, nonid_tokens = self.recomposer.encode_nonid(image, mask, geom)
         cond = self.recomposer.recompose(e_anon.to(self.recomposer.dtype), feats, nonid_tokens)
@@ -391,9 +398,3 @@ class ID2FacePipeline(DiffusionPipeline):
         self.maybe_free_model_hooks()
         result = ID2FaceOutput(images, e_anon.float().cpu().numpy(), src)
         return result if return_dict else (images,)
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
-        return np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), atol=1e-6)
-    return a == b

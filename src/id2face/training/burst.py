@@ -29,10 +29,12 @@ from id2face.face.points_mesh import load_points_mesh
 from id2face.identity import load_recognizer
 from id2face.model.build import build_pipeline
 from id2face.model.face_shape import load_face_shape
+from id2face.model.identity_attributes import load_identity_attributes
 from id2face.model.samplers import make_sampler
 from id2face.training.checkpoint import PREFIX, list_checkpoints
 from id2face.training.config import config_to_dict, load_train_config
 from id2face.training.face_shape import add_to_model as add_face_shape
+from id2face.training.identity_attributes import add_to_model as add_identity_attributes
 from id2face.training.points_mesh import add_to_model
 from id2face.training.trainer import TrainModule
 
@@ -180,8 +182,8 @@ SAMPLING_KEYS = ("samplers", "guidance_scale", "guidance_start", "identity_candi
 
 def to_model(src: str | Path, dst: str | Path, config: str, sampling_from: str | Path | None = None) -> Path:
     """A saved model (EMA weights: what `anonymize --model` and `eval` load) from a compact checkpoint;
-    `sampling_from`: a saved model whose recorded sampling choices (SAMPLING_KEYS), points-to-mesh map and
-    face-shape map it keeps."""
+    `sampling_from`: a saved model whose recorded sampling choices (SAMPLING_KEYS), points-to-mesh map,
+    face-shape map and identity-attributes map it keeps."""
     cfg = load_train_config(config)
     recognizer = None
     try:
@@ -206,6 +208,9 @@ def to_model(src: str | Path, dst: str | Path, config: str, sampling_from: str |
         chosen_shape = load_face_shape(sampling_from)  # so does the face-shape map (model/face_shape.py)
         if chosen_shape is not None:
             add_face_shape(dst, chosen_shape)
+        chosen_look = load_identity_attributes(sampling_from, cfg.model.recognizer)  # and the recognizer's
+        if chosen_look is not None:
+            add_identity_attributes(dst, chosen_look)
     (Path(dst) / "training.json").write_text(json.dumps(card, indent=1))  # its sampling steps, for the loader
     return Path(dst)
 
