@@ -45,6 +45,7 @@ def test_bench_cli_times_a_config_with_random_weights_and_shows_scaling(tmp_path
     rows = json.loads(out.read_text())
     assert [r["faces"] for r in rows] == [1, 2]
     assert rows[0]["settings"]["sampler"] == "ddpm" and rows[0]["settings"]["steps"] == 1
+    assert rows[0]["settings"]["attributes"] == "free"  # random weights: no identity-attributes map
     assert all(
         r["stage_ms_per_face"]["method"] > 0 and r["peak_rss_mib"] >= r["rss_before_mib"] > 0 for r in rows
     )

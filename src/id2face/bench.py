@@ -192,7 +192,8 @@ def run_bench(method: str | FaceMethod = "blur", model: str | None = None, devic
         settings["identity_candidates"] = m.identity_candidates
         settings["face_shape"] = m.shape_amount if m.face_shape is not None else 0.0
         settings["face_shape_spread"] = m.shape_spread
-        settings["attributes"] = m.attributes if m.pipe.identity_attributes is not None else "free"
+        look, wide = m.attributes_rule
+        settings["attributes"] = "free" if m.pipe.identity_attributes is None else f"{look} from {wide:g} px"
     return BenchResult(
         method=m.name,
         device=device,

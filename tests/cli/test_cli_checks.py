@@ -50,3 +50,15 @@ def test_the_python_api_takes_a_path(folder, astronaut):
 
     out = Anonymizer(method="blur").anonymize(str(folder / "portrait.png"))
     assert isinstance(out, np.ndarray) and out.shape == astronaut.shape and (out != astronaut).any()
+
+
+@pytest.mark.parametrize("command", ["anonymize", "web", "live", "bench"])
+def test_attributes_reach_the_method_only_when_asked(command):
+    from id2face.cli.main import build_parser
+    from id2face.cli.options import runtime_options
+
+    extra = ["photo.jpg"] if command == "anonymize" else []
+    asked = build_parser().parse_args([command, *extra, "--attributes", "gender"])
+    assert runtime_options(asked)["attributes"] == "gender"
+    plain = build_parser().parse_args([command, *extra])
+    assert "attributes" not in runtime_options(plain)  # the model's own choice (training.json)

@@ -1,4 +1,4 @@
-"""The id2face method keeps the judged gender and age of each face by default (model/identity_attributes)."""
+"""The id2face method chooses each new person's look as the model records (model/identity_attributes)."""
 
 import json
 
@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from id2face.face.align import align_face
+from id2face.face.types import Face
 from id2face.identity import DlibRecognizer
 from id2face.identity.faces import embed_faces
 from id2face.methods.diffusion import ID2FaceMethod
@@ -25,14 +26,30 @@ def test_the_bundled_read_outs_judge_the_sample_portrait_a_woman_of_her_age(dete
     assert 25 <= age.item() <= 55  # Eileen Collins was in her forties
 
 
-def test_the_method_takes_the_model_choice_unless_told_and_passes_it_on(monkeypatch, detector, astronaut):
+def _faces(*widths):
+    return [Face(box=np.array([0, 0, w, w], float), score=1.0, keypoints5=np.zeros((5, 2))) for w in widths]
+
+
+def test_faces_get_the_model_choice_from_its_width_on_unless_told():
+    card = json.loads((default_model_dir() / "training.json").read_text())
     m = ID2FaceMethod.from_pretrained(default_model_dir(), steps=1)
-    # the bundled model records "free": keeping the look cost privacy on the tuning photos (model card)
-    assert m.attributes == "free" and m.pipe.identity_attributes is not None
-    m = ID2FaceMethod.from_pretrained(default_model_dir(), steps=1, attributes="keep")
-    assert m.attributes == "keep"
+    assert m.pipe.identity_attributes is not None and m.attributes is None
+    look, wide = card["attributes"], card["attributes_min_px"]
+    assert m.attributes_rule == (look, wide) and look in ("keep", "gender") and wide > 0
+    assert m.attribute_choices(_faces(wide - 1, wide, 3 * wide)) == ["free", look, look]
+    keep = ID2FaceMethod.from_pretrained(default_model_dir(), steps=1, attributes="keep")
+    assert keep.attribute_choices(_faces(10, 500)) == ["keep", "keep"]  # asked for: every face
+    gated = ID2FaceMethod.from_pretrained(default_model_dir(), steps=1, attributes="keep",
+                                          attributes_min_px=50)
+    assert gated.attribute_choices(_faces(10, 500)) == ["free", "keep"]
     with pytest.raises(ValueError, match="attributes must be one of keep, gender, free"):
         ID2FaceMethod.from_pretrained(default_model_dir(), steps=1, attributes="same")
+    with pytest.raises(ValueError, match="attributes_min_px must be >= 0"):
+        ID2FaceMethod.from_pretrained(default_model_dir(), steps=1, attributes_min_px=-1)
+
+
+def test_the_method_passes_each_face_choice_to_the_pipeline(monkeypatch, detector, astronaut):
+    m = ID2FaceMethod.from_pretrained(default_model_dir(), steps=1)
     seen = []
     call = ID2FacePipeline.__call__
 
@@ -43,10 +60,10 @@ def test_the_method_takes_the_model_choice_unless_told_and_passes_it_on(monkeypa
     monkeypatch.setattr(ID2FacePipeline, "__call__", spy)
     (face,) = detector.detect(astronaut)
     align_face(astronaut, face, m.crop_size, m.template)
-    crops = face.crop[None]
-    masks = np.ones((1, m.crop_size, m.crop_size), np.float32)
+    crops, masks = face.crop[None], np.ones((1, m.crop_size, m.crop_size), np.float32)
     m(crops, masks, [face], seed=0)
-    m.attributes = "free"
+    m.attributes = "gender"
     m(crops, masks, [face], seed=0)
-    assert seen == ["keep", "free"]
-    assert json.loads((default_model_dir() / "training.json").read_text())["attributes"] == "free"
+    look, wide = m.pipe.default_attributes, m.pipe.default_attributes_min_px
+    by_width = "free" if face.box[2] - face.box[0] < wide else look
+    assert seen == [[by_width], ["gender"]]

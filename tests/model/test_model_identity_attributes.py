@@ -100,6 +100,12 @@ def test_fake_identities_keep_the_source_look_when_asked():
     assert (torch.sign(m.read(gender_only)[0]) == torch.sign(g_src)).all()
     left = fake_identities(idvae, src, 1.0, keys, None, candidates=16, attributes=m, keep="free")
     assert torch.equal(free, left)
+    per_face = ["gender", "free"] * (len(src) // 2)  # one choice per face: each row as its choice alone gives
+    mixed = fake_identities(idvae, src, 1.0, keys, None, candidates=16, attributes=m, keep=per_face)
+    for i, k in enumerate(per_face):
+        assert torch.equal(mixed[i], (gender_only if k == "gender" else free)[i])
+    with pytest.raises(ValueError, match="3 attribute choices for 12 faces"):
+        fake_identities(idvae, src, 1.0, keys, None, candidates=16, attributes=m, keep=["keep"] * 3)
     one = fake_identities(idvae, src, 1.0, keys, None, candidates=1, attributes=m)
     assert torch.equal(one, fake_identities(idvae, src, 1.0, keys, None, candidates=1))  # one draw: no choice
 

@@ -80,6 +80,7 @@ PASSED_OPTIONS = {
     "shape": ("face_shape", float),
     "spread": ("face_shape_spread", float),
     "attributes": ("attributes", str),
+    "attrpx": ("attributes_min_px", float),
 }
 def _flag(value: float | str) -> bool:
     """hair=1 / hair=0: a yes-or-no option given as a number."""

@@ -60,7 +60,7 @@ class ID2FaceMethod:
                  guidance: float | None = None, identity_candidates: int | None = None,
                  guidance_start: float | None = None, face_shape: float | None = None,
                  face_shape_spread: float | None = None,
-                 attributes: str | None = None) -> None:
+                 attributes: str | None = None, attributes_min_px: float | None = None) -> None:
         """Defaults are DiffusionOptions' (one place); steps and the guidance settings None: the
         pipeline's defaults (the model's training.json)."""
         self.pipe = pipe
@@ -77,8 +77,12 @@ class ID2FaceMethod:
             pipe.default_identity_candidates if identity_candidates is None else identity_candidates)
         self.batch_size = batch_size
         # keep / gender: of the identity candidates, those of the face's gender and age / gender first (the
-        # model's identity_attributes map; model/identity_attributes.py); free: the least like the source
-        self.attributes = checked_attributes(pipe.default_attributes if attributes is None else attributes)
+        # model's identity_attributes map; model/identity_attributes.py); free: the least like the source.
+        # None: the model's choice for faces at least its `default_attributes_min_px` wide, free below.
+        self.attributes = None if attributes is None else checked_attributes(attributes)
+        if attributes_min_px is not None and not float(attributes_min_px) >= 0:
+            raise ValueError(f"attributes_min_px must be >= 0, not {attributes_min_px!r}")
+        self.attributes_min_px = attributes_min_px
         # The model's map from five points to its face mesh (face/points_mesh.py): set by from_pretrained
         # when the model folder has one.
         self.points_mesh: PointsMesh | None = None
@@ -124,7 +128,8 @@ class ID2FaceMethod:
                    batch_size=opts.batch_size, track_frames=opts.track_frames, consistent=opts.consistent,
                    guidance=opts.guidance, identity_candidates=opts.identity_candidates,
                    guidance_start=opts.guidance_start, face_shape=opts.face_shape,
-                   face_shape_spread=opts.face_shape_spread, attributes=opts.attributes)
+                   face_shape_spread=opts.face_shape_spread, attributes=opts.attributes,
+                   attributes_min_px=opts.attributes_min_px)
 
     def mask_config(self, base: MaskConfig) -> MaskConfig:
         """The photo's mask settings, grown as the model records (training.json "mask_dilate": the region
@@ -136,6 +141,21 @@ class ID2FaceMethod:
         """(478, 2) crop-pixel mesh estimated from a face's five crop-pixel points, for a face without a mesh:
         the model then gets a mesh-shaped region and geometry maps, as in training. None without a map."""
         return None if self.points_mesh is None else self.points_mesh.predict(crop_points5, self.crop_size)
+
+    def attribute_choices(self, faces: list[Face]) -> list[str]:
+        """Each face's look choice: the one asked for (else the model's) for faces at least
+        `attributes_min_px` wide in the photo (else the model's width if its choice is used, else 0), and
+        "free" for smaller ones, where a kept gender was measured to help the recognizers most and is least
+        seen (model card, "Identity attributes")."""
+        look, wide = self.attributes_rule
+        return [look if float(f.box[2] - f.box[0]) >= wide else "free" for f in faces]
+
+    @property
+    def attributes_rule(self) -> tuple[str, float]:
+        """(choice, width in photo pixels from which a face gets it), as `attribute_choices` applies them."""
+        wide = self.attributes_min_px if self.attributes_min_px is not None else (
+            self.pipe.default_attributes_min_px if self.attributes is None else 0.0)
+        return self.attributes or self.pipe.default_attributes, float(wide)
 
     @property
     def crop_size(self) -> int:
@@ -223,6 +243,7 @@ class ID2FaceMethod:
         src, persons = self.source_embeddings(crops, faces)
         keys = self.identity_keys(faces, seed, persons)
         lms = self.redrawn_shapes(self._landmarks(faces), faces, keys)
+        choices = self.attribute_choices(faces)
         out = []
         for s in range(0, len(crops), self.batch_size):
             sl = slice(s, s + self.batch_size)
@@ -231,7 +252,7 @@ class ID2FaceMethod:
                 landmarks=None if lms is None else lms[sl], identity_key=keys[sl], source_embeddings=src[sl],
                 strength=strength, num_inference_steps=self.steps, guidance_scale=self.guidance,
                 identity_candidates=self.identity_candidates, guidance_start=self.guidance_start,
-                attributes=self.attributes, output_type="np",
+                attributes=choices[sl], output_type="np",
             )
             out.append(res.images)
         return np.concatenate(out)

@@ -59,9 +59,11 @@ ATTRIBUTE_CHOICES = ("keep", "gender", "free")
 DEFAULT_ATTRIBUTES = "free"
 
 
-def checked_attributes(value: str) -> str:
-    if value not in ATTRIBUTE_CHOICES:
-        raise ValueError(f"attributes must be one of {', '.join(ATTRIBUTE_CHOICES)}, not {value!r}")
+def checked_attributes(value: str | list[str]) -> str | list[str]:
+    """One choice of ATTRIBUTE_CHOICES, or a list of them (one per face)."""
+    for v in [value] if isinstance(value, str) else value:
+        if v not in ATTRIBUTE_CHOICES:
+            raise ValueError(f"attributes must be one of {', '.join(ATTRIBUTE_CHOICES)}, not {v!r}")
     return value
 
 
@@ -136,6 +138,7 @@ def recorded_defaults(model_dir: str | Path) -> dict[str, float | int | None]:
         "default_guidance_start": recorded_guidance_start(model_dir),
         "default_mask_dilate": recorded_mask_dilate(model_dir),
         "default_attributes": recorded_attributes(model_dir),
+        "default_attributes_min_px": _recorded(model_dir, "attributes_min_px", 0.0),
     }
 
 

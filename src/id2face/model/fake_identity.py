@@ -10,9 +10,23 @@ from .idvae import IDVAE
 from .oim import orthogonal_identity_mapping, sample_identity_latents
 
 
+def look_mismatch(attributes: IdentityAttributes, e_src: torch.Tensor, candidates: torch.Tensor,
+                  keep: str | list[str]) -> torch.Tensor | None:
+    """(N, K) each candidate's mismatch with its face's look as `keep` asks (per face or for all); None when
+    every face is "free"."""
+    per_face = [keep] * e_src.shape[0] if isinstance(keep, str) else list(keep)
+    if len(per_face) != e_src.shape[0]:
+        raise ValueError(f"{len(per_face)} attribute choices for {e_src.shape[0]} faces")
+    if all(k == "free" for k in per_face):
+        return None
+    rows = {k: attributes.mismatch(e_src, candidates, age=k == "keep") for k in set(per_face) - {"free"}}
+    free = torch.zeros_like(candidates[..., 0])
+    return torch.stack([(rows[k] if k != "free" else free)[i] for i, k in enumerate(per_face)])
+
+
 def fake_identities(
     idvae: IDVAE, e_src: torch.Tensor, strength: float, identity_key, generator: torch.Generator | None,
-    candidates: int = 1, attributes: IdentityAttributes | None = None, keep: str = "keep",
+    candidates: int = 1, attributes: IdentityAttributes | None = None, keep: str | list[str] = "keep",
 ) -> torch.Tensor:
     """(N, D) unit recognizer embeddings of fake identities for source embeddings `e_src`.
 
@@ -22,7 +36,7 @@ def fake_identities(
     near the average face, so one draw often lands closer to the source than another person would be;
     the farthest of a few is as random (it depends on the key) but not close.
     `attributes`: the candidates of the source's gender and age ("keep"), or its gender only ("gender"), come
-    first (model/identity_attributes.py); "free": as without them.
+    first (model/identity_attributes.py); "free": as without them. `keep`: one choice, or one per face.
     """
     n = e_src.shape[0]
     mu, _ = idvae.encode(e_src)
@@ -38,5 +52,5 @@ def fake_identities(
     if candidates == 1:
         return e
     similarity = (e * F.normalize(e_src, dim=-1)[:, None]).sum(-1)
-    mismatch = None if attributes is None or keep == "free" else attributes.mismatch(e_src, e, keep == "keep")
+    mismatch = None if attributes is None else look_mismatch(attributes, e_src, e, keep)
     return e[torch.arange(n, device=e.device), attribute_rank(similarity, mismatch)]

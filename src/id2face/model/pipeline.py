@@ -112,7 +112,7 @@ class ID2FacePipeline(DiffusionPipeline):
         self.default_guidance_start = model_config.DEFAULT_GUIDANCE_START
         self.default_mask_dilate: float | None = None  # the front-end's own default region
         self.identity_attributes: IdentityAttributes | None = None  # the model's (identity_attributes.py)
-        self.default_attributes = model_config.DEFAULT_ATTRIBUTES
+        self.default_attributes, self.default_attributes_min_px = model_config.DEFAULT_ATTRIBUTES, 0.0
         harmonizer.attach(unet)
 
     # ----------------------------------------------------------------- loading / recognizer
@@ -289,7 +289,7 @@ class ID2FacePipeline(DiffusionPipeline):
         guidance_scale: float | None = None,
         identity_candidates: int | None = None,
         guidance_start: float | None = None,
-        attributes: str | None = None,
+        attributes: str | list[str] | None = None,
     ) -> ID2FaceOutput | tuple:
         """Anonymise aligned faces.
 
@@ -310,7 +310,7 @@ class ID2FacePipeline(DiffusionPipeline):
             guidance before it starts (default: `default_guidance_start`, the model's own, else 0).
         identity_candidates: fake identities drawn per face, the one least like the source kept.
         attributes: "keep" / "gender": candidates of the source's gender and age / gender first (with an
-            `identity_attributes` map); "free": as without (default: `default_attributes`, the model's own).
+            `identity_attributes` map); "free": as without; or one per face (default: `default_attributes`).
         """
         guidance, guidance_start, candidates = model_config.checked_sampling(
             self.default_guidance if guidance_scale is None else guidance_scale,
