@@ -6,14 +6,16 @@ Each source is a photo that ships inside a package this project already installs
 - Eileen Collins (NASA, public domain), scikit-image's `astronaut`: one face of ~95 px in 512x512.
 
     python scripts/make_before_after.py docs/figures [--model DIR] [--seed 0] [--blend region|face]
-                                        [--faces points]
+                                        [--faces points] [--attributes keep|gender|free]
 
 Writes before_after_<name>.jpg (the photo, then the anonymized photo, side by side at full size);
 with --blend face, before_after_<name>_blend-face.jpg (only the face inside its outline pasted back), and
 likewise before_after_<name>_blend-region.jpg (all of the replaced region);
 with --faces points, before_after_<name>_points.jpg: the face given without its mesh, as a profile or a
 half-hidden face is (replaced on its five points), without and then with the mesh the model estimates
-from them (face/points_mesh.py), beside the photo.
+from them (face/points_mesh.py), beside the photo;
+with --attributes gender (or keep, free), before_after_<name>_attributes-gender.jpg: every face's new person
+chosen with that look rule (model/identity_attributes.py) instead of the model's own.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from id2face.anonymizer import Anonymizer
 from id2face.face.config import BLENDS, MaskConfig
 from id2face.face.fallback import as_missed
 from id2face.io.images import load_image, save_image
+from id2face.model.config import ATTRIBUTE_CHOICES
 
 
 def sources() -> dict[str, np.ndarray]:
@@ -45,10 +48,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--blend", choices=BLENDS, default=MaskConfig().blend)
     ap.add_argument("--faces", choices=("mesh", "points"), default="mesh")
+    ap.add_argument("--attributes", choices=ATTRIBUTE_CHOICES, default=None)
     a = ap.parse_args()
-    anon = Anonymizer(model=a.model, seed=a.seed, mask=MaskConfig(blend=a.blend))
+    look = {} if a.attributes is None else {"attributes": a.attributes}
+    anon = Anonymizer(model=a.model, seed=a.seed, mask=MaskConfig(blend=a.blend), **look)
     blend = "" if a.blend == MaskConfig().blend else f"_blend-{a.blend}"
     suffix = blend + ("" if a.faces == "mesh" else "_points")
+    suffix += f"_attributes-{a.attributes}" if look else ""
     a.output.mkdir(parents=True, exist_ok=True)
     for name, img in sources().items():
         if a.faces == "mesh":
