@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from id2face.face.landmarks import MESH_KEYPOINTS5
+from id2face.io.map_files import load_map, save_map
 
 FILE = "points_mesh.safetensors"  # its name in a model folder
 NUM_POINTS = 478
@@ -43,22 +44,13 @@ class PointsMesh:
         return ((p - self.points_mean) @ self.weights + self.mesh_mean).reshape(NUM_POINTS, 2) * size
 
     def save(self, path: str | Path) -> Path:
-        from safetensors.numpy import save_file
-
         arrays = {"weights": self.weights, "points_mean": self.points_mean, "mesh_mean": self.mesh_mean}
-        save_file({k: np.ascontiguousarray(v, np.float32) for k, v in arrays.items()}, str(path),
-                  metadata={"template": self.template, "format": "id2face-points-mesh/1"})
-        return Path(path)
+        return save_map(path, arrays, "id2face-points-mesh/1", template=self.template)
 
     @classmethod
     def load(cls, path: str | Path) -> PointsMesh:
-        from safetensors import safe_open
-
-        with safe_open(str(path), "numpy") as f:
-            meta = f.metadata() or {}
-            if meta.get("format") != "id2face-points-mesh/1":
-                raise ValueError(f"{path}: not an id2face points-to-mesh map")
-            arrays = {k: f.get_tensor(k).astype(np.float64) for k in ("weights", "points_mean", "mesh_mean")}
+        arrays, meta = load_map(path, "id2face-points-mesh/1", ("weights", "points_mean", "mesh_mean"),
+                                "points-to-mesh map")
         if arrays["weights"].shape != (10, 2 * NUM_POINTS):
             raise ValueError(f"{path}: weights of shape {arrays['weights'].shape}, expected (10, 956)")
         return cls(template=meta.get("template", ""), **arrays)

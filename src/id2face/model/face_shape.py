@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from id2face.io.map_files import load_map, save_map
+
 FILE = "face_shape.safetensors"  # its name in a model folder
 FORMAT = "id2face-face-shape/1"
 NUM_POINTS = 478
@@ -77,22 +79,12 @@ class FaceShape:
         return mesh + change.reshape(NUM_POINTS, 2)
 
     def save(self, path: str | Path) -> Path:
-        from safetensors.numpy import save_file
-
         arrays = {"mean": self.mean, "directions": self.directions, "lift": self.lift, "ratios": self.ratios}
-        save_file({k: np.ascontiguousarray(v, np.float32) for k, v in arrays.items()}, str(path),
-                  metadata={"template": self.template, "format": FORMAT})
-        return Path(path)
+        return save_map(path, arrays, FORMAT, template=self.template)
 
     @classmethod
     def load(cls, path: str | Path) -> FaceShape:
-        from safetensors import safe_open
-
-        with safe_open(str(path), "numpy") as f:
-            meta = f.metadata() or {}
-            if meta.get("format") != FORMAT:
-                raise ValueError(f"{path}: not an id2face face-shape map")
-            a = {k: f.get_tensor(k).astype(np.float64) for k in ("mean", "directions", "lift", "ratios")}
+        a, meta = load_map(path, FORMAT, ("mean", "directions", "lift", "ratios"), "face-shape map")
         k = len(a["ratios"])
         if a["mean"].shape != (2 * NUM_POINTS,) or a["directions"].shape != (k, 2 * NUM_POINTS) \
                 or a["lift"].shape != (k, 2 * NUM_POINTS) or not (a["ratios"] > 0).all():

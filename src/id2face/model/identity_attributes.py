@@ -21,6 +21,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from id2face.io.map_files import load_map, save_map
+
 FILE = "identity_attributes.safetensors"  # its name in a model folder
 FORMAT = "id2face-identity-attributes/1"
 CLEAR_GENDER = 1.0  # |logit| above this (p < 0.27 or > 0.73): the source's gender is kept
@@ -55,24 +57,15 @@ class IdentityAttributes:
         return other + ((a - a_src[:, None]).abs() > self.age_tolerance).float() if age else other
 
     def save(self, path: str | Path) -> Path:
-        from safetensors.numpy import save_file
-
         arrays = {"gender_w": self.gender_w, "gender_b": np.array([self.gender_b]),
                   "age_w": self.age_w, "age_b": np.array([self.age_b])}
-        save_file({k: np.ascontiguousarray(v, np.float32) for k, v in arrays.items()}, str(path),
-                  metadata={"format": FORMAT, "recognizer": self.recognizer,
-                            "age_tolerance": repr(float(self.age_tolerance))})
-        return Path(path)
+        return save_map(path, arrays, FORMAT, recognizer=self.recognizer,
+                        age_tolerance=repr(float(self.age_tolerance)))
 
     @classmethod
     def load(cls, path: str | Path) -> IdentityAttributes:
-        from safetensors import safe_open
-
-        with safe_open(str(path), "numpy") as f:
-            meta = f.metadata() or {}
-            if meta.get("format") != FORMAT:
-                raise ValueError(f"{path}: not an id2face identity-attributes map")
-            a = {k: f.get_tensor(k).astype(np.float64) for k in ("gender_w", "gender_b", "age_w", "age_b")}
+        keys = ("gender_w", "gender_b", "age_w", "age_b")
+        a, meta = load_map(path, FORMAT, keys, "identity-attributes map")
         d = a["gender_w"].shape
         if len(d) != 1 or a["age_w"].shape != d or a["gender_b"].shape != (1,) or a["age_b"].shape != (1,) \
                 or not all(np.isfinite(v).all() for v in a.values()):
