@@ -67,3 +67,18 @@ def test_the_method_passes_each_face_choice_to_the_pipeline(monkeypatch, detecto
     look, wide = m.pipe.default_attributes, m.pipe.default_attributes_min_px
     by_width = "free" if face.box[2] - face.box[0] < wide else look
     assert seen == [[by_width], ["gender"]]
+
+
+def test_a_track_or_a_consistent_person_keeps_the_choice_of_its_first_face():
+    m = ID2FaceMethod.from_pretrained(default_model_dir(), steps=1, attributes="gender",
+                                      attributes_min_px=150)
+    small, large = _faces(100, 200)
+    small.track_id = large.track_id = 7  # one person walking towards the camera
+    assert m.attribute_choices([small]) == ["free"] and m.attribute_choices([large]) == ["free"]
+    m.new_sequence()  # a new video: its track 7 is someone else
+    assert m.attribute_choices([large]) == ["gender"]
+    a, b = _faces(200, 100)
+    assert m.attribute_choices([a, b], persons=[3, 3]) == ["gender", "gender"]  # --consistent: one person
+    m.new_sequence()
+    assert m.attribute_choices(_faces(100), persons=[3]) == ["gender"]  # persons span the whole run
+    assert m.attribute_choices(_faces(100, 200)) == ["free", "gender"]  # neither: each face by its width

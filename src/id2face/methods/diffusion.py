@@ -83,6 +83,8 @@ class ID2FaceMethod:
         if attributes_min_px is not None and not float(attributes_min_px) >= 0:
             raise ValueError(f"attributes_min_px must be >= 0, not {attributes_min_px!r}")
         self.attributes_min_px = attributes_min_px
+        # a video track's or a --consistent person's choice, made on its first face: one fake identity each
+        self._sticky_looks: dict[tuple[str, int], str] = {}
         # The model's map from five points to its face mesh (face/points_mesh.py): set by from_pretrained
         # when the model folder has one.
         self.points_mesh: PointsMesh | None = None
@@ -142,13 +144,19 @@ class ID2FaceMethod:
         the model then gets a mesh-shaped region and geometry maps, as in training. None without a map."""
         return None if self.points_mesh is None else self.points_mesh.predict(crop_points5, self.crop_size)
 
-    def attribute_choices(self, faces: list[Face]) -> list[str]:
+    def attribute_choices(self, faces: list[Face], persons: list[int | None] | None = None) -> list[str]:
         """Each face's look choice: the one asked for (else the model's) for faces at least
         `attributes_min_px` wide in the photo (else the model's width if its choice is used, else 0), and
         "free" for smaller ones, where a kept gender was measured to help the recognizers most and is least
-        seen (model card, "Identity attributes")."""
+        seen (model card, "Identity attributes"). A video track or a --consistent person (`persons`) keeps the
+        choice of its first face, so that its fake identity does not change when its size does."""
         look, wide = self.attributes_rule
-        return [look if float(f.box[2] - f.box[0]) >= wide else "free" for f in faces]
+        out = []
+        for f, p in zip(faces, persons or [None] * len(faces), strict=True):
+            choice = look if float(f.box[2] - f.box[0]) >= wide else "free"
+            key = ("track", f.track_id) if f.track_id is not None else ("person", p)
+            out.append(choice if key[1] is None else self._sticky_looks.setdefault(key, choice))
+        return out
 
     @property
     def attributes_rule(self) -> tuple[str, float]:
@@ -209,6 +217,7 @@ class ID2FaceMethod:
     def new_sequence(self) -> None:
         """Called at the start of each video: track ids start again, so do their identities."""
         self.tracks.reset()
+        self._sticky_looks = {k: v for k, v in self._sticky_looks.items() if k[0] != "track"}
 
     def source_embeddings(self, crops: np.ndarray, faces: list[Face]) -> tuple[np.ndarray, list[int | None]]:
         """Recognizer embeddings, and each untracked face's person id under --consistent.
@@ -243,7 +252,7 @@ class ID2FaceMethod:
         src, persons = self.source_embeddings(crops, faces)
         keys = self.identity_keys(faces, seed, persons)
         lms = self.redrawn_shapes(self._landmarks(faces), faces, keys)
-        choices = self.attribute_choices(faces)
+        choices = self.attribute_choices(faces, persons)
         out = []
         for s in range(0, len(crops), self.batch_size):
             sl = slice(s, s + self.batch_size)

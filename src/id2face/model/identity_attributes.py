@@ -4,7 +4,7 @@ OIM draws the fake identity orthogonal to the source in the ID-VAE latent, and o
 least like the source is kept (model/fake_identity.py). Gender and age are among the strongest directions of
 a recognizer's space, so "least like the source" mostly meant the other gender and an older face: on the 193
 held-out test photos 72 % of the new faces were judged the other gender by faceres (a woman's hair, neck and
-body with a man's face) and 6 years older. The new face must be someone else, not something else.
+body with a man's face) and 6 years older on average. The new face must be someone else, not something else.
 
 `IdentityAttributes` holds two linear read-outs of a unit recognizer embedding: a logistic one for gender
 and a ridge one for age, fitted on the training faces by training/identity_attributes.py. `attribute_rank`
