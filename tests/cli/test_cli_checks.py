@@ -62,3 +62,10 @@ def test_attributes_reach_the_method_only_when_asked(command):
     assert runtime_options(asked)["attributes"] == "gender"
     plain = build_parser().parse_args([command, *extra])
     assert "attributes" not in runtime_options(plain)  # the model's own choice (training.json)
+
+
+def test_the_cli_attribute_choices_are_the_model_ones():
+    from id2face.cli.options import ATTRIBUTE_CHOICES
+    from id2face.model import config
+
+    assert ATTRIBUTE_CHOICES == config.ATTRIBUTE_CHOICES

@@ -10,9 +10,11 @@ import argparse
 
 from id2face.methods.registry import METHODS
 from id2face.methods.sampler_choice import SAMPLER_NAMES
-from id2face.model.config import ATTRIBUTE_CHOICES
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
+# model.config.ATTRIBUTE_CHOICES, written out: importing id2face.model loads torch, which --help must not
+# (a test checks the two agree)
+ATTRIBUTE_CHOICES = ("keep", "gender", "free")
 
 
 def add_method_argument(p: argparse.ArgumentParser, help_text: str) -> None:
