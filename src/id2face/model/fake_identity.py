@@ -19,9 +19,9 @@ def look_mismatch(attributes: IdentityAttributes, e_src: torch.Tensor, candidate
         raise ValueError(f"{len(per_face)} attribute choices for {e_src.shape[0]} faces")
     if all(k == "free" for k in per_face):
         return None
-    rows = {k: attributes.mismatch(e_src, candidates, age=k == "keep") for k in set(per_face) - {"free"}}
-    free = torch.zeros_like(candidates[..., 0])
-    return torch.stack([(rows[k] if k != "free" else free)[i] for i, k in enumerate(per_face)])
+    age = torch.tensor([k == "keep" for k in per_face], device=e_src.device)
+    counted = torch.tensor([k != "free" for k in per_face], device=e_src.device)
+    return attributes.mismatch(e_src, candidates, age=age) * counted[:, None]
 
 
 def fake_identities(

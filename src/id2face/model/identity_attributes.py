@@ -47,14 +47,17 @@ class IdentityAttributes:
         aw = torch.as_tensor(self.age_w, dtype=u.dtype, device=u.device)
         return u @ gw + self.gender_b, u @ aw + self.age_b
 
-    def mismatch(self, e_src: torch.Tensor, candidates: torch.Tensor, age: bool = True) -> torch.Tensor:
+    def mismatch(self, e_src: torch.Tensor, candidates: torch.Tensor,
+                 age: bool | torch.Tensor = True) -> torch.Tensor:
         """(N, K) how far each candidate is from its source's look: 2 for the other gender (a source whose
-        gender is clear), plus 1 for an age more than `age_tolerance` years away (if `age`); 0: a match."""
+        gender is clear), plus 1 for an age more than `age_tolerance` years away (where `age`: for all faces,
+        or an (N,) bool per face); 0: a match."""
         g_src, a_src = self.read(e_src)
         g, a = self.read(candidates)
         clear = g_src.abs() > CLEAR_GENDER
         other = 2.0 * (clear[:, None] & (torch.sign(g) != torch.sign(g_src)[:, None])).float()
-        return other + ((a - a_src[:, None]).abs() > self.age_tolerance).float() if age else other
+        counted = torch.as_tensor(age, device=a.device).reshape(-1, 1)
+        return other + (((a - a_src[:, None]).abs() > self.age_tolerance) & counted).float()
 
     def save(self, path: str | Path) -> Path:
         arrays = {"gender_w": self.gender_w, "gender_b": np.array([self.gender_b]),
