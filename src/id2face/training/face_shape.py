@@ -19,8 +19,12 @@ import numpy as np
 
 from id2face.model.config import checked_amount, checked_spread
 from id2face.model.face_shape import FILE, FaceShape, fit_face_shape
-from id2face.model.integrity import write_checksums
-from id2face.training.points_mesh import labelled_training_meshes, map_command_parser, with_mirrors
+from id2face.training.points_mesh import (
+    add_map_to_model,
+    labelled_training_meshes,
+    map_command_parser,
+    with_mirrors,
+)
 
 
 def fit_for_model(meshes: np.ndarray, identities: np.ndarray, size: int, template: str) -> FaceShape:
@@ -33,18 +37,17 @@ def fit_for_model(meshes: np.ndarray, identities: np.ndarray, size: int, templat
 def add_to_model(model_dir: str | Path, face_shape: FaceShape, amount: float | None = None,
                  spread: float | None = None) -> Path:
     """Write the map into a model folder, record `amount` ("face_shape") and `spread` ("face_shape_spread")
-    in its training.json when given, and rewrite its SHA256SUMS (the map is a weight file)."""
-    path = face_shape.save(Path(model_dir) / FILE)
+    in its training.json when given, and rewrite its SHA256SUMS (add_map_to_model)."""
     record = {}
     if amount is not None:
         record["face_shape"] = checked_amount(amount)
     if spread is not None:
         record["face_shape_spread"] = checked_spread(spread)
+    path = add_map_to_model(model_dir, face_shape, FILE)
     if record:
         card_path = Path(model_dir) / "training.json"
         card = json.loads(card_path.read_text()) if card_path.is_file() else {}
         card_path.write_text(json.dumps({**card, **record}, indent=1))
-    write_checksums(model_dir)
     return path
 
 

@@ -27,9 +27,8 @@ from id2face.model.identity_attributes import (
     IdentityAttributes,
     fit_identity_attributes,
 )
-from id2face.model.integrity import write_checksums
 from id2face.training.data import read_manifest
-from id2face.training.points_mesh import map_command_parser
+from id2face.training.points_mesh import add_map_to_model, map_command_parser
 
 
 def training_faces(dirs: list[str | Path], per_person: int, split: str = "train") -> dict[str, np.ndarray]:
@@ -104,10 +103,8 @@ def held_out_accuracy(embeddings: np.ndarray, male: np.ndarray, age: np.ndarray,
 
 
 def add_to_model(model_dir: str | Path, attributes: IdentityAttributes) -> Path:
-    """Write the map into a model folder and rewrite its SHA256SUMS (the map is a weight file)."""
-    path = attributes.save(Path(model_dir) / FILE)
-    write_checksums(model_dir)
-    return path
+    """Write the identity-attributes map into a model folder (add_map_to_model)."""
+    return add_map_to_model(model_dir, attributes, FILE)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -119,11 +119,17 @@ def detector_pairs(photos: list[Path], size: int, template: str) -> tuple[np.nda
     return np.asarray(points).reshape(-1, 5, 2), np.asarray(meshes).reshape(-1, 478, 2)
 
 
-def add_to_model(model_dir: str | Path, points_mesh: PointsMesh) -> Path:
-    """Write the map into a model folder and rewrite its SHA256SUMS (the map is a weight file)."""
-    path = points_mesh.save(Path(model_dir) / FILE)
+def add_map_to_model(model_dir: str | Path, fitted, file: str) -> Path:
+    """Write a fitted map (anything with `save(path)`) into a model folder as `file` and rewrite the folder's
+    SHA256SUMS (a map is a weight file: loading checks it)."""
+    path = fitted.save(Path(model_dir) / file)
     write_checksums(model_dir)
     return path
+
+
+def add_to_model(model_dir: str | Path, points_mesh: PointsMesh) -> Path:
+    """Write the points-to-mesh map into a model folder (add_map_to_model)."""
+    return add_map_to_model(model_dir, points_mesh, FILE)
 
 
 def map_command_parser(module: str, doc: str) -> argparse.ArgumentParser:
