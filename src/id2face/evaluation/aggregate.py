@@ -10,6 +10,7 @@ from id2face.evaluation.metrics.diversity import pairwise_identity_distances
 from id2face.evaluation.metrics.geometry import gaze_error_deg, landmark_error, pose_error_deg
 from id2face.evaluation.metrics.identity import identity_protection
 from id2face.evaluation.metrics.image import sharpness
+from id2face.evaluation.metrics.skin_tone import cheek_lightness, skin_tone_figures
 from id2face.evaluation.runner import PhotoRecord
 from id2face.identity.verify import Verifier
 
@@ -51,6 +52,7 @@ def utility_figures(
     det = _stack(run, "detected")
     return {
         **_attributes(originals, run, det),
+        **_skin_tone(originals, run),
         "pose_error_deg": _mean(pose),
         "pose_error_deg_median": float(np.median(pose)) if pose else float("nan"),
         "landmark_error_nme": _mean(lmk),
@@ -71,6 +73,18 @@ def _attributes(originals: list[PhotoRecord], run: list[PhotoRecord], detected: 
         return attribute_figures(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0, bool))
     return attribute_figures(np.concatenate([o.embeddings[ATTRIBUTES].reshape(-1, 2) for o in originals]),
                              np.concatenate([x.embeddings[ATTRIBUTES].reshape(-1, 2) for x in run]), detected)
+
+
+def _skin_tone(originals: list[PhotoRecord], run: list[PhotoRecord]) -> dict:
+    """Cheek lightness of each face with a mesh on the original and (still detected) on the result
+    (metrics/skin_tone.py); NaN where a side has none."""
+    before, after = [], []
+    for o, x in zip(originals, run, strict=True):
+        for i, box in enumerate(o.boxes):
+            before.append(cheek_lightness(o.crops[i], o.meshes[i], box) if o.has_mesh[i] else np.nan)
+            seen = x.detected[i] and x.has_mesh[i]
+            after.append(cheek_lightness(x.crops[i], x.meshes[i], box) if seen else np.nan)
+    return skin_tone_figures(np.array(before), np.array(after))
 
 
 def quality_figures(originals: list[PhotoRecord], run: list[PhotoRecord], inception=None,

@@ -88,6 +88,8 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         "faces detected ↑",
         "gender kept (faceres) ↑",
         "age change (years, median) ↓",
+        "skin L* change (median) ↓",
+        "darkest fifth's L* (originals → results)",
         "PSNR outside (dB) ↑",
         "SSIM outside ↑",
         "s/photo",
@@ -103,6 +105,8 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
             _fmt(u["faces_detected"], True),
             _fmt(u.get("gender_kept"), True),
             _fmt(u.get("age_change_years")),
+            _fmt(u.get("skin_tone_change")),
+            _arrow(u.get("darkest_fifth_before"), u.get("darkest_fifth_after")),
             _fmt(u["psnr_outside_db"]),
             _fmt(u["ssim_outside"]),
             _fmt(u["seconds_per_photo"]),
@@ -143,6 +147,13 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     return out
 
 
+def _arrow(before: float | None, after: float | None) -> str:
+    """'40.8 → 49.3', or '–' when either is missing."""
+    if before is None or after is None or not (math.isfinite(before) and math.isfinite(after)):
+        return "–"
+    return f"{_fmt(before)} → {_fmt(after)}"
+
+
 def _size_cell(b: dict | None) -> str:
     """'12.5 % (n=40)', or '0.0 % (n=7, n<20)' for a bucket with few faces."""
     if not b:
@@ -173,6 +184,10 @@ DEFINITIONS = (
     "detected: share of source faces still found on the anonymized photo (box overlap).",
     "gender kept, age change: how faceres's gender and age heads judge each face still detected against its "
     "original (same side of p(male) = 0.5; median absolute change of the expected age); – without faceres.",
+    "skin L* change: the median change of each face's lightness (CIE L*, 0 black to 100 white, at its face "
+    "mesh's cheek vertices) from the original to the result, faces with a mesh on both; darkest fifth: the "
+    "mean L* of the darkest fifth of those originals, and of their results (a model that lightens dark skin, "
+    "or a face lit against its photo's light, shows there).",
     "re-id by face width: top-1 re-identification of the faces whose detector box in the original photo is "
     "< 100, 100-200 or >= 200 px wide (box width x1 - x0 in photo pixels); n = faces in the bucket, marked "
     f"n<{MIN_FACES} when fewer; a face no longer detected counts as not re-identified.",
