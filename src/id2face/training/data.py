@@ -9,6 +9,7 @@ and every process of a multi-GPU run sees different ones. The uint8 arrays are i
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +64,24 @@ def split_photos(dirs: list[str | Path], split: str = "train") -> list[Path]:
     return sorted(out)
 
 
+def split_shards(dirs: list[str | Path], split: str = "train"
+                 ) -> Iterator[tuple[dict, dict[str, np.ndarray], np.ndarray]]:
+    """Each non-empty shard of the prepared datasets, in order: (its dataset's manifest, its arrays, which of
+    its rows belong to `split`). Identities are numbered apart across the datasets: the "identity" array of
+    a later dataset is offset by the identities of the ones before it."""
+    offset = 0
+    for d in dirs:
+        man = read_manifest(d)
+        wanted = list(man["splits"][split])
+        for s in man["shards"]:
+            if s["count"]:
+                t = load_file(str(Path(d) / s["file"]))
+                keep = np.isin(t["identity"], wanted)
+                t["identity"] = t["identity"] + offset
+                yield man, t, keep
+        offset += len(man["identities"])
+
+
 class FaceDataset:
     """One or more prepared datasets, concatenated, restricted to one split ('train' or 'val')."""
 
@@ -71,7 +90,6 @@ class FaceDataset:
             raise ValueError("no training data: pass --data DIR (a folder written by `id2face prepare`)")
         arrays: dict[str, list[np.ndarray]] = {k: [] for k in FIELDS}
         ref = None
-        offset = 0
         self.identities: list[str] = []
         for d in dirs:
             man = read_manifest(d)
@@ -79,17 +97,10 @@ class FaceDataset:
             if ref is not None and key != ref:
                 raise ValueError(f"{d}: size/template/recognizer {key} differ from the first dataset's {ref}")
             ref = key
-            wanted = set(man["splits"][split])
-            for s in man["shards"]:
-                if s["count"] == 0:
-                    continue
-                t = load_file(str(Path(d) / s["file"]))
-                keep = np.isin(t["identity"], list(wanted))
-                for k in FIELDS:
-                    v = t[k][keep]
-                    arrays[k].append(v + offset if k == "identity" else v)
             self.identities += man["identities"]
-            offset += len(man["identities"])
+        for _, t, keep in split_shards(dirs, split):
+            for k in FIELDS:
+                arrays[k].append(t[k][keep])
         self.size, self.template, self.recognizer, self.embed_dim = ref
         if not any(len(a) for a in arrays["identity"]):
             raise ValueError(f"the {split} split of {', '.join(map(str, dirs))} is empty")

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.numpy import load_file
 from tqdm import tqdm
 
 from id2face.model.identity_attributes import (
@@ -27,7 +26,7 @@ from id2face.model.identity_attributes import (
     IdentityAttributes,
     fit_identity_attributes,
 )
-from id2face.training.data import read_manifest
+from id2face.training.data import read_manifest, split_shards
 from id2face.training.points_mesh import add_map_to_model, map_command_parser
 
 
@@ -36,32 +35,24 @@ def training_faces(dirs: list[str | Path], per_person: int, split: str = "train"
     embeddings and person (numbered apart across the datasets); the recognizer's name under "recognizer"."""
     out: dict[str, list] = {"crops": [], "landmarks": [], "embeddings": [], "person": []}
     seen: dict[int, int] = {}
-    offset, recognizer = 0, None
-    for d in dirs:
-        man = read_manifest(d)
-        if recognizer is not None and man["recognizer"] != recognizer:
-            raise ValueError(f"{d}: recognizer {man['recognizer']!r} differs from the first dataset's "
-                             f"{recognizer!r}")
-        recognizer = man["recognizer"]
-        wanted = set(man["splits"][split])
-        for s in man["shards"]:
-            if not s["count"]:
-                continue
-            t = load_file(str(Path(d) / s["file"]))
-            keep = []
-            for i, p in enumerate(t["identity"].tolist()):
-                if p in wanted and seen.get(p + offset, 0) < per_person:
-                    seen[p + offset] = seen.get(p + offset, 0) + 1
-                    keep.append(i)
-            out["crops"].append(t["crops"][keep])
-            out["landmarks"].append(t["landmarks"][keep][..., :2].astype(np.float64))
-            out["embeddings"].append(t["embeddings"][keep].astype(np.float64))
-            out["person"].append(t["identity"][keep].astype(np.int64) + offset)
-        offset += len(man["identities"])
+    recognizers = {str(d): read_manifest(d)["recognizer"] for d in dirs}
+    if len(set(recognizers.values())) > 1:
+        raise ValueError(f"the datasets' recognizers differ: {recognizers}")
+    for _, t, in_split in split_shards(dirs, split):
+        keep = []
+        for i in np.flatnonzero(in_split):
+            p = int(t["identity"][i])
+            if seen.get(p, 0) < per_person:
+                seen[p] = seen.get(p, 0) + 1
+                keep.append(i)
+        out["crops"].append(t["crops"][keep])
+        out["landmarks"].append(t["landmarks"][keep][..., :2].astype(np.float64))
+        out["embeddings"].append(t["embeddings"][keep].astype(np.float64))
+        out["person"].append(t["identity"][keep].astype(np.int64))
     if not seen:
         raise ValueError(f"no {split} faces in {', '.join(map(str, dirs))}")
     arrays = {k: np.concatenate(v) for k, v in out.items()}
-    return {**arrays, "recognizer": recognizer}
+    return {**arrays, "recognizer": next(iter(recognizers.values()))}
 
 
 def judge(crops: np.ndarray, landmarks: np.ndarray, faceres_dir: str | None = None) -> np.ndarray:

@@ -18,11 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.numpy import load_file
 
 from id2face.face.points_mesh import FILE, PointsMesh, fit_points_mesh
 from id2face.model.integrity import write_checksums
-from id2face.training.data import mirror_permutation, read_manifest, split_photos
+from id2face.training.data import mirror_permutation, read_manifest, split_photos, split_shards
 
 
 def crop_geometry(dirs: list[str | Path]) -> tuple[int, str]:
@@ -43,17 +42,10 @@ def labelled_training_meshes(dirs: list[str | Path], split: str = "train"
     """(N, 478, 2) crop-pixel meshes of the split's faces, (N,) their people (numbered apart across the
     datasets), the crop size and template (only the landmarks and labels are read, not the crops)."""
     size, template = crop_geometry(dirs)
-    meshes, people, offset = [], [], 0
-    for d in dirs:
-        man = read_manifest(d)
-        wanted = list(man["splits"][split])
-        for s in man["shards"]:
-            if s["count"]:
-                t = load_file(str(Path(d) / s["file"]))
-                keep = np.isin(t["identity"], wanted)
-                meshes.append(t["landmarks"][keep][..., :2].astype(np.float64))
-                people.append(t["identity"][keep].astype(np.int64) + offset)
-        offset += len(man["identities"])
+    meshes, people = [], []
+    for _, t, keep in split_shards(dirs, split):
+        meshes.append(t["landmarks"][keep][..., :2].astype(np.float64))
+        people.append(t["identity"][keep].astype(np.int64))
     if not sum(len(m) for m in meshes):
         raise ValueError(f"no {split} faces in {', '.join(map(str, dirs))}")
     return np.concatenate(meshes), np.concatenate(people), size, template
