@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from id2face.evaluation.config import EvalConfig, Variant
+from id2face.evaluation.config import Variant
 from id2face.evaluation.metrics.attributes import ATTRIBUTES, attribute_figures
-from id2face.io.images import save_image
 
 
 def test_gender_kept_and_age_change_count_only_the_faces_still_detected():
@@ -46,15 +45,12 @@ class JudgingVerifier:
         return self.describe(image, faces)[0]
 
 
-def test_the_runner_keeps_the_judged_look_and_measures_old_runs_again(tmp_path, detector, astronaut):
+def test_the_runner_keeps_the_judged_look_and_measures_old_runs_again(astronaut_runner, astronaut):
     from id2face.evaluation.aggregate import utility_figures
-    from id2face.evaluation.runner import REFERENCE, EvalRunner, PhotoRecord
+    from id2face.evaluation.runner import REFERENCE, PhotoRecord
 
-    photos = tmp_path / "photos"
-    save_image(astronaut, photos / "astronaut.png")
     judge = JudgingVerifier()
-    runner = EvalRunner(EvalConfig(data=str(photos), output=str(tmp_path / "out"), methods=["blur"]), [judge],
-                        detector)
+    runner = astronaut_runner([judge])
     originals = runner.originals()
     assert originals[0].embeddings[ATTRIBUTES].shape == (1, 2) and "judge" in originals[0].embeddings
     v = REFERENCE  # the untouched photo: the face is still there, judged as it was
@@ -71,18 +67,12 @@ def test_the_runner_keeps_the_judged_look_and_measures_old_runs_again(tmp_path, 
     again = runner.run(v, 0, originals)
     assert judge.calls == calls + 1 and ATTRIBUTES in again[0].embeddings and again[0].seconds == 123.0
     assert runner.run(v, 0, originals)[0].seconds == 123.0 and judge.calls == calls + 1  # now read as it is
-    runner.close()
 
 
-def test_without_a_judge_the_figures_are_not_measured(tmp_path, detector, astronaut):
+def test_without_a_judge_the_figures_are_not_measured(astronaut_runner, astronaut):
     from id2face.evaluation.aggregate import utility_figures
-    from id2face.evaluation.runner import EvalRunner
 
-    photos = tmp_path / "photos"
-    save_image(astronaut, photos / "astronaut.png")
-    runner = EvalRunner(EvalConfig(data=str(photos), output=str(tmp_path / "out"), methods=["blur"]), [],
-                        detector)
+    runner = astronaut_runner([])
     originals = runner.originals()
     figures = utility_figures(originals, runner.run(Variant.parse("blur"), 0, originals), [astronaut.shape])
     assert np.isnan(figures["gender_kept"]) and ATTRIBUTES not in originals[0].embeddings
-    runner.close()

@@ -6,10 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from id2face.evaluation.config import EvalConfig
 from id2face.evaluation.metrics.skin_tone import CHEEK_VERTICES, cheek_lightness, skin_tone_figures
 from id2face.identity.faceres import crop_resize, square_crop_box
-from id2face.io.images import save_image
 
 
 def lightness_of(rgb: tuple[int, int, int]) -> float:
@@ -50,15 +48,12 @@ def test_skin_tone_figures_use_faces_measured_on_both_sides():
     assert np.isnan(none["skin_tone_change"]) and none["skin_tone_faces"] == 0
 
 
-def test_the_utility_figures_and_report_show_a_lightened_face(tmp_path, detector, astronaut):
+def test_the_utility_figures_and_report_show_a_lightened_face(astronaut_runner, astronaut):
     from id2face.evaluation.aggregate import utility_figures
     from id2face.evaluation.report import tables
-    from id2face.evaluation.runner import REFERENCE, EvalRunner
+    from id2face.evaluation.runner import REFERENCE
 
-    photos = tmp_path / "photos"
-    save_image(astronaut, photos / "astronaut.png")
-    runner = EvalRunner(EvalConfig(data=str(photos), output=str(tmp_path / "out"), methods=["blur"]), [],
-                        detector)
+    runner = astronaut_runner([])
     originals = runner.originals()
     run = runner.run(REFERENCE, 0, originals)
     same = utility_figures(originals, run, [astronaut.shape])
@@ -74,4 +69,3 @@ def test_the_utility_figures_and_report_show_a_lightened_face(tmp_path, detector
     row = dict(zip(utility[1], utility[2][0], strict=True))
     assert " → " in row["darkest fifth's L* (originals → results)"]
     assert float(row["skin L* change (median) ↓"]) == pytest.approx(lit["skin_tone_change"], rel=0.01)
-    runner.close()
