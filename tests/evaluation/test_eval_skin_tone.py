@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from id2face.evaluation.metrics.skin_tone import CHEEK_VERTICES, cheek_lightness, skin_tone_figures
+from id2face.evaluation.metrics.skin_tone import skin_tone_figures, window_lightness
+from id2face.face.skin import CHEEK_VERTICES
 from id2face.identity.faceres import crop_resize, square_crop_box
 
 
@@ -26,14 +27,14 @@ def photo_with_cheeks(left: tuple[int, int, int], right: tuple[int, int, int]):
     return img, box, mesh
 
 
-def test_cheek_lightness_reads_the_cheeks_of_the_mesh_in_the_crop():
+def test_window_lightness_reads_the_cheeks_of_the_mesh_in_the_crop():
     img, box, mesh = photo_with_cheeks((60, 40, 30), (230, 200, 190))
     crop = crop_resize(img, square_crop_box(box), 128)
-    assert cheek_lightness(crop, mesh, box) == pytest.approx(lightness_of((60, 40, 30)), abs=0.5)
+    assert window_lightness(crop, mesh, box) == pytest.approx(lightness_of((60, 40, 30)), abs=0.5)
     mesh[:, 0] += 50.0  # the cheeks now on the light half
-    assert cheek_lightness(crop, mesh, box) == pytest.approx(lightness_of((230, 200, 190)), abs=0.5)
+    assert window_lightness(crop, mesh, box) == pytest.approx(lightness_of((230, 200, 190)), abs=0.5)
     mesh[:, 0] = 5000.0  # off the crop
-    assert np.isnan(cheek_lightness(crop, mesh, box))
+    assert np.isnan(window_lightness(crop, mesh, box))
 
 
 def test_skin_tone_figures_use_faces_measured_on_both_sides():

@@ -10,7 +10,7 @@ from id2face.evaluation.metrics.diversity import pairwise_identity_distances
 from id2face.evaluation.metrics.geometry import gaze_error_deg, landmark_error, pose_error_deg
 from id2face.evaluation.metrics.identity import identity_protection
 from id2face.evaluation.metrics.image import sharpness
-from id2face.evaluation.metrics.skin_tone import cheek_lightness, skin_tone_figures
+from id2face.evaluation.metrics.skin_tone import skin_tone_figures, window_lightness
 from id2face.evaluation.runner import PhotoRecord
 from id2face.identity.verify import Verifier
 
@@ -81,9 +81,9 @@ def _skin_tone(originals: list[PhotoRecord], run: list[PhotoRecord]) -> dict:
     before, after = [], []
     for o, x in zip(originals, run, strict=True):
         for i, box in enumerate(o.boxes):
-            before.append(cheek_lightness(o.crops[i], o.meshes[i], box) if o.has_mesh[i] else np.nan)
+            before.append(window_lightness(o.crops[i], o.meshes[i], box) if o.has_mesh[i] else np.nan)
             seen = x.detected[i] and x.has_mesh[i]
-            after.append(cheek_lightness(x.crops[i], x.meshes[i], box) if seen else np.nan)
+            after.append(window_lightness(x.crops[i], x.meshes[i], box) if seen else np.nan)
     return skin_tone_figures(np.array(before), np.array(after))
 
 

@@ -57,6 +57,9 @@ def checked_sampling(guidance_scale: float, guidance_start: float, identity_cand
 # of a model that records none, training.json "attributes").
 ATTRIBUTE_CHOICES = ("keep", "gender", "free")
 DEFAULT_ATTRIBUTES = "free"
+# How far each fake identity moves toward its source's skin tone (model/skin_tone.py; 0: not at all) where the
+# model records none (training.json "skin_tone"); it needs the model's skin_tone.safetensors.
+DEFAULT_SKIN_TONE = 0.0
 
 
 def checked_attributes(value: str | list[str]) -> str | list[str]:
@@ -139,6 +142,7 @@ def recorded_defaults(model_dir: str | Path) -> dict[str, float | int | None]:
         "default_mask_dilate": recorded_mask_dilate(model_dir),
         "default_attributes": recorded_attributes(model_dir),
         "default_attributes_min_px": _recorded(model_dir, "attributes_min_px", 0.0),
+        "default_skin_tone": _recorded(model_dir, "skin_tone", DEFAULT_SKIN_TONE),
     }
 
 

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from .identity_attributes import IdentityAttributes, attribute_rank
 from .idvae import IDVAE
 from .oim import orthogonal_identity_mapping, sample_identity_latents
+from .skin_tone import SkinTone
 
 
 def look_mismatch(attributes: IdentityAttributes, e_src: torch.Tensor, candidates: torch.Tensor,
@@ -27,6 +28,7 @@ def look_mismatch(attributes: IdentityAttributes, e_src: torch.Tensor, candidate
 def fake_identities(
     idvae: IDVAE, e_src: torch.Tensor, strength: float, identity_key, generator: torch.Generator | None,
     candidates: int = 1, attributes: IdentityAttributes | None = None, keep: str | list[str] = "keep",
+    tone: SkinTone | None = None, tone_gain: float = 0.0,
 ) -> torch.Tensor:
     """(N, D) unit recognizer embeddings of fake identities for source embeddings `e_src`.
 
@@ -37,6 +39,8 @@ def fake_identities(
     the farthest of a few is as random (it depends on the key) but not close.
     `attributes`: the candidates of the source's gender and age ("keep"), or its gender only ("gender"), come
     first (model/identity_attributes.py); "free": as without them. `keep`: one choice, or one per face.
+    `tone`, `tone_gain` > 0: the kept identity then takes that share of the way to its source's skin tone
+    (model/skin_tone.py).
     """
     n = e_src.shape[0]
     mu, _ = idvae.encode(e_src)
@@ -49,8 +53,8 @@ def fake_identities(
         z = torch.randn(shape, generator=generator, device=gen_dev, dtype=mu.dtype).to(mu.device)
         z = orthogonal_identity_mapping(z, mu[:, None] if candidates > 1 else mu, strength)
     e = idvae.decode(z)  # (N, D), or (N, K, D) for K candidates
-    if candidates == 1:
-        return e
-    similarity = (e * F.normalize(e_src, dim=-1)[:, None]).sum(-1)
-    mismatch = None if attributes is None else look_mismatch(attributes, e_src, e, keep)
-    return e[torch.arange(n, device=e.device), attribute_rank(similarity, mismatch)]
+    if candidates > 1:
+        similarity = (e * F.normalize(e_src, dim=-1)[:, None]).sum(-1)
+        mismatch = None if attributes is None else look_mismatch(attributes, e_src, e, keep)
+        e = e[torch.arange(n, device=e.device), attribute_rank(similarity, mismatch)]
+    return e if tone is None or tone_gain <= 0 else tone.matched(e, e_src, tone_gain)

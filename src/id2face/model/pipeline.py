@@ -23,6 +23,7 @@ from id2face.identity import Recognizer, load_recognizer
 
 from . import config as model_config
 from .config import same_setting
+from .errors import ModelNotFoundError, RecognizerMismatchError
 from .fake_identity import fake_identities
 from .geometry_maps import geometry_maps
 from .identity_attributes import IdentityAttributes, load_identity_attributes
@@ -32,6 +33,7 @@ from .iglh import IGLH
 from .integrity import verify_checksums, write_checksums
 from .masking import default_mask, identity_masked, keep_mask
 from .oim import key_generator
+from .skin_tone import SkinTone, load_skin_tone
 from .stage_clock import stage_clock
 from .thread_invariance import invariant_to_threads
 
@@ -43,14 +45,6 @@ class ID2FaceOutput(BaseOutput):
     images: np.ndarray | torch.Tensor
     identity_embeddings: np.ndarray  # decoded fake identities (recognizer space), (N, D)
     source_embeddings: np.ndarray  # (N, D)
-
-
-class ModelNotFoundError(FileNotFoundError):
-    """No saved ID2Face model where one was expected."""
-
-
-class RecognizerMismatchError(ValueError):
-    """The recognizer offered differs from the one the model was trained with."""
 
 
 class ID2FacePipeline(DiffusionPipeline):
@@ -113,6 +107,8 @@ class ID2FacePipeline(DiffusionPipeline):
         self.default_mask_dilate: float | None = None  # the front-end's own default region
         self.identity_attributes: IdentityAttributes | None = None  # the model's (identity_attributes.py)
         self.default_attributes, self.default_attributes_min_px = model_config.DEFAULT_ATTRIBUTES, 0.0
+        self.skin_tone: SkinTone | None = None  # the model's skin-tone map (skin_tone.py)
+        self.default_skin_tone = model_config.DEFAULT_SKIN_TONE
         harmonizer.attach(unet)
 
     # ----------------------------------------------------------------- loading / recognizer
@@ -141,6 +137,7 @@ class ID2FacePipeline(DiffusionPipeline):
         for name, value in model_config.recorded_defaults(path).items():
             setattr(pipe, name, value)
         pipe.identity_attributes = load_identity_attributes(path, pipe.config.recognizer_name)
+        pipe.skin_tone = load_skin_tone(path, pipe.config.recognizer_name)
         if recognizer is not None or recognizer_onnx is not None:
             pipe.set_recognizer(recognizer or load_recognizer(pipe.config.recognizer_name, recognizer_onnx))
         return pipe
@@ -290,6 +287,7 @@ class ID2FacePipeline(DiffusionPipeline):
         identity_candidates: int | None = None,
         guidance_start: float | None = None,
         attributes: str | list[str] | None = None,
+        skin_tone: float | None = None,
     ) -> ID2FaceOutput | tuple:
         """Anonymise aligned faces.
 
@@ -311,6 +309,7 @@ class ID2FacePipeline(DiffusionPipeline):
         identity_candidates: fake identities drawn per face, the one least like the source kept.
         attributes: "keep" / "gender": candidates of the source's gender and age / gender first (with an
             `identity_attributes` map); "free": as without; or one per face (default: `default_attributes`).
+        skin_tone: how far each fake identity moves to its source's skin tone (with a `skin_tone` map).
         """
         guidance, guidance_start, candidates = model_config.checked_sampling(
             self.default_guidance if guidance_scale is None else guidance_scale,
@@ -338,8 +337,9 @@ class ID2FacePipeline(DiffusionPipeline):
             )
         e_src = torch.from_numpy(src).to(dev, self.idvae.dtype)
         look = model_config.checked_attributes(attributes or self.default_attributes)
+        tone = self.default_skin_tone if skin_tone is None else float(skin_tone)
         e_anon = fake_identities(self.idvae, e_src, strength, identity_key, generator, candidates,
-                                 self.identity_attributes, look)
+                                 self.identity_attributes, look, self.skin_tone, tone)
         clock("identity")
         feats, nonid_tokens = self.recomposer.encode_nonid(image, mask, geom)
         cond = self.recomposer.recompose(e_anon.to(self.recomposer.dtype), feats, nonid_tokens)

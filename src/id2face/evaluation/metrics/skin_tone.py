@@ -9,30 +9,18 @@ it on purpose: a face must keep the light of its photo too.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
+from id2face.face.skin import cheek_lightness
 from id2face.identity.faceres import square_crop_box
 
-# MediaPipe face-mesh vertices on both cheeks, below the eyes and beside the nose: skin on nearly every face
-# (not hair, brows, beard or lips), and seen from either side on turned heads.
-CHEEK_VERTICES = (50, 101, 118, 123, 205, 280, 330, 347, 352, 425)
 DARKEST_SHARE = 0.2  # the darkest fifth of the original faces is reported apart
 
 
-def cheek_lightness(crop: np.ndarray, mesh: np.ndarray, box: np.ndarray) -> float:
-    """Median L* of a uint8 RGB face crop (runner.face_crops of `box`) at the cheek vertices of `mesh`
-    (478 points in photo pixels), each averaged over 3x3 crop pixels; NaN if every vertex is off the crop."""
-    size = crop.shape[0]
+def window_lightness(crop: np.ndarray, mesh: np.ndarray, box: np.ndarray) -> float:
+    """face/skin.cheek_lightness of a runner crop (face_crops of `box`); `mesh` in photo pixels."""
     x0, y0, x1, _ = square_crop_box(box)
-    scale = size / (x1 - x0)
-    pts = (np.asarray(mesh, np.float64)[list(CHEEK_VERTICES), :2] - [x0, y0]) * scale
-    lab = cv2.cvtColor(crop.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)  # L* in 0..100
-    values = []
-    for x, y in np.round(pts).astype(int):
-        if 1 <= x < size - 1 and 1 <= y < size - 1:
-            values.append(float(lab[y - 1:y + 2, x - 1:x + 2, 0].mean()))
-    return float(np.median(values)) if values else float("nan")
+    return cheek_lightness(crop, (np.asarray(mesh, np.float64)[:, :2] - [x0, y0]) * crop.shape[0] / (x1 - x0))
 
 
 def skin_tone_figures(original: np.ndarray, result: np.ndarray) -> dict[str, float]:
