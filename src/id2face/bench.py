@@ -194,6 +194,8 @@ def run_bench(method: str | FaceMethod = "blur", model: str | None = None, devic
         settings["face_shape_spread"] = m.shape_spread
         look, wide = m.attributes_rule
         settings["attributes"] = "free" if m.pipe.identity_attributes is None else f"{look} from {wide:g} px"
+        settings["skin_tone"] = 0.0 if m.pipe.skin_tone is None else (
+            m.pipe.default_skin_tone if m.skin_tone is None else m.skin_tone)
     return BenchResult(
         method=m.name,
         device=device,

@@ -12,7 +12,8 @@ from id2face.cli.main import main
     [["--steps", "-3"], ["--steps", "0"], ["--strength", "2"], ["--quality", "0"], ["--quality", "500"],
      ["--strength", "0.5", "-m", "blur"], ["--guidance", "-1"], ["--guidance", "2", "-m", "pixelate"],
      ["--identity-candidates", "0"], ["--face-shape", "1.5"], ["--face-shape", "0.5", "-m", "blur"],
-     ["--attributes", "free", "-m", "mask"], ["--attributes", "maybe"]],
+     ["--attributes", "free", "-m", "mask"], ["--attributes", "maybe"], ["--skin-tone", "-1"],
+     ["--skin-tone", "11"], ["--skin-tone", "2", "-m", "blur"]],
 )
 def test_impossible_options_are_usage_errors_before_any_work(option, tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
@@ -62,6 +63,9 @@ def test_attributes_reach_the_method_only_when_asked(command):
     assert runtime_options(asked)["attributes"] == "gender"
     plain = build_parser().parse_args([command, *extra])
     assert "attributes" not in runtime_options(plain)  # the model's own choice (training.json)
+    assert runtime_options(plain)["skin_tone"] is None  # the model's own gain (training.json)
+    toned = build_parser().parse_args([command, *extra, "--skin-tone", "2.5"])
+    assert runtime_options(toned)["skin_tone"] == 2.5
 
 
 def test_the_cli_attribute_choices_are_the_model_ones():

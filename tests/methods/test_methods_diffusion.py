@@ -221,3 +221,40 @@ def test_the_replaced_region_grows_as_the_model_records_unless_the_caller_chose(
     area = {g: hard_mask(face, 128, FFHQ, mask_settings(m, MaskConfig())).sum() for g, m in
             (("plain", plain), ("wide", wide))}
     assert area["wide"] > area["plain"] * 1.2
+
+
+def test_the_skin_tone_gain_reaches_the_pipeline_and_defaults_to_the_model_record(model_dir, tmp_path,
+                                                                                   monkeypatch):
+    import json
+    import shutil
+
+    import id2face.model.pipeline as pipeline_module
+    from id2face.methods.diffusion import DiffusionOptions
+    from id2face.model.skin_tone import FILE, fit_skin_tone
+
+    toned = tmp_path / "model"
+    shutil.copytree(model_dir, toned)
+    rng = np.random.default_rng(3)
+    fit_skin_tone(rng.normal(size=(200, 128)), rng.uniform(30, 80, 200), "dlib_resnet_v1").save(toned / FILE)
+    made = []  # (the map, the gain) each pipeline call hands to fake_identities, and what it made
+
+    def spy(*args, **kwargs):
+        made.append((args[-2], args[-1], pipeline_module_fake(*args, **kwargs)))
+        return made[-1][2]
+
+    pipeline_module_fake = pipeline_module.fake_identities
+    monkeypatch.setattr(pipeline_module, "fake_identities", spy)
+    crops, masks, faces = _faces(2, [None, None])
+    plain = ID2FaceMethod.from_pretrained(toned, DiffusionOptions(steps=1), recognizer=_Rec())
+    assert plain.skin_tone is None and plain.pipe.skin_tone is not None
+    assert plain.pipe.default_skin_tone == 0.0
+    plain(crops, masks, faces, seed=2)
+    asked = ID2FaceMethod.from_pretrained(toned, DiffusionOptions(steps=1, skin_tone=3.0), recognizer=_Rec())
+    asked(crops, masks, faces, seed=2)
+    (toned / "training.json").write_text(json.dumps({"skin_tone": 3.0}))
+    own = ID2FaceMethod.from_pretrained(toned, DiffusionOptions(steps=1), recognizer=_Rec())
+    own(crops, masks, faces, seed=2)
+    assert [gain for _, gain, _ in made] == [0.0, 3.0, 3.0] and all(tone is not None for tone, _, _ in made)
+    assert not torch.equal(made[0][2], made[1][2]) and torch.equal(made[1][2], made[2][2])
+    with pytest.raises(ValueError, match="skin_tone must be in"):
+        ID2FaceMethod.from_pretrained(toned, DiffusionOptions(skin_tone=-1.0), recognizer=_Rec())

@@ -46,6 +46,11 @@ def option_errors(args: argparse.Namespace) -> list[str]:
         errors.append(f"--face-shape is for the id2face method only, not {args.method}")
     if getattr(args, "attributes", None) is not None and getattr(args, "method", None) in CLASSIC:
         errors.append(f"--attributes is for the id2face method only, not {args.method}")
+    skin_tone = getattr(args, "skin_tone", None)
+    if skin_tone is not None and not 0.0 <= skin_tone <= 10.0:
+        errors.append(f"--skin-tone must be from 0 to 10, not {skin_tone:g}")
+    elif skin_tone is not None and getattr(args, "method", None) in CLASSIC:
+        errors.append(f"--skin-tone is for the id2face method only, not {args.method}")
     sampler = getattr(args, "sampler", None)
     random_weights = getattr(args, "command", None) == "bench" and getattr(args, "config", None)
     if sampler and getattr(args, "method", None) not in CLASSIC and not random_weights:

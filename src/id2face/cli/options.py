@@ -64,6 +64,10 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
                    "free: any candidate, the least like the real person. Given, it holds for every face; "
                    "default: the model's own (the bundled model keeps the gender of faces 150 px or wider: "
                    "on smaller ones it doubled re-identification)")
+    p.add_argument("--skin-tone", type=float, default=None, metavar="G",
+                   help="how far each new person's skin tone moves toward the real face's (0 = not at all, "
+                   "1 = the tone the model reads from the real face; it reads only part of a tone, so more "
+                   "is needed to reach it); default: the model's own")
     p.add_argument("--dtype", choices=DTYPES, default="auto",
                    help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
     p.add_argument("--batch-faces", dest="batch_size", type=int, default=32, metavar="N",
@@ -84,6 +88,7 @@ def runtime_options(args: argparse.Namespace) -> dict:
         "identity_candidates": args.identity_candidates,
         "face_shape": args.face_shape,
         **({"attributes": args.attributes} if args.attributes else {}),
+        "skin_tone": args.skin_tone,
         "dtype": args.dtype,
         "batch_size": args.batch_size,
         "compile": args.compile,

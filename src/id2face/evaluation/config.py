@@ -18,7 +18,8 @@ class EvalConfig:
     output: str = "eval_report"
     methods: list[str] = field(default_factory=lambda: list(METHODS))
     # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler, faces, guidance,
-    # candidates, gstart, shape, spread; the mask's blend, dilate, feather, grain, hair, smallgrow), run only
+    # candidates, gstart, shape, spread, attributes, attrpx, tone; the mask's blend, dilate, feather, grain,
+    # hair, smallgrow), run only
     # when asked (--ablations or a config file's `ablations:`): each one is another full run per seed.
     # id2face@strength=0 is OIM off.
     ablations: list[str] = field(default_factory=list)
@@ -81,6 +82,7 @@ PASSED_OPTIONS = {
     "spread": ("face_shape_spread", float),
     "attributes": ("attributes", str),
     "attrpx": ("attributes_min_px", float),
+    "tone": ("skin_tone", float),
 }
 def _flag(value: float | str) -> bool:
     """hair=1 / hair=0: a yes-or-no option given as a number."""

@@ -60,7 +60,8 @@ class ID2FaceMethod:
                  guidance: float | None = None, identity_candidates: int | None = None,
                  guidance_start: float | None = None, face_shape: float | None = None,
                  face_shape_spread: float | None = None,
-                 attributes: str | None = None, attributes_min_px: float | None = None) -> None:
+                 attributes: str | None = None, attributes_min_px: float | None = None,
+                 skin_tone: float | None = None) -> None:
         """Defaults are DiffusionOptions' (one place); steps and the guidance settings None: the
         pipeline's defaults (the model's training.json)."""
         self.pipe = pipe
@@ -83,6 +84,10 @@ class ID2FaceMethod:
         if attributes_min_px is not None and not float(attributes_min_px) >= 0:
             raise ValueError(f"attributes_min_px must be >= 0, not {attributes_min_px!r}")
         self.attributes_min_px = attributes_min_px
+        # how far each fake identity moves toward its face's skin tone (model/skin_tone.py); None: the model's
+        if skin_tone is not None and not 0.0 <= float(skin_tone) <= 10.0:
+            raise ValueError(f"skin_tone must be in [0, 10], not {skin_tone!r}")
+        self.skin_tone = None if skin_tone is None else float(skin_tone)
         # a video track's or a --consistent person's choice, made on its first face: one fake identity each
         self._sticky_looks: dict[tuple[str, int], str] = {}
         # The model's map from five points to its face mesh (face/points_mesh.py): set by from_pretrained
@@ -131,7 +136,7 @@ class ID2FaceMethod:
                    guidance=opts.guidance, identity_candidates=opts.identity_candidates,
                    guidance_start=opts.guidance_start, face_shape=opts.face_shape,
                    face_shape_spread=opts.face_shape_spread, attributes=opts.attributes,
-                   attributes_min_px=opts.attributes_min_px)
+                   attributes_min_px=opts.attributes_min_px, skin_tone=opts.skin_tone)
 
     def mask_config(self, base: MaskConfig) -> MaskConfig:
         """The photo's mask settings, grown as the model records (training.json "mask_dilate": the region
@@ -261,7 +266,7 @@ class ID2FaceMethod:
                 landmarks=None if lms is None else lms[sl], identity_key=keys[sl], source_embeddings=src[sl],
                 strength=strength, num_inference_steps=self.steps, guidance_scale=self.guidance,
                 identity_candidates=self.identity_candidates, guidance_start=self.guidance_start,
-                attributes=choices[sl], output_type="np",
+                attributes=choices[sl], skin_tone=self.skin_tone, output_type="np",
             )
             out.append(res.images)
         return np.concatenate(out)

@@ -32,6 +32,7 @@ class DiffusionOptions:
     face_shape_spread: float | None = None  # drawn shapes' spread over the training people's; None: model's
     attributes: str | None = None  # keep / gender / free (model/identity_attributes.py); None: the model's
     attributes_min_px: float | None = None  # from this face width on; None: the model's (with its choice)
+    skin_tone: float | None = None  # way moved to the face's skin tone (model/skin_tone.py); None: model's
     sampler: str | None = None  # None: the model's own scheduler; else a key of model.samplers.SAMPLERS
     dtype: str = "auto"
     channels_last: bool = True  # NHWC convolutions: 3-7 % faster per step on the 2-core CPU as well

@@ -26,8 +26,7 @@ from id2face.io.map_files import load_map, save_map
 
 FILE = "skin_tone.safetensors"  # its name in a model folder
 FORMAT = "id2face-skin-tone/1"
-MAX_MOVE = 0.5  # at most this far (unit embeddings) per correction step: a wild source tone stays a face
-STEPS = 4  # corrections: each moves by the remaining gap over the read-out's slope, then renormalises
+MAX_TURN = 1.0  # radians: the most a fake identity turns (toward `direction`), so a wild tone stays a face
 
 
 @dataclass(frozen=True)
@@ -45,18 +44,27 @@ class SkinTone:
         return u @ torch.as_tensor(self.w, dtype=u.dtype, device=u.device) + self.b
 
     def matched(self, fake: torch.Tensor, source: torch.Tensor, gain: float | torch.Tensor) -> torch.Tensor:
-        """(N, D) fake identities moved along `direction` until each reads `gain` of the way from its own tone
-        to its source's (0: unchanged, 1: the source's read tone); norms and dtype kept. `gain`: one for all
-        faces or (N,) one each."""
+        """(N, D) fake identities turned toward `direction` (in the plane of each and `direction`; norms and
+        dtype kept) until each reads `gain` of the way from its own tone to its source's (0: unchanged, 1: the
+        source's read tone), or as near as that plane allows, turning at most MAX_TURN. `gain`: 1 or (N,)."""
         u = F.normalize(fake.float(), dim=-1)
+        w = torch.as_tensor(self.w, dtype=u.dtype, device=u.device)
         d = torch.as_tensor(self.direction, dtype=u.dtype, device=u.device)
-        slope = float(np.dot(self.w, self.direction))
         g = torch.as_tensor(gain, dtype=u.dtype, device=u.device).reshape(-1)
-        target = self.read(u) + g * (self.read(source) - self.read(u))
-        for _ in range(STEPS):
-            step = ((target - self.read(u)) / slope).clamp(-MAX_MOVE, MAX_MOVE)
-            u = F.normalize(u + step[:, None] * d, dim=-1)
-        return (u * fake.float().norm(dim=-1, keepdim=True)).to(fake.dtype)
+        target = self.read(u) + g * (self.read(source) - self.read(u)) - self.b
+        side = d - (u @ d)[:, None] * u  # the plane's second axis, orthogonal to u
+        apart = side.norm(dim=-1)
+        side = side / apart.clamp_min(1e-12)[:, None]
+        # the read along the plane's unit circle, cos(t) u + sin(t) side, is r cos(t - phi)
+        a, b = u @ w, side @ w
+        r, phi = torch.hypot(a, b), torch.atan2(b, a)
+        delta = torch.arccos((target / r.clamp_min(1e-12)).clamp(-1.0, 1.0))
+        turns = torch.stack([phi - delta, phi + delta])
+        turns = torch.remainder(turns + torch.pi, 2 * torch.pi) - torch.pi  # into (-pi, pi]
+        t = turns.gather(0, turns.abs().argmin(0, keepdim=True))[0].clamp(-MAX_TURN, MAX_TURN)
+        t = torch.where((apart > 1e-6) & (g != 0), t, torch.zeros_like(t))
+        v = torch.cos(t)[:, None] * u + torch.sin(t)[:, None] * side
+        return (v * fake.float().norm(dim=-1, keepdim=True)).to(fake.dtype)
 
     def save(self, path: str | Path) -> Path:
         arrays = {"w": self.w, "b": np.array([self.b]), "direction": self.direction}
