@@ -26,6 +26,26 @@ def test_the_bundled_read_outs_judge_the_sample_portrait_a_woman_of_her_age(dete
     assert 25 <= age.item() <= 55  # Eileen Collins was in her forties
 
 
+def test_the_bundled_skin_tone_map_reads_the_portrait_and_is_off_by_default(detector, astronaut):
+    from id2face.face.skin import cheek_lightness
+    from id2face.model.skin_tone import load_skin_tone
+
+    tone = load_skin_tone(default_model_dir(), "dlib_resnet_v1")
+    assert tone is not None, "the bundled model ships its skin-tone map"
+    attributes = load_identity_attributes(default_model_dir(), "dlib_resnet_v1")
+    gender = attributes.gender_w / np.linalg.norm(attributes.gender_w)
+    assert abs(tone.direction @ gender) < 1e-6 and tone.w @ tone.direction > 0
+    (face,) = detector.detect(astronaut)
+    e = torch.from_numpy(embed_faces(DlibRecognizer(), astronaut, [face]))
+    read = tone.read(e).item()
+    x0, y0 = (int(v) for v in face.box[:2])
+    crop = astronaut[y0:int(face.box[3]), x0:int(face.box[2])]
+    own = cheek_lightness(crop, face.mesh[:, :2] - [x0, y0])
+    assert 70 <= own <= 85 and 62 < read < own  # a light face (training median 63), read lighter than most
+    m = ID2FaceMethod.from_pretrained(default_model_dir(), steps=1)
+    assert m.pipe.skin_tone is not None and m.pipe.default_skin_tone == 0.0 and m.skin_tone is None
+
+
 def _faces(*widths):
     return [Face(box=np.array([0, 0, w, w], float), score=1.0, keypoints5=np.zeros((5, 2))) for w in widths]
 

@@ -65,9 +65,10 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
                    "default: the model's own (the bundled model keeps the gender of faces 150 px or wider: "
                    "on smaller ones it doubled re-identification)")
     p.add_argument("--skin-tone", type=float, default=None, metavar="G",
-                   help="how far each new person's skin tone moves toward the real face's (0 = not at all, "
-                   "1 = the tone the model reads from the real face; it reads only part of a tone, so more "
-                   "is needed to reach it); default: the model's own")
+                   help="experimental: how far each new person's skin tone moves toward the real face's "
+                   "(0 = not at all; 1 = the tone the model reads from the real face, which is only part of "
+                   "it: 3 brings dark-skinned faces dark-skinned new ones, at a privacy cost); default: the "
+                   "model's own (the bundled model: 0)")
     p.add_argument("--dtype", choices=DTYPES, default="auto",
                    help="model precision (default auto: bfloat16 on CUDA, float32 on CPU)")
     p.add_argument("--batch-faces", dest="batch_size", type=int, default=32, metavar="N",
