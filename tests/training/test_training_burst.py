@@ -22,6 +22,8 @@ from id2face.model.identity_attributes import FILE as IDENTITY_ATTRIBUTES
 from id2face.model.identity_attributes import IdentityAttributes, load_identity_attributes
 from id2face.model.integrity import verify_checksums
 from id2face.model.pipeline import ID2FacePipeline
+from id2face.model.skin_tone import FILE as SKIN_TONE
+from id2face.model.skin_tone import fit_skin_tone, load_skin_tone
 from id2face.training.burst import export_compact, model_weights, restore, to_model
 from id2face.training.checkpoint import list_checkpoints
 from id2face.training.config import config_to_dict
@@ -46,7 +48,8 @@ def test_compact_checkpoint_continues_the_run(tmp_path):
     pipe = ID2FacePipeline.from_pretrained(model)
     assert pipe.default_steps == 20 and json.loads((model / "training.json").read_text())["steps"] == 2
     assert "guidance_scale" not in json.loads((model / "training.json").read_text())
-    chosen = {"guidance_scale": 1.5, "identity_candidates": 3, "guidance_start": 0.5, "samplers": ["ddim"]}
+    chosen = {"guidance_scale": 1.5, "identity_candidates": 3, "guidance_start": 0.5, "samplers": ["ddim"],
+              "mask_dilate": 0.12, "attributes": "gender", "attributes_min_px": 150.0, "skin_tone": 2.0}
     (model / "training.json").write_text(json.dumps({**json.loads((model / "training.json").read_text()),
                                                       **chosen}))
     assert load_points_mesh(model) is None  # a compact checkpoint holds no points-to-mesh map
@@ -54,11 +57,17 @@ def test_compact_checkpoint_continues_the_run(tmp_path):
     add_to_model(model, fit_points_mesh(rng.uniform(4, 28, (30, 478, 2)), 32, "ffhq"))
     look = IdentityAttributes(np.ones(128), 0.0, np.zeros(128), 40.0, "dlib_resnet_v1")
     look.save(model / IDENTITY_ATTRIBUTES)
+    tone = fit_skin_tone(rng.normal(size=(50, 128)), rng.uniform(40, 80, 50), "dlib_resnet_v1")
+    tone.save(model / SKIN_TONE)
     again = to_model(compact, tmp_path / "model2", str(cfg_file), sampling_from=model)
     card = json.loads((again / "training.json").read_text())
     assert {k: card[k] for k in chosen} == chosen and card["steps"] == 2
     assert load_points_mesh(again) is not None and verify_checksums(again)  # kept from the sampling model
     assert load_identity_attributes(again, "dlib_resnet_v1").age_b == 40.0
+    assert load_skin_tone(again, "dlib_resnet_v1") is not None
+    kept = ID2FacePipeline.from_pretrained(again)  # the exported model samples as the sampling model did
+    assert (kept.default_mask_dilate, kept.default_attributes, kept.default_attributes_min_px,
+            kept.default_skin_tone) == (0.12, "gender", 150.0, 2.0)
     restored = restore(compact, tmp_path / "b")
     assert restored.name == "step-0000002"
     train(tiny_config(data, tmp_path / "b", max_steps=4), resume=True, progress=False)

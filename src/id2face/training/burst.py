@@ -31,11 +31,13 @@ from id2face.model.build import build_pipeline
 from id2face.model.face_shape import load_face_shape
 from id2face.model.identity_attributes import load_identity_attributes
 from id2face.model.samplers import make_sampler
+from id2face.model.skin_tone import load_skin_tone
 from id2face.training.checkpoint import PREFIX, list_checkpoints
 from id2face.training.config import config_to_dict, load_train_config
 from id2face.training.face_shape import add_to_model as add_face_shape
 from id2face.training.identity_attributes import add_to_model as add_identity_attributes
 from id2face.training.points_mesh import add_to_model
+from id2face.training.skin_tone import add_to_model as add_skin_tone
 from id2face.training.trainer import TrainModule
 
 SHARD_BYTES = 15 * 2**20  # under the 16 MiB a file may have on the way back
@@ -177,13 +179,13 @@ def restore(src: str | Path, run_dir: str | Path) -> Path | None:
 # The sampling choices a model card records (chosen by evaluation, not by training): a burst's model takes
 # them from the model it is meant to replace, so that evaluating it compares weights, not settings.
 SAMPLING_KEYS = ("samplers", "guidance_scale", "guidance_start", "identity_candidates", "face_shape",
-                 "face_shape_spread")
+                 "face_shape_spread", "mask_dilate", "attributes", "attributes_min_px", "skin_tone")
 
 
 def to_model(src: str | Path, dst: str | Path, config: str, sampling_from: str | Path | None = None) -> Path:
     """A saved model (EMA weights: what `anonymize --model` and `eval` load) from a compact checkpoint;
     `sampling_from`: a saved model whose recorded sampling choices (SAMPLING_KEYS), points-to-mesh map,
-    face-shape map and identity-attributes map it keeps."""
+    face-shape, identity-attributes and skin-tone maps it keeps."""
     cfg = load_train_config(config)
     recognizer = None
     try:
@@ -211,6 +213,9 @@ def to_model(src: str | Path, dst: str | Path, config: str, sampling_from: str |
         chosen_look = load_identity_attributes(sampling_from, cfg.model.recognizer)  # and the recognizer's
         if chosen_look is not None:
             add_identity_attributes(dst, chosen_look)
+        chosen_tone = load_skin_tone(sampling_from, cfg.model.recognizer)  # and the skin-tone read-out
+        if chosen_tone is not None:
+            add_skin_tone(dst, chosen_tone)
     (Path(dst) / "training.json").write_text(json.dumps(card, indent=1))  # its sampling steps, for the loader
     return Path(dst)
 
