@@ -72,6 +72,13 @@ def test_report_files_and_known_answers(evaluated):
         assert ident["reid_rate"] <= 0.5
         assert rep["methods"][m]["utility"]["ssim_outside"] > 0.95  # the rest of the photo is kept
     assert "dlib re-id" in (evaluated / "report.md").read_text()
+    import csv
+
+    hits = list(csv.DictReader(open(evaluated / "hits.csv")))  # each face a recognizer still re-identifies
+    for m in ("blur", "mask"):  # one seed each (not stochastic): as many rows as the rate says
+        rate = rep["methods"][m]["identity"]["dlib"]["reid_rate"]
+        assert sum(h["variant"] == m for h in hits) == round(rate * rep["faces"])
+    assert not any(h["variant"] == "none" for h in hits)  # the untouched photos are left out
     # --training-data: a gallery of the training identities is built (and cached) and each method reports
     # how often its faces land nearer one of them (blurred/masked faces are rarely detected: faces may be 0)
     with np.load(evaluated / "cache" / "training_centroids.npz") as z:

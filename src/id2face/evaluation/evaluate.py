@@ -11,8 +11,9 @@ import numpy as np
 from id2face.evaluation import aggregate, report
 from id2face.evaluation.config import EvalConfig
 from id2face.evaluation.fid_floor import add_fid_ratios, fid_floor
+from id2face.evaluation.hits import hit_rows, write_hits
 from id2face.evaluation.reid_by_size import identity_by_size
-from id2face.evaluation.runner import REFERENCE, EvalRunner
+from id2face.evaluation.runner import REFERENCE, EvalRunner, photo_key
 from id2face.identity.verify import Verifier, build_verifiers
 
 
@@ -55,6 +56,8 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
         skipped["training_identity"] = "needs the dlib recognizer"
     methods: dict[str, dict] = {}
     grid_runs = {}
+    hits: list[dict] = []
+    keys = [photo_key(runner.root, p) for p in runner.photos]
     for v in variants:
         runs = {s: runner.run(v, s, originals) for s in runner.seeds_for(v)}
         runner.release(v)  # its model and detector graphs are done: free them before the next variant
@@ -67,6 +70,8 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
         )
         summary["identity_by_size"] = identity_by_size(originals, runs, recognizers)
         summary["diversity"] = aggregate.diversity_figures(runs, recognizers)
+        if v != REFERENCE:
+            hits += hit_rows(v.label, runs, originals, keys, recognizers)
         summary["seeds"] = sorted(runs)
         if centroids is not None:
             # here: the training data loader (torch), only with --training-data
@@ -107,6 +112,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
     if rows:
         report.image_grid(rows, ["original"] + labels, out / "grid.png")
         images["Originals and each method"] = "grid.png"
+    write_hits(hits, out / "hits.csv")
     report.write_json(result, out / "report.json")
     report.write_markdown(result, out / "report.md", images)
     report.write_html(result, out / "report.html", images)

@@ -176,7 +176,9 @@ def fid_floor_line(report: dict) -> str:
 DEFINITIONS = (
     "dlib: same person if L2 < 0.6 (raw descriptors). faceres (held out, never seen in training): same "
     "person if cosine ≥ the threshold in report.json.",
-    "re-id: the anonymized face's nearest original face (of all photos) is its own source.",
+    "re-id: the anonymized face's nearest original face (of all photos) is its own source; hits.csv beside "
+    "this report lists each such face (photo, face, width, its score with its source and with the nearest "
+    "other face, and the margin: a margin near 0 is a near-chance win).",
     "verified: the recognizer still calls the anonymized face and its source the same person.",
     "similarity (e.g. dlib similarity): the cosine similarity between the recognizer's embeddings of the "
     "anonymized face and of its source, averaged over the faces still detected (1 = same direction, "
