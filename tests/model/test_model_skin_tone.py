@@ -75,6 +75,8 @@ def test_fake_identities_take_the_source_tone_only_when_asked():
     gap_before = (fit.read(plain) - fit.read(src)).abs()
     gap_after = (fit.read(toned) - fit.read(src)).abs()
     assert (gap_after < 0.1).all() and gap_before.mean() > 1.0
+    with pytest.raises(ValueError, match="needs the model's skin-tone map"):
+        fake_identities(idvae, src, 1.0, keys, None, candidates=4, tone_gain=1.0)
     one = fake_identities(idvae, src, 1.0, keys, None, candidates=1, tone=fit, tone_gain=1.0)
     assert ((fit.read(one) - fit.read(src)).abs() < 0.1).all()  # a single draw moves as well
 

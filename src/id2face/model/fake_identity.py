@@ -42,6 +42,9 @@ def fake_identities(
     `tone`, `tone_gain` > 0: the kept identity then takes that share of the way to its source's skin tone
     (model/skin_tone.py).
     """
+    if tone_gain > 0 and tone is None:
+        raise ValueError("a skin-tone gain needs the model's skin-tone map (skin_tone.safetensors): fit one "
+                         "with python -m id2face.training.skin_tone MODEL DATA...")
     n = e_src.shape[0]
     mu, _ = idvae.encode(e_src)
     if identity_key is not None:
@@ -57,4 +60,4 @@ def fake_identities(
         similarity = (e * F.normalize(e_src, dim=-1)[:, None]).sum(-1)
         mismatch = None if attributes is None else look_mismatch(attributes, e_src, e, keep)
         e = e[torch.arange(n, device=e.device), attribute_rank(similarity, mismatch)]
-    return e if tone is None or tone_gain <= 0 else tone.matched(e, e_src, tone_gain)
+    return e if tone_gain <= 0 else tone.matched(e, e_src, tone_gain)
