@@ -23,6 +23,8 @@ import torch.nn.functional as F
 
 from id2face.io.map_files import load_map, save_map
 
+from .read_outs import design, load_model_map, ridge_read_out
+
 FILE = "identity_attributes.safetensors"  # its name in a model folder
 FORMAT = "id2face-identity-attributes/1"
 CLEAR_GENDER = 1.0  # |logit| above this (p < 0.27 or > 0.73): the source's gender is kept
@@ -91,12 +93,9 @@ def fit_identity_attributes(embeddings: np.ndarray, male: np.ndarray, age: np.nd
                             ) -> IdentityAttributes:
     """Fit both read-outs. male: (N,) labels in [0, 1] (soft: a person's mean judged probability), age: (N,)
     years. Logistic regression by Newton steps and ridge regression, both with an L2 penalty `ridge`."""
-    x = np.asarray(embeddings, np.float64)
-    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    n, d = x.shape
-    xb = np.concatenate([x, np.ones((n, 1))], 1)
-    penalty = ridge * np.eye(d + 1)
-    penalty[d, d] = 0.0  # the intercept is not shrunk
+    xb, pattern = design(embeddings)
+    d = xb.shape[1] - 1
+    penalty = ridge * pattern
     y = np.clip(np.asarray(male, np.float64), 0.0, 1.0)
     w = np.zeros(d + 1)
     for _ in range(50):
@@ -107,20 +106,13 @@ def fit_identity_attributes(embeddings: np.ndarray, male: np.ndarray, age: np.nd
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    ages = np.asarray(age, np.float64)
-    v = np.linalg.solve(xb.T @ xb + penalty, xb.T @ ages)
-    return IdentityAttributes(w[:d], float(w[d]), v[:d], float(v[d]), recognizer, float(age_tolerance))
+    age_w, age_b = ridge_read_out(embeddings, age, ridge)
+    return IdentityAttributes(w[:d], float(w[d]), age_w, age_b, recognizer, float(age_tolerance))
 
 
 def load_identity_attributes(model_dir: str | Path, recognizer: str | None = None
                              ) -> IdentityAttributes | None:
     """A model folder's map (FILE), or None when it has none (models exported before it). A map fitted on
     another recognizer's embeddings than `recognizer` (the model's) reads nonsense and is refused."""
-    path = Path(model_dir) / FILE
-    if not path.is_file():
-        return None
-    found = IdentityAttributes.load(path)
-    if recognizer is not None and found.recognizer != recognizer:
-        raise ValueError(f"{path} was fitted on {found.recognizer!r} embeddings, the model's recognizer is "
-                         f"{recognizer!r}; fit it again with python -m id2face.training.identity_attributes")
-    return found
+    return load_model_map(model_dir, FILE, IdentityAttributes.load, recognizer,
+                          "id2face.training.identity_attributes")

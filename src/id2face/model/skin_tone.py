@@ -24,6 +24,8 @@ import torch.nn.functional as F
 
 from id2face.io.map_files import load_map, save_map
 
+from .read_outs import load_model_map, ridge_read_out
+
 FILE = "skin_tone.safetensors"  # its name in a model folder
 FORMAT = "id2face-skin-tone/1"
 MAX_TURN = 1.0  # radians: the most a fake identity turns (toward `direction`), so a wild tone stays a face
@@ -85,29 +87,15 @@ def fit_skin_tone(embeddings: np.ndarray, lightness: np.ndarray, recognizer: str
                   gender_w: np.ndarray | None = None, ridge: float = 1.0) -> SkinTone:
     """Ridge read-out of `lightness` (N,) L* from (N, D) embeddings (normalised here), and its direction less
     its part along `gender_w` (the identity-attributes gender read-out, when there is one)."""
-    x = np.asarray(embeddings, np.float64)
-    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    n, dim = x.shape
-    xb = np.concatenate([x, np.ones((n, 1))], 1)
-    penalty = ridge * np.eye(dim + 1)
-    penalty[dim, dim] = 0.0  # the intercept is not shrunk
-    v = np.linalg.solve(xb.T @ xb + penalty, xb.T @ np.asarray(lightness, np.float64))
-    w = v[:dim]
+    w, b = ridge_read_out(embeddings, lightness, ridge)
     direction = w.copy()
     if gender_w is not None:
         g = np.asarray(gender_w, np.float64) / max(float(np.linalg.norm(gender_w)), 1e-12)
         direction -= direction @ g * g
-    return SkinTone(w, float(v[dim]), direction / max(float(np.linalg.norm(direction)), 1e-12), recognizer)
+    return SkinTone(w, b, direction / max(float(np.linalg.norm(direction)), 1e-12), recognizer)
 
 
 def load_skin_tone(model_dir: str | Path, recognizer: str | None = None) -> SkinTone | None:
     """A model folder's map (FILE), or None when it has none. One fitted on another recognizer's embeddings
     than `recognizer` (the model's) is refused."""
-    path = Path(model_dir) / FILE
-    if not path.is_file():
-        return None
-    found = SkinTone.load(path)
-    if recognizer is not None and found.recognizer != recognizer:
-        raise ValueError(f"{path} was fitted on {found.recognizer!r} embeddings, the model's recognizer is "
-                         f"{recognizer!r}; fit it again with python -m id2face.training.skin_tone")
-    return found
+    return load_model_map(model_dir, FILE, SkinTone.load, recognizer, "id2face.training.skin_tone")
