@@ -1,4 +1,5 @@
-"""hits.csv: every face a recognizer still re-identifies, with its margin over the next original face."""
+"""hits.csv: every face a recognizer still re-identifies, with its margin over the next original face;
+misses.csv: every face the detector no longer finds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import csv
 import numpy as np
 import pytest
 
-from id2face.evaluation.hits import FIELDS, hit_rows, write_hits
+from id2face.evaluation.hits import FIELDS, MISS_FIELDS, hit_rows, miss_rows, write_hits, write_misses
 from id2face.evaluation.runner import PhotoRecord
 
 
@@ -15,11 +16,12 @@ class _Cosine:
     name, metric = "rec", "cosine"
 
 
-def _record(embeddings: np.ndarray, widths: list[float], detected: list[bool] | None = None) -> PhotoRecord:
+def _record(embeddings: np.ndarray, widths: list[float], detected: list[bool] | None = None,
+            meshed: list[bool] | None = None) -> PhotoRecord:
     n = len(widths)
     boxes = np.array([[10.0, 10.0, 10.0 + w, 10.0 + w] for w in widths])
     seen = np.array(detected if detected is not None else [True] * n)
-    return PhotoRecord(boxes, seen, np.zeros((n, 478, 3)), np.zeros(n, bool),
+    return PhotoRecord(boxes, seen, np.zeros((n, 478, 3)), np.array(meshed or [False] * n),
                        {"rec": np.asarray(embeddings, np.float32)}, np.zeros((n, 8, 8, 3), np.uint8))
 
 
@@ -44,3 +46,16 @@ def test_hits_name_each_re_identified_face_with_its_margin(tmp_path):
     assert tuple(back[0]) == FIELDS and len(back) == 4
     assert float(back[0]["margin"]) < float(back[-1]["margin"])  # the narrowest wins first
     assert write_hits([], tmp_path / "none.csv").read_text().strip() == ",".join(FIELDS)
+
+
+def test_misses_name_each_face_no_longer_found(tmp_path):
+    originals = [_record(np.eye(3)[:2], [30.0, 250.0], meshed=[True, False]),
+                 _record(np.eye(3)[2:], [120.0], meshed=[True])]
+    seed0 = [_record(np.eye(3)[:2], [30.0, 250.0], [True, False]), _record(np.eye(3)[2:], [120.0], [False])]
+    seed1 = [_record(np.eye(3)[:2], [30.0, 250.0], [True, False]), _record(np.eye(3)[2:], [120.0])]
+    rows = miss_rows("id2face", {0: seed0, 1: seed1}, originals, ["a", "b"])
+    assert [(r["seed"], r["photo"], r["face"], r["width_px"], r["original_mesh"]) for r in rows] == [
+        (0, "a", 1, 250.0, False), (0, "b", 0, 120.0, True), (1, "a", 1, 250.0, False)]
+    back = list(csv.DictReader(open(write_misses(rows, tmp_path / "misses.csv"))))
+    assert tuple(back[0]) == MISS_FIELDS
+    assert [(r["photo"], r["seed"]) for r in back] == [("a", "0"), ("a", "1"), ("b", "0")]

@@ -79,6 +79,10 @@ def test_report_files_and_known_answers(evaluated):
         rate = rep["methods"][m]["identity"]["dlib"]["reid_rate"]
         assert sum(h["variant"] == m for h in hits) == round(rate * rep["faces"])
     assert not any(h["variant"] == "none" for h in hits)  # the untouched photos are left out
+    misses = list(csv.DictReader(open(evaluated / "misses.csv")))  # each face no longer detected
+    for m in ("blur", "mask"):
+        rate = rep["methods"][m]["utility"]["faces_detected"]
+        assert sum(x["variant"] == m for x in misses) == round((1 - rate) * rep["faces"])
     # --training-data: a gallery of the training identities is built (and cached) and each method reports
     # how often its faces land nearer one of them (blurred/masked faces are rarely detected: faces may be 0)
     with np.load(evaluated / "cache" / "training_centroids.npz") as z:

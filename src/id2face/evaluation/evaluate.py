@@ -11,7 +11,7 @@ import numpy as np
 from id2face.evaluation import aggregate, report
 from id2face.evaluation.config import EvalConfig
 from id2face.evaluation.fid_floor import add_fid_ratios, fid_floor
-from id2face.evaluation.hits import hit_rows, write_hits
+from id2face.evaluation.hits import hit_rows, miss_rows, write_hits, write_misses
 from id2face.evaluation.reid_by_size import identity_by_size
 from id2face.evaluation.runner import REFERENCE, EvalRunner, photo_key
 from id2face.identity.verify import Verifier, build_verifiers
@@ -57,6 +57,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
     methods: dict[str, dict] = {}
     grid_runs = {}
     hits: list[dict] = []
+    misses: list[dict] = []
     keys = [photo_key(runner.root, p) for p in runner.photos]
     for v in variants:
         runs = {s: runner.run(v, s, originals) for s in runner.seeds_for(v)}
@@ -72,6 +73,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
         summary["diversity"] = aggregate.diversity_figures(runs, recognizers)
         if v != REFERENCE:
             hits += hit_rows(v.label, runs, originals, keys, recognizers)
+            misses += miss_rows(v.label, runs, originals, keys)
         summary["seeds"] = sorted(runs)
         if centroids is not None:
             # here: the training data loader (torch), only with --training-data
@@ -113,6 +115,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
         report.image_grid(rows, ["original"] + labels, out / "grid.png")
         images["Originals and each method"] = "grid.png"
     write_hits(hits, out / "hits.csv")
+    write_misses(misses, out / "misses.csv")
     report.write_json(result, out / "report.json")
     report.write_markdown(result, out / "report.md", images)
     report.write_html(result, out / "report.html", images)

@@ -1,8 +1,11 @@
-"""Which faces a recognizer still re-identifies: one row per hit, written beside the report as hits.csv.
+"""Which faces a recognizer still re-identifies (hits.csv) and which the detector no longer finds
+(misses.csv): one row each, written beside the report.
 
-A re-identification rate says how many; choosing a setting needs which. A hit whose own score beats the next
-gallery face by 0.001 on a 9-px face is close to chance among a few hundred faces; one that wins by 0.2 on a
-300-px face is a leak. The untouched photos (every face a hit) are left out.
+A rate says how many; choosing a setting needs which. A hit whose own score beats the next gallery face by
+0.001 on a 9-px face is close to chance among a few hundred faces; one that wins by 0.2 on a 300-px face is a
+leak. A miss of a face the front-end had no mesh for (a profile, a face half hidden: replaced on five points
+or blurred) is another matter than one of a frontal face the model drew badly. The untouched photos are left
+out.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from id2face.identity.verify import Verifier
 
 FIELDS = ("variant", "seed", "recognizer", "photo", "face", "width_px", "own_score", "next_score", "margin")
+MISS_FIELDS = ("variant", "seed", "photo", "face", "width_px", "original_mesh")
 
 
 def hit_rows(variant: str, runs: dict[int, list[PhotoRecord]], originals: list[PhotoRecord],
@@ -52,11 +56,36 @@ def hit_rows(variant: str, runs: dict[int, list[PhotoRecord]], originals: list[P
     return rows
 
 
+def miss_rows(variant: str, runs: dict[int, list[PhotoRecord]], originals: list[PhotoRecord],
+              photo_keys: list[str]) -> list[dict]:
+    """Every face no longer detected on the result, per seed: its photo and index there, its width in the
+    photo, and whether the front-end had found its face mesh on the original."""
+    where = [(key, j) for key, o in zip(photo_keys, originals, strict=True) for j in range(len(o.boxes))]
+    widths = face_widths(originals)
+    meshed = np.concatenate([np.asarray(o.has_mesh, bool) for o in originals]) if originals else np.zeros(0)
+    rows = []
+    for seed, run in sorted(runs.items()):
+        detected = np.concatenate([x.detected for x in run]).astype(bool)
+        for i in np.flatnonzero(~detected):
+            rows.append({"variant": variant, "seed": seed, "photo": where[i][0], "face": where[i][1],
+                         "width_px": round(float(widths[i]), 1), "original_mesh": bool(meshed[i])})
+    return rows
+
+
 def write_hits(rows: list[dict], path: str | Path) -> Path:
-    """The rows as CSV (a header only when there is no hit), the narrowest wins first within each variant."""
-    rows = sorted(rows, key=lambda r: (r["variant"], r["recognizer"], r["margin"]))
+    """Hit rows as CSV (a header only when there is none), the narrowest wins first within each variant."""
+    return _write(sorted(rows, key=lambda r: (r["variant"], r["recognizer"], r["margin"])), FIELDS, path)
+
+
+def write_misses(rows: list[dict], path: str | Path) -> Path:
+    """Miss rows as CSV (a header only when there is none), by variant, photo and face."""
+    order = sorted(rows, key=lambda r: (r["variant"], r["photo"], r["face"], r["seed"]))
+    return _write(order, MISS_FIELDS, path)
+
+
+def _write(rows: list[dict], fields: tuple[str, ...], path: str | Path) -> Path:
     with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS)
+        w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
         w.writerows(rows)
     return Path(path)

@@ -183,7 +183,8 @@ DEFINITIONS = (
     "similarity (e.g. dlib similarity): the cosine similarity between the recognizer's embeddings of the "
     "anonymized face and of its source, averaged over the faces still detected (1 = same direction, "
     "about 0 = unrelated); lower hides the identity better.",
-    "detected: share of source faces still found on the anonymized photo (box overlap).",
+    "detected: share of source faces still found on the anonymized photo (box overlap); misses.csv beside "
+    "this report lists each face no longer found (and whether the front-end had its face mesh).",
     "gender kept, age change: how faceres's gender and age heads judge each face still detected against its "
     "original (same side of p(male) = 0.5; median absolute change of the expected age); – without faceres.",
     "skin L* change: the median change of each face's lightness (CIE L*, 0 black to 100 white, at its face "
