@@ -9,6 +9,14 @@ from __future__ import annotations
 import argparse
 
 CLASSIC = ("blur", "pixelate", "mask")  # filters whose look --strength does not change
+# Options of the id2face method alone: (argparse dest, flag, whether a value can work or None, what can).
+ID2FACE_OPTIONS = (
+    ("guidance", "--guidance", lambda v: v >= 0.0, "0 or more"),
+    ("identity_candidates", "--identity-candidates", lambda v: v >= 1, "at least 1"),
+    ("face_shape", "--face-shape", lambda v: 0.0 <= v <= 1.0, "from 0 to 1"),
+    ("attributes", "--attributes", None, ""),
+    ("skin_tone", "--skin-tone", lambda v: 0.0 <= v <= 10.0, "from 0 to 10"),
+)
 
 
 def option_errors(args: argparse.Namespace) -> list[str]:
@@ -29,28 +37,13 @@ def option_errors(args: argparse.Namespace) -> list[str]:
     max_pixels = getattr(args, "max_pixels", None)
     if max_pixels is not None and max_pixels < 1:
         errors.append(f"--max-pixels must be at least 1, not {max_pixels}")
-    guidance = getattr(args, "guidance", None)
-    if guidance is not None and not guidance >= 0.0:
-        errors.append(f"--guidance must be 0 or more, not {guidance:g}")
-    elif guidance is not None and getattr(args, "method", None) in CLASSIC:
-        errors.append(f"--guidance is for the id2face method only, not {args.method}")
-    candidates = getattr(args, "identity_candidates", None)
-    if candidates is not None and candidates < 1:
-        errors.append(f"--identity-candidates must be at least 1, not {candidates}")
-    elif candidates is not None and getattr(args, "method", None) in CLASSIC:
-        errors.append(f"--identity-candidates is for the id2face method only, not {args.method}")
-    face_shape = getattr(args, "face_shape", None)
-    if face_shape is not None and not 0.0 <= face_shape <= 1.0:
-        errors.append(f"--face-shape must be from 0 to 1, not {face_shape:g}")
-    elif face_shape is not None and getattr(args, "method", None) in CLASSIC:
-        errors.append(f"--face-shape is for the id2face method only, not {args.method}")
-    if getattr(args, "attributes", None) is not None and getattr(args, "method", None) in CLASSIC:
-        errors.append(f"--attributes is for the id2face method only, not {args.method}")
-    skin_tone = getattr(args, "skin_tone", None)
-    if skin_tone is not None and not 0.0 <= skin_tone <= 10.0:
-        errors.append(f"--skin-tone must be from 0 to 10, not {skin_tone:g}")
-    elif skin_tone is not None and getattr(args, "method", None) in CLASSIC:
-        errors.append(f"--skin-tone is for the id2face method only, not {args.method}")
+    method = getattr(args, "method", None)
+    for dest, flag, fits, allowed in ID2FACE_OPTIONS:
+        value = getattr(args, dest, None)
+        if value is not None and fits is not None and not fits(value):
+            errors.append(f"{flag} must be {allowed}, not {value:g}")
+        elif value is not None and method in CLASSIC:
+            errors.append(f"{flag} is for the id2face method only, not {method}")
     sampler = getattr(args, "sampler", None)
     random_weights = getattr(args, "command", None) == "bench" and getattr(args, "config", None)
     if sampler and getattr(args, "method", None) not in CLASSIC and not random_weights:
