@@ -12,7 +12,6 @@ own shape the model redraws by default ("face_shape", 0 to 1), --spread how wide
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from id2face.training.points_mesh import (
     add_map_to_model,
     labelled_training_meshes,
     map_command_parser,
+    record_in_card,
     with_mirrors,
 )
 
@@ -45,9 +45,7 @@ def add_to_model(model_dir: str | Path, face_shape: FaceShape, amount: float | N
         record["face_shape_spread"] = checked_spread(spread)
     path = add_map_to_model(model_dir, face_shape, FILE)
     if record:
-        card_path = Path(model_dir) / "training.json"
-        card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-        card_path.write_text(json.dumps({**card, **record}, indent=1))
+        record_in_card(model_dir, record)
     return path
 
 

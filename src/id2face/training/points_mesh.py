@@ -14,6 +14,7 @@ model exported before (2026-11-29) and rewrites the model's SHA256SUMS.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,14 @@ def add_map_to_model(model_dir: str | Path, fitted, file: str) -> Path:
     path = fitted.save(Path(model_dir) / file)
     write_checksums(model_dir)
     return path
+
+
+def record_in_card(model_dir: str | Path, values: dict) -> None:
+    """Merge `values` into the model's training.json, the defaults it records (not a weight file: its
+    SHA256SUMS stays as it is)."""
+    card_path = Path(model_dir) / "training.json"
+    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    card_path.write_text(json.dumps({**card, **values}, indent=1))
 
 
 def add_to_model(model_dir: str | Path, points_mesh: PointsMesh) -> Path:

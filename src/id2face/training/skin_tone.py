@@ -14,7 +14,6 @@ model's default (training.json "skin_tone"); without it the recorded default sta
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +21,9 @@ import torch
 
 from id2face.face.skin import cheek_lightness
 from id2face.model.identity_attributes import load_identity_attributes
-from id2face.model.integrity import write_checksums
 from id2face.model.skin_tone import FILE, SkinTone, fit_skin_tone
 from id2face.training.identity_attributes import person_means, training_faces
-from id2face.training.points_mesh import add_map_to_model, map_command_parser
+from id2face.training.points_mesh import add_map_to_model, map_command_parser, record_in_card
 
 
 def face_lightness(crops: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
@@ -43,15 +41,6 @@ def held_out_correlation(embeddings: np.ndarray, lightness: np.ndarray, person: 
         fit = fit_skin_tone(embeddings[~test], lightness[~test], recognizer)
         predicted[test] = fit.read(torch.from_numpy(embeddings[test])).numpy()
     return float(np.corrcoef(predicted, lightness)[0, 1])
-
-
-def record_gain(model_dir: str | Path, gain: float) -> None:
-    """Write `gain` as the model's default (training.json "skin_tone") and rewrite its checksums."""
-    card = Path(model_dir) / "training.json"
-    record = json.loads(card.read_text()) if card.is_file() else {}
-    record["skin_tone"] = float(gain)
-    card.write_text(json.dumps(record, indent=1) + "\n")
-    write_checksums(model_dir)
 
 
 def add_to_model(model_dir: str | Path, tone: SkinTone) -> Path:
@@ -79,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     tone = fit_skin_tone(emb, label, faces["recognizer"], None if attributes is None else attributes.gender_w)
     path = add_to_model(args.model_dir, tone)
     if args.gain is not None:
-        record_gain(args.model_dir, args.gain)
+        record_in_card(args.model_dir, {"skin_tone": float(args.gain)})
     lo, hi = np.percentile(label, [5, 95])
     direction = "orthogonal to the gender read-out" if attributes else "as fitted (no gender read-out)"
     print(f"{path}: skin-tone read-out of {faces['recognizer']} embeddings, fitted on {len(label)} faces of "
