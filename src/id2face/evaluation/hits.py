@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from id2face.evaluation.metrics.identity import score_matrix
+from id2face.evaluation.metrics.identity import score_matrix, top1_hits
 from id2face.evaluation.reid_by_size import face_widths
 
 if TYPE_CHECKING:
@@ -42,12 +42,12 @@ def hit_rows(variant: str, runs: dict[int, list[PhotoRecord]], originals: list[P
         for seed, run in sorted(runs.items()):
             probes = np.concatenate([x.embeddings[r.name] for x in run])
             detected = np.concatenate([x.detected for x in run]).astype(bool)
+            source = np.arange(len(gallery))
             scores = score_matrix(probes, gallery, r.metric)
-            own = scores[np.arange(len(gallery)), np.arange(len(gallery))]
-            others = scores.copy()
-            np.fill_diagonal(others, -np.inf)
-            best_other = others.max(1)
-            for i in np.flatnonzero(detected & (own > best_other)):
+            own = scores[source, source]
+            np.fill_diagonal(scores, -np.inf)
+            best_other = scores.max(1)
+            for i in np.flatnonzero(top1_hits(gallery, probes, detected, source, r.metric)):
                 own_i, other_i = float(own[i]), float(best_other[i])
                 rows.append({"variant": variant, "seed": seed, "recognizer": r.name, "photo": where[i][0],
                              "face": where[i][1], "width_px": round(float(widths[i]), 1),
