@@ -19,6 +19,7 @@ from id2face.model.config import (
     checked_amount,
     checked_attributes,
     checked_sampling,
+    checked_skin_tone,
     checked_spread,
     recorded_face_shape,
     recorded_face_shape_spread,
@@ -85,9 +86,7 @@ class ID2FaceMethod:
             raise ValueError(f"attributes_min_px must be >= 0, not {attributes_min_px!r}")
         self.attributes_min_px = attributes_min_px
         # how far each fake identity moves toward its face's skin tone (model/skin_tone.py); None: the model's
-        if skin_tone is not None and not 0.0 <= float(skin_tone) <= 10.0:
-            raise ValueError(f"skin_tone must be in [0, 10], not {skin_tone!r}")
-        self.skin_tone = None if skin_tone is None else float(skin_tone)
+        self.skin_tone = None if skin_tone is None else checked_skin_tone(skin_tone)
         # a video track's or a --consistent person's choice, made on its first face: one fake identity each
         self._sticky_looks: dict[tuple[str, int], str] = {}
         # The model's map from five points to its face mesh (face/points_mesh.py): set by from_pretrained

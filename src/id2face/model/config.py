@@ -84,6 +84,13 @@ def checked_amount(value: float) -> float:
     return float(value)
 
 
+def checked_skin_tone(value: float) -> float:
+    """A skin-tone gain (model/skin_tone.py) as a number from 0 to 10, or a ValueError."""
+    if not 0.0 <= float(value) <= 10.0:
+        raise ValueError(f"skin_tone must be in [0, 10], not {value!r}")
+    return float(value)
+
+
 def checked_spread(value: float) -> float:
     """A face-shape spread as a number from 0 to 3 (times the training people's), or a ValueError."""
     if not 0.0 <= float(value) <= 3.0:

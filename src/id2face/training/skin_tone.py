@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from id2face.face.skin import cheek_lightness
+from id2face.model.config import checked_skin_tone
 from id2face.model.identity_attributes import load_identity_attributes
 from id2face.model.skin_tone import FILE, SkinTone, fit_skin_tone
 from id2face.training.identity_attributes import person_means, training_faces
@@ -54,8 +55,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--gain", type=float, default=None, metavar="G",
                     help="also record G as the model's skin-tone default (0: off)")
     args = ap.parse_args(argv)
-    if args.per_person < 1 or (args.gain is not None and not 0 <= args.gain <= 10):
-        ap.error("--per-person must be at least 1 and --gain in [0, 10]")
+    if args.per_person < 1:
+        ap.error("--per-person must be at least 1")
+    try:
+        gain = None if args.gain is None else checked_skin_tone(args.gain)
+    except ValueError as e:
+        ap.error(f"--gain: {e}")
     faces = training_faces(args.data, args.per_person)
     raw = face_lightness(faces["crops"], faces["landmarks"])
     ok = np.isfinite(raw)
@@ -67,14 +72,14 @@ def main(argv: list[str] | None = None) -> None:
     attributes = load_identity_attributes(args.model_dir, faces["recognizer"])
     tone = fit_skin_tone(emb, label, faces["recognizer"], None if attributes is None else attributes.gender_w)
     path = add_to_model(args.model_dir, tone)
-    if args.gain is not None:
-        record_in_card(args.model_dir, {"skin_tone": float(args.gain)})
+    if gain is not None:
+        record_in_card(args.model_dir, {"skin_tone": gain})
     lo, hi = np.percentile(label, [5, 95])
     direction = "orthogonal to the gender read-out" if attributes else "as fitted (no gender read-out)"
     print(f"{path}: skin-tone read-out of {faces['recognizer']} embeddings, fitted on {len(label)} faces of "
           f"{len(np.unique(person))} people (cheek L* {lo:.0f}-{hi:.0f}, 5-95 %); on people left out: "
           f"correlation {check:.2f}; direction {direction}"
-          + (f"; default gain {args.gain:g}" if args.gain is not None else ""))
+          + (f"; default gain {gain:g}" if gain is not None else ""))
 
 
 if __name__ == "__main__":
