@@ -12,6 +12,7 @@ from id2face.evaluation import aggregate, report
 from id2face.evaluation.config import EvalConfig
 from id2face.evaluation.fid_floor import add_fid_ratios, fid_floor
 from id2face.evaluation.hits import hit_rows, miss_rows, write_hits, write_misses
+from id2face.evaluation.intervals import rate_intervals
 from id2face.evaluation.reid_by_size import identity_by_size
 from id2face.evaluation.runner import REFERENCE, EvalRunner, photo_key
 from id2face.identity.verify import Verifier, build_verifiers
@@ -70,6 +71,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
             originals, first, inception if v != REFERENCE else None, real_features
         )
         summary["identity_by_size"] = identity_by_size(originals, runs, recognizers)
+        summary["intervals"] = rate_intervals(originals, runs, recognizers)
         summary["diversity"] = aggregate.diversity_figures(runs, recognizers)
         if v != REFERENCE:
             hits += hit_rows(v.label, runs, originals, keys, recognizers)

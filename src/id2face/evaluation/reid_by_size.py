@@ -60,13 +60,16 @@ def identity_by_size(originals: list[PhotoRecord], runs: dict[int, list[PhotoRec
                      recognizers: list[Verifier]) -> dict[str, dict[str, dict]]:
     """recognizer -> bucket -> figures, over every seed of one variant (the gallery: all original faces)."""
     widths = face_widths(originals)
-    out = {}
-    for r in recognizers:
-        gallery = np.concatenate([o.embeddings[r.name] for o in originals])
-        hits = []
-        for seed in sorted(runs):
-            probes = np.concatenate([x.embeddings[r.name] for x in runs[seed]])
-            detected = np.concatenate([x.detected for x in runs[seed]]).astype(bool)
-            hits.append(top1_hits(gallery, probes, detected, np.arange(len(gallery)), r.metric))
-        out[r.name] = bucket_rates(hits, widths)
-    return out
+    return {r.name: bucket_rates(hits_per_seed(originals, runs, r), widths) for r in recognizers}
+
+
+def hits_per_seed(originals: list[PhotoRecord], runs: dict[int, list[PhotoRecord]], recognizer: Verifier,
+                  ) -> list[np.ndarray]:
+    """One (F,) top-1 hit flag per face for each seed in order (the gallery: all original faces)."""
+    gallery = np.concatenate([o.embeddings[recognizer.name] for o in originals])
+    hits = []
+    for seed in sorted(runs):
+        probes = np.concatenate([x.embeddings[recognizer.name] for x in runs[seed]])
+        detected = np.concatenate([x.detected for x in runs[seed]]).astype(bool)
+        hits.append(top1_hits(gallery, probes, detected, np.arange(len(gallery)), recognizer.metric))
+    return hits
