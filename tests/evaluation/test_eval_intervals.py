@@ -31,6 +31,12 @@ def test_a_rate_seen_as_zero_still_gets_an_upper_bound():
     assert lo == 0.0 and 0.03 < hi < 0.05  # "0 of 100 faces" is not "0 %, surely"
 
 
+def test_an_empty_bucket_and_a_single_seed_are_answered():
+    assert all(math.isnan(x) for x in iv.rate_interval(np.zeros((0, 2)), np.zeros(0, np.int64)))
+    lo, hi = iv.rate_interval(np.array([True, False, False, False]), np.array([0, 0, 1, 2]))
+    assert lo < 0.25 < hi
+
+
 def test_hits_crowded_into_few_photos_are_less_sure_than_hits_spread_over_many():
     photos = np.repeat(np.arange(100), 4)  # 100 photos of 4 faces
     spread, crowded = np.zeros((400, 1)), np.zeros((400, 1))

@@ -52,11 +52,17 @@ def _z(level: float) -> float:
     return (lo + hi) / 2
 
 
+def _faces_by_seeds(flags: np.ndarray) -> np.ndarray:
+    """(F, S) floats from (F, S) or (F,) flags (one seed)."""
+    flags = np.asarray(flags, np.float64)
+    return flags[:, None] if flags.ndim == 1 else flags
+
+
 def photo_bootstrap(flags: np.ndarray, photos: np.ndarray, draws: int = DRAWS, level: float = LEVEL,
                     seed: int = 0) -> tuple[float, float]:
     """Percentile interval of the mean of `flags` (F, S) when whole photos are drawn again, with
     replacement."""
-    flags = np.asarray(flags, np.float64).reshape(len(photos), -1)
+    flags = _faces_by_seeds(flags)
     if flags.size == 0:
         return float("nan"), float("nan")
     ids, index = np.unique(np.asarray(photos), return_inverse=True)
@@ -70,7 +76,7 @@ def photo_bootstrap(flags: np.ndarray, photos: np.ndarray, draws: int = DRAWS, l
 
 def rate_interval(flags: np.ndarray, photos: np.ndarray, level: float = LEVEL) -> list[float]:
     """[low, high]: the photo bootstrap's interval widened to the Wilson interval over the faces."""
-    flags = np.asarray(flags, np.float64).reshape(len(photos), -1)
+    flags = _faces_by_seeds(flags)
     if flags.size == 0:
         return [float("nan"), float("nan")]
     b_lo, b_hi = photo_bootstrap(flags, photos, level=level)
