@@ -24,12 +24,19 @@ class DataConfig:
     # and the share of batch faces that take one (training/latent_cache.py says why).
     mask_grow: tuple[float, ...] = ()
     mask_grow_p: float = 0.0
+    # Skin-tone balance of the anchor faces (training/tone_balance.py): 0 draws them uniformly; a > 0 weighs
+    # each by (faces in its person's tone bin)^-a, the heaviest at most `tone_balance_cap` x the lightest.
+    tone_balance: float = 0.0
+    tone_balance_cap: float = 8.0
 
     def __post_init__(self) -> None:
         if any(not 0.0 < share <= 0.25 for share in self.mask_grow):
             raise ValueError(f"data.mask_grow: shares of the crop in (0, 0.25], got {list(self.mask_grow)}")
         if not 0.0 <= self.mask_grow_p <= 1.0:
             raise ValueError(f"data.mask_grow_p must be in [0, 1], got {self.mask_grow_p}")
+        if self.tone_balance < 0 or self.tone_balance_cap < 1:
+            raise ValueError(f"data.tone_balance must be >= 0 and data.tone_balance_cap >= 1, got "
+                             f"{self.tone_balance} and {self.tone_balance_cap}")
         if self.mask_grow and not self.latent_cache:
             raise ValueError("data.mask_grow needs data.latent_cache: true (the grown versions are cached)")
 

@@ -117,6 +117,7 @@ class FaceDataset:
         self._start = torch.searchsorted(self.identity[order], self.identity)
         self._count = counts[inverse]
         self.mirror = mirror_permutation(self.landmarks, self.size)
+        self.anchor_weights: torch.Tensor | None = None  # over `pairable`; None: a uniform draw
 
     def __len__(self) -> int:
         return len(self.identity)
@@ -138,7 +139,13 @@ class FaceDataset:
         return self._sorted[self._start[idx] + k]
 
     def sample_pairs(self, batch_size: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        sel = torch.randint(0, len(self.pairable), (batch_size,), generator=gen).to(self.pairable.device)
+        """Anchors uniformly over the pairable faces, or by `anchor_weights` (training/tone_balance.py), each
+        with a partner."""
+        if self.anchor_weights is None:
+            sel = torch.randint(0, len(self.pairable), (batch_size,), generator=gen)
+        else:
+            sel = torch.multinomial(self.anchor_weights, batch_size, replacement=True, generator=gen)
+        sel = sel.to(self.pairable.device)
         a = self.pairable[sel]
         return a, self.partners(a, gen)
 

@@ -34,6 +34,7 @@ from id2face.training.latent_losses import latent_training_losses
 from id2face.training.logs import RunLogger
 from id2face.training.losses import training_losses
 from id2face.training.points_mesh import add_to_model, fit_for_model
+from id2face.training.tone_balance import balanced_anchor_weights
 from id2face.training.validation import validation_grid
 
 
@@ -187,6 +188,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
         (out / "config.yaml").write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False))
     torch.manual_seed(tc.seed)  # identical initial weights on every process
     run = build_run(cfg)
+    if cfg.data.tone_balance > 0:
+        ts = run.train_set
+        ts.anchor_weights, line = balanced_anchor_weights(ts.crops, ts.landmarks, ts.identity, ts.pairable,
+                                                          cfg.data.tone_balance, cfg.data.tone_balance_cap)
+        if main:
+            print(line)
     logger = RunLogger(out / "logs", enabled=main)
 
     latest = list_checkpoints(ckpt_dir)[-1] if resume and list_checkpoints(ckpt_dir) else None

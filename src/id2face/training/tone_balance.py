@@ -1,0 +1,63 @@
+"""Skin-tone balance of the training pairs: draw dark-skinned people's faces more often.
+
+The bundled model lightens dark skin (model card, "Skin tone"): of the 284 celeba-wild people it learned
+from, 11 have a mean cheek L* under 50 (144 of 4,614 faces, 3 %), so the denoiser has seen few dark-skinned
+faces and the ID-VAE draws fake identities near a light-skinned average. `data.tone_balance: a` draws each
+anchor face with weight (faces in its person's tone bin)^-a, bins 10 L* wide over the person-mean cheek L*
+(face/skin.py, the measure `id2face eval` reports), the heaviest weight at most `data.tone_balance_cap` times
+the lightest: 0 is the uniform draw of before, 1 gives every bin the same share until the cap. Both faces of a
+pair are the same person, so the partner follows the anchor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from id2face.face.skin import cheek_lightness
+
+BIN_WIDTH = 10.0
+DARK_BELOW = 50.0  # the cheek L* the training log reports the share of draws under
+
+
+def person_tone(crops: np.ndarray, landmarks: np.ndarray, identity: np.ndarray) -> np.ndarray:
+    """(N,) each face's person-mean cheek L*; a person with no readable cheeks gets the median person's."""
+    raw = np.array([cheek_lightness(c, m) for c, m in zip(crops, landmarks, strict=True)])
+    ids, inverse = np.unique(identity, return_inverse=True)
+    ok = np.isfinite(raw)
+    sums = np.bincount(inverse[ok], raw[ok], minlength=len(ids))
+    counts = np.bincount(inverse[ok], minlength=len(ids))
+    means = np.divide(sums, counts, out=np.full(len(ids), np.nan), where=counts > 0)
+    if not np.isfinite(means).any():
+        raise ValueError("no training face has its cheeks inside the crop: no skin tone to balance")
+    means[~np.isfinite(means)] = np.nanmedian(means)
+    return means[inverse]
+
+
+def anchor_weights(tone: np.ndarray, balance: float, cap: float) -> np.ndarray:
+    """(N,) draw weights summing to 1: (faces in the tone bin)^-balance, the largest at most cap x the
+    least."""
+    if balance < 0 or cap < 1:
+        raise ValueError(f"tone balance needs balance >= 0 and cap >= 1, got {balance} and {cap}")
+    bins = np.floor(np.asarray(tone, np.float64) / BIN_WIDTH).astype(np.int64)
+    _, inverse, counts = np.unique(bins, return_inverse=True, return_counts=True)
+    w = counts[inverse].astype(np.float64) ** -balance
+    w = np.minimum(w, cap * w.min())
+    return w / w.sum()
+
+
+def dark_share(weights: np.ndarray, tone: np.ndarray) -> float:
+    """Share of draws whose person-mean cheek L* is under DARK_BELOW."""
+    return float(np.asarray(weights)[np.asarray(tone) < DARK_BELOW].sum() / np.sum(weights))
+
+
+def balanced_anchor_weights(crops: torch.Tensor, landmarks: torch.Tensor, identity: torch.Tensor,
+                            pairable: torch.Tensor, balance: float, cap: float) -> tuple[torch.Tensor, str]:
+    """Weights over the pairable faces (for FaceDataset.sample_pairs) and a line for the training log."""
+    idx = pairable.cpu().numpy()
+    tone = person_tone(crops[idx].cpu().numpy(), landmarks[idx].cpu().numpy(), identity[idx].cpu().numpy())
+    w = anchor_weights(tone, balance, cap)
+    uniform = np.full(len(idx), 1 / len(idx))
+    line = (f"tone balance {balance:g} (cap {cap:g}): draws of people with cheek L* < {DARK_BELOW:g} "
+            f"{100 * dark_share(uniform, tone):.1f} % -> {100 * dark_share(w, tone):.1f} %")
+    return torch.from_numpy(w), line
