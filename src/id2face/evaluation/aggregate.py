@@ -11,7 +11,7 @@ from id2face.evaluation.metrics.geometry import gaze_error_deg, landmark_error, 
 from id2face.evaluation.metrics.identity import identity_protection
 from id2face.evaluation.metrics.image import sharpness
 from id2face.evaluation.metrics.skin_tone import skin_tone_figures, window_lightness
-from id2face.evaluation.runner import PhotoRecord
+from id2face.evaluation.records import PhotoRecord
 from id2face.identity.verify import Verifier
 
 

@@ -20,7 +20,7 @@ from id2face.evaluation.metrics.identity import score_matrix, top1_hits
 from id2face.evaluation.reid_by_size import face_widths
 
 if TYPE_CHECKING:
-    from id2face.evaluation.runner import PhotoRecord
+    from id2face.evaluation.records import PhotoRecord
     from id2face.identity.verify import Verifier
 
 FIELDS = ("variant", "seed", "recognizer", "photo", "face", "width_px", "own_score", "next_score", "margin")

@@ -20,7 +20,7 @@ import numpy as np
 from id2face.evaluation.reid_by_size import SIZE_BUCKETS, face_widths, hits_per_seed, size_bucket
 
 if TYPE_CHECKING:
-    from id2face.evaluation.runner import PhotoRecord
+    from id2face.evaluation.records import PhotoRecord
     from id2face.identity.verify import Verifier
 
 DRAWS = 2000

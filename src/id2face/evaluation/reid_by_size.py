@@ -15,7 +15,7 @@ import numpy as np
 from id2face.evaluation.metrics.identity import top1_hits
 
 if TYPE_CHECKING:
-    from id2face.evaluation.runner import PhotoRecord
+    from id2face.evaluation.records import PhotoRecord
     from id2face.identity.verify import Verifier
 
 # (label, lowest width, first width above): a face w px wide is in the bucket with lo <= w < hi.

@@ -12,7 +12,7 @@ import hashlib
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ from id2face.anonymizer import Anonymizer
 from id2face.evaluation.config import MASK_OPTIONS, PASSED_OPTIONS, EvalConfig, Variant
 from id2face.evaluation.metrics.attributes import ATTRIBUTES
 from id2face.evaluation.metrics.image import faces_mask, outside_psnr, outside_ssim
+from id2face.evaluation.records import PhotoRecord
 from id2face.face.config import MaskConfig
 from id2face.face.detect import FaceDetector, box_iou
 from id2face.face.fallback import as_missed
@@ -71,40 +72,6 @@ def _mesh_array(faces: list[Face]) -> tuple[np.ndarray, np.ndarray]:
             meshes[i, :, : m.shape[1]] = m[:478, :3]
             has[i] = m.shape[1] >= 3
     return meshes, has
-
-
-@dataclass
-class PhotoRecord:
-    """What one photo gave for one run: per original face, in the original faces' order."""
-
-    boxes: np.ndarray  # (F, 4) original boxes
-    detected: np.ndarray  # (F,) still detected on the result
-    meshes: np.ndarray  # (F, 478, 3) mesh on the result (or the original, for the originals)
-    has_mesh: np.ndarray  # (F,)
-    embeddings: dict[str, np.ndarray]  # recognizer -> (F, D), rows of undetected faces are zero
-    crops: np.ndarray  # (F, S, S, 3)
-    psnr: float = float("nan")
-    ssim: float = float("nan")
-    fallbacks: int = 0
-    seconds: float = 0.0
-    extra: dict = field(default_factory=dict)
-
-    def save(self, path: Path) -> None:
-        arrays = {"boxes": self.boxes, "detected": self.detected, "meshes": self.meshes,
-                  "has_mesh": self.has_mesh, "crops": self.crops,
-                  "scalars": np.array([self.psnr, self.ssim, self.fallbacks, self.seconds])}
-        arrays.update({f"emb_{k}": v for k, v in self.embeddings.items()})
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
-        tmp.replace(path)
-
-    @classmethod
-    def load(cls, path: Path) -> PhotoRecord:
-        z = np.load(path, allow_pickle=False)
-        s = z["scalars"]
-        return cls(z["boxes"], z["detected"], z["meshes"], z["has_mesh"],
-                   {k[4:]: z[k] for k in z.files if k.startswith("emb_")}, z["crops"],
-                   float(s[0]), float(s[1]), int(s[2]), float(s[3]))
 
 
 class EvalRunner:
