@@ -1,4 +1,4 @@
-"""data.tone_balance: training pairs drawn with dark-skinned people's faces more often (issue 11, skin tone)."""
+"""data.tone_balance: training pairs drawn with dark-skinned people's faces more often (issue 11)."""
 
 from __future__ import annotations
 

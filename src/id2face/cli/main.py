@@ -18,6 +18,7 @@ SUBCOMMANDS: list[tuple[str, str, str]] = [
     ("prepare", "prepare", "build a training dataset from identity-labelled photos"),
     ("train", "train", "train an ID2Face model (CPU, one GPU, or many with accelerate launch)"),
     ("eval", "eval", "anonymize photos with several methods and report privacy, utility and quality"),
+    ("compare", "compare", "compare two eval runs (or two variants) face by face, with paired intervals"),
     ("fetch-faceres", "fetch_faceres", "download the held-out faceres recognizer used by eval (npm)"),
 ]
 

@@ -1,0 +1,97 @@
+"""`id2face compare`: two eval runs face by face, on the photos and seeds both ran, with paired intervals."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from id2face.cli.main import main
+from id2face.evaluation import compare as cmp
+from id2face.evaluation.intervals import paired_photo_bootstrap, rate_interval
+from id2face.evaluation.records import PhotoRecord
+
+PHOTOS, PEOPLE = 30, 60  # two faces a photo, every face another person
+
+
+def _record(boxes, emb, detected=None) -> PhotoRecord:
+    n = len(boxes)
+    return PhotoRecord(np.asarray(boxes, np.float64), np.ones(n, bool) if detected is None else
+                       np.asarray(detected, bool), np.zeros((n, 478, 3)), np.zeros(n, bool),
+                       {"dlib": np.asarray(emb, np.float32)}, np.zeros((n, 4, 4, 3), np.uint8))
+
+
+def _eval_folder(root, leaks: set[int], seeds=(0, 1), variant_dir="id2face", lost: set[int] = frozenset(),
+                 shift: float = 0.0):
+    """An eval output folder whose faces in `leaks` still look like their source (re-identified), the others
+    like nobody; faces in `lost` are no longer detected."""
+    people = np.eye(PEOPLE) * 10
+    (root / "cache" / "originals").mkdir(parents=True)
+    (root / "report.json").write_text(json.dumps({"recognizer_thresholds": {"dlib": {"metric": "l2",
+                                                                                      "threshold": 0.6}}}))
+    for p in range(PHOTOS):
+        boxes = [[0, 0, 50 + shift, 50], [0, 0, 150, 150]]  # one small face, one medium
+        _record(boxes, people[2 * p:2 * p + 2]).save(root / "cache" / "originals" / f"photo{p:02d}.npz")
+        for s in seeds:
+            d = root / "cache" / variant_dir / f"seed{s}"
+            d.mkdir(parents=True, exist_ok=True)
+            faces = [2 * p, 2 * p + 1]
+            emb = [people[f if f in leaks else (f + 7) % PEOPLE] + 0.1 for f in faces]
+            _record(boxes, emb, [f not in lost for f in faces]).save(d / f"photo{p:02d}.npz")
+    return root
+
+
+def test_the_paired_interval_is_narrower_than_either_rate_alone():
+    photos = np.repeat(np.arange(100), 2)
+    a = np.zeros(200)
+    a[:40:2] = 1  # 20 faces of 20 photos re-identified in A
+    b = a.copy()
+    b[:12:2] = 0  # 6 of them no longer in B, nothing else changed
+    lo, hi = paired_photo_bootstrap(a, b, photos)
+    alone = rate_interval(a, photos)
+    assert lo <= -0.03 <= hi < 0 and hi - lo < alone[1] - alone[0]
+
+
+def test_a_run_that_hides_more_faces_reads_better_and_a_lost_face_worse(tmp_path):
+    a_dir = _eval_folder(tmp_path / "a", leaks=set(range(0, 24, 2)) | {1})  # 12 small faces, 1 medium
+    b_dir = _eval_folder(tmp_path / "b", leaks={1}, seeds=(1, 2), lost={3, 5, 7, 9, 11, 13})
+    a, b = cmp.read_pair(a_dir, "id2face", b_dir, "id2face")
+    assert a.seeds == b.seeds == [1] and len(a.keys) == PHOTOS and a.hits["dlib"].shape == (60, 1)
+    rows = {r["rate"]: r for r in cmp.compare_runs(a, b)}
+    small = rows["dlib re-id, <100 px (n=30)"]
+    assert small["a"] == pytest.approx(12 / 30) and small["b"] == 0.0 and small["faces_better_in_b"] == 12
+    assert small["interval"][1] < 0 and small["reading"] == "B better"
+    medium = rows["dlib re-id, 100-200 px (n=30)"]
+    assert medium["difference"] == 0.0 and medium["reading"] == "no difference shown"
+    detected = rows["faces still detected"]
+    assert detected["difference"] == pytest.approx(-6 / 60) and detected["faces_worse_in_b"] == 6
+    assert detected["reading"] == "B worse"
+    text = cmp.comparison_markdown(a, b, list(rows.values()))
+    assert "30 photos, 60 faces, seeds 1" in text and "| dlib re-id, all | 21.7 % | 1.7 % | -20.0 |" in text
+
+
+def test_runs_that_found_other_faces_or_share_nothing_are_refused(tmp_path):
+    a_dir = _eval_folder(tmp_path / "a", leaks=set())
+    with pytest.raises(ValueError, match="different faces"):
+        cmp.read_pair(a_dir, "id2face", _eval_folder(tmp_path / "b", leaks=set(), shift=9.0), "id2face")
+    with pytest.raises(ValueError, match="share no seed"):
+        cmp.read_pair(a_dir, "id2face", _eval_folder(tmp_path / "c", leaks=set(), seeds=(5,)), "id2face")
+    with pytest.raises(FileNotFoundError, match="no variant 'id2face@tone=3'"):
+        cmp.read_pair(a_dir, "id2face", a_dir, "id2face@tone=3")
+    with pytest.raises(FileNotFoundError, match="not a finished"):
+        cmp.read_run(tmp_path / "nowhere")
+
+
+def test_the_command_compares_two_variants_of_one_folder_and_writes_the_figures(tmp_path, capsys):
+    root = _eval_folder(tmp_path / "run", leaks={0, 2, 4})
+    _eval_folder(tmp_path / "other", leaks=set(), variant_dir="id2face__tone-3")
+    (root / "cache" / "id2face__tone-3").symlink_to(tmp_path / "other" / "cache" / "id2face__tone-3")
+    assert main(["compare", str(root), "--variant-b", "id2face@tone=3", "-o", str(tmp_path / "c.md")]) == 0
+    out = capsys.readouterr().out
+    assert f"A: {root} (id2face)" in out and f"B: {root} (id2face@tone=3)" in out
+    figures = json.loads((tmp_path / "c.json").read_text())
+    assert figures["seeds"] == [0, 1] and figures["rates"][0]["faces_better_in_b"] == 3
+    assert (tmp_path / "c.md").read_text() == out
+    with pytest.raises(SystemExit, match="the same run"):
+        main(["compare", str(root)])
