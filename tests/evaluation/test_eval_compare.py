@@ -6,20 +6,13 @@ import json
 
 import numpy as np
 import pytest
+from helpers_eval import photo_record
 
 from id2face.cli.main import main
 from id2face.evaluation import compare as cmp
 from id2face.evaluation.intervals import paired_photo_bootstrap, rate_interval
-from id2face.evaluation.records import PhotoRecord
 
 PHOTOS, PEOPLE = 30, 60  # two faces a photo, every face another person
-
-
-def _record(boxes, emb, detected=None) -> PhotoRecord:
-    n = len(boxes)
-    return PhotoRecord(np.asarray(boxes, np.float64), np.ones(n, bool) if detected is None else
-                       np.asarray(detected, bool), np.zeros((n, 478, 3)), np.zeros(n, bool),
-                       {"dlib": np.asarray(emb, np.float32)}, np.zeros((n, 4, 4, 3), np.uint8))
 
 
 def _eval_folder(root, leaks: set[int], seeds=(0, 1), variant_dir="id2face", lost: set[int] = frozenset(),
@@ -32,13 +25,13 @@ def _eval_folder(root, leaks: set[int], seeds=(0, 1), variant_dir="id2face", los
                                                                                       "threshold": 0.6}}}))
     for p in range(PHOTOS):
         boxes = [[0, 0, 50 + shift, 50], [0, 0, 150, 150]]  # one small face, one medium
-        _record(boxes, people[2 * p:2 * p + 2]).save(root / "cache" / "originals" / f"photo{p:02d}.npz")
+        photo_record(boxes, people[2 * p:2 * p + 2]).save(root / "cache" / "originals" / f"photo{p:02d}.npz")
         for s in seeds:
             d = root / "cache" / variant_dir / f"seed{s}"
             d.mkdir(parents=True, exist_ok=True)
             faces = [2 * p, 2 * p + 1]
             emb = [people[f if f in leaks else (f + 7) % PEOPLE] + 0.1 for f in faces]
-            _record(boxes, emb, [f not in lost for f in faces]).save(d / f"photo{p:02d}.npz")
+            photo_record(boxes, emb, [f not in lost for f in faces]).save(d / f"photo{p:02d}.npz")
     return root
 
 

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from helpers_eval import photo_record
 
 from id2face.evaluation import intervals as iv
 from id2face.evaluation import report
-from id2face.evaluation.runner import PhotoRecord
 
 DLIB = SimpleNamespace(name="dlib", metric="l2", threshold=0.6)
 
@@ -62,19 +62,13 @@ def test_intervals_cover_the_true_rate_about_as_often_as_they_say():
     assert covered / trials >= 0.9
 
 
-def _photo(boxes, emb, detected=None) -> PhotoRecord:
-    n = len(boxes)
-    return PhotoRecord(np.asarray(boxes, np.float64), np.ones(n, bool) if detected is None else
-                       np.asarray(detected, bool), np.zeros((n, 478, 3)), np.zeros(n, bool),
-                       {"dlib": np.asarray(emb, np.float32)}, np.zeros((n, 4, 4, 3), np.uint8))
-
-
 def _runs():
     eye = np.eye(4) * 10
-    originals = [_photo([[0, 0, 50, 50], [0, 0, 150, 150]], eye[:2]),
-                 _photo([[0, 0, 300, 300], [0, 0, 80, 80]], eye[2:])]
-    run = [_photo([[0, 0, 50, 50], [0, 0, 150, 150]], [eye[0] + 0.1, eye[3]]),
-           _photo([[0, 0, 300, 300], [0, 0, 80, 80]], [np.zeros(4), eye[3] + 0.1], detected=[False, True])]
+    originals = [photo_record([[0, 0, 50, 50], [0, 0, 150, 150]], eye[:2]),
+                 photo_record([[0, 0, 300, 300], [0, 0, 80, 80]], eye[2:])]
+    run = [photo_record([[0, 0, 50, 50], [0, 0, 150, 150]], [eye[0] + 0.1, eye[3]]),
+           photo_record([[0, 0, 300, 300], [0, 0, 80, 80]], [np.zeros(4), eye[3] + 0.1],
+                        detected=[False, True])]
     return originals, {0: run, 1: run}
 
 

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from helpers_eval import photo_record
 
 from id2face.evaluation import reid_by_size as rs
 from id2face.evaluation.aggregate import identity_figures
-from id2face.evaluation.runner import PhotoRecord
 
 DLIB = SimpleNamespace(name="dlib", metric="l2", threshold=0.6)
 
@@ -42,21 +42,15 @@ def test_rates_per_bucket_from_known_hits():
     assert "reid_rate_std" not in rs.bucket_rates([seed0], widths)["<100 px"]
 
 
-def _photo(boxes, emb, detected=None) -> PhotoRecord:
-    n = len(boxes)
-    return PhotoRecord(np.asarray(boxes, np.float64), np.ones(n, bool) if detected is None else
-                       np.asarray(detected, bool), np.zeros((n, 478, 3)), np.zeros(n, bool),
-                       {"dlib": np.asarray(emb, np.float32)}, np.zeros((n, 4, 4, 3), np.uint8))
-
-
 def test_identity_by_size_from_synthetic_matches_and_agrees_with_the_overall_rate():
     eye = np.eye(4) * 10  # four people, far apart
-    originals = [_photo([[0, 0, 50, 50], [0, 0, 150, 150]], eye[:2]),   # small, medium
-                 _photo([[0, 0, 300, 300], [0, 0, 80, 80]], eye[2:])]   # large, small
+    originals = [photo_record([[0, 0, 50, 50], [0, 0, 150, 150]], eye[:2]),   # small, medium
+                 photo_record([[0, 0, 300, 300], [0, 0, 80, 80]], eye[2:])]   # large, small
     # anonymized: the small face of photo 1 still looks like itself (re-identified); the medium one looks
     # like person 3; the large one is no longer detected; the second small one is re-identified
-    run = [_photo([[0, 0, 50, 50], [0, 0, 150, 150]], [eye[0] + 0.1, eye[3]]),
-           _photo([[0, 0, 300, 300], [0, 0, 80, 80]], [np.zeros(4), eye[3] + 0.1], detected=[False, True])]
+    run = [photo_record([[0, 0, 50, 50], [0, 0, 150, 150]], [eye[0] + 0.1, eye[3]]),
+           photo_record([[0, 0, 300, 300], [0, 0, 80, 80]], [np.zeros(4), eye[3] + 0.1],
+                        detected=[False, True])]
     got = rs.identity_by_size(originals, {0: run}, [DLIB])["dlib"]
     assert {k: (v["n"], v["reid_rate"]) for k, v in got.items()} == {
         "<100 px": (2, 1.0), "100-200 px": (1, 0.0), ">=200 px": (1, 0.0)}
