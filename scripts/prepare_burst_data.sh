@@ -12,6 +12,7 @@
 #   .gpu/lfw128b/part-00..02
 #   .whl/diffusers-*.whl                   the GPU image has no diffusers
 #   data/heldout/celeba-wild/{all,tune,test}  the held-out photos for id2face eval (scripts/heldout_photos.py)
+#   data/heldout/lfw/{all,tune,test}          the same of lfw (372 / 100 / 272 grey photos, one face each)
 # then prints the burst command (docs/training.md, "The latent model and training in bursts").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,7 @@ pack celeba128 .gpu/celeba128 16
 pack lfw128 .gpu/lfw128b 8
 ls .whl/diffusers-*.whl >/dev/null 2>&1 || $PY -m pip download -q --no-deps diffusers==0.42.1 -d .whl
 $PY scripts/heldout_photos.py data/celeba128 data/heldout/celeba-wild
+$PY scripts/heldout_photos.py data/lfw128 data/heldout/lfw --tune 100 --test-from 100
 du -sh .gpu/* .whl
 cat <<'EOF'
 Next, on the lent machine (carry [".gpu/celeba128/part-00", ".gpu/lfw128b/part-NN", ".whl"], NN the part not
