@@ -7,7 +7,7 @@ import pytest
 import torch
 from helpers_training import tiny_config, write_synthetic_dataset
 
-from id2face.face.skin import CHEEK_VERTICES
+from id2face.face.skin import CHEEK_VERTICES, cheek_lightness
 from id2face.training import tone_balance as tb
 from id2face.training.config import DataConfig
 from id2face.training.data import FaceDataset
@@ -32,11 +32,12 @@ def test_a_face_takes_its_persons_mean_tone_and_a_person_without_cheeks_the_medi
     crops[:2], crops[2:4], crops[4] = 40, 200, 120  # person 0 dark, person 1 light, person 2 unreadable
     mesh = np.full((5, 478, 2), 16.0)
     mesh[4, list(CHEEK_VERTICES)] = 999.0
-    tone = tb.person_tone(crops, mesh, np.array([0, 0, 1, 1, 2]))
+    lightness = np.array([cheek_lightness(c, m) for c, m in zip(crops, mesh, strict=True)])
+    tone = tb.person_tone(lightness, np.array([0, 0, 1, 1, 2]))
     assert tone[0] == tone[1] < 30 and tone[2] == tone[3] > 75
     assert tone[4] == pytest.approx(np.median([tone[0], tone[2]]))
     with pytest.raises(ValueError, match="cheeks inside the crop"):
-        tb.person_tone(crops[4:], mesh[4:], np.array([2]))
+        tb.person_tone(lightness[4:], np.array([2]))
 
 
 def test_weighted_pairs_follow_the_weights_and_stay_one_person(tmp_path):
