@@ -48,6 +48,7 @@ def test_weighted_pairs_follow_the_weights_and_stay_one_person(tmp_path):
     a, b = ds.sample_pairs(200, torch.Generator().manual_seed(0))
     assert set(ds.identity[a].tolist()) == {2} and torch.equal(ds.identity[a], ds.identity[b])
     assert bool((a != b).all())
+    assert set(ds.identity[ds.anchors(50, torch.Generator().manual_seed(1))].tolist()) == {2}
 
 
 def test_training_with_tone_balance_says_what_it_drew(tmp_path, capsys):

@@ -138,15 +138,17 @@ class FaceDataset:
         k = k + (k >= own_rank).long()
         return self._sorted[self._start[idx] + k]
 
-    def sample_pairs(self, batch_size: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """Anchors uniformly over the pairable faces, or by `anchor_weights` (training/tone_balance.py), each
-        with a partner."""
+    def anchors(self, batch_size: int, gen: torch.Generator) -> torch.Tensor:
+        """Faces drawn uniformly over the pairable ones, or by `anchor_weights` (training/tone_balance.py)."""
         if self.anchor_weights is None:
             sel = torch.randint(0, len(self.pairable), (batch_size,), generator=gen)
         else:
             sel = torch.multinomial(self.anchor_weights, batch_size, replacement=True, generator=gen)
-        sel = sel.to(self.pairable.device)
-        a = self.pairable[sel]
+        return self.pairable[sel.to(self.pairable.device)]
+
+    def sample_pairs(self, batch_size: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Anchors (see `anchors`), each with a partner: another photo of the same person."""
+        a = self.anchors(batch_size, gen)
         return a, self.partners(a, gen)
 
     def batch(self, a: torch.Tensor, b: torch.Tensor, gen: torch.Generator | None = None,

@@ -52,15 +52,15 @@ def dark_share(weights: np.ndarray, tone: np.ndarray) -> float:
     return float(np.asarray(weights)[np.asarray(tone) < DARK_BELOW].sum() / np.sum(weights))
 
 
-def balanced_anchor_weights(crops: torch.Tensor, landmarks: torch.Tensor, identity: torch.Tensor,
-                            pairable: torch.Tensor, balance: float, cap: float) -> tuple[torch.Tensor, str]:
-    """Weights over the pairable faces (for FaceDataset.sample_pairs) and a line for the training log."""
-    idx = pairable.cpu().numpy()
+def balance_anchors(dataset, balance: float, cap: float) -> str:
+    """Set a FaceDataset's `anchor_weights` (over its pairable faces); returns a line for the training log."""
+    idx = dataset.pairable.cpu().numpy()
     # one face at a time: a copy of every crop at once would be ~0.6 GB for 12 k faces of 128 px
-    lightness = [cheek_lightness(crops[i].cpu().numpy(), landmarks[i].cpu().numpy()) for i in idx]
-    tone = person_tone(np.array(lightness), identity[idx].cpu().numpy())
+    crops, meshes = dataset.crops, dataset.landmarks
+    lightness = [cheek_lightness(crops[i].cpu().numpy(), meshes[i].cpu().numpy()) for i in idx]
+    tone = person_tone(np.array(lightness), dataset.identity[idx].cpu().numpy())
     w = anchor_weights(tone, balance, cap)
+    dataset.anchor_weights = torch.from_numpy(w)
     uniform = np.full(len(idx), 1 / len(idx))
-    line = (f"tone balance {balance:g} (cap {cap:g}): draws of people with cheek L* < {DARK_BELOW:g} "
+    return (f"tone balance {balance:g} (cap {cap:g}): draws of people with cheek L* < {DARK_BELOW:g} "
             f"{100 * dark_share(uniform, tone):.1f} % -> {100 * dark_share(w, tone):.1f} %")
-    return torch.from_numpy(w), line

@@ -34,7 +34,7 @@ from id2face.training.latent_losses import latent_training_losses
 from id2face.training.logs import RunLogger
 from id2face.training.losses import training_losses
 from id2face.training.points_mesh import add_to_model, fit_for_model
-from id2face.training.tone_balance import balanced_anchor_weights
+from id2face.training.tone_balance import balance_anchors
 from id2face.training.validation import validation_grid
 
 
@@ -150,7 +150,10 @@ def train_idvae(cfg: TrainConfig, run: RunState, accelerator, logger: RunLogger,
     model.train()
     for step in bar:
         g = step_generator(cfg.train.seed + 1, step, 0, accelerator.process_index, "cpu")
-        idx = torch.randint(0, len(emb), (st.batch_size,), generator=g)
+        if run.train_set.anchor_weights is None:
+            idx = torch.randint(0, len(emb), (st.batch_size,), generator=g)
+        else:  # the skin-tone balance of stage 2 (training/tone_balance.py) shapes the fake identities too
+            idx = run.train_set.anchors(st.batch_size, g)
         for group in opt.param_groups:
             group["lr"] = lr_at(step, st.lr, st.warmup_steps)
         gd = step_generator(cfg.train.seed + 1, step, 1, accelerator.process_index, accelerator.device)
@@ -189,9 +192,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     torch.manual_seed(tc.seed)  # identical initial weights on every process
     run = build_run(cfg)
     if cfg.data.tone_balance > 0:
-        ts = run.train_set
-        ts.anchor_weights, line = balanced_anchor_weights(ts.crops, ts.landmarks, ts.identity, ts.pairable,
-                                                          cfg.data.tone_balance, cfg.data.tone_balance_cap)
+        line = balance_anchors(run.train_set, cfg.data.tone_balance, cfg.data.tone_balance_cap)
         if main:
             print(line)
     logger = RunLogger(out / "logs", enabled=main)
