@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from id2face.evaluation.targets import MET, MISSED, UNMEASURED, Targets, target_header, targets_table
+from id2face.evaluation.targets import (
+    MET,
+    MISSED,
+    UNMEASURED,
+    Targets,
+    target_header,
+    targets_table,
+    verdict_lines,
+)
 
 
 def _method(reid_faceres=0.01, small_bucket=0.01, few_bucket=0.5, detected=0.995, pose=3.5, pairs=0.92,
@@ -51,3 +59,13 @@ def test_what_a_run_did_not_measure_is_said_and_other_methods_are_left_out():
     row = _row(report, "id2face")
     assert row["training identity ≤ 5 %"] == UNMEASURED and row["verdict"] == "0 missed, 2 not measured"
     assert targets_table({"methods": {"blur": _method()}}) is None
+
+
+def test_the_terminal_lines_name_each_missed_target_with_its_figure():
+    report = {"methods": {"pixelate": _method(), "id2face": _method(),
+                          "id2face@guidance=2": _method(small_bucket=0.05, detected=0.98)}}
+    assert verdict_lines(report) == [
+        "id2face: all met",
+        "id2face@guidance=2: 2 missed: faceres re-id (all 1.0, <100 px 5.0 %); detected (98.0 %)",
+    ]
+    assert verdict_lines({"methods": {"blur": _method()}}) == []

@@ -72,4 +72,8 @@ def run(args: argparse.Namespace) -> int:
     print(cfg.summary())  # the defaults it uses too (ablations only when asked)
     result = evaluate(cfg)
     print(f"{result['photos']} photos, {result['faces']} faces -> {Path(cfg.output) / 'report.html'}")
+    from id2face.evaluation.targets import verdict_lines
+
+    for line in verdict_lines(result):
+        print(f"  targets, {line}")
     return 0

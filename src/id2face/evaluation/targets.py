@@ -101,3 +101,18 @@ def targets_table(report: dict, t: Targets = Targets()) -> tuple[str, list[str],
         return None
     title = f"Targets for a bundled model (issue 11): {MET} met, {MISSED} missed, {UNMEASURED} not measured"
     return title, ["method"] + target_header(t), rows
+
+
+def verdict_lines(report: dict, t: Targets = Targets()) -> list[str]:
+    """One line per id2face variant for the terminal: its verdict, and each target missed with its figure."""
+    table = targets_table(report, t)
+    if table is None:
+        return []
+    _, head, rows = table
+    out = []
+    for row in rows:
+        cells = zip(head[1:-1], row[1:-1], strict=True)
+        missed = [f"{name.split(' ≤')[0].split(' ≥')[0]} ({cell[2:]})" for name, cell in cells
+                  if cell.startswith(MISSED)]
+        out.append(f"{row[0]}: {row[-1]}" + (": " + "; ".join(missed) if missed else ""))
+    return out
