@@ -88,3 +88,18 @@ def test_the_command_compares_two_variants_of_one_folder_and_writes_the_figures(
     assert (tmp_path / "c.md").read_text() == out
     with pytest.raises(SystemExit, match="the same run"):
         main(["compare", str(root)])
+
+
+def test_an_eval_run_compares_each_id2face_variant_with_the_plain_one(tmp_path):
+    base = cmp.read_run(_eval_folder(tmp_path / "a", leaks=set(range(0, 24, 2))), "id2face")
+    hides = cmp.read_run(_eval_folder(tmp_path / "b", leaks=set(), seeds=(1, 2)), "id2face")
+    runs = {"id2face": base, "id2face@tone=3": hides, "pixelate": hides, "id2face@x": hides.on_seeds([])}
+    paired = cmp.paired_with_base(runs)
+    assert list(paired) == ["id2face@tone=3"]  # pixelate is another method; no shared seed, no comparison
+    assert paired["id2face@tone=3"]["seeds"] == [1] and hides.on_seeds([2]).detected.shape == (60, 1)
+    report = {"methods": {"id2face": {}, "id2face@tone=3": {"paired": paired["id2face@tone=3"]}}}
+    title, head, rows = cmp.paired_table(report)
+    assert title.startswith("Paired differences from id2face") and head[1] == "dlib re-id, all"
+    assert rows[0][0] == "id2face@tone=3"
+    assert rows[0][1].startswith("-20.0 (") and rows[0][1].endswith("better")
+    assert cmp.paired_table({"methods": {"id2face": {}}}) is None

@@ -37,6 +37,12 @@ class RunFaces:
     detected: np.ndarray  # (F, S)
     hits: dict[str, np.ndarray]  # recognizer -> (F, S) top-1 re-identified
 
+    def on_seeds(self, seeds: list[int]) -> RunFaces:
+        """The same faces on these of its seeds only."""
+        cols = [self.seeds.index(s) for s in seeds]
+        return RunFaces(self.label, self.keys, self.boxes, self.photos, self.widths, list(seeds),
+                        self.detected[:, cols], {k: v[:, cols] for k, v in self.hits.items()})
+
 
 def _cache(report_dir: Path) -> Path:
     cache = report_dir / "cache"
@@ -78,13 +84,20 @@ def read_run(report_dir: str | Path, variant: str = "id2face", keys: list[str] |
     thresholds = json.loads((report_dir / "report.json").read_text()).get("recognizer_thresholds", {})
     have = set.intersection(*(set(o.embeddings) for o in originals)) if originals else set()
     recognizers = [SimpleNamespace(name=n, metric=t["metric"]) for n, t in thresholds.items() if n in have]
+    return run_faces(f"{report_dir} ({variant})", keys, originals, runs, recognizers)
+
+
+def run_faces(label: str, keys: list[str], originals: list[PhotoRecord], runs: dict[int, list[PhotoRecord]],
+              recognizers: list) -> RunFaces:
+    """RunFaces of one variant's records (read from a cache, or still in memory during `id2face eval`)."""
     boxes = [np.asarray(o.boxes, np.float64).reshape(-1, 4) for o in originals]
+    seeds = sorted(runs)
     return RunFaces(
-        label=f"{report_dir} ({variant})", keys=keys,
+        label=label, keys=keys,
         boxes=np.concatenate(boxes) if boxes else np.zeros((0, 4)),
         photos=np.repeat(np.arange(len(keys)), [len(b) for b in boxes]),
-        widths=face_widths(originals), seeds=list(dirs),
-        detected=np.stack([np.concatenate([x.detected for x in runs[s]]).astype(bool) for s in dirs], 1),
+        widths=face_widths(originals), seeds=seeds,
+        detected=np.stack([np.concatenate([x.detected for x in runs[s]]).astype(bool) for s in seeds], 1),
         hits={r.name: np.stack(hits_per_seed(originals, runs, r), 1) for r in recognizers},
     )
 
@@ -163,3 +176,42 @@ def comparison_markdown(a: RunFaces, b: RunFaces, rows: list[dict]) -> str:
                      f"{_points(r['difference'])} | {_points(lo)} to {_points(hi)} | "
                      f"{r['faces_better_in_b']} / {r['faces_worse_in_b']} | {r['reading']} |")
     return "\n".join(lines) + "\n"
+
+
+BASE = "id2face"  # the variant every other id2face variant of one eval run is compared with
+
+
+def paired_with_base(runs: dict[str, RunFaces]) -> dict[str, dict]:
+    """Each id2face variant of one run against the plain id2face, on the seeds both ran:
+    label -> {"base", "seeds", "rates": compare_runs rows}."""
+    base = runs.get(BASE)
+    out = {}
+    for label, run in runs.items():
+        seeds = sorted(set(base.seeds) & set(run.seeds)) if base is not None else []
+        if label != BASE and label.split("@")[0] == BASE and seeds:
+            out[label] = {"base": BASE, "seeds": seeds,
+                          "rates": compare_runs(base.on_seeds(seeds), run.on_seeds(seeds))}
+    return out
+
+
+def paired_table(report: dict) -> tuple[str, list[str], list[list[str]]] | None:
+    """(title, header, rows) of the variants' paired differences from id2face; None when there are none."""
+    paired = {n: m["paired"] for n, m in report.get("methods", {}).items() if m.get("paired")}
+    if not paired:
+        return None
+    names = [r["rate"] for r in next(iter(paired.values()))["rates"]]
+    rows = []
+    for label, p in paired.items():
+        by_rate = {r["rate"]: r for r in p["rates"]}
+        rows.append([label] + [_paired_cell(by_rate.get(n)) for n in names])
+    title = (f"Paired differences from {BASE} (variant - {BASE}, in points; 95 % interval with the photos "
+             "drawn again whole, the same draw for both; marked where the draw of photos cannot explain it)")
+    return title, ["method"] + names, rows
+
+
+def _paired_cell(r: dict | None) -> str:
+    if r is None:
+        return "–"
+    lo, hi = r["interval"]
+    mark = {"B better": " better", "B worse": " worse"}.get(r["reading"], "")
+    return f"{_points(r['difference'])} ({_points(lo)} to {_points(hi)}){mark}"

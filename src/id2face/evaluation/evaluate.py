@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from id2face.evaluation import aggregate, report
+from id2face.evaluation.compare import paired_with_base, run_faces
 from id2face.evaluation.config import EvalConfig
 from id2face.evaluation.fid_floor import add_fid_ratios, fid_floor
 from id2face.evaluation.hits import hit_rows, miss_rows, write_hits, write_misses
@@ -60,6 +61,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
     hits: list[dict] = []
     misses: list[dict] = []
     keys = [photo_key(runner.root, p) for p in runner.photos]
+    faces = {}  # variant -> its faces' flags, for the paired differences between variants
     for v in variants:
         runs = {s: runner.run(v, s, originals) for s in runner.seeds_for(v)}
         runner.release(v)  # its model and detector graphs are done: free them before the next variant
@@ -76,6 +78,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
         if v != REFERENCE:
             hits += hit_rows(v.label, runs, originals, keys, recognizers)
             misses += miss_rows(v.label, runs, originals, keys)
+            faces[v.label] = run_faces(v.label, keys, originals, runs, recognizers)
         summary["seeds"] = sorted(runs)
         if centroids is not None:
             # here: the training data loader (torch), only with --training-data
@@ -88,6 +91,8 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
         methods[v.label] = summary
         grid_runs[v.label] = first
     runner.close()
+    for label, paired in paired_with_base(faces).items():
+        methods[label]["paired"] = paired
     add_fid_ratios(methods, floor["fid"] if floor else float("nan"))
     result = {
         "config": config.to_dict(),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from id2face.evaluation.compare import paired_table
 from id2face.evaluation.fid_floor import BASELINE
 from id2face.evaluation.intervals import interval_table
 from id2face.evaluation.reid_by_size import MIN_FACES, SIZE_BUCKETS
@@ -80,9 +81,9 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     if rows:
         out.append((f"Re-identification by face width in the original photo (top-1; n faces, n<{MIN_FACES} "
                     "marked)", head, rows))
-    intervals = interval_table(report)
-    if intervals:
-        out.append(intervals)
+    for table in (interval_table(report), paired_table(report)):
+        if table:
+            out.append(table)
     head = [
         "method",
         "pose error (°) ↓",
@@ -202,6 +203,9 @@ DEFINITIONS = (
     "again whole (2,000 times; a photo's faces and a face's seeds are not independent), and the interval is "
     "widened to the Wilson interval over the faces, so that a rate seen as 0 still gets an upper bound. A "
     "target missed with the limit inside the interval may be the draw of photos; with it outside, it is not.",
+    "paired differences: each id2face variant against the plain id2face on the seeds both ran, face by face "
+    "(`id2face compare` does the same for two output folders): far narrower than either rate's own interval, "
+    "since most faces fare alike in both.",
     f"{FLOOR_LABEL}: the FID between two disjoint halves of the original face crops (even/odd positions of a "
     "seeded shuffle): how low a FID can go with this few crops. FID ÷ floor and FID ÷ "
     f"{BASELINE} divide a method's FID by it and by {BASELINE}'s. FID half-split: real half A against the "
