@@ -80,9 +80,11 @@ def test_the_command_compares_two_variants_of_one_folder_and_writes_the_figures(
     root = _eval_folder(tmp_path / "run", leaks={0, 2, 4})
     _eval_folder(tmp_path / "other", leaks=set(), variant_dir="id2face__tone-3")
     (root / "cache" / "id2face__tone-3").symlink_to(tmp_path / "other" / "cache" / "id2face__tone-3")
+    (root / "cache" / "id2face" / "seed0" / "meta.json").write_text(json.dumps({"model": None,
+                                                                               "model_sums": "abcdef0123"}))
     assert main(["compare", str(root), "--variant-b", "id2face@tone=3", "-o", str(tmp_path / "c.md")]) == 0
     out = capsys.readouterr().out
-    assert f"A: {root} (id2face)" in out and f"B: {root} (id2face@tone=3)" in out
+    assert f"A: {root} (id2face; model bundled abcdef01)" in out and f"B: {root} (id2face@tone=3)" in out
     figures = json.loads((tmp_path / "c.json").read_text())
     assert figures["seeds"] == [0, 1] and figures["rates"][0]["faces_better_in_b"] == 3
     assert (tmp_path / "c.md").read_text() == out

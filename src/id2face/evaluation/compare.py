@@ -84,7 +84,16 @@ def read_run(report_dir: str | Path, variant: str = "id2face", keys: list[str] |
     thresholds = json.loads((report_dir / "report.json").read_text()).get("recognizer_thresholds", {})
     have = set.intersection(*(set(o.embeddings) for o in originals)) if originals else set()
     recognizers = [SimpleNamespace(name=n, metric=t["metric"]) for n, t in thresholds.items() if n in have]
-    return run_faces(f"{report_dir} ({variant})", keys, originals, runs, recognizers)
+    label = f"{report_dir} ({variant}{_model_note(next(iter(dirs.values())))})"
+    return run_faces(label, keys, originals, runs, recognizers)
+
+
+def _model_note(seed_dir: Path) -> str:
+    """'; model bundled 008677fe': which model made a run's records (its meta.json), so that a comparison
+    says what it compared; '' for a method without a model or a cache without meta.json."""
+    meta = json.loads((seed_dir / "meta.json").read_text()) if (seed_dir / "meta.json").is_file() else {}
+    sums = meta.get("model_sums")
+    return f"; model {meta.get('model') or 'bundled'} {sums[:8]}" if sums else ""
 
 
 def run_faces(label: str, keys: list[str], originals: list[PhotoRecord], runs: dict[int, list[PhotoRecord]],
