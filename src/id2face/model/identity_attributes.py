@@ -19,11 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from id2face.io.map_files import load_map, save_map
 
-from .read_outs import design, load_model_map, ridge_read_out
+from .read_outs import design, load_model_map, read_linear, ridge_read_out
 
 FILE = "identity_attributes.safetensors"  # its name in a model folder
 FORMAT = "id2face-identity-attributes/1"
@@ -44,10 +43,7 @@ class IdentityAttributes:
 
     def read(self, e: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(..., D) embeddings -> gender logits (> 0: male) and ages in years, each (...)."""
-        u = F.normalize(e.float(), dim=-1)
-        gw = torch.as_tensor(self.gender_w, dtype=u.dtype, device=u.device)
-        aw = torch.as_tensor(self.age_w, dtype=u.dtype, device=u.device)
-        return u @ gw + self.gender_b, u @ aw + self.age_b
+        return read_linear(e, self.gender_w, self.gender_b), read_linear(e, self.age_w, self.age_b)
 
     def mismatch(self, e_src: torch.Tensor, candidates: torch.Tensor,
                  age: bool | torch.Tensor = True) -> torch.Tensor:

@@ -1,5 +1,6 @@
 """Linear read-outs of recognizer embeddings (gender, age, skin tone), shared by their maps: the design
-matrix of unit embeddings, the ridge fit, and loading a model's map fitted on its own recognizer."""
+matrix of unit embeddings, the ridge fit, reading one out, and loading a model's map fitted on its own
+recognizer."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 Map = TypeVar("Map")
+
+
+def read_linear(e: torch.Tensor, w: np.ndarray, b: float) -> torch.Tensor:
+    """(..., D) embeddings -> (...) values of the read-out e @ w + b, on unit embeddings (as fitted)."""
+    u = F.normalize(e.float(), dim=-1)
+    return u @ torch.as_tensor(w, dtype=u.dtype, device=u.device) + b
 
 
 def design(embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from id2face.io.map_files import load_map, save_map
 
-from .read_outs import load_model_map, ridge_read_out
+from .read_outs import load_model_map, read_linear, ridge_read_out
 
 FILE = "skin_tone.safetensors"  # its name in a model folder
 FORMAT = "id2face-skin-tone/1"
@@ -42,8 +42,7 @@ class SkinTone:
 
     def read(self, e: torch.Tensor) -> torch.Tensor:
         """(..., D) embeddings -> the L* they look, (...)."""
-        u = F.normalize(e.float(), dim=-1)
-        return u @ torch.as_tensor(self.w, dtype=u.dtype, device=u.device) + self.b
+        return read_linear(e, self.w, self.b)
 
     def matched(self, fake: torch.Tensor, source: torch.Tensor, gain: float | torch.Tensor) -> torch.Tensor:
         """(N, D) fake identities turned toward `direction` (in the plane of each and `direction`; norms and
