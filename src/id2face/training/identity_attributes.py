@@ -70,9 +70,13 @@ def judge(crops: np.ndarray, landmarks: np.ndarray, faceres_dir: str | None = No
 
 
 def person_means(values: np.ndarray, person: np.ndarray) -> np.ndarray:
-    """Each face's person's mean of `values`."""
-    _, inverse = np.unique(person, return_inverse=True)
-    return (np.bincount(inverse, values) / np.bincount(inverse))[inverse]
+    """Each face's person's mean of `values`, over the person's finite values (NaN when none is)."""
+    values = np.asarray(values, np.float64)
+    ids, inverse = np.unique(person, return_inverse=True)
+    ok = np.isfinite(values)
+    counts = np.bincount(inverse[ok], minlength=len(ids))
+    sums = np.bincount(inverse[ok], values[ok], minlength=len(ids))
+    return np.divide(sums, counts, out=np.full(len(ids), np.nan), where=counts > 0)[inverse]
 
 
 def held_out_accuracy(embeddings: np.ndarray, male: np.ndarray, age: np.ndarray, person: np.ndarray,

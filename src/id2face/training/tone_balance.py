@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from id2face.face.skin import cheek_lightness
+from id2face.training.identity_attributes import person_means
 
 BIN_WIDTH = 10.0
 DARK_BELOW = 50.0  # the cheek L* the training log reports the share of draws under
@@ -23,16 +24,12 @@ DARK_BELOW = 50.0  # the cheek L* the training log reports the share of draws un
 def person_tone(lightness: np.ndarray, identity: np.ndarray) -> np.ndarray:
     """(N,) each face's person-mean cheek L* from every face's own (NaN: cheeks off the crop); a person with
     no readable cheeks gets the median person's."""
-    raw = np.asarray(lightness, np.float64)
-    ids, inverse = np.unique(identity, return_inverse=True)
-    ok = np.isfinite(raw)
-    sums = np.bincount(inverse[ok], raw[ok], minlength=len(ids))
-    counts = np.bincount(inverse[ok], minlength=len(ids))
-    means = np.divide(sums, counts, out=np.full(len(ids), np.nan), where=counts > 0)
-    if not np.isfinite(means).any():
+    tone = person_means(lightness, identity)
+    if not np.isfinite(tone).any():
         raise ValueError("no training face has its cheeks inside the crop: no skin tone to balance")
-    means[~np.isfinite(means)] = np.nanmedian(means)
-    return means[inverse]
+    _, first = np.unique(identity, return_index=True)
+    tone[~np.isfinite(tone)] = np.nanmedian(tone[first])  # the median person's, not the median face's
+    return tone
 
 
 def anchor_weights(tone: np.ndarray, balance: float, cap: float) -> np.ndarray:
