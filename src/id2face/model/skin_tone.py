@@ -52,7 +52,8 @@ class SkinTone:
         w = torch.as_tensor(self.w, dtype=u.dtype, device=u.device)
         d = torch.as_tensor(self.direction, dtype=u.dtype, device=u.device)
         g = torch.as_tensor(gain, dtype=u.dtype, device=u.device).reshape(-1)
-        target = self.read(u) + g * (self.read(source) - self.read(u)) - self.b
+        own = self.read(u)
+        target = own + g * (self.read(source) - own) - self.b
         side = d - (u @ d)[:, None] * u  # the plane's second axis, orthogonal to u
         apart = side.norm(dim=-1)
         side = side / apart.clamp_min(1e-12)[:, None]
