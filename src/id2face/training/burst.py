@@ -25,19 +25,20 @@ import torch
 import yaml
 from safetensors.torch import load_file, save_file
 
+from id2face.face.points_mesh import FILE as POINTS_MESH_FILE
 from id2face.face.points_mesh import load_points_mesh
 from id2face.identity import load_recognizer
 from id2face.model.build import build_pipeline
+from id2face.model.face_shape import FILE as FACE_SHAPE_FILE
 from id2face.model.face_shape import load_face_shape
+from id2face.model.identity_attributes import FILE as ATTRIBUTES_FILE
 from id2face.model.identity_attributes import load_identity_attributes
 from id2face.model.samplers import make_sampler
+from id2face.model.skin_tone import FILE as SKIN_TONE_FILE
 from id2face.model.skin_tone import load_skin_tone
 from id2face.training.checkpoint import PREFIX, list_checkpoints
 from id2face.training.config import config_to_dict, load_train_config
-from id2face.training.face_shape import add_to_model as add_face_shape
-from id2face.training.identity_attributes import add_to_model as add_identity_attributes
-from id2face.training.points_mesh import add_to_model
-from id2face.training.skin_tone import add_to_model as add_skin_tone
+from id2face.training.points_mesh import add_map_to_model
 from id2face.training.trainer import TrainModule
 
 SHARD_BYTES = 15 * 2**20  # under the 16 MiB a file may have on the way back
@@ -204,18 +205,15 @@ def to_model(src: str | Path, dst: str | Path, config: str, sampling_from: str |
     if sampling_from is not None:
         chosen = json.loads((Path(sampling_from) / "training.json").read_text())
         card.update({k: chosen[k] for k in SAMPLING_KEYS if k in chosen})
-        chosen_map = load_points_mesh(sampling_from)  # depends on the training faces, not on the weights
-        if chosen_map is not None:
-            add_to_model(dst, chosen_map)
-        chosen_shape = load_face_shape(sampling_from)  # so does the face-shape map (model/face_shape.py)
-        if chosen_shape is not None:
-            add_face_shape(dst, chosen_shape)
-        chosen_look = load_identity_attributes(sampling_from, cfg.model.recognizer)  # and the recognizer's
-        if chosen_look is not None:
-            add_identity_attributes(dst, chosen_look)
-        chosen_tone = load_skin_tone(sampling_from, cfg.model.recognizer)  # and the skin-tone read-out
-        if chosen_tone is not None:
-            add_skin_tone(dst, chosen_tone)
+        # maps fitted on the training faces and the recognizer, not on the weights: kept as they are
+        rec = cfg.model.recognizer
+        maps = ((POINTS_MESH_FILE, load_points_mesh(sampling_from)),
+                (FACE_SHAPE_FILE, load_face_shape(sampling_from)),
+                (ATTRIBUTES_FILE, load_identity_attributes(sampling_from, rec)),
+                (SKIN_TONE_FILE, load_skin_tone(sampling_from, rec)))
+        for file, fitted in maps:
+            if fitted is not None:
+                add_map_to_model(dst, fitted, file)
     (Path(dst) / "training.json").write_text(json.dumps(card, indent=1))  # its sampling steps, for the loader
     return Path(dst)
 
