@@ -63,10 +63,10 @@ class MeshEstimator:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         crop, m = box_view(image, face.box, MESH_CROP, context)
         s = m[0, 0]
-        if self._first:  # the first real detection prints a projection notice on fd 2
+        if self._first:  # the first mesh found prints a projection notice on fd 2 (not a view without one)
             with native_stderr_silenced():
                 res = self._mesh.process(crop)
-            self._first = False
+            self._first = not res.multi_face_landmarks
         else:
             res = self._mesh.process(crop)
         if not res.multi_face_landmarks:
