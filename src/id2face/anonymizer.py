@@ -23,6 +23,7 @@ from id2face.face.align import align_face
 from id2face.face.config import DetectorConfig, MaskConfig
 from id2face.face.detect import FaceDetector
 from id2face.face.fallback import HEAD, MESH, POINTS, as_head, paste_order, replacement_kind
+from id2face.face.hands import hands_over
 from id2face.face.mask import blend_mask, core_mask, face_mask
 from id2face.face.orient import detect_any_orientation
 from id2face.face.paste import match_colour, paste_crop
@@ -47,6 +48,11 @@ __all__ = ["Anonymizer", "FaceAnonymizationError", "ImageReport"]
 
 # A replaced face must differ from the source by at least this mean absolute level inside the mask.
 MIN_CHANGE = 2.0
+
+
+def _without(region: np.ndarray, kept: np.ndarray | None) -> np.ndarray:
+    """A paste region less what keeps its own pixels (a hand in front: face/hands.py)."""
+    return region if kept is None else (region * (1.0 - kept)).astype(np.float32)
 
 
 class Anonymizer:
@@ -207,23 +213,26 @@ class Anonymizer:
         m = self.method
         settings = mask_settings(m, self.mask_config)
         order = paste_order(faces, kinds)
+        generated = [m.color_match and not b for b in blurred]  # new faces (not a blur or a mask)
+        # hands in front of a new face keep their pixels (a blur or a mask covers them: nothing drawn there)
+        hands = [hands_over(image, f, m.crop_size) if settings.hands and g else None
+                 for f, g in zip(faces, generated, strict=True)]
         pasted = {}
         for j in order:
             f = faces[j]
-            generated = m.color_match and not blurred[j]  # a new face (not a blur or a mask)
-            if generated and settings.blend == "person":  # the new head is known now: its outline counts too
+            if generated[j] and settings.blend == "person":  # the new head is known: its outline counts too
                 blend_mask(f, m.crop_size, m.template, settings, new=new[j])
             region = f.mask if blurred[j] else f.blend
-            pasted[j] = match_colour(new[j], f.crop, region) if generated else new[j]
-            paste_crop(out, pasted[j], region, f.matrix, grain=settings.grain if generated else 0.0,
-                       reference=image)
+            pasted[j] = match_colour(new[j], f.crop, region) if generated[j] else new[j]
+            paste_crop(out, pasted[j], _without(region, hands[j]), f.matrix,
+                       grain=settings.grain if generated[j] else 0.0, reference=image)
         if len(faces) < 2:
             return
         for j in order:
             if blurred[j]:  # a blurred head has no face of its own to keep
                 continue
             f = faces[j]
-            core = core_mask(f, m.crop_size, m.template, settings)
+            core = _without(core_mask(f, m.crop_size, m.template, settings), hands[j])
             grain = settings.grain if m.color_match else 0.0
             paste_crop(out, pasted[j], core, f.matrix, grain=grain, reference=image)
 

@@ -88,6 +88,9 @@ class MaskConfig:
     # re-identified 40.7 % of id2face faces with "face", 5.6 % with "region" (dlib 3.3 / 1.9 %). The method
     # still replaces the whole region either way.
     blend: str = "person"
+    # A hand in front of a new face (on a cheek, under the chin, holding a phone) keeps its own pixels
+    # (face/hands.py); False pastes the new face over it.
+    hands: bool = True
     blend_feather: float = 0.03  # the "face" blend's inward fade, a fraction of the crop size
     # A generated face scaled up into the photo gets this share of the fine grain (sensor noise, skin
     # texture) it lacks against the face it replaces, as luma noise at the photo's pixel scale (face/grain.py,

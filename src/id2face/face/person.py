@@ -9,13 +9,13 @@ face, its outline, ears and hair are replaced as before.
 
 from __future__ import annotations
 
-import atexit
 import threading
 
 import cv2
 import numpy as np
 
 from id2face.face.quiet import native_stderr_silenced
+from id2face.face.shared_graph import SharedGraph
 
 SEGMENTER_SIDE = 256  # the general selfie model's input side
 
@@ -48,15 +48,9 @@ class PersonSegmenter:
             self._seg = None
 
 
-_shared: PersonSegmenter | None = None
-_shared_lock = threading.Lock()
+_shared = SharedGraph(PersonSegmenter)
 
 
 def person_probability(crop: np.ndarray) -> np.ndarray:
     """Person probability of a crop, from one segmenter shared by the process (built on first use)."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = PersonSegmenter()
-            atexit.register(_shared.close)
-    return _shared(crop)
+    return _shared.get()(crop)
