@@ -94,9 +94,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    "and look better, but the outline carries identity (a second recognizer re-identified "
                    "38%% of faces, against 1.9%%)")
     p.add_argument("--no-hands", action="store_true",
-                   help="paste each new face over the hands in front of it too (default: a hand in front of "
-                   "a face, on a cheek, under the chin, holding a phone, keeps its own pixels; its eyes are "
-                   "always replaced)")
+                   help="paste each new face over the hands in front of it too (default: a hand in front "
+                   "of a face, on a cheek, under the chin, holding a phone, keeps its own pixels; the face's "
+                   "eyes are always replaced)")
     p.add_argument("--grain", type=float, default=None, metavar="F",
                    help="give a new face scaled up into the photo F (0 to 2) of the fine grain it lacks "
                    "against the face it replaces, so that it does not look softer than the photo "
