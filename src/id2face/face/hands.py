@@ -118,6 +118,8 @@ def hands_over(image: np.ndarray, face: Face, size: int, find=None) -> np.ndarra
     if face.width < MIN_FACE_PX:
         return None
     x0, y0, x1, y1 = face_view(face, image.shape)
+    if x1 - x0 < 8 or y1 - y0 < 8:  # a box all but outside the photo: no view to look in
+        return None
     view = image[y0:y1, x0:x1]
     scale = min(1.0, VIEW_MAX_SIDE / max(view.shape[:2]))
     if scale < 1.0:
