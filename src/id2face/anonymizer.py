@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +49,16 @@ __all__ = ["Anonymizer", "FaceAnonymizationError", "ImageReport"]
 
 # A replaced face must differ from the source by at least this mean absolute level inside the mask.
 MIN_CHANGE = 2.0
+
+
+def _hands_in_front(image: np.ndarray, face: Face, size: int) -> np.ndarray | None:
+    """`hands_over`, or None where the hand search itself fails: keeping hands is a nicety, and a new face
+    pasted over them hides no less, so the photo is still written (with a warning)."""
+    try:
+        return hands_over(image, face, size)
+    except Exception as e:  # noqa: BLE001 - any failure of the optional search leaves the paste as before
+        warnings.warn(f"hand search failed, the new face is pasted over any hands: {e}", stacklevel=2)
+        return None
 
 
 def _without(region: np.ndarray, kept: np.ndarray | None) -> np.ndarray:
@@ -215,7 +226,7 @@ class Anonymizer:
         order = paste_order(faces, kinds)
         generated = [m.color_match and not b for b in blurred]  # new faces (not a blur or a mask)
         # hands in front of a new face keep their pixels (a blur or a mask covers them: nothing drawn there)
-        hands = [hands_over(image, f, m.crop_size) if settings.hands and g else None
+        hands = [_hands_in_front(image, f, m.crop_size) if settings.hands and g else None
                  for f, g in zip(faces, generated, strict=True)]
         pasted = {}
         for j in order:

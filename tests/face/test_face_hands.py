@@ -116,3 +116,16 @@ def test_real_hands_are_found_beside_a_face(shared_data, detector):
     kept = hands_over(img, f, SIZE)
     assert kept is not None and (kept > 0.5).sum() > 50
     assert kept[eye_band(f, SIZE)].max() == 0.0
+
+
+def test_a_failing_hand_search_still_writes_the_photo(astronaut, monkeypatch):
+    """Keeping hands is a nicety: if the search fails the new face is pasted over them, with a warning."""
+
+    def broken(view):
+        raise RuntimeError("graph error")
+
+    monkeypatch.setattr(hands_module, "find_hands", broken)
+    with pytest.warns(UserWarning, match="hand search failed"):
+        out, report = Anonymizer(seed=0).anonymize_rgb(astronaut)
+    plain, _ = Anonymizer(seed=0, mask=MaskConfig(hands=False)).anonymize_rgb(astronaut)
+    assert report.faces == 1 and np.array_equal(out, plain)
