@@ -44,7 +44,8 @@ def _tiles(w: int, h: int, size: int) -> list[tuple[int, int, int, int]]:
     return [(x, y, min(w, x + size), min(h, y + size)) for y in starts(h) for x in starts(w)]
 
 
-def _downscaled(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+def downscaled(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """(image scaled down to at most `max_side` px on its longer side, scale); the image itself if it fits."""
     h, w = image.shape[:2]
     scale = min(1.0, max_side / max(h, w))
     if scale == 1.0:
@@ -115,7 +116,7 @@ class FaceDetector:
             raise RuntimeError("this FaceDetector was closed")
         cfg = self.config
         found: list[Candidate] = []
-        small, scale = _downscaled(image, cfg.max_side)
+        small, scale = downscaled(image, cfg.max_side)
         with self._lock:
             if self._mp_detector is not None:
                 whole = [(0, 0, small.shape[1], small.shape[0])]
@@ -126,7 +127,7 @@ class FaceDetector:
                 # are for the small faces of larger photos.
                 large = max(image.shape[:2]) > cfg.centerface_tiles_above
                 if cfg.tiles and (self._centerface is None or large):
-                    fine, fscale = _downscaled(image, cfg.tile_max_side)
+                    fine, fscale = downscaled(image, cfg.tile_max_side)
                     tiles = _tiles(fine.shape[1], fine.shape[0], cfg.tile_size)
                     if tiles:
                         passes.append((self._mp_detector, fine, fscale, tiles, "mediapipe"))

@@ -15,6 +15,7 @@ import threading
 import cv2
 import numpy as np
 
+from id2face.face.detect import downscaled
 from id2face.face.quiet import native_stderr_silenced
 from id2face.face.shared_graph import SharedGraph
 from id2face.face.types import Face
@@ -120,11 +121,7 @@ def hands_over(image: np.ndarray, face: Face, size: int, find=None) -> np.ndarra
     x0, y0, x1, y1 = face_view(face, image.shape)
     if x1 - x0 < 8 or y1 - y0 < 8:  # a box all but outside the photo: no view to look in
         return None
-    view = image[y0:y1, x0:x1]
-    scale = min(1.0, VIEW_MAX_SIDE / max(view.shape[:2]))
-    if scale < 1.0:
-        view = cv2.resize(view, (max(1, round(view.shape[1] * scale)), max(1, round(view.shape[0] * scale))),
-                          interpolation=cv2.INTER_AREA)
+    view, scale = downscaled(image[y0:y1, x0:x1], VIEW_MAX_SIDE)
     hands = [pts / scale for pts in (find or find_hands)(view)]
     hands = [pts for pts in hands if np.linalg.norm(pts[5] - pts[17]) >= MIN_PALM_SHARE * face.width]
     if not hands:
