@@ -20,6 +20,7 @@ from id2face.face.align import box_view
 from id2face.face.fuse import nms
 from id2face.face.onnx_shapes import dynamic_image_dims
 from id2face.face.onnx_weights import join_weights
+from id2face.face.scale import downscaled
 
 STRIDE = 4  # output cell, in input pixels
 MULTIPLE = 32  # input sides must be multiples of the backbone's total stride
@@ -121,10 +122,8 @@ class CenterFace:
 
 def prepare_input(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     """(1, 3, H, W) float32 RGB in 0..255, H and W multiples of 32, and the photo -> input scale."""
-    h, w = image.shape[:2]
-    scale = min(1.0, max_side / max(h, w))
-    sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
-    small = image if scale == 1.0 else cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    small, scale = downscaled(image, max_side)
+    sh, sw = small.shape[:2]
     ph, pw = -(-sh // MULTIPLE) * MULTIPLE, -(-sw // MULTIPLE) * MULTIPLE
     blob = np.zeros((1, 3, ph, pw), np.float32)
     blob[0, :, :sh, :sw] = small.transpose(2, 0, 1)

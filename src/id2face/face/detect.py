@@ -15,7 +15,6 @@ import threading
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import cv2
 import numpy as np
 
 from id2face.face.config import DetectorConfig
@@ -23,6 +22,7 @@ from id2face.face.fuse import Candidate, fuse, same_face
 from id2face.face.fuse import nms as nms  # re-exported: callers from before the fusion
 from id2face.face.landmarks import MeshEstimator, keypoints5_from_detection
 from id2face.face.quiet import native_stderr_silenced
+from id2face.face.scale import downscaled
 from id2face.face.types import Face
 from id2face.geometry import box_iou as box_iou  # re-exported: evaluation.runner imports it from here
 
@@ -42,16 +42,6 @@ def _tiles(w: int, h: int, size: int) -> list[tuple[int, int, int, int]]:
         return s + [n - size]
 
     return [(x, y, min(w, x + size), min(h, y + size)) for y in starts(h) for x in starts(w)]
-
-
-def downscaled(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    """(image scaled down to at most `max_side` px on its longer side, scale); the image itself if it fits."""
-    h, w = image.shape[:2]
-    scale = min(1.0, max_side / max(h, w))
-    if scale == 1.0:
-        return image, 1.0
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
 
 
 class FaceDetector:

@@ -15,8 +15,8 @@ import threading
 import cv2
 import numpy as np
 
-from id2face.face.detect import downscaled
 from id2face.face.quiet import native_stderr_silenced
+from id2face.face.scale import downscaled
 from id2face.face.shared_graph import SharedGraph
 from id2face.face.types import Face
 from id2face.geometry import apply_affine, compose_affine
