@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from id2face.face.align import align_face
 from id2face.face.config import DetectorConfig, MaskConfig
@@ -30,7 +31,9 @@ from id2face.face.orient import detect_any_orientation
 from id2face.face.paste import match_colour, paste_crop
 from id2face.face.track import FaceTracker
 from id2face.face.types import Face
-from id2face.io.images import DEFAULT_MAX_PIXELS, load_image, save_image
+from id2face.io.animation import frame_count, load_animation, save_animation
+from id2face.io.images import DEFAULT_MAX_PIXELS, load_photo, save_image
+from id2face.io.transparency import join, straight
 from id2face.io.video import process_video_batches
 from id2face.methods.base import FaceMethod, estimate_mesh, mask_settings
 from id2face.methods.classic import BlurMethod
@@ -106,16 +109,18 @@ class Anonymizer:
         """
         opts = {"seed": seed, "strength": strength}
         if isinstance(image, (str, os.PathLike)):
-            return self.anonymize_rgb(load_image(image, self.max_pixels), **opts)[0]
+            return self.anonymize_rgb(load_photo(image, self.max_pixels)[0], **opts)[0]
         try:
             from PIL import Image
         except ImportError:  # pragma: no cover - Pillow is a dependency
             Image = None
         if Image is not None and isinstance(image, Image.Image):
+            if image.mode == "RGBA":
+                return Image.fromarray(self.anonymize(np.asarray(image), **opts), mode="RGBA")
             rgb = np.asarray(image.convert("RGB"))
             out, _ = self.anonymize_rgb(rgb, **opts)
             result = Image.fromarray(out)
-            return result.convert(image.mode) if image.mode in ("L", "RGBA") else result
+            return result.convert(image.mode) if image.mode == "L" else result
         arr = np.asarray(image)
         if arr.dtype != np.uint8:
             raise TypeError(f"expected a uint8 image, got {arr.dtype}")
@@ -123,9 +128,8 @@ class Anonymizer:
             out, _ = self.anonymize_rgb(np.repeat(arr[..., None], 3, axis=2), **opts)
             luma = out.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
             return np.round(luma).astype(np.uint8)
-        if arr.ndim == 3 and arr.shape[2] == 4:
-            out, _ = self.anonymize_rgb(np.ascontiguousarray(arr[..., :3]), **opts)
-            return np.concatenate([out, arr[..., 3:]], axis=2)
+        if arr.ndim == 3 and arr.shape[2] == 4:  # the colour the picture holds, its alpha kept
+            return join(self.anonymize_rgb(straight(arr), **opts)[0], arr[..., 3])
         if arr.ndim != 3 or arr.shape[2] != 3:
             raise ValueError(f"expected an HxWx3 image, got shape {arr.shape}")
         return self.anonymize_rgb(arr, **opts)[0]
@@ -288,13 +292,33 @@ class Anonymizer:
     def anonymize_file(
         self, src: str | os.PathLike, dst: str | os.PathLike, quality: int = 95
     ) -> ImageReport:
-        """Read, anonymize and atomically write one photo; the input is never modified."""
+        """Read, anonymize and atomically write one photo (every frame of an animated one); the input is
+        never modified, its transparency is kept where the output format can hold it."""
         if Path(src).resolve() == Path(dst).resolve():
             raise ValueError(f"{src}: refusing to overwrite the input file")
-        rgb = load_image(src, self.max_pixels)
+        if frame_count(src) > 1:
+            return self.anonymize_animation(src, dst, quality=quality)
+        rgb, alpha = load_photo(src, self.max_pixels)
         out, report = self.anonymize_rgb(rgb)
-        save_image(out, dst, quality=quality)
+        save_image(out, dst, quality=quality, alpha=alpha)
         return report
+
+    def anonymize_animation(self, src: str | os.PathLike, dst: str | os.PathLike, quality: int = 95,
+                            progress: bool = True) -> ImageReport:
+        """An animated GIF, WebP, APNG or multi-page TIFF, as a clip: faces tracked over its frames, one new
+        person per real one, every frame written back with its timing (io/animation.py); one face that
+        cannot be anonymized in any frame fails the file, and nothing is written."""
+        if Path(src).resolve() == Path(dst).resolve():
+            raise ValueError(f"{src}: refusing to overwrite the input file")
+        anim = load_animation(src, self.max_pixels)
+        total, outs = ImageReport(), []
+        frames = tqdm(anim.frames, unit="frame", desc=Path(src).name, leave=False,
+                      disable=None if progress else True)
+        for out, report in self.anonymize_stream(frames):
+            outs.append(out)
+            total.add(report)
+        save_animation(anim, outs, dst, quality=quality)
+        return total
 
     def anonymize_files(self, pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]], batch: int = 8,
                         quality: int = 95) -> Iterator[FileResult]:
@@ -322,10 +346,7 @@ class Anonymizer:
             faces = [self._tracked_faces(tracker, frame) for frame in frames]
             results = self.anonymize_batch(frames, faces, seed=seed)
             for _, rep in results:
-                total.faces += rep.faces
-                total.fallbacks += rep.fallbacks
-                total.blurred += rep.blurred
-                total.kept += rep.kept
+                total.add(rep)
             return [out for out, _ in results]
 
         with self._sequence() as seed:

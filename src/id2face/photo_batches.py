@@ -16,7 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
-from id2face.io.images import load_image, save_image
+from id2face.io.animation import frame_count
+from id2face.io.images import load_photo, save_image
 from id2face.reports import FileResult, ImageReport
 
 PathPair = tuple[str | os.PathLike, str | os.PathLike]
@@ -30,6 +31,8 @@ class Anonymizer(Protocol):
     def anonymize_rgb(self, rgb: np.ndarray) -> tuple[np.ndarray, ImageReport]: ...
 
     def anonymize_batch(self, images: list[np.ndarray]) -> list[tuple[np.ndarray, ImageReport]]: ...
+
+    def anonymize_animation(self, src: Path, dst: Path, quality: int = 95) -> ImageReport: ...
 
 
 def anonymize_files(anonymizer: Anonymizer, pairs: Iterable[PathPair], batch: int = 1,
@@ -46,11 +49,17 @@ def anonymize_files(anonymizer: Anonymizer, pairs: Iterable[PathPair], batch: in
 
 
 def _run_chunk(anonymizer: Anonymizer, results: list[FileResult], quality: int) -> list[FileResult]:
-    loaded = [(r, img) for r in results if (img := _load(anonymizer, r)) is not None]
+    stills = []
+    for r in results:  # an animated picture is a clip of its own (io/animation.py)
+        if frame_count(r.src) > 1:
+            _animation(anonymizer, r, quality)
+        else:
+            stills.append(r)
+    loaded = [(r, *photo) for r in stills if (photo := _load(anonymizer, r)) is not None]
     if not loaded:
         return results
     try:
-        outs = anonymizer.anonymize_batch([img for _, img in loaded])
+        outs = anonymizer.anonymize_batch([img for _, img, _ in loaded])
     except KeyboardInterrupt:
         raise
     except Exception as e:  # noqa: BLE001 - a batch failure is retried photo by photo below
@@ -58,17 +67,27 @@ def _run_chunk(anonymizer: Anonymizer, results: list[FileResult], quality: int) 
             loaded[0][0].error = e
             return results
         outs = None
-    for i, (r, img) in enumerate(loaded):
-        _finish(anonymizer, r, img, None if outs is None else outs[i], quality)
+    for i, (r, img, alpha) in enumerate(loaded):
+        _finish(anonymizer, r, img, alpha, None if outs is None else outs[i], quality)
     return results
 
 
-def _load(anonymizer: Anonymizer, r: FileResult) -> np.ndarray | None:
-    """The photo's pixels, or None with r.error set."""
+def _animation(anonymizer: Anonymizer, r: FileResult, quality: int) -> None:
+    try:
+        r.report = anonymizer.anonymize_animation(r.src, r.dst, quality=quality)
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:  # noqa: BLE001 - one line per failed file, the batch goes on
+        r.error = e
+
+
+def _load(anonymizer: Anonymizer, r: FileResult) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """The photo's pixels and its alpha where it has transparency (io.images.load_photo), or None with
+    r.error set."""
     try:
         if r.src.resolve() == r.dst.resolve():
             raise ValueError(f"{r.src}: refusing to overwrite the input file")
-        return load_image(r.src, anonymizer.max_pixels)
+        return load_photo(r.src, anonymizer.max_pixels)
     except KeyboardInterrupt:
         raise
     except Exception as e:  # noqa: BLE001 - one unreadable photo fails alone
@@ -76,12 +95,12 @@ def _load(anonymizer: Anonymizer, r: FileResult) -> np.ndarray | None:
         return None
 
 
-def _finish(anonymizer: Anonymizer, r: FileResult, img: np.ndarray,
+def _finish(anonymizer: Anonymizer, r: FileResult, img: np.ndarray, alpha: np.ndarray | None,
             done: tuple[np.ndarray, ImageReport] | None, quality: int) -> None:
     """Save the batched result, or (after a batch failure) anonymize this photo alone first."""
     try:
         out, report = done if done is not None else anonymizer.anonymize_rgb(img)
-        save_image(out, r.dst, quality=quality)
+        save_image(out, r.dst, quality=quality, alpha=alpha)
         r.report = report
     except KeyboardInterrupt:
         raise

@@ -19,6 +19,13 @@ class ImageReport:
     kept: int = 0  # faces of --keep people, left as they are
     blurred: int = 0  # of the fallbacks, faces blurred (a head without usable points, or a failed method)
 
+    def add(self, other: ImageReport) -> None:
+        """Count `other`'s faces in too (the frames of a video or an animation); boxes stay per photo."""
+        self.faces += other.faces
+        self.fallbacks += other.fallbacks
+        self.kept += other.kept
+        self.blurred += other.blurred
+
     @property
     def replaced(self) -> int:
         """Faces the method itself replaced, on their mesh or on five points (not kept, not blurred)."""

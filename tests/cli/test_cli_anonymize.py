@@ -117,3 +117,13 @@ def test_preserve_keeps_the_eyes_and_refuses_unknown_parts(tmp_path, astronaut, 
     assert main(["anonymize", str(tmp_path / "a.png"), "-o", str(tmp_path / "o2"), "-m", "blur", "-q",
                  "--preserve", "ears"]) == 2
     assert "unknown part" in capsys.readouterr().err
+
+
+def test_an_animated_gif_comes_out_whole(tmp_path, astronaut, capsys):
+    small = astronaut[::2, ::2]
+    frames = [Image.fromarray(np.ascontiguousarray(np.roll(small, 4 * i, axis=1))) for i in range(3)]
+    frames[0].save(tmp_path / "wave.gif", save_all=True, append_images=frames[1:], duration=120, loop=0)
+    rc = main(["anonymize", str(tmp_path / "wave.gif"), "-o", str(tmp_path / "out"), "-m", "blur", "-q"])
+    assert rc == 0 and "1 file(s) anonymized" in capsys.readouterr().err
+    with Image.open(tmp_path / "out" / "wave.gif") as im:
+        assert im.n_frames == 3 and im.info["duration"] == 120 and im.info["loop"] == 0

@@ -12,12 +12,16 @@ import io
 import os
 import tempfile
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from id2face.io.files import publish
+from id2face.io.transparency import ALPHA_FORMATS, has_transparency, join, over_white, straight
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm"}
 # Default pixel budget: 200 megapixels (a 50 MP photo is fine; a decompression bomb is not).
@@ -41,7 +45,37 @@ def is_image(path: str | os.PathLike) -> bool:
 
 
 def load_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Read a photo as an upright (EXIF-oriented) RGB uint8 array, or raise MediaError."""
+    """Read a photo as an upright (EXIF-oriented) RGB uint8 array, or raise MediaError.
+    A transparent photo is given as it looks over white."""
+    return _read(path, max_pixels)[0]
+
+
+def load_photo(path: str | os.PathLike,
+               max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.ndarray, np.ndarray | None]:
+    """The photo to anonymize and its alpha, (H, W) uint8, where it has transparency (else None).
+
+    With an alpha the colour is the file's own (straight, black where fully transparent): faces are
+    replaced in what the file holds; save_image(..., alpha=) puts the alpha back (io/transparency.py).
+    """
+    return _colour_and_alpha(*_read(path, max_pixels))
+
+
+def decode_image(data: bytes, name: str = "upload", max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """load_image for bytes in memory (uploads): same checks, same errors, nothing written to disk."""
+    return _read_bytes(data, name, max_pixels)[0]
+
+
+def decode_photo(data: bytes, name: str = "upload",
+                 max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.ndarray, np.ndarray | None]:
+    """load_photo for bytes in memory (uploads)."""
+    return _colour_and_alpha(*_read_bytes(data, name, max_pixels))
+
+
+def _colour_and_alpha(rgb: np.ndarray, rgba: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    return (rgb, None) if rgba is None else (straight(rgba), rgba[..., 3].copy())
+
+
+def _read(path: str | os.PathLike, max_pixels: int) -> tuple[np.ndarray, np.ndarray | None]:
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -52,28 +86,31 @@ def load_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
     return _decode(path, str(path), max_pixels)
 
 
-def decode_image(data: bytes, name: str = "upload", max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """load_image for bytes in memory (uploads): same checks, same errors, nothing written to disk."""
+def _read_bytes(data: bytes, name: str, max_pixels: int) -> tuple[np.ndarray, np.ndarray | None]:
     if not data:
         raise MediaError(f"{name}: empty file")
     return _decode(io.BytesIO(data), name, max_pixels)
 
 
-def _decode(source, name: str, max_pixels: int) -> np.ndarray:
+def _decode(source, name: str, max_pixels: int) -> tuple[np.ndarray, np.ndarray | None]:
+    with decoding(name), Image.open(source) as im:
+        w, h = im.size
+        if w * h > max_pixels:
+            raise TooManyPixels(name, w, h, max_pixels)
+        im.load()
+        return to_rgb_alpha(ImageOps.exif_transpose(im))
+
+
+@contextmanager
+def decoding(name: str) -> Iterator[None]:
+    """Decoding under way: PIL's errors become one MediaError naming `name` and the reason. PIL's own
+    pixel limit is off (the caller's check names the real limit; PIL's would name twice it)."""
     old_limit = Image.MAX_IMAGE_PIXELS
     try:
-        # Our own check below reads the size from the header and names the real limit; PIL's would
-        # name twice the limit for a photo over 2x (its error threshold) and a different text below.
         Image.MAX_IMAGE_PIXELS = None
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source) as im:
-                w, h = im.size
-                if w * h > max_pixels:
-                    raise TooManyPixels(name, w, h, max_pixels)
-                im.load()
-                im = ImageOps.exif_transpose(im)
-                rgb = _to_rgb(im)
+            yield
     except MediaError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
@@ -84,25 +121,24 @@ def _decode(source, name: str, max_pixels: int) -> np.ndarray:
         raise MediaError(f"{name}: corrupt or truncated image ({e})") from e
     finally:
         Image.MAX_IMAGE_PIXELS = old_limit
-    return rgb
 
 
-def _to_rgb(im: Image.Image) -> np.ndarray:
-    """Any PIL mode (palette, 16-bit, CMYK, alpha) to 8-bit RGB; alpha is composited on white."""
+def to_rgb_alpha(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """Any PIL mode (palette, 16-bit, CMYK, alpha) to 8-bit RGB as seen over white, and the straight
+    RGBA where some pixel is not opaque (else None)."""
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         arr = np.asarray(im, dtype=np.float64)
         top = 65535.0 if arr.max() > 255 else 255.0
         arr = np.clip(arr / top * 255.0, 0, 255).astype(np.uint8)
-        return np.repeat(arr[..., None], 3, axis=2)
+        return np.repeat(arr[..., None], 3, axis=2), None
     if im.mode == "F":
         arr = np.asarray(im, dtype=np.float64)
         arr = np.clip(arr * (255.0 if arr.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
-        return np.repeat(arr[..., None], 3, axis=2)
+        return np.repeat(arr[..., None], 3, axis=2), None
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-        im = im.convert("RGBA")
-        bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
-        im = Image.alpha_composite(bg, im)
-    return np.array(im.convert("RGB"), dtype=np.uint8)  # a writable copy
+        rgba = np.array(im.convert("RGBA"), dtype=np.uint8)
+        return over_white(rgba), (rgba if has_transparency(rgba) else None)
+    return np.array(im.convert("RGB"), dtype=np.uint8), None  # a writable copy
 
 
 _FORMATS = {
@@ -111,32 +147,59 @@ _FORMATS = {
 }
 
 
-def encode_image(image: np.ndarray, fmt: str = "PNG", quality: int = 95) -> bytes:
-    """RGB pixels -> file bytes in `fmt` (a PIL format name) with no metadata at all."""
+def encode_image(image: np.ndarray, fmt: str = "PNG", quality: int = 95,
+                 alpha: np.ndarray | None = None) -> bytes:
+    """RGB pixels (and an alpha, as for save_image) -> file bytes in `fmt` (a PIL format name) with no
+    metadata at all."""
     buf = io.BytesIO()
-    _write(image, buf, fmt, quality)
+    _write(image, buf, fmt, quality, alpha)
     return buf.getvalue()
 
 
-def _write(image: np.ndarray, f, fmt: str, quality: int) -> None:
+def fresh_image(image: np.ndarray, fmt: str, alpha: np.ndarray | None = None) -> Image.Image:
+    """A new PIL image from raw pixels, so it carries no EXIF/XMP/ICC/thumbnail of the input. With an
+    `alpha`: RGBA where `fmt` keeps one, else the picture as it looks over white (io/transparency.py)."""
     arr = np.ascontiguousarray(image, dtype=np.uint8)
-    # A fresh Image from raw pixels carries no EXIF/XMP/ICC/thumbnail of the input.
-    im = Image.fromarray(arr, mode="RGB")
-    kwargs: dict = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
-    im.save(f, format=fmt, **kwargs)
+    if alpha is None:
+        return Image.fromarray(arr, mode="RGB")
+    rgba = join(arr, alpha)
+    if fmt in ALPHA_FORMATS:
+        return Image.fromarray(rgba, mode="RGBA")
+    return Image.fromarray(over_white(rgba), mode="RGB")
 
 
-def save_image(image: np.ndarray, path: str | os.PathLike, quality: int = 95) -> None:
-    """Write RGB pixels atomically with no metadata at all; the format follows the extension."""
-    path = Path(path)
+def format_of(path: Path) -> str:
+    """The PIL format an output path's extension asks for, or MediaError."""
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise MediaError(f"{path}: unsupported output format {path.suffix!r}")
+    return fmt
+
+
+def _write(image: np.ndarray, f, fmt: str, quality: int, alpha: np.ndarray | None = None) -> None:
+    kwargs: dict = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+    fresh_image(image, fmt, alpha).save(f, format=fmt, **kwargs)
+
+
+def save_image(image: np.ndarray, path: str | os.PathLike, quality: int = 95,
+               alpha: np.ndarray | None = None) -> None:
+    """Write RGB pixels atomically with no metadata at all; the format follows the extension.
+
+    alpha: the input's (load_photo): a PNG, WebP, TIFF or GIF output keeps the transparency; other
+    formats show the picture as it looks over white.
+    """
+    path = Path(path)
+    fmt = format_of(path)
+    write_atomically(path, lambda f: _write(image, f, fmt, quality, alpha))
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """`write` into a temporary file beside `path`, then rename it into place: a failure leaves nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            _write(image, f, fmt, quality)
+        with os.fdopen(fd, "w+b") as f:  # readable too: PIL reads back what it wrote of a multi-page TIFF
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         publish(tmp, path)

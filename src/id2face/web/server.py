@@ -20,10 +20,9 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 
 from id2face.anonymizer import Anonymizer
-from id2face.io.images import MediaError, TooManyPixels, decode_image, encode_image
+from id2face.io.images import MediaError, TooManyPixels, decode_photo, encode_image
 from id2face.methods.registry import METHODS
 from id2face.reports import FaceAnonymizationError, ImageReport
-from id2face.web.alpha import KEEPS_ALPHA, encode_rgba, read_alpha
 from id2face.web.queue import Queue
 
 PAGE = Path(__file__).resolve().parents[1] / "assets" / "web" / "index.html"
@@ -149,7 +148,7 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
             ticket = parse_qs(url.query).get("ticket", [""])[-1][:64] or f"anon-{id(self)}"
             try:
                 method, seed, strength, fmt, name = _options(url.query)
-                rgb = decode_image(data, name, cfg.max_pixels)
+                rgb, alpha = decode_photo(data, name, cfg.max_pixels)
                 with queue.enter(ticket):
                     out, report = pool.run(method or cfg.default_method, rgb, seed, strength)
             except TooManyPixels as e:
@@ -168,8 +167,7 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
                 self._error(500, f"{type(e).__name__}: {e}")
                 return
             pil_fmt, mime = FORMATS[fmt]
-            alpha = read_alpha(data) if pil_fmt in KEEPS_ALPHA else None
-            body = encode_image(out, pil_fmt) if alpha is None else encode_rgba(out, alpha, pil_fmt)
+            body = encode_image(out, pil_fmt, alpha=alpha)  # PNG and WebP keep the upload's transparency
             self._send(200, body, mime, result_headers(report, time.perf_counter() - t0))
 
         def _send(self, code: int, body: bytes, mime: str, extra: dict[str, str] | None = None) -> None:

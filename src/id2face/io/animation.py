@@ -1,0 +1,114 @@
+"""Animated pictures (GIF, WebP, APNG, multi-page TIFF): every frame read, every frame written back.
+
+A reaction GIF is a short clip. Read as a still photo it kept its first frame, and the output silently
+lost the rest. Here it is read whole (each frame as it is shown: PIL composes a GIF's partial frames),
+so that the caller can anonymize it as a clip (Anonymizer.anonymize_animation: tracked faces, one new
+person per real one), and written back in its own format with its frame durations and loop count, its
+transparency (io/transparency.py), and nothing else of the input (no metadata, no comment).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from id2face.io.images import (
+    DEFAULT_MAX_PIXELS,
+    MediaError,
+    decoding,
+    format_of,
+    fresh_image,
+    is_image,
+    to_rgb_alpha,
+    write_atomically,
+)
+from id2face.io.transparency import straight
+
+ANIMATED_FORMATS = {"GIF", "WEBP", "PNG", "TIFF"}  # PIL formats that write several frames
+_EXIF_TURNS = {  # EXIF orientation -> the transpose that makes the picture upright
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+@dataclass
+class Animation:
+    """The frames of an animated picture, upright, with what writing it back needs. A frame with
+    transparency holds its straight colour and its alpha apart (io/transparency.py)."""
+
+    frames: list[np.ndarray]
+    durations: list[int]  # milliseconds per frame (0: the format's default)
+    loop: int | None = None  # times to repeat (0: forever); None: play once, as the input did
+    alphas: list[np.ndarray | None] = field(default_factory=list)  # per frame: (H, W) alpha, or None
+
+
+def frame_count(path: str | os.PathLike) -> int:
+    """Frames in the picture at `path`: 1 for a still photo, a video or a file PIL cannot open (the
+    photo loader then says why)."""
+    if not is_image(path):
+        return 1
+    try:
+        with Image.open(path) as im:
+            return int(getattr(im, "n_frames", 1))
+    except Exception:  # noqa: BLE001 - unreadable: the usual loader reports it, one line per file
+        return 1
+
+
+def load_animation(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> Animation:
+    """Every frame of the animated picture at `path`, or MediaError. `max_pixels` bounds all frames
+    together (a GIF of many large frames is held in memory whole)."""
+    name = str(path)
+    try:
+        empty = Path(path).stat().st_size == 0
+    except OSError as e:
+        raise MediaError(f"{name}: cannot read ({e.strerror or e})") from e
+    if empty:
+        raise MediaError(f"{name}: empty file")
+    anim = Animation(frames=[], durations=[])
+    with decoding(name), Image.open(path) as im:
+        turn = _EXIF_TURNS.get(im.getexif().get(0x0112, 1))
+        anim.loop = im.info.get("loop")
+        total = 0
+        for i in range(int(getattr(im, "n_frames", 1))):
+            im.seek(i)
+            total += im.size[0] * im.size[1]
+            if total > max_pixels:
+                raise MediaError(f"{name}: its frames exceed the {max_pixels:,}-pixel limit (--max-pixels) "
+                                 f"at frame {i + 1} of {im.n_frames}, counted over all frames")
+            frame = im.copy() if turn is None else im.transpose(turn)
+            rgb, rgba = to_rgb_alpha(frame)
+            anim.frames.append(rgb if rgba is None else straight(rgba))
+            anim.alphas.append(None if rgba is None else rgba[..., 3].copy())
+            anim.durations.append(int(round(float(im.info.get("duration") or 0))))
+    return anim
+
+
+def save_animation(anim: Animation, frames: list[np.ndarray], path: str | os.PathLike,
+                   quality: int = 95) -> None:
+    """Write `frames` (RGB, one per frame of `anim`) atomically with `anim`'s timing and transparency."""
+    path = Path(path)
+    fmt = format_of(path)
+    if fmt not in ANIMATED_FORMATS:
+        raise MediaError(f"{path}: {fmt} holds one frame; write an animation as .gif, .webp, .png or .tiff")
+    if len(frames) != len(anim.frames):
+        raise ValueError(f"{len(frames)} frames given for an animation of {len(anim.frames)}")
+    alphas = anim.alphas or [None] * len(frames)
+    images = [fresh_image(f, fmt, a) for f, a in zip(frames, alphas, strict=True)]
+    transparent = any(im.mode == "RGBA" for im in images)
+    if transparent:  # one mode for all frames
+        images = [im.convert("RGBA") for im in images]
+    options: dict = {"save_all": True, "append_images": images[1:]}
+    if any(anim.durations) and fmt != "TIFF":
+        options["duration"] = [max(d, 1) for d in anim.durations]
+    if anim.loop is not None and fmt != "TIFF":
+        options["loop"] = int(anim.loop)
+    if fmt == "GIF":  # whole frames: each one replaces the last (transparent pixels do not show the last)
+        options["disposal"] = 2 if transparent else 1
+    if fmt == "WEBP":
+        options["quality"] = quality
+    write_atomically(path, lambda f: images[0].save(f, format=fmt, **options))
