@@ -74,3 +74,15 @@ def test_stalled_connections_do_not_flood_the_log(base, capfd):
     assert post(base, "method=mask", encode_image(np.zeros((64, 64, 3), np.uint8)))[0] == 200
     err = capfd.readouterr().err
     assert "Traceback" not in err and "AttributeError" not in err and "timed out" not in err, err
+
+
+def test_an_animated_upload_says_only_its_first_frame_was_done(base, astronaut):
+    small = astronaut[::2, ::2]
+    frames = [Image.fromarray(np.ascontiguousarray(np.roll(small, 5 * i, axis=1))) for i in range(3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=100)
+    status, headers, body = post(base, "method=blur&format=png", buf.getvalue())
+    assert status == 200 and headers["X-Frames"] == "3" and headers["X-Replaced"] == "1"
+    assert "first frame of 3 only" in headers["X-Summary"] and Image.open(io.BytesIO(body)).size == (256, 256)
+    status, headers, _ = post(base, "method=blur", encode_image(astronaut))
+    assert headers["X-Frames"] == "1" and "frame" not in headers["X-Summary"]

@@ -9,6 +9,7 @@ transparency (io/transparency.py), and nothing else of the input (no metadata, n
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,10 +51,17 @@ class Animation:
 def frame_count(path: str | os.PathLike) -> int:
     """Frames in the picture at `path`: 1 for a still photo, a video or a file PIL cannot open (the
     photo loader then says why)."""
-    if not is_image(path):
-        return 1
+    return _frames_in(path) if is_image(path) else 1
+
+
+def frames_in_bytes(data: bytes) -> int:
+    """frame_count for a picture in memory (an upload)."""
+    return _frames_in(io.BytesIO(data))
+
+
+def _frames_in(source) -> int:
     try:
-        with Image.open(path) as im:
+        with Image.open(source) as im:
             return int(getattr(im, "n_frames", 1))
     except Exception:  # noqa: BLE001 - unreadable: the usual loader reports it, one line per file
         return 1

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 
 from id2face.anonymizer import Anonymizer
+from id2face.io.animation import frames_in_bytes
 from id2face.io.images import MediaError, TooManyPixels, decode_photo, encode_image
 from id2face.methods.registry import METHODS
 from id2face.reports import FaceAnonymizationError, ImageReport
@@ -95,12 +96,17 @@ def too_many_pixels(e: TooManyPixels) -> str:
             f"this page accepts up to {e.limit / 1e6:g} megapixels: scale it down and try again")
 
 
-def result_headers(report: ImageReport, seconds: float) -> dict[str, str]:
-    """What happened, for the page: counts and one line of text (ASCII, fits a header)."""
+def result_headers(report: ImageReport, seconds: float, frames: int = 1) -> dict[str, str]:
+    """What happened, for the page: counts and one line of text (ASCII, fits a header). An animated
+    upload gives its first frame only, and the line says so."""
+    summary = report.describe()
+    if frames > 1:
+        summary += (f" (an animated picture: its first frame of {frames} only; "
+                    "`id2face anonymize` does every frame)")
     return {"X-Faces": str(report.faces), "X-Replaced": str(report.replaced),
             "X-Fallbacks": str(report.fallbacks), "X-Blurred": str(report.blurred),
             "X-Kept": str(report.kept), "X-Changed": "1" if report.changed else "0",
-            "X-Summary": report.describe(), "X-Seconds": f"{seconds:.3f}"}
+            "X-Summary": summary, "X-Seconds": f"{seconds:.3f}", "X-Frames": str(frames)}
 
 
 def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHandler]:
@@ -168,7 +174,8 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
                 return
             pil_fmt, mime = FORMATS[fmt]
             body = encode_image(out, pil_fmt, alpha=alpha)  # PNG and WebP keep the upload's transparency
-            self._send(200, body, mime, result_headers(report, time.perf_counter() - t0))
+            headers = result_headers(report, time.perf_counter() - t0, frames_in_bytes(data))
+            self._send(200, body, mime, headers)
 
         def _send(self, code: int, body: bytes, mime: str, extra: dict[str, str] | None = None) -> None:
             self.send_response(code)
