@@ -127,3 +127,15 @@ def test_an_animated_gif_comes_out_whole(tmp_path, astronaut, capsys):
     assert rc == 0 and "1 file(s) anonymized" in capsys.readouterr().err
     with Image.open(tmp_path / "out" / "wave.gif") as im:
         assert im.n_frames == 3 and im.info["duration"] == 120 and im.info["loop"] == 0
+
+
+def test_a_folders_raw_files_are_not_passed_in_silence(tmp_path, astronaut, capsys):
+    (tmp_path / "in").mkdir()
+    Image.fromarray(astronaut).save(tmp_path / "in" / "IMG_1.jpg")
+    (tmp_path / "in" / "IMG_1.CR2").write_bytes(b"II*\x00" + bytes(64))
+    rc = main(["anonymize", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-m", "blur", "-q"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "1 file(s) anonymized" in err and "1 failed" in err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == [
+        f"error: {tmp_path / 'in' / 'IMG_1.CR2'}: camera RAW photos are not read here; export it as JPEG, "
+        "PNG or TIFF and anonymize that (this file still shows every face)"]

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from id2face.io.images import is_image
+from id2face.io.images import is_photo_name
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv"}
 
@@ -24,6 +24,11 @@ class Job:
     @property
     def is_video(self) -> bool:
         return is_video_path(self.src)
+
+
+def _media(path: Path) -> bool:
+    """A photo (read or named as unread: it then fails aloud) or a video, by its extension."""
+    return is_photo_name(path) or is_video_path(path)
 
 
 def is_earlier_output(path: Path, suffix: str) -> bool:
@@ -71,7 +76,7 @@ def expand_inputs(inputs: list[str], outdir: str | os.PathLike | None, recursive
         p = Path(item)
         if p.is_dir():
             pattern = "**/*" if recursive else "*"
-            found = sorted(f for f in p.glob(pattern) if f.is_file() and (is_image(f) or is_video_path(f)))
+            found = sorted(f for f in p.glob(pattern) if f.is_file() and _media(f))
             if out is not None and out.resolve().is_relative_to(p.resolve()):
                 found = [f for f in found if not f.resolve().is_relative_to(out.resolve())]
             if out is None:  # outputs go next to the inputs: a rerun must not take them as inputs
@@ -84,7 +89,7 @@ def expand_inputs(inputs: list[str], outdir: str | os.PathLike | None, recursive
             add(p, None)
         elif glob.has_magic(item):
             matches = sorted(Path(m) for m in glob.glob(item, recursive=True))
-            matches = [m for m in matches if m.is_file() and (is_image(m) or is_video_path(m))
+            matches = [m for m in matches if m.is_file() and _media(m)
                        and not (out is None and is_earlier_output(m, suffix))]
             if not matches:
                 errors.append(f"{item}: the pattern matches no photos or videos")

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from id2face.io.heif import heif_ready, is_heif
 from id2face.io.images import (
     DEFAULT_MAX_PIXELS,
     MediaError,
@@ -51,11 +52,14 @@ class Animation:
 def frame_count(path: str | os.PathLike) -> int:
     """Frames in the picture at `path`: 1 for a still photo, a video or a file PIL cannot open (the
     photo loader then says why)."""
-    return _frames_in(path) if is_image(path) else 1
+    if not is_image(path) or (is_heif(path) and not heif_ready()):
+        return 1
+    return _frames_in(path)
 
 
 def frames_in_bytes(data: bytes) -> int:
     """frame_count for a picture in memory (an upload)."""
+    heif_ready()
     return _frames_in(io.BytesIO(data))
 
 

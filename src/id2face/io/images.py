@@ -21,9 +21,15 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from id2face.io.files import publish
+from id2face.io.heif import HEIF_EXTENSIONS, MISSING, heif_ready, is_heif
 from id2face.io.transparency import ALPHA_FORMATS, has_transparency, join, over_white, straight
 
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm"}
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm",
+                    ".avif", *HEIF_EXTENSIONS}
+# Photos that are named as photos (a folder's are listed) but not read: each fails with this line, so a
+# folder of RAW + JPEG pairs never passes its RAW files (which still show every face) in silence.
+NOT_READ = dict.fromkeys((".dng", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".orf", ".rw2", ".raf", ".srw",
+                          ".pef", ".x3f", ".3fr", ".iiq"), "camera RAW") | {".jxl": "JPEG XL"}
 # Default pixel budget: 200 megapixels (a 50 MP photo is fine; a decompression bomb is not).
 DEFAULT_MAX_PIXELS = 200_000_000
 
@@ -41,7 +47,14 @@ class TooManyPixels(MediaError):
 
 
 def is_image(path: str | os.PathLike) -> bool:
+    """A photo the tool reads, by its extension."""
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def is_photo_name(path: str | os.PathLike) -> bool:
+    """A photo by its extension, read or not (NOT_READ): what a folder given to anonymize lists, so that
+    the photos it cannot read fail aloud."""
+    return is_image(path) or Path(path).suffix.lower() in NOT_READ
 
 
 def load_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
@@ -77,6 +90,12 @@ def _colour_and_alpha(rgb: np.ndarray, rgba: np.ndarray | None) -> tuple[np.ndar
 
 def _read(path: str | os.PathLike, max_pixels: int) -> tuple[np.ndarray, np.ndarray | None]:
     path = Path(path)
+    unread = NOT_READ.get(path.suffix.lower())
+    if unread:
+        raise MediaError(f"{path}: {unread} photos are not read here; export it as JPEG, PNG or TIFF and "
+                         "anonymize that (this file still shows every face)")
+    if is_heif(path) and not heif_ready():
+        raise MediaError(f"{path}: {MISSING}")
     try:
         size = path.stat().st_size
     except OSError as e:
@@ -89,6 +108,7 @@ def _read(path: str | os.PathLike, max_pixels: int) -> tuple[np.ndarray, np.ndar
 def _read_bytes(data: bytes, name: str, max_pixels: int) -> tuple[np.ndarray, np.ndarray | None]:
     if not data:
         raise MediaError(f"{name}: empty file")
+    heif_ready()  # an upload has no extension to go by: HEIF is read wherever the package is there
     return _decode(io.BytesIO(data), name, max_pixels)
 
 
@@ -143,8 +163,10 @@ def to_rgb_alpha(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 
 _FORMATS = {
     ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".bmp": "BMP", ".webp": "WEBP",
-    ".tif": "TIFF", ".tiff": "TIFF", ".gif": "GIF", ".ppm": "PPM", ".pgm": "PPM",
+    ".tif": "TIFF", ".tiff": "TIFF", ".gif": "GIF", ".ppm": "PPM", ".pgm": "PPM", ".avif": "AVIF",
+    ".heic": "HEIF", ".heif": "HEIF",
 }
+_QUALITY_FORMATS = {"JPEG", "WEBP", "AVIF", "HEIF"}  # lossy: they take the --quality
 
 
 def encode_image(image: np.ndarray, fmt: str = "PNG", quality: int = 95,
@@ -173,11 +195,13 @@ def format_of(path: Path) -> str:
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise MediaError(f"{path}: unsupported output format {path.suffix!r}")
+    if fmt == "HEIF" and not heif_ready():
+        raise MediaError(f"{path}: {MISSING}")
     return fmt
 
 
 def _write(image: np.ndarray, f, fmt: str, quality: int, alpha: np.ndarray | None = None) -> None:
-    kwargs: dict = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+    kwargs: dict = {"quality": quality} if fmt in _QUALITY_FORMATS else {}
     fresh_image(image, fmt, alpha).save(f, format=fmt, **kwargs)
 
 
