@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from id2face.io.colour import to_srgb
 from id2face.io.heif import heif_ready, is_heif
 from id2face.io.images import (
     DEFAULT_MAX_PIXELS,
@@ -93,7 +94,7 @@ def load_animation(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS
                 raise MediaError(f"{name}: its frames exceed the {max_pixels:,}-pixel limit (--max-pixels) "
                                  f"at frame {i + 1} of {im.n_frames}, counted over all frames")
             frame = im.copy() if turn is None else im.transpose(turn)
-            rgb, rgba = to_rgb_alpha(frame)
+            rgb, rgba = to_rgb_alpha(to_srgb(frame))
             anim.frames.append(rgb if rgba is None else straight(rgba))
             anim.alphas.append(None if rgba is None else rgba[..., 3].copy())
             anim.durations.append(int(round(float(im.info.get("duration") or 0))))

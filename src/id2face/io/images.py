@@ -20,6 +20,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from id2face.io.colour import to_srgb
 from id2face.io.files import publish
 from id2face.io.heif import HEIF_EXTENSIONS, MISSING, heif_ready, is_heif
 from id2face.io.transparency import ALPHA_FORMATS, has_transparency, join, over_white, straight
@@ -118,7 +119,7 @@ def _decode(source, name: str, max_pixels: int) -> tuple[np.ndarray, np.ndarray 
         if w * h > max_pixels:
             raise TooManyPixels(name, w, h, max_pixels)
         im.load()
-        return to_rgb_alpha(ImageOps.exif_transpose(im))
+        return to_rgb_alpha(to_srgb(ImageOps.exif_transpose(im)))
 
 
 @contextmanager
