@@ -38,6 +38,10 @@ EPILOG = """examples:
   id2face anonymize 'shots/*.png' clip.mp4 -o out/    # globs and videos (audio is kept)
   id2face anonymize photo.jpg                         # -> photo_anonymized.jpg next to it
   id2face anonymize photos/ -o out/ --device cuda --batch-photos 32   # GPU: 32 photos (frames) per call
+
+photos: JPEG, PNG, WebP, AVIF, TIFF, BMP, GIF, PPM; HEIC/HEIF with `pip install pillow-heif`. Animated GIF,
+WebP and PNG are done frame by frame as clips; transparency is kept. Camera RAW and JPEG XL files fail
+with one line each (export them first). videos: mp4, mov, mkv, webm, avi, m4v, mpg, wmv, flv.
 """
 
 
