@@ -82,3 +82,12 @@ def test_a_transparent_photo_keeps_its_alpha_and_its_faint_face_is_replaced(tmp_
     blur.anonymize_file(tmp_path / "faint.png", tmp_path / "out.jpg")
     with Image.open(tmp_path / "out.jpg") as im:
         assert im.mode == "RGB"
+
+
+def test_frames_in_batches_give_the_same_animation(tmp_path, astronaut, blur):
+    _gif(tmp_path / "in.gif", astronaut, n=5, duration=80)
+    for batch in (1, 3):
+        blur.anonymize_animation(tmp_path / "in.gif", tmp_path / f"out{batch}.gif", batch_frames=batch)
+    one, three = load_animation(tmp_path / "out1.gif"), load_animation(tmp_path / "out3.gif")
+    assert all(np.array_equal(a, b) for a, b in zip(one.frames, three.frames, strict=True))
+    assert (tmp_path / "out1.gif").read_bytes() == (tmp_path / "out3.gif").read_bytes()

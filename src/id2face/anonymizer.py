@@ -15,6 +15,7 @@ import time
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -304,7 +305,7 @@ class Anonymizer:
         return report
 
     def anonymize_animation(self, src: str | os.PathLike, dst: str | os.PathLike, quality: int = 95,
-                            progress: bool = True) -> ImageReport:
+                            progress: bool = True, batch_frames: int = 1) -> ImageReport:
         """An animated GIF, WebP, APNG or multi-page TIFF, as a clip: faces tracked over its frames, one new
         person per real one, every frame written back with its timing (io/animation.py); one face that
         cannot be anonymized in any frame fails the file, and nothing is written."""
@@ -314,7 +315,7 @@ class Anonymizer:
         total, outs = ImageReport(), []
         frames = tqdm(anim.frames, unit="frame", desc=Path(src).name, leave=False,
                       disable=None if progress else True)
-        for out, report in self.anonymize_stream(frames):
+        for out, report in self.anonymize_stream(frames, batch_frames):
             outs.append(out)
             total.add(report)
         save_animation(anim, outs, dst, quality=quality)
@@ -354,15 +355,19 @@ class Anonymizer:
                                   keep_audio=keep_audio)
         return total
 
-    def anonymize_stream(self, frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, ImageReport]]:
-        """Live frames (RGB) in, anonymized frames out, one at a time (a camera or a stream).
+    def anonymize_stream(self, frames: Iterable[np.ndarray],
+                         batch_frames: int = 1) -> Iterator[tuple[np.ndarray, ImageReport]]:
+        """Live frames (RGB) in, anonymized frames out, in order (a camera, a stream, an animation).
 
-        Tracking, per-track identities and gap filling work as for video files.
+        Tracking, per-track identities and gap filling work as for video files; `batch_frames` frames
+        share one method call (a GPU's speed; the frames are the same), 1 for a live source.
         """
         tracker = FaceTracker()
+        frames = iter(frames)
         with self._sequence() as seed:
-            for frame in frames:
-                yield self.anonymize_batch([frame], [self._tracked_faces(tracker, frame)], seed=seed)[0]
+            while chunk := list(islice(frames, batch_frames)):
+                faces = [self._tracked_faces(tracker, frame) for frame in chunk]
+                yield from self.anonymize_batch(chunk, faces, seed=seed)
 
     @contextmanager
     def _sequence(self) -> Iterator[int]:

@@ -32,7 +32,8 @@ class Anonymizer(Protocol):
 
     def anonymize_batch(self, images: list[np.ndarray]) -> list[tuple[np.ndarray, ImageReport]]: ...
 
-    def anonymize_animation(self, src: Path, dst: Path, quality: int = 95) -> ImageReport: ...
+    def anonymize_animation(self, src: Path, dst: Path, quality: int = 95,
+                            batch_frames: int = 1) -> ImageReport: ...
 
 
 def anonymize_files(anonymizer: Anonymizer, pairs: Iterable[PathPair], batch: int = 1,
@@ -45,14 +46,15 @@ def anonymize_files(anonymizer: Anonymizer, pairs: Iterable[PathPair], batch: in
         raise ValueError(f"batch must be at least 1, got {batch}")
     it = iter(pairs)
     while chunk := list(islice(it, batch)):
-        yield from _run_chunk(anonymizer, [FileResult(Path(s), Path(d)) for s, d in chunk], quality)
+        yield from _run_chunk(anonymizer, [FileResult(Path(s), Path(d)) for s, d in chunk], quality, batch)
 
 
-def _run_chunk(anonymizer: Anonymizer, results: list[FileResult], quality: int) -> list[FileResult]:
+def _run_chunk(anonymizer: Anonymizer, results: list[FileResult], quality: int,
+               batch: int = 1) -> list[FileResult]:
     stills = []
-    for r in results:  # an animated picture is a clip of its own (io/animation.py)
+    for r in results:  # an animated picture is a clip of its own (io/animation.py), `batch` frames a call
         if frame_count(r.src) > 1:
-            _animation(anonymizer, r, quality)
+            _animation(anonymizer, r, quality, batch)
         else:
             stills.append(r)
     loaded = [(r, *photo) for r in stills if (photo := _load(anonymizer, r)) is not None]
@@ -72,9 +74,9 @@ def _run_chunk(anonymizer: Anonymizer, results: list[FileResult], quality: int) 
     return results
 
 
-def _animation(anonymizer: Anonymizer, r: FileResult, quality: int) -> None:
+def _animation(anonymizer: Anonymizer, r: FileResult, quality: int, batch: int) -> None:
     try:
-        r.report = anonymizer.anonymize_animation(r.src, r.dst, quality=quality)
+        r.report = anonymizer.anonymize_animation(r.src, r.dst, quality=quality, batch_frames=batch)
     except KeyboardInterrupt:
         raise
     except Exception as e:  # noqa: BLE001 - one line per failed file, the batch goes on
