@@ -183,6 +183,8 @@ class Anonymizer:
                 kinds.append(replacement_kind(f))
                 if kinds[-1] == HEAD:
                     as_head(f)
+                    if self.mask_config.heads == "replace":  # the method on points placed from the box
+                        kinds[-1] = POINTS
                 align_face(img, f, m.crop_size, m.template)
                 if kinds[-1] == POINTS:
                     estimate_mesh(m, f)

@@ -23,7 +23,7 @@ from id2face.cli.options import (
     add_seed_argument,
     runtime_options,
 )
-from id2face.face.config import BLENDS, DetectorConfig, MaskConfig
+from id2face.face.config import BLENDS, HEADS, DetectorConfig, MaskConfig
 from id2face.io.images import DEFAULT_MAX_PIXELS
 from id2face.jobs.processes import ProcessGroup
 from id2face.methods.registry import default_method
@@ -101,6 +101,10 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="paste each new face over the hands in front of it too (default: a hand in front "
                    "of a face, on a cheek, under the chin, holding a phone, keeps its own pixels; the face's "
                    "eyes are always replaced)")
+    p.add_argument("--heads", choices=HEADS, default=MaskConfig().heads,
+                   help="faces without usable landmarks (a profile, a face cut by the photo's edge or half "
+                   "hidden): 'replace' gives them to the method on points placed from the face's box, "
+                   "upright; 'blur' blurs the head (default: %(default)s)")
     p.add_argument("--grain", type=float, default=None, metavar="F",
                    help="give a new face scaled up into the photo F (0 to 2) of the fine grain it lacks "
                    "against the face it replaces, so that it does not look softer than the photo "
@@ -256,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
         anonymizer = Anonymizer(
             keep=keep,
             mask=MaskConfig(preserve=preserve, hair=args.mask_hair, blend=args.blend, dilate=args.mask_grow,
-                            hands=not args.no_hands, **grain),
+                            hands=not args.no_hands, heads=args.heads, **grain),
             method=method,
             model=args.model,
             seed=args.seed,

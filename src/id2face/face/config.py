@@ -98,8 +98,14 @@ class MaskConfig:
     # (2026-11-28, v0.3) it cost seed diversity (dlib: 85.7 % of seed pairs different people vs 87.6 %)
     # for FID 107 vs 108 and the same re-identification.
     grain: float = 0.0
+    # A face without usable landmarks (no mesh, and five points that do not look like a face: a profile,
+    # a face cut by the photo's edge, one half hidden): "blur" blurs its head ellipse; "replace" gives it to
+    # the method on five points placed from its box, upright (face/fallback.py), as a face on points.
+    heads: str = "blur"
 
     def __post_init__(self) -> None:
+        if self.heads not in HEADS:
+            raise ValueError(f"heads must be one of {', '.join(HEADS)}, got {self.heads!r}")
         if self.blend not in BLENDS:
             raise ValueError(f"blend must be one of {', '.join(BLENDS)}, got {self.blend!r}")
         if not 0.0 <= self.blend_feather <= 0.25:
@@ -123,3 +129,4 @@ class MaskConfig:
 
 
 BLENDS = ("face", "person", "region")
+HEADS = ("blur", "replace")
