@@ -4,8 +4,10 @@ Three ways a face is replaced, best first:
 - "mesh": the 478-point mesh found the face; the method runs on a mesh-aligned crop and mask.
 - "points": no mesh (profile, occlusion, too small for it), but five landmarks that look like a
   face (eyes apart, mouth below them); the method runs on those points with the template's mask.
-- "head": nothing usable (back of the head, a sideways profile with both eyes on one spot): the
-  head ellipse around the box is blurred, feathered, in place of the method.
+- "head": nothing usable (a face cut by the photo's edge, a sideways profile with both eyes on one
+  spot): five points are placed from the box, upright, and the method runs on them as on a face on
+  points (MaskConfig.heads "replace", the default); with "blur" the head ellipse around the box is
+  blurred, feathered, in place of the method.
 The last two count as fallbacks in the report.
 """
 
@@ -54,7 +56,8 @@ def replacement_kind(face: Face) -> str:
 
 
 def as_head(face: Face) -> Face:
-    """Points placed from the box alone (upright), so alignment frames the head ellipse to blur."""
+    """Points placed from the box alone (upright): alignment frames the face the method draws there, or the
+    head ellipse to blur."""
     face.keypoints5 = keypoints5_from_detection(face.box, None)
     face.mesh = None
     return face
