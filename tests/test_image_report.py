@@ -1,8 +1,11 @@
 """The Python API's report says what happened to a photo, in words and counts."""
 
+import copy
+
 import numpy as np
 
 from id2face.anonymizer import Anonymizer, ImageReport
+from id2face.face.config import MaskConfig
 
 
 def test_report_describes_no_face_replacements_fallbacks_and_kept():
@@ -32,8 +35,11 @@ def test_the_report_tells_faces_on_points_from_blurred_heads(astronaut):
     face = anon.detector.detect(astronaut)[0]
     face.mesh = None  # replaced on its five points
     head = anon.detector.detect(astronaut)[0]
-    head.mesh, head.keypoints5 = None, np.tile(head.keypoints5[:1], (5, 1))  # no usable points: blurred
+    head.mesh, head.keypoints5 = None, np.tile(head.keypoints5[:1], (5, 1))  # no usable points
     _, rep = anon.anonymize_rgb(astronaut, faces=[face])
     assert (rep.replaced, rep.on_points, rep.blurred, rep.fallbacks) == (1, 1, 0, 1)
-    _, rep = anon.anonymize_rgb(astronaut, faces=[head])
+    blurring = Anonymizer(method="blur", mask=MaskConfig(heads="blur"))
+    _, rep = blurring.anonymize_rgb(astronaut, faces=[copy.deepcopy(head)])
     assert (rep.replaced, rep.on_points, rep.blurred, rep.fallbacks) == (0, 0, 1, 1)
+    _, rep = anon.anonymize_rgb(astronaut, faces=[head])  # heads="replace": on points from its box
+    assert (rep.replaced, rep.on_points, rep.blurred, rep.fallbacks) == (1, 1, 0, 1)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from id2face.anonymizer import Anonymizer
+from id2face.face.config import MaskConfig
 from id2face.face.landmarks import FACE_OVAL, MESH_KEYPOINTS5
 from id2face.face.points_mesh import FILE, fit_points_mesh, load_points_mesh
 from id2face.face.types import Face
@@ -55,7 +56,7 @@ def test_the_bundled_map_draws_a_face_from_the_templates_own_points():
 def test_a_points_face_gets_the_estimate_a_meshed_or_head_face_does_not(astronaut):
     pm = bundled_map()
     rec = Recorder(lambda p5: pm.predict(p5, SIZE))
-    anon = Anonymizer(method=rec)
+    anon = Anonymizer(method=rec, mask=MaskConfig(heads="blur"))
     meshed = anon.detector.detect(astronaut)[0]
     # the same face as the detector gave it, before the mesh: its own five points
     points = Face(box=meshed.box.copy(), score=0.9, keypoints5=meshed.detector_keypoints5.copy())
@@ -73,6 +74,11 @@ def test_a_points_face_gets_the_estimate_a_meshed_or_head_face_does_not(astronau
                                                                   keypoints5=meshed.detector_keypoints5.copy())])
     assert plain.seen[0].shape == (5, 2)
     assert not np.array_equal(plain.masks[0] > 0.5, rec.masks[1] > 0.5)
+    # With heads="replace" (the default) the head goes to the method too, on points placed from its box,
+    # and gets an estimated mesh like any face on points.
+    drawn = Recorder(lambda p5: pm.predict(p5, SIZE))
+    _, rep = Anonymizer(method=drawn).anonymize_rgb(astronaut, faces=[head])
+    assert len(drawn.seen) == 1 and drawn.seen[0].shape == (478, 2) and rep.on_points == 1
 
 
 def test_estimate_mesh_leaves_faces_it_cannot_help():
