@@ -324,13 +324,14 @@ class Anonymizer:
         return total
 
     def anonymize_files(self, pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]], batch: int = 8,
-                        quality: int = 95) -> Iterator[FileResult]:
+                        quality: int = 95, progress: bool = True) -> Iterator[FileResult]:
         """Anonymize (src, dst) photo pairs, `batch` photos per method call; one FileResult each, in order.
 
         Same guarantees as `anonymize_file` per photo: a file that fails (unreadable, a face that could
         not be anonymized) gets its own `error` and nothing written, and the other photos go on.
+        `progress`: an animated picture's frame bar (on a terminal).
         """
-        return anonymize_files(self, pairs, batch=batch, quality=quality)
+        return anonymize_files(self, pairs, batch=batch, quality=quality, progress=progress)
 
     # ---- video --------------------------------------------------------------------------
     def anonymize_video(self, src: str | os.PathLike, dst: str | os.PathLike, keep_audio: bool = True,

@@ -32,12 +32,12 @@ class Anonymizer(Protocol):
 
     def anonymize_batch(self, images: list[np.ndarray]) -> list[tuple[np.ndarray, ImageReport]]: ...
 
-    def anonymize_animation(self, src: Path, dst: Path, quality: int = 95,
+    def anonymize_animation(self, src: Path, dst: Path, quality: int = 95, progress: bool = True,
                             batch_frames: int = 1) -> ImageReport: ...
 
 
 def anonymize_files(anonymizer: Anonymizer, pairs: Iterable[PathPair], batch: int = 1,
-                    quality: int = 95) -> Iterator[FileResult]:
+                    quality: int = 95, progress: bool = True) -> Iterator[FileResult]:
     """Yield one FileResult per (src, dst) pair, in order, anonymizing up to `batch` photos per method call.
 
     `pairs` is consumed lazily, `batch` photos at a time (so they are held in memory together).
@@ -46,15 +46,16 @@ def anonymize_files(anonymizer: Anonymizer, pairs: Iterable[PathPair], batch: in
         raise ValueError(f"batch must be at least 1, got {batch}")
     it = iter(pairs)
     while chunk := list(islice(it, batch)):
-        yield from _run_chunk(anonymizer, [FileResult(Path(s), Path(d)) for s, d in chunk], quality, batch)
+        results = [FileResult(Path(s), Path(d)) for s, d in chunk]
+        yield from _run_chunk(anonymizer, results, quality, batch, progress)
 
 
 def _run_chunk(anonymizer: Anonymizer, results: list[FileResult], quality: int,
-               batch: int = 1) -> list[FileResult]:
+               batch: int = 1, progress: bool = True) -> list[FileResult]:
     stills = []
     for r in results:  # an animated picture is a clip of its own (io/animation.py), `batch` frames a call
         if frame_count(r.src) > 1:
-            _animation(anonymizer, r, quality, batch)
+            _animation(anonymizer, r, quality, batch, progress)
         else:
             stills.append(r)
     loaded = [(r, *photo) for r in stills if (photo := _load(anonymizer, r)) is not None]
@@ -74,9 +75,10 @@ def _run_chunk(anonymizer: Anonymizer, results: list[FileResult], quality: int,
     return results
 
 
-def _animation(anonymizer: Anonymizer, r: FileResult, quality: int, batch: int) -> None:
+def _animation(anonymizer: Anonymizer, r: FileResult, quality: int, batch: int, progress: bool) -> None:
     try:
-        r.report = anonymizer.anonymize_animation(r.src, r.dst, quality=quality, batch_frames=batch)
+        r.report = anonymizer.anonymize_animation(r.src, r.dst, quality=quality, progress=progress,
+                                                  batch_frames=batch)
     except KeyboardInterrupt:
         raise
     except Exception as e:  # noqa: BLE001 - one line per failed file, the batch goes on

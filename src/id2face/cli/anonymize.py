@@ -299,7 +299,7 @@ def run(args: argparse.Namespace) -> int:
                 for job in batch:
                     _video(anonymizer, job, args, tally, progress=own_bar and sys.stderr.isatty())
             else:
-                _photos(anonymizer, batch, args, tally)
+                _photos(anonymizer, batch, args, tally, progress=own_bar and sys.stderr.isatty())
         if tally.audit:
             tally.audit.close()
         counts, missing = session.finish(tally.counts(), tally.seen)
@@ -314,9 +314,10 @@ def run(args: argparse.Namespace) -> int:
     return 1 if counts["failed"] or missing else 0
 
 
-def _photos(anonymizer: Anonymizer, jobs: Iterable[Job], args: argparse.Namespace, tally: Tally) -> None:
+def _photos(anonymizer: Anonymizer, jobs: Iterable[Job], args: argparse.Namespace, tally: Tally,
+            progress: bool) -> None:
     pairs = ((job.src, job.dst) for job in jobs)
-    for r in anonymizer.anonymize_files(pairs, batch=args.batch, quality=args.quality):
+    for r in anonymizer.anonymize_files(pairs, batch=args.batch, quality=args.quality, progress=progress):
         if r.error is None:
             tally.ok(r.src, r.dst, r.report)
         else:
