@@ -7,9 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from id2face.io.ffmpeg import VIDEO_EXTENSIONS
 from id2face.io.images import is_photo_name
-
-VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv"}
 
 
 def is_video_path(path: Path) -> bool:

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from id2face.io.colour import to_srgb
 from id2face.io.heif import heif_ready, is_heif
 from id2face.io.images import (
     DEFAULT_MAX_PIXELS,
     MediaError,
+    checked_source,
+    colour_and_alpha,
     decoding,
     format_of,
     fresh_image,
@@ -29,14 +31,8 @@ from id2face.io.images import (
     to_rgb_alpha,
     write_atomically,
 )
-from id2face.io.transparency import straight
 
 ANIMATED_FORMATS = {"GIF", "WEBP", "PNG", "TIFF"}  # PIL formats that write several frames
-_EXIF_TURNS = {  # EXIF orientation -> the transpose that makes the picture upright
-    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
 
 
 @dataclass
@@ -75,16 +71,10 @@ def _frames_in(source) -> int:
 def load_animation(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> Animation:
     """Every frame of the animated picture at `path`, or MediaError. `max_pixels` bounds all frames
     together (a GIF of many large frames is held in memory whole)."""
+    path = checked_source(path)
     name = str(path)
-    try:
-        empty = Path(path).stat().st_size == 0
-    except OSError as e:
-        raise MediaError(f"{name}: cannot read ({e.strerror or e})") from e
-    if empty:
-        raise MediaError(f"{name}: empty file")
     anim = Animation(frames=[], durations=[])
     with decoding(name), Image.open(path) as im:
-        turn = _EXIF_TURNS.get(im.getexif().get(0x0112, 1))
         anim.loop = im.info.get("loop")
         total = 0
         for i in range(int(getattr(im, "n_frames", 1))):
@@ -93,10 +83,9 @@ def load_animation(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS
             if total > max_pixels:
                 raise MediaError(f"{name}: its frames exceed the {max_pixels:,}-pixel limit (--max-pixels) "
                                  f"at frame {i + 1} of {im.n_frames}, counted over all frames")
-            frame = im.copy() if turn is None else im.transpose(turn)
-            rgb, rgba = to_rgb_alpha(to_srgb(frame))
-            anim.frames.append(rgb if rgba is None else straight(rgba))
-            anim.alphas.append(None if rgba is None else rgba[..., 3].copy())
+            rgb, alpha = colour_and_alpha(*to_rgb_alpha(to_srgb(ImageOps.exif_transpose(im))))
+            anim.frames.append(rgb)
+            anim.alphas.append(alpha)
             anim.durations.append(int(round(float(im.info.get("duration") or 0))))
     return anim
 

@@ -71,7 +71,7 @@ def load_photo(path: str | os.PathLike,
     With an alpha the colour is the file's own (straight, black where fully transparent): faces are
     replaced in what the file holds; save_image(..., alpha=) puts the alpha back (io/transparency.py).
     """
-    return _colour_and_alpha(*_read(path, max_pixels))
+    return colour_and_alpha(*_read(path, max_pixels))
 
 
 def decode_image(data: bytes, name: str = "upload", max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
@@ -82,14 +82,23 @@ def decode_image(data: bytes, name: str = "upload", max_pixels: int = DEFAULT_MA
 def decode_photo(data: bytes, name: str = "upload",
                  max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.ndarray, np.ndarray | None]:
     """load_photo for bytes in memory (uploads)."""
-    return _colour_and_alpha(*_read_bytes(data, name, max_pixels))
+    return colour_and_alpha(*_read_bytes(data, name, max_pixels))
 
 
-def _colour_and_alpha(rgb: np.ndarray, rgba: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+def colour_and_alpha(rgb: np.ndarray, rgba: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """to_rgb_alpha's pair as a photo to anonymize: its RGB, or with transparency its straight colour and
+    alpha (see load_photo)."""
     return (rgb, None) if rgba is None else (straight(rgba), rgba[..., 3].copy())
 
 
 def _read(path: str | os.PathLike, max_pixels: int) -> tuple[np.ndarray, np.ndarray | None]:
+    path = checked_source(path)
+    return _decode(path, str(path), max_pixels)
+
+
+def checked_source(path: str | os.PathLike) -> Path:
+    """`path`, or MediaError where it cannot be a photo to read: a format not read here (NOT_READ), HEIF
+    without pillow-heif, a file that is missing or empty."""
     path = Path(path)
     unread = NOT_READ.get(path.suffix.lower())
     if unread:
@@ -103,7 +112,7 @@ def _read(path: str | os.PathLike, max_pixels: int) -> tuple[np.ndarray, np.ndar
         raise MediaError(f"{path}: cannot read ({e.strerror or e})") from e
     if size == 0:
         raise MediaError(f"{path}: empty file")
-    return _decode(path, str(path), max_pixels)
+    return path
 
 
 def _read_bytes(data: bytes, name: str, max_pixels: int) -> tuple[np.ndarray, np.ndarray | None]:
