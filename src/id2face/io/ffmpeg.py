@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import subprocess
 
-import imageio_ffmpeg
-
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv"}
 
 
 def ffmpeg_exe() -> str:
+    import imageio_ffmpeg  # here, not at the top: a training machine may lack it (cli/inputs imports this)
+
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
