@@ -8,8 +8,8 @@
 # output is there, so it also resumes. Makes:
 #   data/celeba128, data/lfw128            prepared faces (id2face prepare --split 0.05; the held-out split)
 #   data/packed_celeba128, _lfw128         WebP packs (~3 KB a face)
-#   .gpu/celeba128/part-00 (15.8 MiB)      the burst's data: celeba whole, lfw in 8-MiB parts to rotate
-#   .gpu/lfw128b/part-00..02
+#   .gpu/celeba128/part-00 (15.8 MiB)      the burst's data: celeba whole, lfw in 6-MiB parts to rotate
+#   .gpu/lfw128c/part-00..02               (8-MiB parts made the carry 64.0 MiB and the tool refused it)
 #   .whl/diffusers-*.whl                   the GPU image has no diffusers
 #   data/heldout/celeba-wild/{all,tune,test}  the held-out photos for id2face eval (scripts/heldout_photos.py)
 #   data/heldout/lfw/{all,tune,test}          the same of lfw (372 / 100 / 272 grey photos, one face each)
@@ -37,13 +37,13 @@ pack() {  # name, parts folder, part size (MiB)
 prepare celeba-wild celeba128
 prepare lfw lfw128
 pack celeba128 .gpu/celeba128 16
-pack lfw128 .gpu/lfw128b 8
+pack lfw128 .gpu/lfw128c 6
 ls .whl/diffusers-*.whl >/dev/null 2>&1 || $PY -m pip download -q --no-deps diffusers==0.42.1 -d .whl
 $PY scripts/heldout_photos.py data/celeba128 data/heldout/celeba-wild
 $PY scripts/heldout_photos.py data/lfw128 data/heldout/lfw --tune 100 --test-from 100
 du -sh .gpu/* .whl
 cat <<'EOF'
-Next, on the lent machine (carry [".gpu/celeba128/part-00", ".gpu/lfw128b/part-NN", ".whl"], NN the part not
+Next, on the lent machine (carry [".gpu/celeba128/part-00", ".gpu/lfw128c/part-NN", ".whl"], NN the part not
 used last; checkpoints/latent128/README.md says which parts each burst carried):
-  BUDGET=570 bash scripts/gpu_train.sh .gpu/celeba128/part-00,.gpu/lfw128b/part-NN 9 2048
+  BUDGET=570 bash scripts/gpu_train.sh .gpu/celeba128/part-00,.gpu/lfw128c/part-NN 9 2048
 EOF
