@@ -91,3 +91,27 @@ def test_frames_in_batches_give_the_same_animation(tmp_path, astronaut, blur):
     one, three = load_animation(tmp_path / "out1.gif"), load_animation(tmp_path / "out3.gif")
     assert all(np.array_equal(a, b) for a, b in zip(one.frames, three.frames, strict=True))
     assert (tmp_path / "out1.gif").read_bytes() == (tmp_path / "out3.gif").read_bytes()
+
+
+class Seeds:
+    """A method that paints each face by the seed it is given, and keeps the seeds it saw."""
+
+    name, crop_size, template, color_match = "seeds", 64, FFHQ, False
+
+    def __init__(self):
+        self.seen: list[int] = []
+
+    def __call__(self, crops, masks, faces, seed):
+        self.seen.append(seed)
+        return np.full_like(crops, seed % 251)
+
+
+def test_a_stream_takes_its_own_seed_and_leaves_the_anonymizers(astronaut):
+    """The web answers each animated upload with its request's seed from one shared Anonymizer."""
+    frames = [np.ascontiguousarray(np.roll(astronaut[::2, ::2], 3 * i, axis=1)) for i in range(3)]
+    method = Seeds()
+    a = Anonymizer(method=method, seed=7)
+    outs = [out for out, _ in a.anonymize_stream(frames, seed=123)]
+    again = [out for out, _ in a.anonymize_stream(frames)]
+    assert a.seed == 7 and set(method.seen[:3]) == {123} and set(method.seen[3:]) == {7}
+    assert not np.array_equal(outs[0], again[0])

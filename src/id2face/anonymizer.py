@@ -358,28 +358,32 @@ class Anonymizer:
                                   keep_audio=keep_audio)
         return total
 
-    def anonymize_stream(self, frames: Iterable[np.ndarray],
-                         batch_frames: int = 1) -> Iterator[tuple[np.ndarray, ImageReport]]:
+    def anonymize_stream(self, frames: Iterable[np.ndarray], batch_frames: int = 1, *,
+                         seed: int | None = None,
+                         strength: float | None = None) -> Iterator[tuple[np.ndarray, ImageReport]]:
         """Live frames (RGB) in, anonymized frames out, in order (a camera, a stream, an animation).
 
         Tracking, per-track identities and gap filling work as for video files; `batch_frames` frames
-        share one method call (a GPU's speed; the frames are the same), 1 for a live source.
+        share one method call (a GPU's speed; the frames are the same), 1 for a live source. `seed`,
+        `strength`: for this sequence only (see `anonymize`).
         """
         tracker = FaceTracker()
         frames = iter(frames)
-        with self._sequence() as seed:
+        with self._sequence(seed) as run_seed:
             while chunk := list(islice(frames, batch_frames)):
                 faces = [self._tracked_faces(tracker, frame) for frame in chunk]
-                yield from self.anonymize_batch(chunk, faces, seed=seed)
+                yield from self.anonymize_batch(chunk, faces, seed=run_seed, strength=strength)
 
     @contextmanager
-    def _sequence(self) -> Iterator[int]:
+    def _sequence(self, seed: int | None = None) -> Iterator[int]:
         """One video or stream: the method's per-track state starts afresh (track ids restart); yields
-        its seed: without one, a random run seed holds throughout (a person keeps one fake identity)."""
+        its seed (`seed`, else the Anonymizer's): without one, a random run seed holds throughout (a
+        person keeps one fake identity)."""
         start = getattr(self.method, "new_sequence", None)
         if callable(start):
             start()
-        yield self.seed if self.seed is not None else secrets.randbits(63)
+        seed = self.seed if seed is None else seed
+        yield seed if seed is not None else secrets.randbits(63)
 
     def _tracked_faces(self, tracker: FaceTracker, frame: np.ndarray) -> list[Face]:
         """This frame's faces with track ids and smoothed landmarks (the replaced face does not jitter)."""

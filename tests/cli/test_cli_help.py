@@ -14,8 +14,9 @@ from id2face.io.images import save_image
 
 
 def test_building_the_help_imports_neither_torch_nor_diffusers():
-    """Before: every parser build imported diffusers (for the sampler names): ~4-10 s per --help. Nor
-    imageio_ffmpeg: `id2face train` builds the same parser on a GPU machine that lacks it (a burst failed so)."""
+    """Before: every parser build imported diffusers (for the sampler names): ~4-10 s per --help.
+    Nor imageio_ffmpeg: `id2face train` builds the same parser on a GPU machine that lacks it (a burst
+    failed so)."""
     code = ("import sys; from id2face.cli.main import build_parser; build_parser(); "
             "print(sorted(m for m in ('torch', 'diffusers', 'cv2', 'imageio_ffmpeg') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from id2face.io.animation import Animation, frame_count, load_animation, save_animation
+from id2face.io.animation import (
+    Animation,
+    decode_animation,
+    encode_animation,
+    frame_count,
+    load_animation,
+    save_animation,
+)
 from id2face.io.images import MediaError
 
 
@@ -83,6 +90,25 @@ def test_limits_and_bad_files_are_one_line_errors(tmp_path):
     with pytest.raises(ValueError, match="2 frames given for an animation of 3"):
         save_animation(anim, anim.frames[:2], tmp_path / "out.gif")
     assert not list(tmp_path.glob("out*")) and not list(tmp_path.glob(".out*"))
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "GIF"])
+def test_bytes_in_and_out_are_the_files_own(tmp_path, fmt):
+    """The web's path (an upload in memory, the answer in memory) reads and writes what the files do."""
+    _write(tmp_path / "in.gif", _frames(), duration=[120, 80, 200], loop=0)
+    data = (tmp_path / "in.gif").read_bytes()
+    from_file, from_bytes = load_animation(tmp_path / "in.gif"), decode_animation(data, "up.gif")
+    assert all(np.array_equal(a, b) for a, b in zip(from_file.frames, from_bytes.frames, strict=True))
+    assert from_bytes.durations == [120, 80, 200] and from_bytes.loop == 0
+    out = tmp_path / f"out.{fmt.lower()}"
+    save_animation(from_file, from_file.frames, out)
+    assert encode_animation(from_bytes, from_bytes.frames, fmt) == out.read_bytes()
+    with pytest.raises(MediaError, match="up.gif: empty file"):
+        decode_animation(b"", "up.gif")
+    with pytest.raises(MediaError, match="up.gif: its frames exceed"):
+        decode_animation(data, "up.gif", max_pixels=48 * 48 * 2)
+    with pytest.raises(ValueError, match="JPEG holds one frame"):
+        encode_animation(from_bytes, from_bytes.frames, "JPEG")
 
 
 def test_an_exif_turned_animation_is_read_upright(tmp_path):

@@ -20,7 +20,8 @@ from id2face.web.server import AnonymizerPool, WebConfig, make_server
 def base():
     pool = AnonymizerPool(lambda m: Anonymizer(method=m), methods=("blur", "pixelate", "mask"))
     cfg = WebConfig(
-        port=0, max_upload_mb=1.0, max_pixels=2_000_000, default_method="blur", request_timeout=0.3
+        port=0, max_upload_mb=1.0, max_pixels=2_000_000, default_method="blur", request_timeout=0.3,
+        max_frames=3,
     )
     with serving(make_server(pool, cfg)) as address:
         yield address
@@ -76,13 +77,49 @@ def test_stalled_connections_do_not_flood_the_log(base, capfd):
     assert "Traceback" not in err and "AttributeError" not in err and "timed out" not in err, err
 
 
-def test_an_animated_upload_says_only_its_first_frame_was_done(base, astronaut):
-    small = astronaut[::2, ::2]
-    frames = [Image.fromarray(np.ascontiguousarray(np.roll(small, 5 * i, axis=1))) for i in range(3)]
+def _gif(frames: list[np.ndarray], duration: int = 100) -> bytes:
+    images = [Image.fromarray(np.ascontiguousarray(f)) for f in frames]
     buf = io.BytesIO()
-    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=100)
-    status, headers, body = post(base, "method=blur&format=png", buf.getvalue())
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=duration, loop=0)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt,pil", [("png", "PNG"), ("webp", "WEBP")])
+def test_an_animated_upload_comes_back_animated_every_frame_done(base, astronaut, fmt, pil):
+    small = astronaut[::2, ::2]
+    data = _gif([np.roll(small, 5 * i, axis=1) for i in range(3)], duration=120)
+    status, headers, body = post(base, f"method=blur&format={fmt}", data)
+    assert status == 200 and headers["X-Frames"] == "3" and headers["X-Replaced"] == "3", headers
+    assert "over 3 frames" in headers["X-Summary"]
+    with Image.open(io.BytesIO(body)) as im:
+        assert im.format == pil and im.n_frames == 3 and im.size == (256, 256)
+        seen = []
+        for i in range(3):
+            im.seek(i)
+            seen.append(np.asarray(im.convert("RGB"), dtype=np.int16))
+            assert im.info.get("duration") == 120
+    for i, frame in enumerate(seen):  # each frame's own face blurred, the rest of it kept
+        original = np.roll(small, 5 * i, axis=1).astype(np.int16)
+        assert np.abs(frame - original).mean() > 1.0
+        assert np.abs(frame - original)[:, :20].mean() < 8  # the left edge: no face there
+
+
+def test_an_animated_upload_as_jpeg_says_only_its_first_frame_was_done(base, astronaut):
+    small = astronaut[::2, ::2]
+    data = _gif([np.roll(small, 5 * i, axis=1) for i in range(3)])
+    status, headers, body = post(base, "method=blur&format=jpeg", data)
     assert status == 200 and headers["X-Frames"] == "3" and headers["X-Replaced"] == "1"
     assert "first frame of 3 only" in headers["X-Summary"] and Image.open(io.BytesIO(body)).size == (256, 256)
     status, headers, _ = post(base, "method=blur", encode_image(astronaut))
     assert headers["X-Frames"] == "1" and "frame" not in headers["X-Summary"]
+
+
+def test_an_animation_over_the_page_limits_is_refused_with_its_reason(base, astronaut):
+    small = astronaut[::4, ::4]
+    four = _gif([np.roll(small, i, axis=1) for i in range(4)])
+    status, _, body = post(base, "method=blur&format=png", four)
+    assert status == 400 and b"4 frames" in body and b"up to 3" in body
+    big = np.zeros((1024, 1024, 3), np.uint8)  # 2 frames of 1 MP: over the page's 2 MP counted together
+    big[::7] = 200
+    status, _, body = post(base, "method=blur&format=webp", _gif([big, 255 - big]))
+    assert status == 400 and b"this animation is too large" in body and b"--max-pixels" not in body, body

@@ -28,7 +28,11 @@ def add_parser(p: argparse.ArgumentParser) -> None:
         "--max-upload-mb", type=float, default=50.0, help="largest photo accepted (default: 50 MB)"
     )
     p.add_argument("--max-pixels", type=int, default=60_000_000,
-                   help="refuse photos larger than this (default: 60_000_000)")
+                   help="refuse photos larger than this, an animation's frames counted together "
+                        "(default: 60_000_000)")
+    p.add_argument("--max-frames", type=int, default=300,
+                   help="refuse animated uploads (GIF, WebP, APNG) with more frames; each frame is a "
+                        "photo's work (default: 300)")
     p.add_argument("--on-error", choices=["fail", "blur"], default="fail",
                    help="a face the method cannot anonymize fails the request (default) or is blurred")
     add_runtime_arguments(p)
@@ -51,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         max_upload_mb=args.max_upload_mb,
         max_pixels=args.max_pixels,
+        max_frames=args.max_frames,
         default_method=default,
     )
     pool = AnonymizerPool(factory)

@@ -35,6 +35,16 @@ from id2face.io.images import (
 ANIMATED_FORMATS = {"GIF", "WEBP", "PNG", "TIFF"}  # PIL formats that write several frames
 
 
+class TooManyFramePixels(MediaError):
+    """An animation whose frames together pass the pixel limit; carries where, so each front-end can word
+    its own advice."""
+
+    def __init__(self, name: str, frame: int, frames: int, limit: int):
+        super().__init__(f"{name}: its frames exceed the {limit:,}-pixel limit (--max-pixels) at frame "
+                         f"{frame} of {frames}, counted over all frames")
+        self.frame, self.frames, self.limit = frame, frames, limit
+
+
 @dataclass
 class Animation:
     """The frames of an animated picture, upright, with what writing it back needs. A frame with
@@ -72,17 +82,27 @@ def load_animation(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS
     """Every frame of the animated picture at `path`, or MediaError. `max_pixels` bounds all frames
     together (a GIF of many large frames is held in memory whole)."""
     path = checked_source(path)
-    name = str(path)
+    return _read_frames(path, str(path), max_pixels)
+
+
+def decode_animation(data: bytes, name: str = "upload", max_pixels: int = DEFAULT_MAX_PIXELS) -> Animation:
+    """load_animation for bytes in memory (an upload): same checks, same errors."""
+    if not data:
+        raise MediaError(f"{name}: empty file")
+    heif_ready()
+    return _read_frames(io.BytesIO(data), name, max_pixels)
+
+
+def _read_frames(source, name: str, max_pixels: int) -> Animation:
     anim = Animation(frames=[], durations=[])
-    with decoding(name), Image.open(path) as im:
+    with decoding(name), Image.open(source) as im:
         anim.loop = im.info.get("loop")
         total = 0
         for i in range(int(getattr(im, "n_frames", 1))):
             im.seek(i)
             total += im.size[0] * im.size[1]
             if total > max_pixels:
-                raise MediaError(f"{name}: its frames exceed the {max_pixels:,}-pixel limit (--max-pixels) "
-                                 f"at frame {i + 1} of {im.n_frames}, counted over all frames")
+                raise TooManyFramePixels(name, i + 1, im.n_frames, max_pixels)
             rgb, alpha = colour_and_alpha(*to_rgb_alpha(to_srgb(ImageOps.exif_transpose(im))))
             anim.frames.append(rgb)
             anim.alphas.append(alpha)
@@ -97,10 +117,23 @@ def save_animation(anim: Animation, frames: list[np.ndarray], path: str | os.Pat
     fmt = format_of(path)
     if fmt not in ANIMATED_FORMATS:
         raise MediaError(f"{path}: {fmt} holds one frame; write an animation as .gif, .webp, .png or .tiff")
+    write_atomically(path, lambda f: _write_frames(anim, frames, f, fmt, quality))
+
+
+def encode_animation(anim: Animation, frames: list[np.ndarray], fmt: str, quality: int = 95) -> bytes:
+    """save_animation into bytes (an answer to an upload); `fmt` is a PIL format of ANIMATED_FORMATS."""
+    if fmt not in ANIMATED_FORMATS:
+        raise ValueError(f"{fmt} holds one frame; choose one of {', '.join(sorted(ANIMATED_FORMATS))}")
+    buf = io.BytesIO()
+    _write_frames(anim, frames, buf, fmt, quality)
+    return buf.getvalue()
+
+
+def _write_frames(anim: Animation, frames: list[np.ndarray], f, fmt: str, quality: int) -> None:
     if len(frames) != len(anim.frames):
         raise ValueError(f"{len(frames)} frames given for an animation of {len(anim.frames)}")
     alphas = anim.alphas or [None] * len(frames)
-    images = [fresh_image(f, fmt, a) for f, a in zip(frames, alphas, strict=True)]
+    images = [fresh_image(frame, fmt, a) for frame, a in zip(frames, alphas, strict=True)]
     transparent = any(im.mode == "RGBA" for im in images)
     if transparent:  # one mode for all frames
         images = [im.convert("RGBA") for im in images]
@@ -113,4 +146,4 @@ def save_animation(anim: Animation, frames: list[np.ndarray], path: str | os.Pat
         options["disposal"] = 2 if transparent else 1
     if fmt == "WEBP":
         options["quality"] = quality
-    write_atomically(path, lambda f: images[0].save(f, format=fmt, **options))
+    images[0].save(f, format=fmt, **options)

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 
 from id2face.anonymizer import Anonymizer
-from id2face.io.animation import frames_in_bytes
+from id2face.io.animation import TooManyFramePixels, decode_animation, encode_animation, frames_in_bytes
 from id2face.io.images import MediaError, TooManyPixels, decode_photo, encode_image
 from id2face.methods.registry import METHODS
 from id2face.reports import FaceAnonymizationError, ImageReport
@@ -28,6 +28,7 @@ from id2face.web.queue import Queue
 
 PAGE = Path(__file__).resolve().parents[1] / "assets" / "web" / "index.html"
 FORMATS = {"png": ("PNG", "image/png"), "jpeg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
+ANIMATED = {"png", "webp"}  # answers that can hold every frame of an animated upload (APNG, animated WebP)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class WebConfig:
     max_pixels: int = 60_000_000
     default_method: str = "id2face"
     request_timeout: float = 60.0  # seconds a client may stall before its connection is dropped
+    max_frames: int = 300  # frames of an animated upload (each one is a photo's work)
 
 
 class BadRequest(ValueError):
@@ -63,13 +65,28 @@ class AnonymizerPool:
 
     def run(self, method: str, rgb: np.ndarray, seed: int, strength: float) -> tuple[np.ndarray, ImageReport]:
         """The anonymized photo and what happened to it."""
-        if method not in self.methods:
-            raise BadRequest(f"unknown method {method!r}; choose one of {', '.join(self.methods)}")
-        self.warm(method)
+        self._ready(method)
         with self._lock:
             # Per request, passed to the call: the shared Anonymizer is never changed.
             out, report = self._cache[method].anonymize_rgb(rgb, seed=seed, strength=strength)
         return out, report
+
+    def run_frames(self, method: str, frames: list[np.ndarray], seed: int,
+                   strength: float) -> tuple[list[np.ndarray], ImageReport]:
+        """The frames of an animation anonymized as a clip (tracked faces, one new person per real one),
+        and what happened to them all."""
+        self._ready(method)
+        outs, total = [], ImageReport()
+        with self._lock:
+            for out, report in self._cache[method].anonymize_stream(frames, seed=seed, strength=strength):
+                outs.append(out)
+                total.add(report)
+        return outs, total
+
+    def _ready(self, method: str) -> None:
+        if method not in self.methods:
+            raise BadRequest(f"unknown method {method!r}; choose one of {', '.join(self.methods)}")
+        self.warm(method)
 
 
 def _options(query: str) -> tuple[str, int, float, str, str]:
@@ -96,13 +113,23 @@ def too_many_pixels(e: TooManyPixels) -> str:
             f"this page accepts up to {e.limit / 1e6:g} megapixels: scale it down and try again")
 
 
-def result_headers(report: ImageReport, seconds: float, frames: int = 1) -> dict[str, str]:
+def too_many_frame_pixels(e: TooManyFramePixels) -> str:
+    """The same for an animation, whose frames count together."""
+    return (f"this animation is too large: its frames pass this page's limit of {e.limit / 1e6:g} megapixels "
+            f"(counted over all frames) at frame {e.frame} of {e.frames}; shorten it or scale it down")
+
+
+def result_headers(report: ImageReport, seconds: float, frames: int = 1, every_frame: bool = False
+                   ) -> dict[str, str]:
     """What happened, for the page: counts and one line of text (ASCII, fits a header). An animated
-    upload gives its first frame only, and the line says so."""
+    upload answered as JPEG gives its first frame only, and the line says so; as PNG or WebP, all of
+    them (the counts are then over all frames)."""
     summary = report.describe()
-    if frames > 1:
+    if frames > 1 and every_frame:
+        summary += f" (over {frames} frames of an animated picture)"
+    elif frames > 1:
         summary += (f" (an animated picture: its first frame of {frames} only; "
-                    "`id2face anonymize` does every frame)")
+                    "choose PNG or WebP for every frame)")
     return {"X-Faces": str(report.faces), "X-Replaced": str(report.replaced),
             "X-Fallbacks": str(report.fallbacks), "X-Blurred": str(report.blurred),
             "X-Kept": str(report.kept), "X-Changed": "1" if report.changed else "0",
@@ -154,11 +181,21 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
             ticket = parse_qs(url.query).get("ticket", [""])[-1][:64] or f"anon-{id(self)}"
             try:
                 method, seed, strength, fmt, name = _options(url.query)
-                rgb, alpha = decode_photo(data, name, cfg.max_pixels)
-                with queue.enter(ticket):
-                    out, report = pool.run(method or cfg.default_method, rgb, seed, strength)
+                frames = frames_in_bytes(data)
+                every_frame = frames > 1 and fmt in ANIMATED
+                if every_frame:
+                    body, report = self._animation(data, name, method, seed, strength, fmt, frames, ticket)
+                else:
+                    rgb, alpha = decode_photo(data, name, cfg.max_pixels)
+                    with queue.enter(ticket):
+                        out, report = pool.run(method or cfg.default_method, rgb, seed, strength)
+                    # PNG and WebP keep the upload's transparency
+                    body = encode_image(out, FORMATS[fmt][0], alpha=alpha)
             except TooManyPixels as e:
                 self._error(400, too_many_pixels(e))
+                return
+            except TooManyFramePixels as e:
+                self._error(400, too_many_frame_pixels(e))
                 return
             except (BadRequest, MediaError) as e:
                 self._error(400, str(e))
@@ -172,10 +209,20 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
             except Exception as e:  # noqa: BLE001 - one line to the client, the server goes on
                 self._error(500, f"{type(e).__name__}: {e}")
                 return
-            pil_fmt, mime = FORMATS[fmt]
-            body = encode_image(out, pil_fmt, alpha=alpha)  # PNG and WebP keep the upload's transparency
-            headers = result_headers(report, time.perf_counter() - t0, frames_in_bytes(data))
-            self._send(200, body, mime, headers)
+            headers = result_headers(report, time.perf_counter() - t0, frames, every_frame)
+            self._send(200, body, FORMATS[fmt][1], headers)
+
+        def _animation(self, data: bytes, name: str, method: str, seed: int, strength: float, fmt: str,
+                       frames: int, ticket: str) -> tuple[bytes, ImageReport]:
+            """An animated upload answered as APNG or animated WebP: every frame, its timing kept."""
+            if frames > cfg.max_frames:
+                limit = cfg.max_frames
+                raise BadRequest(f"this animation has {frames} frames; this page takes up to {limit}: "
+                                 "shorten it, or run `id2face anonymize`, which takes any length")
+            anim = decode_animation(data, name, cfg.max_pixels)
+            with queue.enter(ticket):
+                outs, report = pool.run_frames(method or cfg.default_method, anim.frames, seed, strength)
+            return encode_animation(anim, outs, FORMATS[fmt][0]), report
 
         def _send(self, code: int, body: bytes, mime: str, extra: dict[str, str] | None = None) -> None:
             self.send_response(code)
