@@ -1,7 +1,9 @@
 """Video input/output with the tool's privacy and safety defaults, on the ffmpeg that imageio-ffmpeg ships
 (probing, reading and the frame loop here; writing in video_writer.py, re-exported).
 
-Reading yields upright RGB frames (ffmpeg applies the rotation side data). Writing pipes raw frames to
+Reading yields upright RGB frames (ffmpeg applies the rotation side data); an HDR video (PQ or HLG, as
+phones record) is tone-mapped to SDR BT.709 on the way in, so faces are found and replaced at their
+usual brightness instead of in washed-out frames, and the output is an SDR video. Writing pipes raw frames to
 ffmpeg, keeps the frame rate and the exact frame size (odd sizes too), copies the source's audio through
 (re-encoding it only where the container refuses the original codec), drops every tag, chapter and
 subtitle stream (they can name people or places), and renames the result into place only on success:
@@ -46,6 +48,12 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEFAULT_FPS = Fraction(25)
+HDR_TRANSFERS = {"smpte2084": "PQ", "arib-std-b67": "HLG"}
+# HDR -> SDR BT.709: to linear light (100 nits as 1.0), BT.2020 -> BT.709 primaries, Mobius tone curve (SDR
+# levels nearly as they were, highlights rolled off; Hable darkened a PQ-encoded SDR test card's mean from
+# 103 to 68, Mobius to 95), back to the BT.709 curve, full-range RGB.
+HDR_TO_SDR = ("zscale=transfer=linear:npl=100,format=gbrpf32le,zscale=primaries=bt709,"
+              "tonemap=tonemap=mobius:desat=0,zscale=transfer=bt709:matrix=bt709:range=pc,format=gbrp")
 
 
 
@@ -71,6 +79,7 @@ class VideoInfo:
     codec: str
     audio_codec: str | None
     rotation: int  # degrees of the display matrix that reading applies (0, 90, 180, 270)
+    hdr: str | None = None  # "PQ" or "HLG": read_frames tone-maps it to SDR
 
     @property
     def fps(self) -> float:
@@ -128,7 +137,10 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
     m = re.search(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", text)
     duration = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3)) if m else None
     n_frames = max(1, round(duration * float(rate))) if duration else None
-    return VideoInfo(path, rate, (w, h), n_frames, duration, audio is not None, codec, audio_codec, rotation)
+    m = re.search(r"\b(" + "|".join(HDR_TRANSFERS) + r")\b", video)
+    hdr = HDR_TRANSFERS[m.group(1)] if m else None
+    return VideoInfo(path, rate, (w, h), n_frames, duration, audio is not None, codec, audio_codec, rotation,
+                     hdr)
 
 
 # ----------------------------------------------------------------------------------------- reading
@@ -145,8 +157,11 @@ def read_frames(path: str | os.PathLike, info: VideoInfo | None = None) -> Itera
     info = info or probe_video(path)
     w, h = info.size
     frame_bytes = w * h * 3
+    tone_map = ["-vf", HDR_TO_SDR] if info.hdr else []
+    if info.hdr:
+        logger.warning("%s: HDR video (%s): tone-mapped to SDR BT.709; the output is SDR", path, info.hdr)
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path),
-           "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "rgb24",
+           "-map", "0:v:0", *tone_map, "-f", "rawvideo", "-pix_fmt", "rgb24",
            # Constant rate at the probed rate: variable-rate phone clips stay in sync with their audio
            # once written back at that rate (a no-op for constant-rate sources).
            "-fps_mode", "cfr", "-r", f"{info.frame_rate.numerator}/{info.frame_rate.denominator}", "-"]
