@@ -8,8 +8,11 @@
 # id2face.training.burst; CKPT may also be a saved model folder; a folder with neither state.json nor
 # model_index.json starts afresh and is filled by keep_burst.sh), trains $CONFIG (default
 # latent128) for MINUTES from the latent cache (bf16 on a GPU), and leaves in $OUT at most 8 files:
-#   ckpt/ema-NN.safetensors, ckpt/weights-NN.safetensors, ckpt/state.json (step, samples, this burst's
-#   ledger line), log.jsonl, train.log, last_grid.png.
+#   ckpt/ema-NN.safetensors, ckpt/state.json (step, samples, this burst's ledger line), log.jsonl, train.log,
+#   last_grid.png, compile_cache.bin (torch.compile's artifacts, training/compile_cache.py: the next burst
+#   loads $CKPT/compile_cache.bin, where keep_burst.sh puts it, and skips most of the compile; the third
+#   burst's compile took 134 s of its 392 s of training). The live weights stay on the machine: the next
+#   burst restarts from the EMA, and the 8-file limit has no room for them beside the cache.
 # Keep the result:  bash scripts/keep_burst.sh $FILES_AT   (copies ckpt/ema + state.json into $CKPT)
 # BUDGET=S: the whole script must end within S seconds (a lent machine's per-command limit): training
 # stops at T0 + S - RESERVE (default 90 s, for the final grid and the exports) whatever MINUTES says.
@@ -52,7 +55,11 @@ elif [ "$CKPT" != none ]; then
 fi
 # bf16 and a compiled UNet on a GPU (COMPILE=0 to skip); plain float32 on a CPU dry run
 MP=bf16; python3 -c "import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)" || MP=no
-[ "$MP" = bf16 ] && [ "${COMPILE:-1}" = 1 ] && EXTRA="--set train.compile=true ${EXTRA:-}"
+if [ "$MP" = bf16 ] && [ "${COMPILE:-1}" = 1 ]; then
+  EXTRA="--set train.compile=true --set train.compile_cache=$WORK/compile_cache.bin ${EXTRA:-}"
+  rm -f "$WORK/compile_cache.bin"
+  [ -f "$CKPT/compile_cache.bin" ] && cp "$CKPT/compile_cache.bin" "$WORK/compile_cache.bin"
+fi
 [ "${BUDGET:-0}" -gt 0 ] && EXTRA="--set train.stop_at=$((T0 + BUDGET - ${RESERVE:-90})) ${EXTRA:-}"
 stamp "data unpacked, checkpoint restored"
 START=$(date -u +%Y-%m-%dT%H:%MZ)
@@ -69,10 +76,11 @@ python3 -c "from id2face.training.trainer import samples_per_second as s; print(
   ' (latent128: 4.39 GFLOP a pair, fwd+bwd; share of bf16 peak = pairs/s x 4.39e9 / peak)')" 2>/dev/null | tee -a "$OUT/train.log" || true
 last=$(ls "$WORK/run/samples/"*.png 2>/dev/null | tail -n 1 || true)
 [ -n "$last" ] && cp "$last" "$OUT/last_grid.png"
+[ -f "$WORK/compile_cache.bin" ] && cp "$WORK/compile_cache.bin" "$OUT/compile_cache.bin"
 if [ "$CKPT" != none ]; then
   LEDGER=$(printf '{"burst": {"date": "%s", "device": "%s", "minutes": %s, "batch": %s, "packs": "%s"}}' \
     "$START" "$DEVICE" "$MINUTES" "$BATCH" "$PACKS")
-  python3 -m id2face.training.burst export "$WORK/run" "$OUT/ckpt" --weights --extra "$LEDGER" | tee -a "$OUT/train.log"
+  python3 -m id2face.training.burst export "$WORK/run" "$OUT/ckpt" --extra "$LEDGER" | tee -a "$OUT/train.log"
 elif [ -f "$WORK/run/model/model_index.json" ]; then
   python3 -m id2face.training.pack half "$WORK/run/model"
   tar -C "$WORK/run" -cf "$OUT/model.tar" model

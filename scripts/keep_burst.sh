@@ -10,6 +10,15 @@ CKPT=${2:-checkpoints/latent128}
 mkdir -p "$CKPT"
 rm -f "$CKPT"/ema-*.safetensors "$CKPT"/weights-*.safetensors "$CKPT"/optimizer-*.safetensors
 cp "$SRC"/ckpt/ema-*.safetensors "$SRC/ckpt/state.json" "$CKPT/"
+# torch.compile's artifacts, for the next burst (gpu_train.sh): kept where they stay under the repository's
+# 5-MB file limit; a larger file is left out and the next burst compiles from scratch.
+if [ -f "$SRC/compile_cache.bin" ]; then
+  if [ "$(stat -c %s "$SRC/compile_cache.bin")" -le 5000000 ]; then
+    cp "$SRC/compile_cache.bin" "$CKPT/compile_cache.bin"
+  else
+    echo "keep_burst: $SRC/compile_cache.bin is over 5 MB: not kept (the next burst compiles from scratch)"
+  fi
+fi
 python3 - "$CKPT" <<'PY'
 import json, sys
 from pathlib import Path

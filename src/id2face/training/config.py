@@ -80,6 +80,7 @@ class TrainLoopConfig:
     seed: int = 0
     freeze_unet: bool = False  # latent backbone: train only the added modules
     compile: bool = False  # torch.compile the UNet (GPU runs; the first steps pay the compile)
+    compile_cache: str = ""  # a file of torch.compile artifacts: loaded before compiling, saved at the end
 
 
 @dataclass

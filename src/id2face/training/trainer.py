@@ -26,6 +26,7 @@ from id2face.model.pipeline import ID2FacePipeline
 from id2face.model.samplers import make_sampler
 from id2face.training import face_shape
 from id2face.training.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
+from id2face.training.compile_cache import compile_unet, save_compile_cache
 from id2face.training.config import TrainConfig, config_to_dict
 from id2face.training.data import Batch, FaceDataset
 from id2face.training.ema import EMA
@@ -231,10 +232,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
     ema.shadow = {k: v.to(accelerator.device) for k, v in ema.shadow.items()}
     cache = _latent_cache(cfg, run, accelerator.device, main)
     if tc.compile:
-        from torch import _dynamo
-
-        _dynamo.config.suppress_errors = True  # a graph that fails to compile runs eagerly instead
-        run.pipe.unet.compile()
+        compile_unet(run.pipe.unet, tc.compile_cache)
 
     val_batch = _val_batch(run.val_set, tc.num_val, tc.seed)
 
@@ -304,6 +302,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
         if main and tc.validate_every > 0 and (step % tc.validate_every == 0 or step == tc.max_steps):
             validate(step)
     bar.close()
+    if main and tc.compile:
+        save_compile_cache(tc.compile_cache)
     if main and tc.validate_every > 0 and step % tc.validate_every != 0 and step < tc.max_steps:
         validate(step)  # stopped on time: still leave a grid of the final weights
     accelerator.wait_for_everyone()
