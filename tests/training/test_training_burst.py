@@ -166,10 +166,21 @@ def test_keep_burst_drops_the_named_model(tmp_path):
     burst = {"date": "d", "device": "cpu", "minutes": 1, "batch": 2}
     result = {"step": 9, "samples": 4, "burst": burst, "ema_model": "m"}  # as an older export carried it
     (res / "state.json").write_text(json.dumps(result))
+    (res.parent / "compile_cache.bin").write_bytes(b"artifacts")  # torch.compile's, for the next burst
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    subprocess.run(["bash", str(REPO / "scripts" / "keep_burst.sh"), str(tmp_path / "res"), str(ck)],
-                   check=True, capture_output=True, env=env)
+
+    def keep() -> str:
+        script = str(REPO / "scripts" / "keep_burst.sh")
+        return subprocess.run(["bash", script, str(tmp_path / "res"), str(ck)],
+                              check=True, capture_output=True, text=True, env=env).stdout
+
+    keep()
     state = json.loads((ck / "state.json").read_text())
     assert "ema_model" not in state and state["step"] == 9 and state["files"] == ["ema-00.safetensors"]
-    assert sorted(p.name for p in ck.iterdir()) == ["README.md", "ema-00.safetensors", "state.json"]
+    assert sorted(p.name for p in ck.iterdir()) == ["README.md", "compile_cache.bin", "ema-00.safetensors",
+                                                    "state.json"]
     assert (ck / "README.md").read_text().splitlines()[-1].startswith("| d | cpu | 1 | 2 | 9 | 4 |")
+    assert (ck / "compile_cache.bin").read_bytes() == b"artifacts"
+    with open(res.parent / "compile_cache.bin", "wb") as f:  # over the repository's 5-MB file limit
+        f.truncate(5_000_001)
+    assert "over 5 MB: not kept" in keep() and (ck / "compile_cache.bin").read_bytes() == b"artifacts"
