@@ -46,4 +46,6 @@ cat <<'EOF'
 Next, on the lent machine (carry [".gpu/celeba128/part-00", ".gpu/lfw128c/part-NN", ".whl"], NN the part not
 used last; checkpoints/latent128/README.md says which parts each burst carried):
   BUDGET=570 bash scripts/gpu_train.sh .gpu/celeba128/part-00,.gpu/lfw128c/part-NN 9 2048
+with `bash scripts/burst_tree.sh light` here before that run call and `... restore` right after it while
+checkpoints/latent128 holds EMA shards (the tree would otherwise carry the network twice: over 64 MiB).
 EOF
