@@ -35,20 +35,36 @@ from id2face.face.config import MaskConfig
 # Seventh (issue 11, 2026-11-29, later): a new face is pasted less the background its region reaches into past
 # both heads (MaskConfig.blend "person", face/person.py); with blend "region" the output is the sixth pin
 # (PIN_REGION), and the id2face pins below are taken with "region". Blur pastes its whole region either way.
-PINS = {
-    "blur": "fc96ea195720b40b112781d2526e8d9e4751b2867fc67e27c2d80d7bb7baf011",
-    "id2face": "0ff01f55022df9ebafb58e0139d96cd683e97f2cc35cc83410d16ba3dd80faac",
-}
-PIN_REGION = "d24e153aa9af84f0fb28fc41a5427f108a5d1dc359c377a001ed900bdf9ade53"
+PINS = {"blur": "fc96ea195720b40b112781d2526e8d9e4751b2867fc67e27c2d80d7bb7baf011"}
 REGION = MaskConfig(blend="region")
-PIN_SHAPE_OFF = "f953811e9cd1d8cd48ab3e8eb8750b8c5b292f2f7829e5c545c6cde6f621f73b"
-HAIR_PINS = {
-    "blur": "425b827d6efaa732b87bbcec5de7e821b560209659e2fee4a56de94b6eaefb57",
-    "id2face": "4864d61c80da1cf670744787f2f3fb3676de379bc54a48f94eb44287d7e8bd24",
-}
+HAIR_PINS = {"blur": "425b827d6efaa732b87bbcec5de7e821b560209659e2fee4a56de94b6eaefb57"}
 PINS_KNOBS_OFF = "0d188853df8a06a4f01d6999c14533bebe33c8ac0003c0383a2806334c17f740"
-# The model's recorded region is a default, not a fixed setting: a caller's width gives another output.
-PIN_GROW_004 = "5184257b4e305619e4ea821be997d61d9778e0f24e8c9963a781d2f6f0398087"
+# Ninth session (2026-11-29): the same commit gave other id2face bytes on an AMD EPYC without AVX-512
+# (torch CPU capability AVX2) than on the machines the pins were taken on, while blur and the knobs-off output
+# above stayed: identity guidance and the choice among identity candidates go through the recognizer, whose
+# float results follow the CPU's instruction set. So each of those outputs must be one of the recorded
+# machines' (a code change gives neither); a new kind of machine adds its own set.
+MACHINE_PINS = {
+    "earlier": {  # the pins as taken in sessions 1-8 (the machines' CPU capability was not recorded)
+        "id2face": "0ff01f55022df9ebafb58e0139d96cd683e97f2cc35cc83410d16ba3dd80faac",
+        "region": "d24e153aa9af84f0fb28fc41a5427f108a5d1dc359c377a001ed900bdf9ade53",
+        "shape_off": "f953811e9cd1d8cd48ab3e8eb8750b8c5b292f2f7829e5c545c6cde6f621f73b",
+        "hair": "4864d61c80da1cf670744787f2f3fb3676de379bc54a48f94eb44287d7e8bd24",
+        # the model's recorded region is a default, not a fixed setting: a caller's width gives another output
+        "grow_004": "5184257b4e305619e4ea821be997d61d9778e0f24e8c9963a781d2f6f0398087",
+    },
+    "AVX2": {  # 2-core AMD EPYC dev VM, torch 2.13.0+cpu, 2026-11-29
+        "id2face": "5345d9e76875e0a5382f19762d8e0860a0e746bbeffa2a8df6faf57820374a77",
+        "region": "d0d1dd7307195a0cf3b103ed3b264a1e52179510fd6ebceb92f6f4167de60db0",
+        "shape_off": "2d976e020a4e8be227c22b45ccedd17b2ac42b26ad2b72197625edbbd8b6ee0a",
+        "hair": "b6b7f580ebf90cb448df892073121dba95727a99f4cf171ce8890107f78c279d",
+        "grow_004": "499a72114063d358660f8a01490c65ae70dd515fd630ffd7296edaaf0facdd6a",
+    },
+}
+
+
+def _machine_pin(name: str) -> set[str]:
+    return {pins[name] for pins in MACHINE_PINS.values()}
 
 
 @pytest.fixture
@@ -63,29 +79,31 @@ def _digest(image: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(image).tobytes()).hexdigest()
 
 
-@pytest.mark.parametrize("method", sorted(PINS))
+@pytest.mark.parametrize("method", ["blur", "id2face"])
 def test_sample_portrait_output_is_pinned(astronaut, one_thread, method):
+    pin = {PINS[method]} if method in PINS else _machine_pin(method)
     out = Anonymizer(method=method, seed=0).anonymize(astronaut)
     assert out.shape == astronaut.shape and out.dtype == np.uint8
-    assert _digest(out) == PINS[method], f"{method}: the output changed"
+    assert _digest(out) in pin, f"{method}: the output changed ({torch.backends.cpu.get_cpu_capability()})"
 
 
 def test_with_the_region_blend_the_output_is_the_one_before_the_person_blend(astronaut, one_thread):
     out = Anonymizer(seed=0, mask=REGION).anonymize(astronaut)
-    assert _digest(out) == PIN_REGION
+    assert _digest(out) in _machine_pin("region")
 
 
 def test_with_the_face_shape_off_the_output_is_the_one_before_it(astronaut, one_thread):
     out = Anonymizer(seed=0, face_shape=0.0, mask=REGION).anonymize(astronaut)
-    assert _digest(out) == PIN_SHAPE_OFF
+    assert _digest(out) in _machine_pin("shape_off")
 
 
-@pytest.mark.parametrize("method", sorted(HAIR_PINS))
+@pytest.mark.parametrize("method", ["blur", "id2face"])
 def test_mask_with_hair_gives_the_outputs_before_the_hairline_mask(astronaut, one_thread, method):
+    pin = {HAIR_PINS[method]} if method in HAIR_PINS else _machine_pin("hair")
     shape = {"face_shape": 0.0} if method == "id2face" else {}
     hair = MaskConfig(hair=True, blend="region")
     out = Anonymizer(method=method, seed=0, mask=hair, **shape).anonymize(astronaut)
-    assert _digest(out) == HAIR_PINS[method], f"{method}: the output changed"
+    assert _digest(out) in pin, f"{method}: the output changed ({torch.backends.cpu.get_cpu_capability()})"
 
 
 def test_with_the_identity_knobs_off_the_output_is_the_one_before_them(astronaut, one_thread):
@@ -97,4 +115,4 @@ def test_with_the_identity_knobs_off_the_output_is_the_one_before_them(astronaut
 def test_a_chosen_region_width_overrides_the_model_record(astronaut, one_thread):
     narrow = MaskConfig(dilate=0.04, blend="region")
     out = Anonymizer(seed=0, mask=narrow, face_shape=0.0).anonymize(astronaut)
-    assert _digest(out) == PIN_GROW_004
+    assert _digest(out) in _machine_pin("grow_004")
