@@ -22,6 +22,7 @@ from id2face.io.heif import heif_ready, is_heif
 from id2face.io.images import (
     DEFAULT_MAX_PIXELS,
     MediaError,
+    checked_bytes,
     checked_source,
     colour_and_alpha,
     decoding,
@@ -87,10 +88,7 @@ def load_animation(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS
 
 def decode_animation(data: bytes, name: str = "upload", max_pixels: int = DEFAULT_MAX_PIXELS) -> Animation:
     """load_animation for bytes in memory (an upload): same checks, same errors."""
-    if not data:
-        raise MediaError(f"{name}: empty file")
-    heif_ready()
-    return _read_frames(io.BytesIO(data), name, max_pixels)
+    return _read_frames(checked_bytes(data, name), name, max_pixels)
 
 
 def _read_frames(source, name: str, max_pixels: int) -> Animation:

@@ -116,10 +116,15 @@ def checked_source(path: str | os.PathLike) -> Path:
 
 
 def _read_bytes(data: bytes, name: str, max_pixels: int) -> tuple[np.ndarray, np.ndarray | None]:
+    return _decode(checked_bytes(data, name), name, max_pixels)
+
+
+def checked_bytes(data: bytes, name: str) -> io.BytesIO:
+    """checked_source for bytes in memory (an upload): MediaError where empty, else a file to open."""
     if not data:
         raise MediaError(f"{name}: empty file")
     heif_ready()  # an upload has no extension to go by: HEIF is read wherever the package is there
-    return _decode(io.BytesIO(data), name, max_pixels)
+    return io.BytesIO(data)
 
 
 def _decode(source, name: str, max_pixels: int) -> tuple[np.ndarray, np.ndarray | None]:

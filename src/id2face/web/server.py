@@ -181,6 +181,7 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
             ticket = parse_qs(url.query).get("ticket", [""])[-1][:64] or f"anon-{id(self)}"
             try:
                 method, seed, strength, fmt, name = _options(url.query)
+                method = method or cfg.default_method
                 frames = frames_in_bytes(data)
                 every_frame = frames > 1 and fmt in ANIMATED
                 if every_frame:
@@ -188,7 +189,7 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
                 else:
                     rgb, alpha = decode_photo(data, name, cfg.max_pixels)
                     with queue.enter(ticket):
-                        out, report = pool.run(method or cfg.default_method, rgb, seed, strength)
+                        out, report = pool.run(method, rgb, seed, strength)
                     # PNG and WebP keep the upload's transparency
                     body = encode_image(out, FORMATS[fmt][0], alpha=alpha)
             except TooManyPixels as e:
@@ -221,7 +222,7 @@ def make_handler(pool: AnonymizerPool, cfg: WebConfig) -> type[BaseHTTPRequestHa
                                  "shorten it, or run `id2face anonymize`, which takes any length")
             anim = decode_animation(data, name, cfg.max_pixels)
             with queue.enter(ticket):
-                outs, report = pool.run_frames(method or cfg.default_method, anim.frames, seed, strength)
+                outs, report = pool.run_frames(method, anim.frames, seed, strength)
             return encode_animation(anim, outs, FORMATS[fmt][0]), report
 
         def _send(self, code: int, body: bytes, mime: str, extra: dict[str, str] | None = None) -> None:
