@@ -21,7 +21,7 @@ from id2face.face.config import DetectorConfig
 from id2face.face.fuse import Candidate, fuse, same_face
 from id2face.face.fuse import nms as nms  # re-exported: callers from before the fusion
 from id2face.face.landmarks import MeshEstimator, keypoints5_from_detection
-from id2face.face.quiet import native_stderr_silenced
+from id2face.face.quiet import native_stderr_silenced, settle
 from id2face.face.scale import downscaled
 from id2face.face.types import Face
 from id2face.geometry import box_iou as box_iou  # re-exported: evaluation.runner imports it from here
@@ -64,12 +64,11 @@ class FaceDetector:
                     model_selection=0, min_detection_confidence=self.config.threshold
                 ) if self.config.short_range else None
                 # The first inference of each graph prints delegate notices; run it now, silenced.
-                self._mp_detector.process(warm)
+                settle(self._mp_detector, warm)
                 if self._mp_short is not None:
-                    self._mp_short.process(warm)
+                    settle(self._mp_short, warm)
             if self.config.mesh:
                 self._mesh = MeshEstimator()
-                self._mesh.warm_up()
         self._centerface = None
         if self.config.centerface:
             from id2face.face.centerface import CenterFace

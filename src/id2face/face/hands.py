@@ -15,7 +15,7 @@ import threading
 import cv2
 import numpy as np
 
-from id2face.face.quiet import native_stderr_silenced
+from id2face.face.quiet import native_stderr_silenced, settle
 from id2face.face.scale import downscaled
 from id2face.face.shared_graph import SharedGraph
 from id2face.face.types import Face
@@ -51,7 +51,7 @@ class HandFinder:
             self._hands = mp.solutions.hands.Hands(
                 static_image_mode=True, max_num_hands=MAX_HANDS, model_complexity=1,
                 min_detection_confidence=MIN_CONFIDENCE)
-            self._hands.process(np.zeros((64, 64, 3), np.uint8))
+            settle(self._hands, np.zeros((64, 64, 3), np.uint8))
 
     def __call__(self, view: np.ndarray) -> list[np.ndarray]:
         """(21, 2) float64 view-pixel points of each hand found."""

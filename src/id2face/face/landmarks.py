@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from id2face.face.align import box_view
-from id2face.face.quiet import native_stderr_silenced
+from id2face.face.quiet import native_stderr_silenced, settle
 from id2face.face.types import Face
 
 # Mesh indices of the five alignment points: iris centres, nose tip, mouth corners.
@@ -39,10 +39,13 @@ class MeshEstimator:
     def __init__(self, min_confidence: float = 0.3):
         import mediapipe as mp
 
-        self._mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=True, max_num_faces=1, refine_landmarks=True,
-            min_detection_confidence=min_confidence,
-        )
+        # Building the graph and opening its nodes print TFLite notices to fd 2: not the CLI's output.
+        with native_stderr_silenced():
+            self._mesh = mp.solutions.face_mesh.FaceMesh(
+                static_image_mode=True, max_num_faces=1, refine_landmarks=True,
+                min_detection_confidence=min_confidence,
+            )
+            settle(self._mesh, np.zeros((MESH_CROP, MESH_CROP, 3), np.uint8))
         self._first = True
 
     def close(self) -> None:
@@ -50,10 +53,6 @@ class MeshEstimator:
         if self._mesh is not None:
             self._mesh.close()
             self._mesh = None
-
-    def warm_up(self) -> None:
-        """Run one inference so start-up notices happen inside the caller's silencing."""
-        self._mesh.process(np.zeros((MESH_CROP, MESH_CROP, 3), np.uint8))
 
     def refine(self, image: np.ndarray, face: Face, context: float = MESH_CONTEXT) -> bool:
         """Fill face.mesh and face.keypoints5 from the mesh; False when the mesh finds no face.
@@ -65,7 +64,7 @@ class MeshEstimator:
         s = m[0, 0]
         if self._first:  # the first mesh found prints a projection notice on fd 2 (not a view without one)
             with native_stderr_silenced():
-                res = self._mesh.process(crop)
+                res = settle(self._mesh, crop)
             self._first = not res.multi_face_landmarks
         else:
             res = self._mesh.process(crop)

@@ -14,7 +14,7 @@ import threading
 import cv2
 import numpy as np
 
-from id2face.face.quiet import native_stderr_silenced
+from id2face.face.quiet import native_stderr_silenced, settle
 from id2face.face.shared_graph import SharedGraph
 
 SEGMENTER_SIDE = 256  # the general selfie model's input side
@@ -30,7 +30,7 @@ class PersonSegmenter:
         # Building the graph and its first run print TFLite notices straight to fd 2: not the CLI's output.
         with native_stderr_silenced():
             self._seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
-            self._seg.process(np.zeros((SEGMENTER_SIDE, SEGMENTER_SIDE, 3), np.uint8))
+            settle(self._seg, np.zeros((SEGMENTER_SIDE, SEGMENTER_SIDE, 3), np.uint8))
 
     def __call__(self, crop: np.ndarray) -> np.ndarray:
         """(H, W) float32 in [0, 1] for an (H, W, 3) uint8 RGB crop."""

@@ -24,3 +24,17 @@ def native_stderr_silenced():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def settle(solution, image):
+    """Run one inference of a MediaPipe solution and wait until every node of its graph is idle.
+
+    A graph opens its nodes on worker threads: a branch the first view does not reach (the landmark model
+    after a detector that found nothing) may still be opening, and printing its TFLite notices, after
+    `process` returns. Called inside `native_stderr_silenced`, this keeps those notices inside it too.
+    Returns what `process` returned."""
+    result = solution.process(image)
+    graph = getattr(solution, "_graph", None)  # SolutionBase's CalculatorGraph (MediaPipe 0.10)
+    if graph is not None and hasattr(graph, "wait_until_idle"):
+        graph.wait_until_idle()
+    return result
