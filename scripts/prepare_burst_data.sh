@@ -43,9 +43,10 @@ $PY scripts/heldout_photos.py data/celeba128 data/heldout/celeba-wild
 $PY scripts/heldout_photos.py data/lfw128 data/heldout/lfw --tune 100 --test-from 100
 du -sh .gpu/* .whl
 cat <<'EOF'
-Next, on the lent machine (carry [".gpu/celeba128/part-00", ".gpu/lfw128c/part-NN", ".whl"], NN the part not
-used last; checkpoints/latent128/README.md says which parts each burst carried):
-  BUDGET=570 bash scripts/gpu_train.sh .gpu/celeba128/part-00,.gpu/lfw128c/part-NN 9 2048
-with `bash scripts/burst_tree.sh light` here before that run call and `... restore` right after it while
-checkpoints/latent128 holds EMA shards (the tree would otherwise carry the network twice: over 64 MiB).
+Next, on the lent machine (carry [".gpu/celeba128/part-00", ".gpu/lfw128c/part-NN", ".gpu/lfw128c/part-MM",
+".whl"], NN and MM the parts not used last; checkpoints/latent128/README.md says which parts each burst carried):
+  bash scripts/burst_tree.sh light      # here: what a burst never reads stays behind for the run call
+  bash scripts/burst_tree.sh size .gpu/celeba128/part-00 .gpu/lfw128c/part-NN .gpu/lfw128c/part-MM .whl
+  BUDGET=570 bash scripts/gpu_train.sh .gpu/celeba128/part-00,.gpu/lfw128c/part-NN,.gpu/lfw128c/part-MM 9 2048
+  bash scripts/burst_tree.sh restore    # here, right after the run call
 EOF
