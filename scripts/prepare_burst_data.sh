@@ -47,6 +47,7 @@ Next, on the lent machine (carry [".gpu/celeba128/part-00", ".gpu/lfw128c/part-N
 ".whl"], NN and MM the parts not used last; checkpoints/latent128/README.md says which parts each burst carried):
   bash scripts/burst_tree.sh light      # here: what a burst never reads stays behind for the run call
   bash scripts/burst_tree.sh size .gpu/celeba128/part-00 .gpu/lfw128c/part-NN .gpu/lfw128c/part-MM .whl
+  nohup nice bash scripts/after_burst.sh --bundled > out/bundled_evals.log 2>&1 &   # here, while the GPU trains
   BUDGET=570 bash scripts/gpu_train.sh .gpu/celeba128/part-00,.gpu/lfw128c/part-NN,.gpu/lfw128c/part-MM 9 2048
   bash scripts/burst_tree.sh restore    # here, right after the run call
 EOF
