@@ -347,8 +347,7 @@ class Anonymizer:
         total = ImageReport()
 
         def batch_fn(frames: list[np.ndarray], indices: list[int]) -> list[np.ndarray]:
-            faces = [self._tracked_faces(tracker, frame) for frame in frames]
-            results = self.anonymize_batch(frames, faces, seed=seed)
+            results = self._tracked_batch(tracker, frames, seed)
             for _, rep in results:
                 total.add(rep)
             return [out for out, _ in results]
@@ -371,8 +370,13 @@ class Anonymizer:
         frames = iter(frames)
         with self._sequence(seed) as run_seed:
             while chunk := list(islice(frames, batch_frames)):
-                faces = [self._tracked_faces(tracker, frame) for frame in chunk]
-                yield from self.anonymize_batch(chunk, faces, seed=run_seed, strength=strength)
+                yield from self._tracked_batch(tracker, chunk, run_seed, strength)
+
+    def _tracked_batch(self, tracker: FaceTracker, frames: list[np.ndarray], seed: int,
+                       strength: float | None = None) -> list[tuple[np.ndarray, ImageReport]]:
+        """Consecutive frames of one sequence: tracked in order, then anonymized in one method call."""
+        faces = [self._tracked_faces(tracker, frame) for frame in frames]
+        return self.anonymize_batch(frames, faces, seed=seed, strength=strength)
 
     @contextmanager
     def _sequence(self, seed: int | None = None) -> Iterator[int]:
