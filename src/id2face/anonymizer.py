@@ -29,7 +29,7 @@ from id2face.face.fallback import HEAD, MESH, POINTS, as_head, paste_order, repl
 from id2face.face.hands import hands_over
 from id2face.face.mask import blend_mask, core_mask, face_mask
 from id2face.face.orient import detect_any_orientation
-from id2face.face.paste import match_colour, paste_crop
+from id2face.face.paste import harmonize, paste_crop
 from id2face.face.track import FaceTracker
 from id2face.face.types import Face
 from id2face.io.animation import frame_count, load_animation, save_animation
@@ -241,7 +241,7 @@ class Anonymizer:
             if generated[j] and settings.blend == "person":  # the new head is known: its outline counts too
                 blend_mask(f, m.crop_size, m.template, settings, new=new[j])
             region = f.mask if blurred[j] else f.blend
-            pasted[j] = match_colour(new[j], f.crop, region) if generated[j] else new[j]
+            pasted[j] = harmonize(new[j], f.crop, region, settings.edge_match) if generated[j] else new[j]
             paste_crop(out, pasted[j], _without(region, hands[j]), f.matrix,
                        grain=settings.grain if generated[j] else 0.0, reference=image)
         if len(faces) < 2:

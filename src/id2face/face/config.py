@@ -98,6 +98,10 @@ class MaskConfig:
     # (2026-11-28, v0.3) it cost seed diversity (dlib: 85.7 % of seed pairs different people vs 87.6 %)
     # for FID 107 vs 108 and the same re-identification.
     grain: float = 0.0
+    # A generated face's local colour drift along the pasted region's edge, measured on a thin ring of the
+    # kept photo just outside it, is taken out inside it with this weight (face/paste.match_edges): the
+    # edge stops showing as a seam (a lighter sky beside a new head). 0: none.
+    edge_match: float = 0.0
     # A face without usable landmarks (no mesh, and five points that do not look like a face: a profile,
     # a face cut by the photo's edge, one half hidden): "replace" gives it to the method on five points
     # placed from its box, upright (face/fallback.py), as a face on points; "blur" blurs its head ellipse,
@@ -114,6 +118,8 @@ class MaskConfig:
             raise ValueError(f"blend_feather must be in [0, 0.25], got {self.blend_feather}")
         if not 0.0 <= self.grain <= 2.0:
             raise ValueError(f"grain must be in [0, 2], got {self.grain}")
+        if not 0.0 <= self.edge_match <= 1.0:
+            raise ValueError(f"edge_match must be in [0, 1], got {self.edge_match}")
         if self.dilate is not None and not 0.0 <= self.dilate <= 0.5:
             raise ValueError(f"dilate must be in [0, 0.5], got {self.dilate}")
 
