@@ -15,7 +15,8 @@
 #   burst restarts from the EMA, and the 8-file limit has no room for them beside the cache.
 # Keep the result:  bash scripts/keep_burst.sh $FILES_AT   (copies ckpt/ema + state.json into $CKPT)
 # BUDGET=S: the whole script must end within S seconds (a lent machine's per-command limit): training
-# stops at T0 + S - RESERVE (default 75 s, for the final grid and the exports: 50 s in the third burst) whatever MINUTES says.
+# stops at T0 + S - RESERVE (default 75 s, for the final grid and the exports: 50 s in the third burst)
+# whatever MINUTES says.
 # EXTRA="--set k=v ..." adds overrides; CONFIG=src/id2face/assets/default_model/training_config.yaml INIT=...
 # trains the old pixel model instead (its data path: pack without --landmarks-u8, CKPT=none).
 set -euo pipefail
