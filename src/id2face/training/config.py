@@ -28,6 +28,8 @@ class DataConfig:
     # each by (faces in its person's tone bin)^-a, the heaviest at most `tone_balance_cap` x the lightest.
     tone_balance: float = 0.0
     tone_balance_cap: float = 8.0
+    # No person drawn more often than one with this many faces (training/person_cap.py); 0: no cap.
+    person_cap: int = 0
 
     def __post_init__(self) -> None:
         if any(not 0.0 < share <= 0.25 for share in self.mask_grow):
@@ -37,6 +39,8 @@ class DataConfig:
         if self.tone_balance < 0 or self.tone_balance_cap < 1:
             raise ValueError(f"data.tone_balance must be >= 0 and data.tone_balance_cap >= 1, got "
                              f"{self.tone_balance} and {self.tone_balance_cap}")
+        if self.person_cap < 0:
+            raise ValueError(f"data.person_cap must be >= 0 (0: no cap), got {self.person_cap}")
         if self.mask_grow and not self.latent_cache:
             raise ValueError("data.mask_grow needs data.latent_cache: true (the grown versions are cached)")
 

@@ -34,6 +34,7 @@ from id2face.training.latent_cache import LatentCache
 from id2face.training.latent_losses import latent_training_losses
 from id2face.training.logs import RunLogger
 from id2face.training.losses import training_losses
+from id2face.training.person_cap import cap_people
 from id2face.training.points_mesh import add_to_model, fit_for_model
 from id2face.training.tone_balance import balance_anchors
 from id2face.training.validation import validation_grid
@@ -196,6 +197,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
         line = balance_anchors(run.train_set, cfg.data.tone_balance, cfg.data.tone_balance_cap)
         if main:
             print(line)
+    if cfg.data.person_cap > 0 and (line := cap_people(run.train_set, cfg.data.person_cap)) and main:
+        print(line)
     logger = RunLogger(out / "logs", enabled=main)
 
     latest = list_checkpoints(ckpt_dir)[-1] if resume and list_checkpoints(ckpt_dir) else None
