@@ -21,17 +21,16 @@ OUT=${OUT:-out}
 SEEDS=${SEEDS:-2}
 LFW=${LFW:-1}
 PY=${PY:-.venv/bin/python}
-if [ "$SRC" != --bundled ]; then
-[ -d "$SRC/ckpt" ] || { echo "after_burst: $SRC has no ckpt/ (not a gpu_train.sh output)" >&2; exit 2; }
-
 step() { "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("step"))' "$1" 2>/dev/null || true; }
-if [ -f "$CKPT/state.json" ] && [ "$(step "$CKPT/state.json")" = "$(step "$SRC/ckpt/state.json")" ]; then
-  echo "after_burst: $CKPT already holds step $(step "$CKPT/state.json"): not kept again (no second ledger line)"
-else
-  bash scripts/keep_burst.sh "$SRC" "$CKPT"
-fi
-"$PY" -m id2face.training.burst model "$CKPT" "$MODEL" --config latent128 \
-  --sampling-from src/id2face/assets/default_model
+if [ "$SRC" != --bundled ]; then  # keep the burst once, and export its model
+  [ -d "$SRC/ckpt" ] || { echo "after_burst: $SRC has no ckpt/ (not a gpu_train.sh output)" >&2; exit 2; }
+  if [ -f "$CKPT/state.json" ] && [ "$(step "$CKPT/state.json")" = "$(step "$SRC/ckpt/state.json")" ]; then
+    echo "after_burst: $CKPT already holds step $(step "$CKPT/state.json"): not kept again (no second ledger line)"
+  else
+    bash scripts/keep_burst.sh "$SRC" "$CKPT"
+  fi
+  "$PY" -m id2face.training.burst model "$CKPT" "$MODEL" --config latent128 \
+    --sampling-from src/id2face/assets/default_model
 fi
 
 # The training-identity check's centroids take minutes to compute and are the same for every run (the file is

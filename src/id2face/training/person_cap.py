@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from id2face.training.tone_balance import balance_anchors
+
 
 def person_cap_weights(identity: np.ndarray, cap: int) -> np.ndarray:
     """(N,) draw weights summing to 1: min(1, cap / faces of the person) for every face."""
@@ -41,3 +43,14 @@ def cap_people(dataset, cap: int) -> str:
     _, counts = np.unique(identity, return_counts=True)
     return (f"person cap {cap}: {int((counts > cap).sum())} people above it; the most-drawn person "
             f"{100 * top_share(before, identity):.1f} % -> {100 * top_share(w, identity):.1f} % of draws")
+
+
+def weigh_anchors(dataset, data) -> list[str]:
+    """The anchor draw a DataConfig asks for: the skin-tone balance, then the person cap multiplied into it
+    (neither: the uniform draw). Returns their lines for the training log."""
+    lines = []
+    if data.tone_balance > 0:
+        lines.append(balance_anchors(dataset, data.tone_balance, data.tone_balance_cap))
+    if data.person_cap > 0:
+        lines.append(cap_people(dataset, data.person_cap))
+    return lines

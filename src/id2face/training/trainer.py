@@ -34,9 +34,8 @@ from id2face.training.latent_cache import LatentCache
 from id2face.training.latent_losses import latent_training_losses
 from id2face.training.logs import RunLogger
 from id2face.training.losses import training_losses
-from id2face.training.person_cap import cap_people
+from id2face.training.person_cap import weigh_anchors
 from id2face.training.points_mesh import add_to_model, fit_for_model
-from id2face.training.tone_balance import balance_anchors
 from id2face.training.validation import validation_grid
 
 
@@ -193,12 +192,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, acceler
         (out / "config.yaml").write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False))
     torch.manual_seed(tc.seed)  # identical initial weights on every process
     run = build_run(cfg)
-    if cfg.data.tone_balance > 0:
-        line = balance_anchors(run.train_set, cfg.data.tone_balance, cfg.data.tone_balance_cap)
+    for line in weigh_anchors(run.train_set, cfg.data):
         if main:
             print(line)
-    if cfg.data.person_cap > 0 and (line := cap_people(run.train_set, cfg.data.person_cap)) and main:
-        print(line)
     logger = RunLogger(out / "logs", enabled=main)
 
     latest = list_checkpoints(ckpt_dir)[-1] if resume and list_checkpoints(ckpt_dir) else None
