@@ -46,3 +46,27 @@ def test_the_extra_growth_never_reaches_the_faces_own_outline():
     face_mask(small, 128, FFHQ, cfg)
     wider = core_mask(small, 128, FFHQ, cfg)
     np.testing.assert_array_equal(wider, core_mask(small, 128, FFHQ, MaskConfig(dilate=0.12)))
+
+
+def test_the_growth_below_the_face_can_be_cut_and_the_rest_stays():
+    def extent(mask):
+        ys, xs = np.nonzero(mask)
+        return ys.min(), ys.max(), xs.min(), xs.max()
+
+    plain = hard_mask(FACE, 128, FFHQ, MaskConfig(dilate=0.06))
+    np.testing.assert_array_equal(plain, hard_mask(FACE, 128, FFHQ, MaskConfig(dilate=0.06, neck=1.0)))
+    half = hard_mask(FACE, 128, FFHQ, MaskConfig(dilate=0.06, neck=0.5))
+    none = hard_mask(FACE, 128, FFHQ, MaskConfig(dilate=0.06, neck=0.0))
+    outline = hard_mask(FACE, 128, FFHQ, MaskConfig(dilate=0.0))
+    top, bottom, left, right = extent(plain)
+    grow = round(0.06 * 128)  # kept off the crop's edge
+    assert extent(half) == (top, extent(outline)[1] + round(0.5 * grow), left, right)
+    assert extent(none) == (top, extent(outline)[1], left, right)  # sides and top grow as before
+    assert bottom == extent(outline)[1] + grow
+    assert (none <= half).all() and (half <= plain).all() and (outline <= none).all()
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5])
+def test_a_neck_share_outside_zero_to_one_is_refused(bad):
+    with pytest.raises(ValueError, match="neck"):
+        MaskConfig(neck=bad)

@@ -74,6 +74,10 @@ class MaskConfig:
     # more: the outline and hair are most of what a recognizer sees there, and a wider band shows least.
     small_grow: float = 0.0
     small_face_px: float = 100.0
+    # Share of that growth kept below the face (the crop's lower side: neck, collar): 1 grows the region
+    # alike all round; less leaves more of the real neck to the photo and to the model's context, where
+    # the model's fill of neck and collar is a smear.
+    neck: float = 1.0
     feather: float = 0.06  # Gaussian feather width as a fraction of the crop size
     # Facial parts left as they are inside the region (eyes, brows, mouth, nose): for studies of
     # expression or gaze. They carry identity too; faces without a mesh keep nothing.
@@ -122,6 +126,8 @@ class MaskConfig:
             raise ValueError(f"grain must be in [0, 2], got {self.grain}")
         if not 0.0 <= self.edge_match <= 1.0:
             raise ValueError(f"edge_match must be in [0, 1], got {self.edge_match}")
+        if not 0.0 <= self.neck <= 1.0:
+            raise ValueError(f"neck must be in [0, 1], got {self.neck}")
         if self.dilate is not None and not 0.0 <= self.dilate <= 0.5:
             raise ValueError(f"dilate must be in [0, 0.5], got {self.dilate}")
 

@@ -50,8 +50,24 @@ def hard_mask(face: Face, size: int, template: CropTemplate, config: MaskConfig 
         cv2.ellipse(mask, (int(round(centre[0])), int(round(centre[1]))), axes, 0, 0, 360, 1, -1)
     grow = int(round(cfg.grow_for(face.width) * size))
     if grow > 0:
-        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+        mask = cv2.dilate(mask, growth_kernel(grow, cfg.neck))
     return mask.astype(np.float32)
+
+
+def growth_kernel(grow: int, below: float = 1.0) -> np.ndarray:
+    """Dilation kernel that grows a region by `grow` pixels sideways and up, `below` times that down.
+
+    A pixel under the region is reached through the kernel's rows above its anchor, so those rows are
+    squashed to an ellipse of height `below` * grow.
+    """
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+    if below >= 1.0:
+        return kernel
+    down = int(round(below * grow))
+    squashed = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * down + 1))
+    kernel[:grow] = 0
+    kernel[grow - down:grow] = squashed[:down]
+    return kernel
 
 
 def feather(mask: np.ndarray, width: float) -> np.ndarray:
