@@ -124,6 +124,11 @@ def test_a_video_track_keeps_the_draw_of_its_first_frame(model_dir, monkeypatch)
     again = m(crops, masks, faces, seed=2)
     assert sampled == [3, 1]  # every draw once, then only the kept one
     np.testing.assert_array_equal(first, again)
+    more, more_masks, two = _faces(2, [7, None])  # the track beside a face that still chooses
+    more[0] = crops[0]
+    mixed = m(more, more_masks, [faces[0], two[1]], seed=2)
+    assert sampled == [3, 1, 4]
+    np.testing.assert_array_equal(mixed[0], first[0])
     m.new_sequence()  # a new video: its tracks choose again
     m(crops, masks, faces, seed=2)
-    assert sampled == [3, 1, 3]
+    assert sampled == [3, 1, 4, 3]

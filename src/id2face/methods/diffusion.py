@@ -302,9 +302,12 @@ class ID2FaceMethod:
         like the face's source as it will be seen in the photo (draws.as_seen); a track or person keeps its
         choice."""
         start = time.perf_counter()
-        weights = np.stack([faces[i].blend if faces[i].blend is not None else masks[i] for i in idx])
-        seen = as_seen(crops[idx], new, weights, np.array([photo_scale(faces[i]) for i in idx]))
-        emb = self.pipe.recognizer.embed(seen, self.template, self.crop_size)
+        several = np.flatnonzero(np.bincount(idx, minlength=len(faces))[idx] > 1)  # rows with a choice
+        weights = np.stack([faces[i].blend if faces[i].blend is not None else masks[i] for i in idx[several]])
+        seen = as_seen(crops[idx[several]], new[several], weights,
+                       np.array([photo_scale(faces[i]) for i in idx[several]]))
+        emb = np.zeros((len(idx), self.pipe.recognizer.dim), np.float32)
+        emb[several] = self.pipe.recognizer.embed(seen, self.template, self.crop_size)
         out = np.empty_like(crops)
         for i in range(len(faces)):
             rows = np.flatnonzero(idx == i)
