@@ -10,9 +10,8 @@ from id2face.face.types import Face
 from id2face.identity import DlibRecognizer
 from id2face.methods.diffusion import DiffusionOptions, ID2FaceMethod
 from id2face.methods.draws import as_seen, draw_key, least_like, photo_scale
-from id2face.model import build_pipeline
 from id2face.model.config import checked_draws, recorded_draws
-from id2face.testing.models import tiny_config
+from id2face.testing.models import write_tiny_model
 
 S = 32
 
@@ -30,25 +29,22 @@ class _Rec(DlibRecognizer):
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    torch.manual_seed(0)
-    d = tmp_path_factory.mktemp("id2face") / "model"
-    build_pipeline(tiny_config(S), recognizer=_Rec()).save_pretrained(d)
-    return d
+    return write_tiny_model(tmp_path_factory.mktemp("id2face") / "model", _Rec(), S)
+
+
+def _face(track, scale, blend):
+    """A face `scale` times smaller in its photo than in its crop, pasted back where `blend` says."""
+    f = Face(box=np.array([0.0, 0.0, S / scale, S / scale]), score=1.0, keypoints5=np.zeros((5, 2)),
+             track_id=track)
+    f.matrix, f.blend = np.array([[scale, 0.0, 0.0], [0.0, scale, 0.0]]), blend
+    return f
 
 
 def _faces(n, tracks, scale=1.0):
-    rng = np.random.default_rng(1)
-    crops = rng.integers(0, 256, (n, S, S, 3), dtype=np.uint8)
+    crops = np.random.default_rng(1).integers(0, 256, (n, S, S, 3), dtype=np.uint8)
     masks = np.zeros((n, S, S), np.float32)
     masks[:, 6:28, 6:26] = 1
-    faces = []
-    for i in range(n):
-        f = Face(box=np.array([0.0, 0.0, S / scale, S / scale]), score=1.0, keypoints5=np.zeros((5, 2)),
-                 track_id=tracks[i])
-        f.matrix = np.array([[scale, 0.0, 0.0], [0.0, scale, 0.0]])
-        f.blend = masks[i]
-        faces.append(f)
-    return crops, masks, faces
+    return crops, masks, [_face(t, scale, m) for t, m in zip(tracks, masks, strict=True)]
 
 
 def test_the_first_draw_keeps_the_faces_own_key_and_the_others_differ():
