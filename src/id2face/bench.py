@@ -190,7 +190,6 @@ def run_bench(method: str | FaceMethod = "blur", model: str | None = None, devic
         settings["guidance"] = m.guidance  # the effective values (the model's own unless set)
         settings["guidance_start"] = m.guidance_start
         settings["identity_candidates"] = m.identity_candidates
-        settings["draws"] = m.draws
         settings["face_shape"] = m.shape_amount if m.face_shape is not None else 0.0
         settings["face_shape_spread"] = m.shape_spread
         look, wide = m.attributes_rule

@@ -13,8 +13,7 @@ from id2face.cli.main import main
      ["--strength", "0.5", "-m", "blur"], ["--guidance", "-1"], ["--guidance", "2", "-m", "pixelate"],
      ["--identity-candidates", "0"], ["--face-shape", "1.5"], ["--face-shape", "0.5", "-m", "blur"],
      ["--attributes", "free", "-m", "mask"], ["--attributes", "maybe"], ["--skin-tone", "-1"],
-     ["--skin-tone", "11"], ["--skin-tone", "2", "-m", "blur"], ["--draws", "0"],
-     ["--draws", "2", "-m", "blur"]],
+     ["--skin-tone", "11"], ["--skin-tone", "2", "-m", "blur"]],
 )
 def test_impossible_options_are_usage_errors_before_any_work(option, tmp_path, capsys):
     with pytest.raises(SystemExit) as e:

@@ -27,7 +27,7 @@ from id2face.methods.registry import default_model_dir
 # Settings that change what an output looks like; a rerun that changes one of them is refused
 # (unless --overwrite) so an output folder never mixes two ways of anonymizing.
 RESULT_SETTINGS = ("seed", "strength", "steps", "sampler", "guidance", "identity_candidates", "face_shape",
-                   "draws", "attributes", "skin_tone",
+                   "attributes", "skin_tone",
                    "dtype", "thresh", "second_detector", "preserve", "mask_hair", "mask_grow", "blend",
                    "no_hands", "heads", "grain", "keep_threshold", "quality", "on_error", "no_audio",
                    "consistent")

@@ -13,7 +13,6 @@ CLASSIC = ("blur", "pixelate", "mask")  # filters whose look --strength does not
 ID2FACE_OPTIONS = (
     ("guidance", "--guidance", lambda v: v >= 0.0, "0 or more"),
     ("identity_candidates", "--identity-candidates", lambda v: v >= 1, "at least 1"),
-    ("draws", "--draws", lambda v: v >= 1, "at least 1"),
     ("face_shape", "--face-shape", lambda v: 0.0 <= v <= 1.0, "from 0 to 1"),
     ("attributes", "--attributes", None, ""),
     ("skin_tone", "--skin-tone", lambda v: 0.0 <= v <= 10.0, "from 0 to 10"),

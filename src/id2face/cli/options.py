@@ -54,10 +54,6 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--identity-candidates", type=int, default=None, metavar="K",
                    help="fake identities drawn per face, the one least like the real person kept (default: "
                    "the model's own; 1 = the first draw)")
-    p.add_argument("--draws", type=int, default=None, metavar="K",
-                   help="new faces sampled per face, the one the model's recognizer finds least like the "
-                   "real person, as it will be seen in the photo, kept: each one more costs a sampling run "
-                   "(default: the model's own; 1 = the first)")
     p.add_argument("--face-shape", type=float, default=None, metavar="F",
                    help="share (0 to 1) of each face's own shape (jaw, chin, eye spacing: what a recognizer "
                    "reads from its outline) the new face does not keep: a shape drawn for the new person "
@@ -91,7 +87,6 @@ def runtime_options(args: argparse.Namespace) -> dict:
         "sampler": args.sampler,
         "guidance": args.guidance,
         "identity_candidates": args.identity_candidates,
-        "draws": args.draws,
         "face_shape": args.face_shape,
         **({"attributes": args.attributes} if args.attributes else {}),
         "skin_tone": args.skin_tone,

@@ -18,8 +18,8 @@ class EvalConfig:
     output: str = "eval_report"
     methods: list[str] = field(default_factory=lambda: list(METHODS))
     # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler, faces, guidance,
-    # candidates, draws, gstart, shape, spread, attributes, attrpx, tone; the mask's blend, dilate, feather,
-    # grain, hair, smallgrow, hands, heads, edges, neck), run only
+    # candidates, gstart, shape, spread, attributes, attrpx, tone; the mask's blend, dilate, feather, grain,
+    # hair, smallgrow, hands, heads, edges, neck), run only
     # when asked (--ablations or a config file's `ablations:`): each one is another full run per seed.
     # id2face@strength=0 is OIM off.
     ablations: list[str] = field(default_factory=list)
@@ -77,7 +77,6 @@ class EvalConfig:
 PASSED_OPTIONS = {
     "guidance": ("guidance", float),
     "candidates": ("identity_candidates", int),
-    "draws": ("draws", int),
     "gstart": ("guidance_start", float),
     "shape": ("face_shape", float),
     "spread": ("face_shape_spread", float),

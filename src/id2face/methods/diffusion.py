@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from id2face.model.config import (
     DEFAULT_FACE_SHAPE_SPREAD,
     checked_amount,
     checked_attributes,
-    checked_draws,
     checked_sampling,
     checked_skin_tone,
     checked_spread,
@@ -30,7 +28,6 @@ from id2face.model.face_shape import FaceShape, key_rng, load_face_shape
 from id2face.model.geometry_maps import NUM_MESH_POINTS
 from id2face.model.pipeline import ID2FacePipeline
 
-from .draws import as_seen, draw_key, least_like, photo_scale
 from .runtime import DiffusionOptions, prepare_pipeline
 from .track_identity import PersonRegistry, TrackIdentities
 
@@ -65,7 +62,7 @@ class ID2FaceMethod:
                  guidance_start: float | None = None, face_shape: float | None = None,
                  face_shape_spread: float | None = None,
                  attributes: str | None = None, attributes_min_px: float | None = None,
-                 skin_tone: float | None = None, draws: int | None = None) -> None:
+                 skin_tone: float | None = None) -> None:
         """Defaults are DiffusionOptions' (one place); steps and the guidance settings None: the
         pipeline's defaults (the model's training.json)."""
         self.pipe = pipe
@@ -81,8 +78,6 @@ class ID2FaceMethod:
             pipe.default_guidance_start if guidance_start is None else guidance_start,
             pipe.default_identity_candidates if identity_candidates is None else identity_candidates)
         self.batch_size = batch_size
-        # new faces drawn per face, the one the recognizer finds least like the real person kept (draws.py)
-        self.draws = checked_draws(pipe.default_draws if draws is None else draws)
         # keep / gender: of the identity candidates, those of the face's gender and age / gender first (the
         # model's identity_attributes map; model/identity_attributes.py); free: the least like the source.
         # None: the model's choice for faces at least its `default_attributes_min_px` wide, free below.
@@ -94,8 +89,6 @@ class ID2FaceMethod:
         self.skin_tone = None if skin_tone is None else checked_skin_tone(skin_tone)
         # a video track's or a --consistent person's choice, made on its first face: one fake identity each
         self._sticky_looks: dict[tuple[str, int], str] = {}
-        # ... and its draw (the fake identity must not change from frame to frame)
-        self._sticky_draws: dict[tuple[str, int], int] = {}
         # The model's map from five points to its face mesh (face/points_mesh.py): set by from_pretrained
         # when the model folder has one.
         self.points_mesh: PointsMesh | None = None
@@ -142,7 +135,7 @@ class ID2FaceMethod:
                    guidance=opts.guidance, identity_candidates=opts.identity_candidates,
                    guidance_start=opts.guidance_start, face_shape=opts.face_shape,
                    face_shape_spread=opts.face_shape_spread, attributes=opts.attributes,
-                   attributes_min_px=opts.attributes_min_px, skin_tone=opts.skin_tone, draws=opts.draws)
+                   attributes_min_px=opts.attributes_min_px, skin_tone=opts.skin_tone)
 
     def mask_config(self, base: MaskConfig) -> MaskConfig:
         """The photo's mask settings, grown as the model records (training.json "mask_dilate": the region
@@ -229,7 +222,6 @@ class ID2FaceMethod:
         """Called at the start of each video: track ids start again, so do their identities."""
         self.tracks.reset()
         self._sticky_looks = {k: v for k, v in self._sticky_looks.items() if k[0] != "track"}
-        self._sticky_draws = {k: v for k, v in self._sticky_draws.items() if k[0] != "track"}
 
     def source_embeddings(self, crops: np.ndarray, faces: list[Face]) -> tuple[np.ndarray, list[int | None]]:
         """Recognizer embeddings, and each untracked face's person id under --consistent.
@@ -263,59 +255,18 @@ class ID2FaceMethod:
             return crops.copy()
         src, persons = self.source_embeddings(crops, faces)
         keys = self.identity_keys(faces, seed, persons)
+        lms = self.redrawn_shapes(self._landmarks(faces), faces, keys)
         choices = self.attribute_choices(faces, persons)
-        sticky = [("track", f.track_id) if f.track_id is not None else None if p is None else ("person", p)
-                  for f, p in zip(faces, persons, strict=True)]
-        # (face, draw) to sample: every draw of a face, or only the one its track or person already keeps
-        jobs = [(i, d) for i in range(len(faces))
-                for d in ([self._sticky_draws[sticky[i]]] if sticky[i] in self._sticky_draws
-                          else range(self.draws))]
-        idx = np.array([i for i, _ in jobs])
-        job_keys = [draw_key(keys[i], d) for i, d in jobs]
-        job_faces = [faces[i] for i in idx]
-        lms = self.redrawn_shapes(self._landmarks(job_faces), job_faces, job_keys)
-        new = self._sample(crops[idx], np.asarray(masks, np.float32)[idx], lms, job_keys, src[idx],
-                           [choices[i] for i in idx], strength)
-        if len(jobs) == len(faces):
-            return new
-        return self._keep_least_like(crops, masks, faces, src, idx, new, [d for _, d in jobs], sticky)
-
-    def _sample(self, crops: np.ndarray, masks: np.ndarray, lms: np.ndarray | None, keys: list[str],
-                src: np.ndarray, choices: list[str], strength: float) -> np.ndarray:
-        """One new crop per row, in denoiser batches of `batch_size`."""
         out = []
         for s in range(0, len(crops), self.batch_size):
             sl = slice(s, s + self.batch_size)
             res = self.pipe(
-                crops[sl], masks=masks[sl], landmarks=None if lms is None else lms[sl], identity_key=keys[sl],
-                source_embeddings=src[sl], strength=strength, num_inference_steps=self.steps,
-                guidance_scale=self.guidance, identity_candidates=self.identity_candidates,
-                guidance_start=self.guidance_start, attributes=choices[sl], skin_tone=self.skin_tone,
-                output_type="np",
+                crops[sl], masks=np.asarray(masks[sl], dtype=np.float32),
+                landmarks=None if lms is None else lms[sl], identity_key=keys[sl], source_embeddings=src[sl],
+                strength=strength, num_inference_steps=self.steps, guidance_scale=self.guidance,
+                identity_candidates=self.identity_candidates, guidance_start=self.guidance_start,
+                attributes=choices[sl], skin_tone=self.skin_tone, output_type="np",
             )
             out.append(res.images)
         return np.concatenate(out)
 
-    def _keep_least_like(self, crops: np.ndarray, masks: np.ndarray, faces: list[Face], src: np.ndarray,
-                         idx: np.ndarray, new: np.ndarray, draws: list[int], sticky: list) -> np.ndarray:
-        """Of each face's draws (rows of `new` whose face is `idx`), the one the recognizer finds least
-        like the face's source as it will be seen in the photo (draws.as_seen); a track or person keeps its
-        choice."""
-        start = time.perf_counter()
-        several = np.flatnonzero(np.bincount(idx, minlength=len(faces))[idx] > 1)  # rows with a choice
-        weights = np.stack([faces[i].blend if faces[i].blend is not None else masks[i] for i in idx[several]])
-        seen = as_seen(crops[idx[several]], new[several], weights,
-                       np.array([photo_scale(faces[i]) for i in idx[several]]))
-        emb = np.zeros((len(idx), self.pipe.recognizer.dim), np.float32)
-        emb[several] = self.pipe.recognizer.embed(seen, self.template, self.crop_size)
-        out = np.empty_like(crops)
-        for i in range(len(faces)):
-            rows = np.flatnonzero(idx == i)
-            best = rows[least_like(emb[rows], src[i])] if len(rows) > 1 else rows[0]
-            out[i] = new[best]
-            if sticky[i] is not None:
-                self._sticky_draws.setdefault(sticky[i], draws[best])
-        if self.pipe.stage_times is not None:
-            times = self.pipe.stage_times
-            times["choose"] = times.get("choose", 0.0) + time.perf_counter() - start
-        return out

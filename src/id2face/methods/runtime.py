@@ -27,7 +27,6 @@ class DiffusionOptions:
     strength: float = 1.0
     guidance: float | None = None  # identity guidance; None: the model's own (training.json), else 1
     identity_candidates: int | None = None  # fake identities drawn per face; None: the model's own, else 1
-    draws: int | None = None  # new faces sampled per face, the least like the source kept; None: model's
     guidance_start: float | None = None  # share of steps before guidance starts; None: the model's own
     face_shape: float | None = None  # share of own face shape redrawn (model/face_shape.py); None: model's
     face_shape_spread: float | None = None  # drawn shapes' spread over the training people's; None: model's

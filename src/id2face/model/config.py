@@ -25,9 +25,6 @@ DEFAULT_GUIDANCE = 1.0
 DEFAULT_GUIDANCE_START = 0.0
 # Fake identities drawn per face (the one least like the source kept) by a model that records none.
 DEFAULT_IDENTITY_CANDIDATES = 1
-# New faces drawn per face (the one the recognizer finds least like the source, as seen in the photo, kept:
-# methods/draws.py) by a model that records none.
-DEFAULT_DRAWS = 1
 # Share of a face's own shape redrawn in the geometry the model is given (model/face_shape.py), for a model
 # that records none: 0 = the face's own mesh.
 DEFAULT_FACE_SHAPE = 0.0
@@ -130,18 +127,6 @@ def recorded_identity_candidates(model_dir: str | Path) -> int:
     return int(_recorded(model_dir, "identity_candidates", DEFAULT_IDENTITY_CANDIDATES))
 
 
-def recorded_draws(model_dir: str | Path) -> int:
-    """New faces drawn per face for a saved model (training.json "draws"), else DEFAULT_DRAWS."""
-    return checked_draws(_recorded(model_dir, "draws", DEFAULT_DRAWS))
-
-
-def checked_draws(draws: float) -> int:
-    """A number of draws per face, refused (ValueError) below 1 or when not whole."""
-    if float(draws) != int(draws) or int(draws) < 1:
-        raise ValueError(f"draws must be a whole number of at least 1, got {draws!r}")
-    return int(draws)
-
-
 def recorded_face_shape(model_dir: str | Path) -> float:
     """The share of a face's own shape redrawn for a saved model (training.json "face_shape"), else
     DEFAULT_FACE_SHAPE."""
@@ -160,7 +145,6 @@ def recorded_defaults(model_dir: str | Path) -> dict[str, float | int | None]:
         "default_steps": recorded_steps(model_dir),
         "default_guidance": recorded_guidance(model_dir),
         "default_identity_candidates": recorded_identity_candidates(model_dir),
-        "default_draws": recorded_draws(model_dir),
         "default_guidance_start": recorded_guidance_start(model_dir),
         "default_mask_dilate": recorded_mask_dilate(model_dir),
         "default_attributes": recorded_attributes(model_dir),

@@ -95,14 +95,14 @@ class ID2FacePipeline(DiffusionPipeline):
             recognizer_points=recognizer_points, recognizer_input_size=recognizer_input_size,
         )
         self._recognizer: Recognizer | None = None
-        # A dict accumulates seconds per stage (identity, condition, sample, decode) over calls; on CUDA
-        self.stage_times: dict[str, float] | None = None  # each stage waits for the device: None unless timed
+        # Set to a dict to accumulate seconds per stage (identity, condition, sample, decode) over
+        # calls; on CUDA each stage then waits for the device, so leave it None when not measuring.
+        self.stage_times: dict[str, float] | None = None
         self._cuda_graphs = False  # set by compile_denoiser for modes that capture CUDA graphs
         # What a call that names none uses: the loaded model's record (training.json), else these.
         self.default_steps = model_config.DEFAULT_STEPS
         self.default_guidance = model_config.DEFAULT_GUIDANCE
         self.default_identity_candidates = model_config.DEFAULT_IDENTITY_CANDIDATES
-        self.default_draws = model_config.DEFAULT_DRAWS  # methods/diffusion.py reads it; a call here does not
         self.default_guidance_start = model_config.DEFAULT_GUIDANCE_START
         self.default_mask_dilate: float | None = None  # the front-end's own default region
         self.identity_attributes: IdentityAttributes | None = None  # the model's (identity_attributes.py)

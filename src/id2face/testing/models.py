@@ -36,15 +36,6 @@ def tiny_config(crop_size: int = 32, **overrides) -> ID2FaceConfig:
     return cfg
 
 
-def write_tiny_model(path: str | Path, recognizer, crop_size: int = 32, seed: int = 0) -> Path:
-    """A tiny random ID2Face model saved at `path` (bound to `recognizer`'s name and template)."""
-    from id2face.model import build_pipeline
-
-    torch.manual_seed(seed)
-    build_pipeline(tiny_config(crop_size), recognizer=recognizer).save_pretrained(path)
-    return Path(path)
-
-
 def tiny_sd_unet():
     """A two-level Stable-Diffusion-shaped UNet (4 latent channels, cross-attention width 24)."""
     from diffusers import UNet2DConditionModel

@@ -179,7 +179,7 @@ def restore(src: str | Path, run_dir: str | Path) -> Path | None:
 
 # The sampling choices a model card records (chosen by evaluation, not by training): a burst's model takes
 # them from the model it is meant to replace, so that evaluating it compares weights, not settings.
-SAMPLING_KEYS = ("samplers", "guidance_scale", "guidance_start", "identity_candidates", "draws", "face_shape",
+SAMPLING_KEYS = ("samplers", "guidance_scale", "guidance_start", "identity_candidates", "face_shape",
                  "face_shape_spread", "mask_dilate", "attributes", "attributes_min_px", "skin_tone")
 
 
