@@ -9,7 +9,8 @@
 # Environment (defaults): CKPT (checkpoints/latent128), MODEL (runs/latent128_model), OUT (out), SEEDS (2),
 #   LFW (1: also the lfw test photos; 0: celeba-wild only), MAX_IMAGES (all; a dry run: 8), PY (.venv/bin/python).
 # Writes OUT/{celeba-wild,lfw}_{bundled,burst}/ (eval folders; a rerun reuses their caches) and
-# OUT/{celeba-wild,lfw}_burst_vs_bundled.md, and prints each comparison. Two evals per photo set, about 11
+# OUT/{celeba-wild,lfw}_burst_vs_bundled.md and both sets pooled (OUT/pooled_burst_vs_bundled.md), and prints
+# each comparison. Two evals per photo set, about 11
 # minutes each on the 2-core CPU (193 celeba-wild test photos, 2 seeds); a rerun reuses the bundled model's.
 set -euo pipefail
 SRC=${1:?usage: bash scripts/after_burst.sh FILES_AT|--bundled}
@@ -68,4 +69,10 @@ for set in "${SETS[@]}"; do
   "$PY" -m id2face compare "$OUT/${set}_bundled" "$OUT/${set}_burst" -o "$OUT/${set}_burst_vs_bundled.md"
 done
 [ "$SRC" = --bundled ] && { echo "after_burst: the bundled model's evals are in $OUT/*_bundled"; exit 0; }
+if [ "${#SETS[@]}" -gt 1 ]; then  # one set alone is often too few faces to show a difference: all of them
+  pairs=("$OUT/${SETS[0]}_bundled" "$OUT/${SETS[0]}_burst")
+  for set in "${SETS[@]:1}"; do pairs+=(--and "$OUT/${set}_bundled" "$OUT/${set}_burst"); done
+  echo "== ${SETS[*]} pooled: the bundled model (A) against the burst's (B) =="
+  "$PY" -m id2face compare "${pairs[@]}" -o "$OUT/pooled_burst_vs_bundled.md"
+fi
 echo "after_burst: fill the ledger's evaluation column in $CKPT/README.md from $OUT/*_burst/report.md"

@@ -105,3 +105,32 @@ def test_an_eval_run_compares_each_id2face_variant_with_the_plain_one(tmp_path):
     assert rows[0][0] == "id2face@tone=3"
     assert rows[0][1].startswith("-20.0 (") and rows[0][1].endswith("better")
     assert cmp.paired_table({"methods": {"id2face": {}}}) is None
+
+
+def test_runs_on_several_photo_sets_pool_into_one_narrower_comparison(tmp_path):
+    pairs = []
+    for name, leaks_b in (("x", {0, 14}), ("y", {2, 14})):  # each set: 5 small faces hidden in B, 1 lost to it
+        a = _eval_folder(tmp_path / f"a{name}", leaks={0, 2, 4, 6, 8, 10})
+        pairs.append((a, _eval_folder(tmp_path / f"b{name}", leaks=leaks_b, seeds=(0,))))
+    one_a, one_b = cmp.read_pairs(pairs[:1], "id2face", "id2face")
+    a, b = cmp.read_pairs(pairs, "id2face", "id2face")
+    assert a.seeds == b.seeds == [0] and len(a.keys) == 2 * PHOTOS and len(a.widths) == 4 * PHOTOS
+    assert len(set(a.photos.tolist())) == 2 * PHOTOS  # the sets' photos stay apart
+    np.testing.assert_array_equal(a.hits["dlib"][: 2 * PHOTOS], one_a.hits["dlib"])
+    alone = {r["rate"]: r for r in cmp.compare_runs(one_a, one_b)}["dlib re-id, all"]
+    both = {r["rate"]: r for r in cmp.compare_runs(a, b)}["dlib re-id, all"]
+    assert both["difference"] == pytest.approx(alone["difference"]) == pytest.approx(-4 / 60)
+    assert both["faces_better_in_b"] == 10 and both["faces_worse_in_b"] == 2
+    assert both["interval"][1] - both["interval"][0] < alone["interval"][1] - alone["interval"][0]
+    with pytest.raises(ValueError, match="share no seed"):
+        cmp.read_pairs([pairs[0], (pairs[1][0], _eval_folder(tmp_path / "c", leaks=set(), seeds=(1,)))],
+                       "id2face", "id2face")
+
+
+def test_the_command_pools_pairs_of_folders_given_with_and(tmp_path, capsys):
+    a1, b1 = _eval_folder(tmp_path / "a1", leaks={0, 2}), _eval_folder(tmp_path / "b1", leaks=set())
+    a2, b2 = _eval_folder(tmp_path / "a2", leaks={4}), _eval_folder(tmp_path / "b2", leaks=set())
+    assert main(["compare", str(a1), str(b1), "--and", str(a2), str(b2)]) == 0
+    out = capsys.readouterr().out
+    assert f"A: {a1} (id2face) + {a2} (id2face)" in out and f"{2 * PHOTOS} photos, {4 * PHOTOS} faces" in out
+    assert "| dlib re-id, all | 2.5 % | 0.0 % | -2.5 |" in out

@@ -22,19 +22,23 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variant", default="id2face",
                    help="A's variant, as its report names it (default id2face)")
     p.add_argument("--variant-b", help="B's variant (default: the same as A's), e.g. id2face@tone=3")
+    p.add_argument("--and", dest="more", nargs=2, action="append", default=[], metavar=("A2", "B2"),
+                   help="another pair of eval folders, on another photo set, pooled with A and B (repeat for "
+                   "more): each face is still re-identified in its own set's gallery, the photos of all sets "
+                   "are drawn again together, and the seeds every pair ran are used")
     p.add_argument("-o", "--output",
                    help="also write the table here (.md), and the figures beside it (.json)")
 
 
 def run(args: argparse.Namespace) -> int:
     # here, not at the top: `id2face --help` imports every subcommand's module
-    from id2face.evaluation.compare import compare_runs, comparison_markdown, read_pair
+    from id2face.evaluation.compare import compare_runs, comparison_markdown, read_pairs
 
     b_dir, b_variant = args.b or args.a, args.variant_b or args.variant
     if b_dir == args.a and b_variant == args.variant:
         raise SystemExit("id2face compare: A and B are the same run: give a second folder or --variant-b")
     try:
-        a, b = read_pair(args.a, args.variant, b_dir, b_variant)
+        a, b = read_pairs([(args.a, b_dir), *map(tuple, args.more)], args.variant, b_variant)
     except (FileNotFoundError, ValueError) as e:
         raise SystemExit(f"id2face compare: {e}") from None
     rows = compare_runs(a, b)

@@ -4,7 +4,8 @@ A rate of one report carries a wide interval (several points on 200 photos), so 
 cannot say whether a burst's model hides people better than the bundled one, or a setting better than
 another. On the same photos and seeds most faces fare alike in both runs; the difference is measured on
 what changed, with the photos drawn again whole, the same draw for both runs
-(intervals.paired_photo_bootstrap).
+(intervals.paired_photo_bootstrap). Runs on several photo sets can be pooled (`pooled`): more faces, a
+narrower interval, where one set alone cannot tell.
 Read from the reports' caches (OUTPUT/cache): nothing is run again and no model is loaded.
 """
 
@@ -128,6 +129,37 @@ def read_pair(dir_a: str | Path, variant_a: str, dir_b: str | Path, variant_b: s
     if a.boxes.shape != b.boxes.shape or not np.allclose(a.boxes, b.boxes, atol=0.5):
         raise ValueError("the two runs found different faces on the same photos: compare runs of one "
                          "detector")
+    return a, b
+
+
+def pooled(runs: list[RunFaces], label: str) -> RunFaces:
+    """Runs on several photo sets (each face re-identified in its own set's gallery) as one run: their faces
+    side by side, on the seeds every run has. A bootstrap then draws photos from all sets together."""
+    seeds = sorted(set.intersection(*(set(r.seeds) for r in runs)))
+    if not seeds:
+        each = "; ".join(f"{r.label}: {r.seeds}" for r in runs)
+        raise ValueError(f"the runs to pool share no seed ({each})")
+    runs = [r.on_seeds(seeds) for r in runs]
+    names = [n for n in runs[0].hits if all(n in r.hits for r in runs)]
+    offsets = np.cumsum([0] + [len(r.keys) for r in runs])
+    return RunFaces(
+        label=label, keys=[f"{i}:{k}" for i, r in enumerate(runs) for k in r.keys],
+        boxes=np.concatenate([r.boxes for r in runs]),
+        photos=np.concatenate([r.photos + o for r, o in zip(runs, offsets, strict=False)]),
+        widths=np.concatenate([r.widths for r in runs]), seeds=seeds,
+        detected=np.concatenate([r.detected for r in runs]),
+        hits={n: np.concatenate([r.hits[n] for r in runs]) for n in names},
+    )
+
+
+def read_pairs(pairs: list[tuple[str | Path, str | Path]], variant_a: str, variant_b: str
+               ) -> tuple[RunFaces, RunFaces]:
+    """read_pair for each (A, B) folder pair (one per photo set), pooled: A's sets against B's."""
+    read = [read_pair(a, variant_a, b, variant_b) for a, b in pairs]
+    if len(read) == 1:
+        return read[0]
+    a = pooled([r[0] for r in read], " + ".join(r[0].label for r in read))
+    b = pooled([r[1] for r in read], " + ".join(r[1].label for r in read))
     return a, b
 
 
