@@ -109,7 +109,7 @@ def test_an_eval_run_compares_each_id2face_variant_with_the_plain_one(tmp_path):
 
 def test_runs_on_several_photo_sets_pool_into_one_narrower_comparison(tmp_path):
     pairs = []
-    for name, leaks_b in (("x", {0, 14}), ("y", {2, 14})):  # each set: 5 small faces hidden in B, 1 lost to it
+    for name, leaks_b in (("x", {0, 14}), ("y", {2, 14})):  # a set: B hides 5 small faces, leaks 1 more
         a = _eval_folder(tmp_path / f"a{name}", leaks={0, 2, 4, 6, 8, 10})
         pairs.append((a, _eval_folder(tmp_path / f"b{name}", leaks=leaks_b, seeds=(0,))))
     one_a, one_b = cmp.read_pairs(pairs[:1], "id2face", "id2face")
