@@ -134,3 +134,22 @@ def test_the_command_pools_pairs_of_folders_given_with_and(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"A: {a1} (id2face) + {a2} (id2face)" in out and f"{2 * PHOTOS} photos, {4 * PHOTOS} faces" in out
     assert "| dlib re-id, all | 2.5 % | 0.0 % | -2.5 |" in out
+
+
+def test_faces_nearer_a_training_person_are_compared_where_the_evals_kept_the_training_people(tmp_path):
+    training = np.eye(PEOPLE)[40:] * 10 + 0.5  # 20 training people, each near one of the sources 40-59
+    a_dir = _eval_folder(tmp_path / "a", leaks=set())  # new faces drawn as persons f + 7: 20 land near one
+    b_dir = _eval_folder(tmp_path / "b", leaks=set(range(33, 40)))  # 7 of them keep their source instead
+    without = {r["rate"] for r in cmp.compare_runs(*cmp.read_pair(a_dir, "id2face", b_dir, "id2face"))}
+    assert not any("training" in r for r in without)  # no centroids in the caches: no row
+    for d in (a_dir, b_dir):
+        np.savez(d / "cache" / "training_centroids.npz", centroids=training, key="data/train:5")
+    a, b = cmp.read_pair(a_dir, "id2face", b_dir, "id2face")
+    assert a.near_training.shape == (2 * PHOTOS, 2)
+    np.testing.assert_array_equal(np.flatnonzero(a.near_training[:, 0]), np.arange(33, 53))
+    rows = {r["rate"]: r for r in cmp.compare_runs(a, b)}
+    row = rows["nearer a training person than 95 % of unseen people"]
+    assert row["a"] == pytest.approx(20 / 60) and row["b"] == pytest.approx(13 / 60)
+    assert row["faces_better_in_b"] == 7 and row["faces_worse_in_b"] == 0
+    pooled = cmp.pooled([a, a], "twice")
+    assert pooled.near_training.shape == (4 * PHOTOS, 2) and pooled.on_seeds([1]).near_training.shape[1] == 1

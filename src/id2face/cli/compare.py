@@ -11,7 +11,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Compare two `id2face eval` output folders (a new model against the bundled one, say), or two "
         "variants of one folder, on the photos and seeds both ran: each re-identification rate (overall and "
-        "by face width) and the share of faces still detected, in A and in B, the difference B - A with a "
+        "by face width), the share of faces still detected and, where both evals were run with "
+        "--training-data, the share of new faces nearer a training person than 95 % of unseen people, in A "
+        "and in B, the difference B - A with a "
         "95 % interval (the photos drawn again whole, the same draw for both runs), how many faces fared "
         "better and worse in B, and whether the difference is shown. Reads the folders' caches: nothing "
         "runs again."

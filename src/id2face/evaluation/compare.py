@@ -23,6 +23,7 @@ from id2face.evaluation.config import Variant
 from id2face.evaluation.intervals import LEVEL, paired_photo_bootstrap
 from id2face.evaluation.records import PhotoRecord
 from id2face.evaluation.reid_by_size import SIZE_BUCKETS, face_widths, hits_per_seed, size_bucket
+from id2face.evaluation.training_gallery import nearest_distances
 
 
 @dataclass
@@ -37,12 +38,16 @@ class RunFaces:
     seeds: list[int]
     detected: np.ndarray  # (F, S)
     hits: dict[str, np.ndarray]  # recognizer -> (F, S) top-1 re-identified
+    # (F, S) nearer a training person than 95 % of the run's unseen originals are (training_gallery.py); None
+    # when the run was not evaluated with --training-data
+    near_training: np.ndarray | None = None
 
     def on_seeds(self, seeds: list[int]) -> RunFaces:
         """The same faces on these of its seeds only."""
         cols = [self.seeds.index(s) for s in seeds]
+        near = None if self.near_training is None else self.near_training[:, cols]
         return RunFaces(self.label, self.keys, self.boxes, self.photos, self.widths, list(seeds),
-                        self.detected[:, cols], {k: v[:, cols] for k, v in self.hits.items()})
+                        self.detected[:, cols], {k: v[:, cols] for k, v in self.hits.items()}, near)
 
 
 def _cache(report_dir: Path) -> Path:
@@ -86,7 +91,29 @@ def read_run(report_dir: str | Path, variant: str = "id2face", keys: list[str] |
     have = set.intersection(*(set(o.embeddings) for o in originals)) if originals else set()
     recognizers = [SimpleNamespace(name=n, metric=t["metric"]) for n, t in thresholds.items() if n in have]
     label = f"{report_dir} ({variant}{_model_note(next(iter(dirs.values())))})"
-    return run_faces(label, keys, originals, runs, recognizers)
+    faces = run_faces(label, keys, originals, runs, recognizers)
+    faces.near_training = near_training(cache, originals, runs)
+    return faces
+
+
+def near_training(cache: Path, originals: list[PhotoRecord], runs: dict[int, list[PhotoRecord]]
+                  ) -> np.ndarray | None:
+    """(F, S) each face nearer a training person (the centroids the eval kept in its cache) than 95 % of the
+    originals are, as the eval's training-identity check reads it; a face no longer detected is not. None
+    without the centroids or dlib embeddings."""
+    file = cache / "training_centroids.npz"
+    if not file.is_file() or not all("dlib" in o.embeddings for o in originals):
+        return None
+    with np.load(file) as z:
+        centroids = z["centroids"]
+    limit = np.percentile(nearest_distances(np.concatenate([o.embeddings["dlib"] for o in originals]),
+                                            centroids), 5.0)
+    cols = []
+    for s in sorted(runs):
+        emb = np.concatenate([x.embeddings["dlib"] for x in runs[s]])
+        detected = np.concatenate([x.detected for x in runs[s]]).astype(bool)
+        cols.append(detected & (nearest_distances(emb, centroids) < limit))
+    return np.stack(cols, 1)
 
 
 def _model_note(seed_dir: Path) -> str:
@@ -149,6 +176,8 @@ def pooled(runs: list[RunFaces], label: str) -> RunFaces:
         widths=np.concatenate([r.widths for r in runs]), seeds=seeds,
         detected=np.concatenate([r.detected for r in runs]),
         hits={n: np.concatenate([r.hits[n] for r in runs]) for n in names},
+        near_training=None if any(r.near_training is None for r in runs)
+        else np.concatenate([r.near_training for r in runs]),
     )
 
 
@@ -176,6 +205,9 @@ def _rates(a: RunFaces, b: RunFaces) -> list[tuple[str, np.ndarray, np.ndarray, 
                 rows.append((f"{name} re-id, {label} (n={int(sel.sum())})", np.where(sel, ha, np.nan),
                              np.where(sel, hb, np.nan), True))
     rows.append(("faces still detected", a.detected.mean(1), b.detected.mean(1), False))
+    if a.near_training is not None and b.near_training is not None:
+        rows.append(("nearer a training person than 95 % of unseen people", a.near_training.mean(1),
+                     b.near_training.mean(1), True))
     return rows
 
 
