@@ -102,10 +102,17 @@ def near_training(cache: Path, originals: list[PhotoRecord], runs: dict[int, lis
     originals are, as the eval's training-identity check reads it; a face no longer detected is not. None
     without the centroids or dlib embeddings."""
     file = cache / "training_centroids.npz"
-    if not file.is_file() or not all("dlib" in o.embeddings for o in originals):
+    if not file.is_file():
         return None
     with np.load(file) as z:
-        centroids = z["centroids"]
+        return near_training_flags(originals, runs, z["centroids"])
+
+
+def near_training_flags(originals: list[PhotoRecord], runs: dict[int, list[PhotoRecord]],
+                        centroids: np.ndarray) -> np.ndarray | None:
+    """near_training's flags from the training people's `centroids` (None without dlib embeddings)."""
+    if not all("dlib" in x.embeddings for x in originals + [x for r in runs.values() for x in r]):
+        return None
     limit = np.percentile(nearest_distances(np.concatenate([o.embeddings["dlib"] for o in originals]),
                                             centroids), 5.0)
     cols = []

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from id2face.evaluation import aggregate, report
-from id2face.evaluation.compare import paired_with_base, run_faces
+from id2face.evaluation.compare import near_training_flags, paired_with_base, run_faces
 from id2face.evaluation.config import EvalConfig
 from id2face.evaluation.fid_floor import add_fid_ratios, fid_floor
 from id2face.evaluation.hits import hit_rows, miss_rows, write_hits, write_misses
@@ -79,6 +79,8 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
             hits += hit_rows(v.label, runs, originals, keys, recognizers)
             misses += miss_rows(v.label, runs, originals, keys)
             faces[v.label] = run_faces(v.label, keys, originals, runs, recognizers)
+            if centroids is not None:  # the paired tables then compare the training-identity share too
+                faces[v.label].near_training = near_training_flags(originals, runs, centroids)
         summary["seeds"] = sorted(runs)
         if centroids is not None:
             # here: the training data loader (torch), only with --training-data
