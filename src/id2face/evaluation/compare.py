@@ -23,7 +23,7 @@ from id2face.evaluation.config import Variant
 from id2face.evaluation.intervals import LEVEL, paired_photo_bootstrap
 from id2face.evaluation.records import PhotoRecord
 from id2face.evaluation.reid_by_size import SIZE_BUCKETS, face_widths, hits_per_seed, size_bucket
-from id2face.evaluation.training_gallery import nearest_distances
+from id2face.evaluation.training_gallery import nearest_distances, unseen_limit
 
 
 @dataclass
@@ -109,12 +109,14 @@ def near_training(cache: Path, originals: list[PhotoRecord], runs: dict[int, lis
 
 
 def near_training_flags(originals: list[PhotoRecord], runs: dict[int, list[PhotoRecord]],
-                        centroids: np.ndarray) -> np.ndarray | None:
-    """near_training's flags from the training people's `centroids` (None without dlib embeddings)."""
+                        centroids: np.ndarray, unseen: np.ndarray | None = None) -> np.ndarray | None:
+    """near_training's flags from the training people's `centroids` (None without dlib embeddings);
+    `unseen`: the originals' nearest-centroid distances, where the caller has them already."""
     if not all("dlib" in x.embeddings for x in originals + [x for r in runs.values() for x in r]):
         return None
-    limit = np.percentile(nearest_distances(np.concatenate([o.embeddings["dlib"] for o in originals]),
-                                            centroids), 5.0)
+    if unseen is None:
+        unseen = nearest_distances(np.concatenate([o.embeddings["dlib"] for o in originals]), centroids)
+    limit = unseen_limit(unseen)
     cols = []
     for s in sorted(runs):
         emb = np.concatenate([x.embeddings["dlib"] for x in runs[s]])
@@ -179,7 +181,7 @@ def pooled(runs: list[RunFaces], label: str) -> RunFaces:
     return RunFaces(
         label=label, keys=[f"{i}:{k}" for i, r in enumerate(runs) for k in r.keys],
         boxes=np.concatenate([r.boxes for r in runs]),
-        photos=np.concatenate([r.photos + o for r, o in zip(runs, offsets, strict=False)]),
+        photos=np.concatenate([r.photos + o for r, o in zip(runs, offsets[:-1], strict=True)]),
         widths=np.concatenate([r.widths for r in runs]), seeds=seeds,
         detected=np.concatenate([r.detected for r in runs]),
         hits={n: np.concatenate([r.hits[n] for r in runs]) for n in names},

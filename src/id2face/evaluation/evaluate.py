@@ -80,7 +80,7 @@ def evaluate(config: EvalConfig, recognizers: list[Verifier] | None = None, dete
             misses += miss_rows(v.label, runs, originals, keys)
             faces[v.label] = run_faces(v.label, keys, originals, runs, recognizers)
             if centroids is not None:  # the paired tables then compare the training-identity share too
-                faces[v.label].near_training = near_training_flags(originals, runs, centroids)
+                faces[v.label].near_training = near_training_flags(originals, runs, centroids, unseen)
         summary["seeds"] = sorted(runs)
         if centroids is not None:
             # here: the training data loader (torch), only with --training-data

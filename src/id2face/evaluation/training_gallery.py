@@ -49,6 +49,12 @@ def nearest_distances(probes: np.ndarray, centroids: np.ndarray) -> np.ndarray:
     return np.linalg.norm(probes[:, None, :] - centroids[None], axis=-1).min(axis=1)
 
 
+def unseen_limit(unseen: np.ndarray, percentile: float = 5.0) -> float:
+    """The nearest-centroid distance that only `percentile` % of unseen people come closer than: a fake face
+    nearer a training identity than this counts against the model (the chance rate is `percentile` %)."""
+    return float(np.percentile(unseen, percentile))
+
+
 def training_identity_figures(probes: np.ndarray, detected: np.ndarray, centroids: np.ndarray,
                               unseen: np.ndarray, percentile: float = 5.0) -> dict:
     """How many detected faces are closer to a training identity than `100 - percentile` % of unseen people.
@@ -58,7 +64,7 @@ def training_identity_figures(probes: np.ndarray, detected: np.ndarray, centroid
     p = probes[detected.astype(bool)]
     if len(p) == 0 or len(centroids) == 0 or len(unseen) == 0:
         return {"closer_than_unseen_rate": float("nan"), "mean_nearest_distance": float("nan"), "faces": 0}
-    limit = float(np.percentile(unseen, percentile))
+    limit = unseen_limit(unseen, percentile)
     nearest = nearest_distances(p, centroids)
     return {"closer_than_unseen_rate": float((nearest < limit).mean()), "chance_rate": percentile / 100,
             "distance_limit": limit, "mean_nearest_distance": float(nearest.mean()),
