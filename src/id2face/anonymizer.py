@@ -15,6 +15,7 @@ import time
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -235,15 +236,14 @@ class Anonymizer:
         # hands in front of a new face keep their pixels (a blur or a mask covers them: nothing drawn there)
         hands = [_hands_in_front(image, f, m.crop_size) if settings.hands and g else None
                  for f, g in zip(faces, generated, strict=True)]
-        pasted = {}
+        pasted, paste = {}, partial(paste_crop, out, reference=image, resample=settings.resample)
         for j in order:
             f = faces[j]
             if generated[j] and settings.blend == "person":  # the new head is known: its outline counts too
                 blend_mask(f, m.crop_size, m.template, settings, new=new[j])
             region = f.mask if blurred[j] else f.blend
             pasted[j] = harmonize(new[j], f.crop, region, settings.edge_match) if generated[j] else new[j]
-            paste_crop(out, pasted[j], _without(region, hands[j]), f.matrix,
-                       grain=settings.grain if generated[j] else 0.0, reference=image)
+            paste(pasted[j], _without(region, hands[j]), f.matrix, grain=settings.grain * generated[j])
         if len(faces) < 2:
             return
         for j in order:
@@ -252,7 +252,7 @@ class Anonymizer:
             f = faces[j]
             core = _without(core_mask(f, m.crop_size, m.template, settings), hands[j])
             grain = settings.grain if m.color_match else 0.0
-            paste_crop(out, pasted[j], core, f.matrix, grain=grain, reference=image)
+            paste(pasted[j], core, f.matrix, grain=grain)
 
     def _without_kept(self, image: np.ndarray, faces: list[Face], report: ImageReport) -> list[Face]:
         kept = self.keep.matches(image, faces)

@@ -93,7 +93,7 @@ def _flag(value: float | str) -> bool:
 MASK_OPTIONS = {"blend": ("blend", str), "dilate": ("dilate", float), "feather": ("feather", float),
                 "grain": ("grain", float), "hair": ("hair", _flag), "smallgrow": ("small_grow", float),
                 "hands": ("hands", _flag), "heads": ("heads", str), "edges": ("edge_match", float),
-                "neck": ("neck", float)}
+                "neck": ("neck", float), "resample": ("resample", str)}
 # How a variant's faces reach the method: "mesh" (as detected) or "points" (every face's mesh dropped and its
 # detector's own five points restored, so each takes the five-point path of profiles and half-hidden faces:
 # face/fallback.py, face/points_mesh.py).

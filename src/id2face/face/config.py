@@ -110,6 +110,10 @@ class MaskConfig:
     # v0.3, 2 seeds) FID stayed 107 and re-identification rose (faceres 2.8 vs 1.9 %, dlib 1.9 vs 0.9 %;
     # paired +0.9, interval 0.0 to +2.3 points): the band takes on the person's own surroundings.
     edge_match: float = 0.0
+    # How a crop is scaled into the photo (face/paste.warp_crop): "cubic" (from 2026-11-30), "lanczos" or
+    # "linear" (bilinear, the paste before). Most faces are the model's 128-px crop scaled up 1.5-8x, where
+    # bilinear shows the crop's pixel grid; crops scaled down are area-averaged first unless "linear".
+    resample: str = "cubic"
     # A face without usable landmarks (no mesh, and five points that do not look like a face: a profile,
     # a face cut by the photo's edge, one half hidden): "replace" gives it to the method on five points
     # placed from its box, upright (face/fallback.py), as a face on points; "blur" blurs its head ellipse,
@@ -124,6 +128,8 @@ class MaskConfig:
             raise ValueError(f"blend must be one of {', '.join(BLENDS)}, got {self.blend!r}")
         if not 0.0 <= self.blend_feather <= 0.25:
             raise ValueError(f"blend_feather must be in [0, 0.25], got {self.blend_feather}")
+        if self.resample not in RESAMPLES:
+            raise ValueError(f"resample must be one of {', '.join(RESAMPLES)}, got {self.resample!r}")
         if not 0.0 <= self.grain <= 2.0:
             raise ValueError(f"grain must be in [0, 2], got {self.grain}")
         if not 0.0 <= self.edge_match <= 1.0:
@@ -148,3 +154,4 @@ class MaskConfig:
 
 BLENDS = ("face", "person", "region")
 HEADS = ("blur", "replace")
+RESAMPLES = ("cubic", "lanczos", "linear")
