@@ -112,7 +112,7 @@ class MaskConfig:
     edge_match: float = 0.0
     # How a crop is scaled into the photo (face/paste.warp_crop): "cubic" (from 2026-11-30), "lanczos" or
     # "linear" (bilinear, the paste before). Most faces are the model's 128-px crop scaled up 1.5-8x, where
-    # bilinear shows the crop's pixel grid; crops scaled down are area-averaged first unless "linear".
+    # bilinear shows the crop's pixel grid; a crop scaled down is warped bilinearly in every mode.
     resample: str = "cubic"
     # A face without usable landmarks (no mesh, and five points that do not look like a face: a profile,
     # a face cut by the photo's edge, one half hidden): "replace" gives it to the method on five points

@@ -124,19 +124,12 @@ def warp_crop(crop: np.ndarray, to_roi: np.ndarray, roi_size: tuple[int, int], r
     """`crop` drawn into a photo rectangle of `roi_size` through the crop->rectangle affine `to_roi`.
 
     Most faces are a 128-px crop scaled up 1.5-8x: bilinear interpolation shows the crop's pixel grid there
-    as creases, a cubic or Lanczos kernel does not. A crop scaled down (faces under ~60 px) is first area-
-    averaged to about the photo's scale: a plain warp samples 2x2 of a finer grid and aliases (jagged,
-    speckled small faces). "linear" is a plain bilinear warp either way (the paste before 2026-11-30).
+    as creases, a cubic or Lanczos kernel does not (on 107 held-out faces the crops' sharpness rose from 82 to
+    105, originals 267, at the same FID). A crop scaled down (faces under ~60 px) keeps the bilinear warp:
+    area-averaging it first was tried (2026-11-30) and made 9-px faces a faithful blob of the colour-matched
+    original that both recognizers matched (2 more hits of 214 each).
     """
-    flag = RESAMPLE_FLAGS[resample]
-    if resample != "linear" and affine_scale(to_roi) < 0.8:  # photo pixels per crop pixel
-        size = crop.shape[0]
-        r = max(2, int(np.ceil(size * affine_scale(to_roi)))) / size
-        crop = cv2.resize(crop, (round(size * r), round(size * r)), interpolation=cv2.INTER_AREA)
-        # pixel centres: c = (c' + 0.5) / r - 0.5 in the full crop's coordinates
-        a = to_roi[:, :2]
-        to_roi = np.concatenate([a / r, (a @ np.full(2, 0.5 / r - 0.5) + to_roi[:, 2])[:, None]], axis=1)
-        flag = cv2.INTER_LINEAR
+    flag = RESAMPLE_FLAGS[resample] if affine_scale(to_roi) > 1.0 else cv2.INTER_LINEAR
     return cv2.warpAffine(crop, to_roi, roi_size, flags=flag, borderMode=cv2.BORDER_REPLICATE)
 
 
