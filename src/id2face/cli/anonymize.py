@@ -23,7 +23,7 @@ from id2face.cli.options import (
     add_seed_argument,
     runtime_options,
 )
-from id2face.face.config import BLENDS, HEADS, DetectorConfig, MaskConfig
+from id2face.face.config import BLENDS, HEADS, RESAMPLES, DetectorConfig, MaskConfig
 from id2face.io.images import DEFAULT_MAX_PIXELS
 from id2face.jobs.processes import ProcessGroup
 from id2face.methods.registry import default_method
@@ -110,6 +110,10 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    "against the face it replaces, so that it does not look softer than the photo "
                    "(default: 0, none; 1: all of it; faces smaller than the model's crop never get any; it "
                    "costs some difference between seeds)")
+    p.add_argument("--resample", choices=RESAMPLES, default=MaskConfig().resample,
+                   help="how a new face is scaled up into the photo: 'cubic' (default) or 'lanczos', "
+                   "sharper; 'linear' shows the model's pixel grid on large faces (the look before "
+                   "2026-11-30); faces smaller than the model's crop are scaled down bilinearly either way")
     p.add_argument("--keep", action="append", default=[], metavar="PHOTO",
                    help="leave this person's face as it is: a photo of them alone (a photo with several "
                    "faces is refused); repeat for several people")
@@ -260,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
         anonymizer = Anonymizer(
             keep=keep,
             mask=MaskConfig(preserve=preserve, hair=args.mask_hair, blend=args.blend, dilate=args.mask_grow,
-                            hands=not args.no_hands, heads=args.heads, **grain),
+                            hands=not args.no_hands, heads=args.heads, resample=args.resample, **grain),
             method=method,
             model=args.model,
             seed=args.seed,
