@@ -27,8 +27,9 @@ def test_resample_changes_only_the_enlarged_face_and_a_resumed_job_must_keep_it(
 
 def test_an_unknown_resampling_is_refused_by_the_parser(tmp_path, astronaut, capsys):
     save_image(astronaut, tmp_path / "a.png")
+    args = ["anonymize", str(tmp_path / "a.png"), "-o", str(tmp_path / "o"), "--resample", "nearest"]
     try:
-        code = main(["anonymize", str(tmp_path / "a.png"), "-o", str(tmp_path / "o"), "--resample", "nearest"])
+        code = main(args)
     except SystemExit as e:
         code = e.code
     assert code != 0 and "nearest" in capsys.readouterr().err

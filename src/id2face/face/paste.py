@@ -125,9 +125,9 @@ def warp_crop(crop: np.ndarray, to_roi: np.ndarray, roi_size: tuple[int, int], r
 
     Most faces are a 128-px crop scaled up 1.5-8x: bilinear interpolation shows the crop's pixel grid there
     as creases, a cubic or Lanczos kernel does not (on 107 held-out faces the crops' sharpness rose from 82 to
-    106, originals 267, at the same FID and re-identification). A crop scaled down (faces under ~60 px) keeps the bilinear warp:
-    area-averaging it first was tried (2026-11-30) and made 9-px faces a faithful blob of the colour-matched
-    original that both recognizers matched (2 more hits of 214 each).
+    106, originals 267, at the same FID and re-identification). A crop scaled down (faces under ~60 px) keeps
+    the bilinear warp: area-averaging it first was tried (2026-11-30) and made 9-px faces a faithful blob of
+    the colour-matched original that both recognizers matched (2 more hits of 214 each).
     """
     flag = RESAMPLE_FLAGS[resample] if affine_scale(to_roi) > 1.0 else cv2.INTER_LINEAR
     return cv2.warpAffine(crop, to_roi, roi_size, flags=flag, borderMode=cv2.BORDER_REPLICATE)
