@@ -108,8 +108,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--grain", type=float, default=None, metavar="F",
                    help="give a new face scaled up into the photo F (0 to 2) of the fine grain it lacks "
                    "against the face it replaces, so that it does not look softer than the photo "
-                   "(default: 0, none; 1: all of it; faces smaller than the model's crop never get any; it "
-                   "costs some difference between seeds)")
+                   "(default: 0, none; 1: all of it; faces smaller than the model's crop never get any; a "
+                   "second recognizer was measured to match a few more faces with it)")
     p.add_argument("--resample", choices=RESAMPLES, default=MaskConfig().resample,
                    help="how a new face is scaled up into the photo: 'cubic' (default) or 'lanczos', "
                    "sharper; 'linear' shows the model's pixel grid on large faces (the look before "

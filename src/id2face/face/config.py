@@ -102,7 +102,8 @@ class MaskConfig:
     # texture) it lacks against the face it replaces, as luma noise at the photo's pixel scale (face/grain.py,
     # face/paste.upscale_share). Off by default: crisper by eye on large faces, but on 107 held-out faces
     # (2026-11-28, v0.3) it cost seed diversity (dlib: 85.7 % of seed pairs different people vs 87.6 %)
-    # for FID 107 vs 108 and the same re-identification.
+    # for FID 107 vs 108 and the same re-identification; with the bicubic paste (2026-11-30) the diversity
+    # cost was gone, but on 193 test photos faceres matched two more faces of 100-200 px (2.1 vs 1.8 %).
     grain: float = 0.0
     # A generated face's local colour drift along the pasted region's edge, measured on a thin ring of the
     # kept photo just outside it, is taken out inside it with this weight (face/paste.match_edges): by eye
