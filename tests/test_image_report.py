@@ -12,7 +12,8 @@ def test_report_describes_no_face_replacements_fallbacks_and_kept():
     assert ImageReport().describe() == "no face found: nothing was changed"
     assert not ImageReport().changed
     assert ImageReport(faces=4, fallbacks=1, blurred=1).describe() == (
-        "3 faces replaced, 1 blurred (no usable face landmarks, or the method failed)")
+        "3 faces replaced, 1 blurred (no usable face landmarks, found on weak evidence, or the method "
+        "failed)")
     rep = ImageReport(faces=4, fallbacks=2, blurred=1)
     assert rep.replaced == 3 and rep.on_points == 1
     assert rep.describe() == ("3 faces replaced (1 on five points: no face mesh), 1 blurred (no usable face "

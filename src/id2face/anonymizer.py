@@ -2,9 +2,9 @@
 
 detect -> align -> mask -> method -> check -> colour match -> paste. A face that was found but
 could not be anonymized raises `FaceAnonymizationError` (or is blurred with on_error="blur");
-it is never passed through unchanged. A face without a face mesh is replaced on its five points (with
-the mesh the model estimates from them, where it has a map: face/points_mesh.py), or, when those are
-unusable, its head is blurred (face/fallback.py); both count as fallbacks.
+it is never passed through unchanged. A face without a face mesh is replaced on its five points, or on
+points placed from its box (face/fallback.py); one found on weak evidence (Face.unsure) is blurred where a
+method would draw a new face (MaskConfig.unsure: most such boxes are patterns). All count as fallbacks.
 """
 
 from __future__ import annotations
@@ -91,8 +91,7 @@ class Anonymizer:
             raise ValueError("on_error must be 'fail' or 'blur'")
         self.method: FaceMethod = method if not isinstance(method, str) else build_method(
             method, model, device=device, steps=steps, strength=strength, **runtime)
-        self.seed = seed
-        self.on_error = on_error
+        self.seed, self.on_error = seed, on_error
         self.detector = FaceDetector(detector)
         self.mask_config = mask or MaskConfig()
         self.max_pixels = max_pixels
@@ -149,8 +148,8 @@ class Anonymizer:
     def anonymize_rgb(self, rgb: np.ndarray, faces: list[Face] | None = None, *, seed: int | None = None,
                       strength: float | None = None) -> tuple[np.ndarray, ImageReport]:
         """Anonymize an RGB uint8 array (a copy is returned) with optional pre-detected faces."""
-        batch = self.anonymize_batch([rgb], None if faces is None else [faces], seed=seed, strength=strength)
-        return batch[0]
+        return self.anonymize_batch([rgb], None if faces is None else [faces], seed=seed,
+                                    strength=strength)[0]
 
     def anonymize_batch(self, images: list[np.ndarray], faces: list[list[Face]] | None = None, *,
                         seed: int | None = None, strength: float | None = None
@@ -192,6 +191,7 @@ class Anonymizer:
                 settings = mask_settings(m, self.mask_config)
                 face_mask(f, m.crop_size, m.template, settings)
                 blend_mask(f, m.crop_size, m.template, settings)
+                kinds[-1] = HEAD if f.unsure and settings.unsure == "blur" and m.color_match else kinds[-1]
                 flat.append(f)
         t = self._tick("align", t)
         outs = [np.array(img, dtype=np.uint8, copy=True) for img in images]

@@ -17,7 +17,7 @@ class ImageReport:
     fallbacks: int = 0  # faces replaced by a fallback: no mesh (5 points, head blur), blurred after a failure
     boxes: list[list[float]] = field(default_factory=list)
     kept: int = 0  # faces of --keep people, left as they are
-    blurred: int = 0  # of the fallbacks, faces blurred (a head without usable points, or a failed method)
+    blurred: int = 0  # of the fallbacks, faces blurred (no usable points, found on weak evidence, or failed)
 
     def add(self, other: ImageReport) -> None:
         """Count `other`'s faces in too (the frames of a video or an animation); boxes stay per photo."""
@@ -48,7 +48,8 @@ class ImageReport:
         parts = [f"{self.replaced} face{'s' * (self.replaced != 1)} replaced"
                  + (f" ({self.on_points} on five points: no face mesh)" if self.on_points else "")]
         if self.blurred:
-            parts.append(f"{self.blurred} blurred (no usable face landmarks, or the method failed)")
+            parts.append(f"{self.blurred} blurred (no usable face landmarks, found on weak evidence, or the "
+                         "method failed)")
         if self.kept:
             parts.append(f"{self.kept} kept as {'they were' if self.kept > 1 else 'it was'} (--keep)")
         text = ", ".join(parts)

@@ -105,6 +105,12 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="faces without usable landmarks (a profile, a face cut by the photo's edge or half "
                    "hidden): 'replace' gives them to the method on points placed from the face's box, "
                    "upright; 'blur' blurs the head (default: %(default)s)")
+    p.add_argument("--unsure", choices=HEADS, default=MaskConfig().unsure,
+                   help="a box found on weak evidence (the face detector unsure, only the face mesh "
+                   "agreeing: on real photos mostly a pattern, a logo, a cartoon or a fist): 'blur' blurs "
+                   "it, "
+                   "'replace' draws a new face there as on any face (default: %(default)s; blur, pixelate "
+                   "and mask treat it as any face)")
     p.add_argument("--grain", type=float, default=None, metavar="F",
                    help="give a new face scaled up into the photo F (0 to 2) of the fine grain it lacks "
                    "against the face it replaces, so that it does not look softer than the photo "
@@ -196,8 +202,8 @@ COUNTS = ("done", "unchanged", "skipped", "failed", "faces", "fallbacks", "facel
 def summary_line(c: dict[str, int]) -> str:
     """done counts the files that were changed; unchanged the ones written as they were (no face
     found, or only --keep faces)."""
-    note = (f", {c['fallbacks']} by a fallback (no face mesh: on 5 points or head blurred; or blurred "
-            "after a failure)" if c["fallbacks"] else "")
+    note = (f", {c['fallbacks']} by a fallback (no face mesh: on 5 points or head blurred; or blurred: "
+            "found on weak evidence, or after a failure)" if c["fallbacks"] else "")
     none = f"; {c['faceless']} file(s) with no face found: check them" if c["faceless"] else ""
     note += f", {c['kept']} kept (--keep)" if c["kept"] else ""
     same = f"{c['unchanged']} unchanged, " if c.get("unchanged") else ""
@@ -264,7 +270,8 @@ def run(args: argparse.Namespace) -> int:
         anonymizer = Anonymizer(
             keep=keep,
             mask=MaskConfig(preserve=preserve, hair=args.mask_hair, blend=args.blend, dilate=args.mask_grow,
-                            hands=not args.no_hands, heads=args.heads, resample=args.resample, **grain),
+                            hands=not args.no_hands, heads=args.heads, resample=args.resample,
+                            unsure=args.unsure, **grain),
             method=method,
             model=args.model,
             seed=args.seed,

@@ -19,7 +19,7 @@ class EvalConfig:
     methods: list[str] = field(default_factory=lambda: list(METHODS))
     # Extra variants of methods: "method@key=value,..." (keys: strength, steps, sampler, faces, guidance,
     # candidates, gstart, shape, spread, attributes, attrpx, tone; the mask's blend, dilate, feather, grain,
-    # hair, smallgrow, hands, heads, edges, neck), run only
+    # hair, smallgrow, hands, heads, edges, neck, resample, unsure), run only
     # when asked (--ablations or a config file's `ablations:`): each one is another full run per seed.
     # id2face@strength=0 is OIM off.
     ablations: list[str] = field(default_factory=list)
@@ -93,7 +93,7 @@ def _flag(value: float | str) -> bool:
 MASK_OPTIONS = {"blend": ("blend", str), "dilate": ("dilate", float), "feather": ("feather", float),
                 "grain": ("grain", float), "hair": ("hair", _flag), "smallgrow": ("small_grow", float),
                 "hands": ("hands", _flag), "heads": ("heads", str), "edges": ("edge_match", float),
-                "neck": ("neck", float), "resample": ("resample", str)}
+                "neck": ("neck", float), "resample": ("resample", str), "unsure": ("unsure", str)}
 # How a variant's faces reach the method: "mesh" (as detected) or "points" (every face's mesh dropped and its
 # detector's own five points restored, so each takes the five-point path of profiles and half-hidden faces:
 # face/fallback.py, face/points_mesh.py).

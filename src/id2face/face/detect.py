@@ -169,6 +169,9 @@ class FaceDetector:
                 checks += bool(weak[i])
                 if self._mesh is not None and self._mesh.refine(image, f):
                     keep[i] = True
+                    # the mesh fits patterns and hands too: an unsure CenterFace box it alone confirms is so
+                    f.unsure = weak[i] == "centerface" and (
+                        self._centerface.zoom_score(image, f.box) < cfg.zoom_sure)
                 elif weak[i] == "centerface" and self._centerface.zoom_score(image, f.box) >= cfg.zoom_sure:
                     keep[i] = True
             self._confirm_faint(image, faces, weak, keep, int(cfg.faint_checks + extra))

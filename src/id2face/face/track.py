@@ -80,6 +80,7 @@ class Track:
     smooth_keypoints5: PointSmoother = field(default_factory=PointSmoother)
     smooth_mesh: PointSmoother = field(default_factory=PointSmoother)
     hits: int = 1  # frames matched
+    sure: bool = False  # a frame of it was a sure face (Face.unsure False): it stays a face from then on
     misses: int = 0  # consecutive frames without a match
 
     def predict(self, use_velocity: bool = True) -> np.ndarray:
@@ -235,6 +236,8 @@ class FaceTracker:
     @staticmethod
     def _publish(track: Track, face: Face) -> None:
         face.track_id = track.track_id
+        track.sure = track.sure or not face.unsure  # no switching between a new face and a blur
+        face.unsure = not track.sure
         for name in ("smooth_box", "smooth_keypoints5", "smooth_mesh"):
             value = getattr(track, name).value
             setattr(face, name, None if value is None else value.copy())
@@ -259,7 +262,7 @@ class FaceTracker:
                 continue  # nothing to align with
             face = Face(box=box.copy(), score=0.0, keypoints5=ahead["smooth_keypoints5"].copy(),
                         mesh=None if ahead["smooth_mesh"] is None else ahead["smooth_mesh"].copy(),
-                        track_id=t.track_id, detector="track-gap")
+                        track_id=t.track_id, detector="track-gap", unsure=not t.sure)
             for name, value in ahead.items():
                 setattr(face, name, None if value is None else value.copy())
             out.append(face)

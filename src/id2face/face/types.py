@@ -22,6 +22,10 @@ class Face:
     detector_keypoints5: np.ndarray | None = None
     track_id: int | None = None
     detector: str = ""
+    # Kept on weak evidence (face/detect.py): a CenterFace box under its sure score that only the face mesh
+    # confirmed, not CenterFace's zoomed second look. On 1,500 real photos most such boxes were no face (a
+    # pattern, a logo, a cartoon, a fist): a method that draws new faces blurs them (MaskConfig.unsure).
+    unsure: bool = False
     # Filled by alignment:
     matrix: np.ndarray | None = None  # 2x3 photo -> crop
     crop: np.ndarray | None = None  # (S, S, 3) uint8 RGB
