@@ -17,7 +17,7 @@ def test_report_describes_no_face_replacements_fallbacks_and_kept():
     rep = ImageReport(faces=4, fallbacks=2, blurred=1)
     assert rep.replaced == 3 and rep.on_points == 1
     assert rep.describe() == ("3 faces replaced (1 on five points: no face mesh), 1 blurred (no usable face "
-                              "landmarks, or the method failed)")
+                              "landmarks, found on weak evidence, or the method failed)")
     assert ImageReport(faces=1).describe() == "1 face replaced"
     rep = ImageReport(faces=1, kept=1)
     assert rep.replaced == 0 and not rep.changed and rep.describe().endswith("nothing was changed")
