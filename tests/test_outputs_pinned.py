@@ -57,7 +57,9 @@ MACHINE_PINS = {
         "hair": "4864d61c80da1cf670744787f2f3fb3676de379bc54a48f94eb44287d7e8bd24",
         # the model's recorded region is a default, not a fixed setting: a caller's width gives another output
         "grow_004": "5184257b4e305619e4ea821be997d61d9778e0f24e8c9963a781d2f6f0398087",
-        # "cubic" (the default paste since 2026-11-30): not taken, no such machine since
+        # "cubic" (the default paste since 2026-11-30), taken 2026-12-07 on a 2-core AMD EPYC VM with AVX-512
+        # (where every pin above holds): the code of 2026-11-30 (ff58b5c) gave these bytes too
+        "cubic": "a36532762c9ec0eef4324191b05c085ef2e3ea9b546792e8ed3a0e3aa26a86fe",
     },
     "AVX2": {  # 2-core AMD EPYC dev VM, torch 2.13.0+cpu, 2026-11-29
         "id2face": "5345d9e76875e0a5382f19762d8e0860a0e746bbeffa2a8df6faf57820374a77",
