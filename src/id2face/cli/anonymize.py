@@ -108,9 +108,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unsure", choices=HEADS, default=MaskConfig().unsure,
                    help="a box found on weak evidence (the face detector unsure, only the face mesh "
                    "agreeing: on real photos mostly a pattern, a logo, a cartoon or a fist): 'blur' blurs "
-                   "it, "
-                   "'replace' draws a new face there as on any face (default: %(default)s; blur, pixelate "
-                   "and mask treat it as any face)")
+                   "it; 'replace' draws a new face there as on any face (default: %(default)s; blur, "
+                   "pixelate and mask treat it as any face)")
     p.add_argument("--grain", type=float, default=None, metavar="F",
                    help="give a new face scaled up into the photo F (0 to 2) of the fine grain it lacks "
                    "against the face it replaces, so that it does not look softer than the photo "
