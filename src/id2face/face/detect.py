@@ -167,13 +167,12 @@ class FaceDetector:
                 if weak[i] == FAINT or (weak[i] and checks >= budget):
                     continue
                 checks += bool(weak[i])
-                if self._mesh is not None and self._mesh.refine(image, f):
-                    keep[i] = True
-                    # the mesh fits patterns and hands too: an unsure CenterFace box it alone confirms is so
-                    f.unsure = weak[i] == "centerface" and (
-                        self._centerface.zoom_score(image, f.box) < cfg.zoom_sure)
-                elif weak[i] == "centerface" and self._centerface.zoom_score(image, f.box) >= cfg.zoom_sure:
-                    keep[i] = True
+                meshed = self._mesh is not None and self._mesh.refine(image, f)
+                zoomed = weak[i] == "centerface" and (
+                    self._centerface.zoom_score(image, f.box) >= cfg.zoom_sure)
+                keep[i] = keep[i] or meshed or zoomed
+                # the mesh fits patterns and hands too: a weak CenterFace box it alone confirms is unsure
+                f.unsure = weak[i] == "centerface" and meshed and not zoomed
             self._confirm_faint(image, faces, weak, keep, int(cfg.faint_checks + extra))
             self._retry_meshes(image, [f for f, k in zip(faces, keep, strict=True) if k])
         return [f for f, k in zip(faces, keep, strict=True) if k]
