@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import secrets
 import time
-import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -27,10 +26,11 @@ from id2face.face.align import align_face
 from id2face.face.config import DetectorConfig, MaskConfig
 from id2face.face.detect import FaceDetector
 from id2face.face.fallback import HEAD, MESH, POINTS, as_head, paste_order, replacement_kind
-from id2face.face.hands import hands_over
+from id2face.face.hands import hands_in_front, without_hands
 from id2face.face.mask import blend_mask, core_mask, face_mask
 from id2face.face.orient import detect_any_orientation
 from id2face.face.paste import harmonize, paste_crop
+from id2face.face.screen import find_screen
 from id2face.face.track import FaceTracker
 from id2face.face.types import Face
 from id2face.io.animation import frame_count, load_animation, save_animation
@@ -54,21 +54,6 @@ __all__ = ["Anonymizer", "FaceAnonymizationError", "ImageReport"]
 
 # A replaced face must differ from the source by at least this mean absolute level inside the mask.
 MIN_CHANGE = 2.0
-
-
-def _hands_in_front(image: np.ndarray, face: Face, size: int) -> np.ndarray | None:
-    """`hands_over`, or None where the hand search itself fails: keeping hands is a nicety, and a new face
-    pasted over them hides no less, so the photo is still written (with a warning)."""
-    try:
-        return hands_over(image, face, size)
-    except Exception as e:  # noqa: BLE001 - any failure of the optional search leaves the paste as before
-        warnings.warn(f"hand search failed, the new face is pasted over any hands: {e}", stacklevel=2)
-        return None
-
-
-def _without(region: np.ndarray, kept: np.ndarray | None) -> np.ndarray:
-    """A paste region less what keeps its own pixels (a hand in front: face/hands.py)."""
-    return region if kept is None else (region * (1.0 - kept)).astype(np.float32)
 
 
 class Anonymizer:
@@ -157,9 +142,17 @@ class Anonymizer:
         """Anonymize several RGB arrays with one method call over all their faces (faster on a GPU).
 
         `seed`, `strength`: for this call only (see `anonymize`). Stage times accumulate in
-        `self.timings` (seconds): detect, align, method, paste.
+        `self.timings` (seconds): detect, align, method, paste. A halftone or dithered photo is anonymized
+        in a smoothed copy, and what changed goes back as dots (face/screen.py).
         """
-        seed = self.seed if seed is None else seed
+        screens = [find_screen(img) for img in images]
+        smooth = [img if s is None else s.smooth for img, s in zip(images, screens, strict=True)]
+        done = self._anonymize_batch(smooth, faces, self.seed if seed is None else seed, strength)
+        return [(out if s is None else s.restore(img, out), rep)
+                for img, s, (out, rep) in zip(images, screens, done, strict=True)]
+
+    def _anonymize_batch(self, images: list[np.ndarray], faces: list[list[Face]] | None, seed: int,
+                         strength: float | None) -> list[tuple[np.ndarray, ImageReport]]:
         m = self.method
         t = time.perf_counter()
         if faces is None:
@@ -234,7 +227,7 @@ class Anonymizer:
         order = paste_order(faces, kinds)
         generated = [m.color_match and not b for b in blurred]  # new faces (not a blur or a mask)
         # hands in front of a new face keep their pixels (a blur or a mask covers them: nothing drawn there)
-        hands = [_hands_in_front(image, f, m.crop_size) if settings.hands and g else None
+        hands = [hands_in_front(image, f, m.crop_size) if settings.hands and g else None
                  for f, g in zip(faces, generated, strict=True)]
         pasted, paste = {}, partial(paste_crop, out, reference=image, resample=settings.resample)
         for j in order:
@@ -243,14 +236,14 @@ class Anonymizer:
                 blend_mask(f, m.crop_size, m.template, settings, new=new[j])
             region = f.mask if blurred[j] else f.blend
             pasted[j] = harmonize(new[j], f.crop, region, settings.edge_match) if generated[j] else new[j]
-            paste(pasted[j], _without(region, hands[j]), f.matrix, grain=settings.grain * generated[j])
+            paste(pasted[j], without_hands(region, hands[j]), f.matrix, grain=settings.grain * generated[j])
         if len(faces) < 2:
             return
         for j in order:
             if blurred[j]:  # a blurred head has no face of its own to keep
                 continue
             f = faces[j]
-            core = _without(core_mask(f, m.crop_size, m.template, settings), hands[j])
+            core = without_hands(core_mask(f, m.crop_size, m.template, settings), hands[j])
             grain = settings.grain if m.color_match else 0.0
             paste(pasted[j], core, f.matrix, grain=grain)
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import id2face.anonymizer as anonymizer_module
+import id2face.face.hands as hands_module
 from id2face.cli.main import main
 from id2face.io.images import save_image
 
 
 def test_hands_are_looked_for_unless_no_hands(tmp_path, astronaut, monkeypatch):
     looked = []
-    real = anonymizer_module.hands_over
-    monkeypatch.setattr(anonymizer_module, "hands_over", lambda *a, **k: looked.append(1) or real(*a, **k))
+    real = hands_module.hands_over
+    monkeypatch.setattr(hands_module, "hands_over", lambda *a, **k: looked.append(1) or real(*a, **k))
     save_image(astronaut, tmp_path / "a.png")
     for flags, expected in (([], 1), (["--no-hands"], 0)):
         looked.clear()

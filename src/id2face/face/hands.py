@@ -11,6 +11,7 @@ detection says, and a hand found over the eyes is not kept at all (a face was de
 from __future__ import annotations
 
 import threading
+import warnings
 
 import cv2
 import numpy as np
@@ -142,3 +143,18 @@ def hands_over(image: np.ndarray, face: Face, size: int, find=None) -> np.ndarra
     # Faded in over the hand's outermost EDGE_FADE of the crop: soft at its edge, whole inside a finger.
     inside = cv2.distanceTransform((kept > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     return np.clip(inside / max(1.0, EDGE_FADE * size), 0.0, 1.0).astype(np.float32)
+
+
+def hands_in_front(image: np.ndarray, face: Face, size: int) -> np.ndarray | None:
+    """`hands_over`, or None where the hand search itself fails: keeping hands is a nicety, and a new face
+    pasted over them hides no less, so the photo is still written (with a warning)."""
+    try:
+        return hands_over(image, face, size)
+    except Exception as e:  # noqa: BLE001 - any failure of the optional search leaves the paste as before
+        warnings.warn(f"hand search failed, the new face is pasted over any hands: {e}", stacklevel=2)
+        return None
+
+
+def without_hands(region: np.ndarray, kept: np.ndarray | None) -> np.ndarray:
+    """A paste region less what keeps its own pixels (a hand in front, from `hands_in_front`)."""
+    return region if kept is None else (region * (1.0 - kept)).astype(np.float32)
