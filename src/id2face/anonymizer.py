@@ -145,7 +145,7 @@ class Anonymizer:
         `self.timings` (seconds): detect, align, method, paste. A halftone or dithered photo is anonymized
         in a smoothed copy, and what changed goes back as dots (face/screen.py).
         """
-        screens = [find_screen(img) for img in images]
+        screens = [find_screen(img) if self.detector.config.descreen else None for img in images]
         smooth = [img if s is None else s.smooth for img, s in zip(images, screens, strict=True)]
         done = self._anonymize_batch(smooth, faces, self.seed if seed is None else seed, strength)
         return [(out if s is None else s.restore(img, out), rep)

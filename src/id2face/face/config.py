@@ -50,6 +50,9 @@ class DetectorConfig:
     nms_iou: float = 0.4  # boxes overlapping this much (IoU) are one face
     nested: float = 0.75  # a box this much inside another (of the smaller's area) is the same face
     rotations: bool = True  # photos with no face are tried turned by 90, 180 and 270 degrees
+    # Halftone and dithered photos (black and white dots: a scanned newspaper, a fax) are looked at, and
+    # anonymized, in a copy smoothed to the screen's period (face/screen.py): no face is found in dots.
+    descreen: bool = True
     mesh: bool = True  # run the 478-point face mesh for alignment, masks and pose
     min_size: int = 8  # ignore boxes smaller than this many pixels (photo scale)
 

@@ -20,10 +20,12 @@ TILE = 64  # side of the tiles whose spectra are averaged
 GRID = 5  # at most GRID x GRID tiles, spread over the photo
 LOW = 0.08  # cycles per pixel: below, a photo's own content; above, where a screen's period lies
 HIGH = 0.2  # cycles per pixel: the band fine screens and dithers fill and photos barely reach
-# A photo is screened when its pixels are black or white (this share of them within EXTREME of either)
-# and its detail lies above HIGH (this share of it, the median over the tiles). Chosen on 2,800 celeba-wild
-# and lfw photos (none over 0.91 black or white) and halftones of 3-10 px (0.22-0.78 of their detail).
+# A photo is screened when its pixels are black or white (this share of them within EXTREME of either, and
+# each of the two at least INK) and its detail lies above HIGH (this share of it, the median over the
+# tiles). A dark, noisy night shot is nearly all black, never white too. Chosen on 2,800 celeba-wild and
+# lfw photos (none over 0.91 black or white) and halftones of 3-10 px (0.22-0.78 of their detail above HIGH).
 BLACK_WHITE = 0.95
+INK = 0.02
 SCREEN_SHARE = 0.15
 EXTREME = 40
 FLAT = 2.0  # a tile with less spread (grey levels) has no detail to judge
@@ -77,9 +79,9 @@ def _tiles(image: np.ndarray) -> list[np.ndarray]:
     return [t.mean(axis=2) if t.ndim == 3 else t for t in tiles]
 
 
-def screen_of(image: np.ndarray) -> tuple[float, float, float] | None:
-    """(median over the tiles of the share of detail above HIGH, share of black-or-white pixels, peak
-    frequency above LOW) of an RGB photo; None for a photo smaller than a tile or without detail. The
+def screen_of(image: np.ndarray) -> tuple[float, float, float, float] | None:
+    """(median over the tiles of the share of detail above HIGH, share of black pixels, of white pixels,
+    peak frequency above LOW) of an RGB photo; None for a photo smaller than a tile or without detail. The
     median: a screen covers the whole print, a photo's fine texture (a LED wall, gravel) only part of it."""
     if image.shape[0] < TILE or image.shape[1] < TILE:
         return None
@@ -87,9 +89,10 @@ def screen_of(image: np.ndarray) -> tuple[float, float, float] | None:
     f = np.fft.fftfreq(TILE)
     radius = np.hypot(f[:, None], f[None, :])
     power = np.zeros((TILE, TILE))
-    shares, extreme = [], []
+    shares, black, white = [], [], []
     for t in _tiles(image):
-        extreme.append(float(((t < EXTREME) | (t > 255 - EXTREME)).mean()))
+        black.append(float((t < EXTREME).mean()))
+        white.append(float((t > 255 - EXTREME).mean()))
         if t.std() < FLAT:  # paper, sky: no detail to judge
             continue
         p = np.abs(np.fft.fft2((t - t.mean()) * window)) ** 2
@@ -98,7 +101,7 @@ def screen_of(image: np.ndarray) -> tuple[float, float, float] | None:
     if len(shares) < 3:
         return None
     peak = radius.flat[int(np.argmax(np.where(radius > LOW, power, 0.0)))]
-    return float(np.median(shares)), float(np.mean(extreme)), float(peak)
+    return float(np.median(shares)), float(np.mean(black)), float(np.mean(white)), float(peak)
 
 
 def find_screen(image: np.ndarray) -> Screen | None:
@@ -107,10 +110,16 @@ def find_screen(image: np.ndarray) -> Screen | None:
     stats = screen_of(image)
     if stats is None:
         return None
-    share, black_white, peak = stats
-    if black_white < BLACK_WHITE or share < SCREEN_SHARE:
+    share, black, white, peak = stats
+    if black + white < BLACK_WHITE or min(black, white) < INK or share < SCREEN_SHARE:
         return None
     period = 1.0 / peak
     sigma = max(0.8, SMOOTHING * period)
     smooth = cv2.GaussianBlur(np.ascontiguousarray(image, dtype=np.uint8), (0, 0), sigma)
     return Screen(smooth=smooth, period=period)
+
+
+def as_seen(image: np.ndarray) -> np.ndarray:
+    """The photo a face detector should look at: a halftone's or dither's smoothed copy, else the photo."""
+    screen = find_screen(image)
+    return image if screen is None else screen.smooth

@@ -4,7 +4,8 @@ Scenes with known face boxes are composed from real photos (evaluation/detection
 category: size, cut by each edge, turned, half covered, defocused, dark; face-free images count
 false alarms. Each detector setting runs on the same scenes: MediaPipe as the front-end was before
 CenterFace, CenterFace alone, and the two fused (the default), all with the photo front-end's
-retry on turned copies where the setting has it.
+retry on turned copies where the setting has it, and a halftone's or dither's dots smoothed first
+(face/screen.py) where the setting has that.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def detector_settings() -> dict[str, DetectorConfig]:
         "mediapipe (before)": DetectorConfig(centerface=False, rotations=False),
         "centerface": DetectorConfig(mediapipe=False),
         "fused (default)": DetectorConfig(),
+        "dots not smoothed (fused)": DetectorConfig(descreen=False),
     }
 
 
@@ -51,6 +53,7 @@ def run_detection_bench(
     )
     from id2face.face.detect import FaceDetector
     from id2face.face.orient import detect_any_orientation
+    from id2face.face.screen import as_seen
 
     configs = configs or detector_settings()
     if settings.detectors:
@@ -74,14 +77,14 @@ def run_detection_bench(
         tally = Tally()
         for sc in tqdm(composed, desc=name, disable=not progress, leave=False):
             t = time.perf_counter()
-            faces = detect_any_orientation(det, sc.image)
+            faces = detect_any_orientation(det, as_seen(sc.image) if cfg.descreen else sc.image)
             tally.seconds.append(time.perf_counter() - t)
             tally.add(
                 sc.category, matches(sc.boxes, [f.box for f in faces], SCENE_SIZE), len(sc.boxes), sc.source
             )
         for img in free:
             t = time.perf_counter()
-            tally.false_alarms += len(detect_any_orientation(det, img))
+            tally.false_alarms += len(detect_any_orientation(det, as_seen(img) if cfg.descreen else img))
             tally.seconds.append(time.perf_counter() - t)
             tally.free_images += 1
         results[name] = tally

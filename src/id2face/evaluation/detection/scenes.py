@@ -34,9 +34,12 @@ CATEGORIES = (
     "half covered",
     "defocused",
     "dark",
-    "crowd 8-24 faces",  # last: the categories before it keep their scenes (seeded by place)
+    "crowd 8-24 faces",
+    "printed in dots",  # new ones go last: the categories before them keep their scenes (seeded by place)
 )
-CROWD = CATEGORIES[-1]
+CROWD = "crowd 8-24 faces"
+PRINTED = "printed in dots"
+PRINT_PERIOD = (3.0, 6.0)  # a halftone's period in pixels: a newspaper's screen scanned at 1-2x its lines
 CROWD_FACES = (8, 24)  # faces in a crowd scene
 CROWD_SIZE = (20, 56)  # the group's typical face width (each face 0.8-1.25x of it)
 CROWD_SPACING = 1.5  # centres at least this many face widths apart, so no pasted head covers a face
@@ -162,6 +165,8 @@ def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) 
         gain = rng.uniform(0.1, 0.25)
         noise = rng.normal(0, rng.uniform(1.5, 3.0), scene.shape)
         scene = np.clip(scene.astype(np.float64) * gain + noise, 0, 255).astype(np.uint8)
+    elif category == PRINTED:
+        scene = _printed(scene, rng)
     box = np.concatenate([outline.min(0), outline.max(0)])
     box = np.clip(box, 0, [w, h, w, h])
     return Scene(scene, category, box[None, :], src.path.name)
@@ -268,6 +273,24 @@ def _paste_head(scene: np.ndarray, src: SourceFace, m: np.ndarray, reach: float 
     warped = cv2.warpAffine(src.image, m, (w, h), flags=cv2.INTER_LINEAR)
     alpha = cv2.warpAffine(keep, m, (w, h), flags=cv2.INTER_LINEAR)[..., None]
     scene[:] = np.clip(scene * (1 - alpha) + warped * alpha, 0, 255).astype(np.uint8)
+
+
+def _printed(scene: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The scene in black and white dots: error-diffused (a 1-bit export, a fax) a third of the time, else
+    a clustered-dot halftone at a random period (PRINT_PERIOD), angle and phase (a scanned newspaper)."""
+    from PIL import Image
+
+    grey = cv2.cvtColor(scene, cv2.COLOR_RGB2GRAY)
+    if rng.random() < 1 / 3:
+        dots = np.asarray(Image.fromarray(grey).convert("1"), np.uint8) * 255
+    else:
+        period, angle = rng.uniform(*PRINT_PERIOD), rng.uniform(0, np.pi / 2)
+        y, x = np.mgrid[0:grey.shape[0], 0:grey.shape[1]].astype(np.float64) / period
+        u = x * np.cos(angle) + y * np.sin(angle) + rng.uniform()
+        v = y * np.cos(angle) - x * np.sin(angle) + rng.uniform()
+        threshold = (np.cos(2 * np.pi * u) + np.cos(2 * np.pi * v)) / 4 + 0.5
+        dots = np.where(grey / 255.0 > threshold, 255, 0).astype(np.uint8)
+    return np.repeat(dots[..., None], 3, axis=2)
 
 
 def _cover(scene: np.ndarray, outline: np.ndarray, rng: np.random.Generator) -> None:
