@@ -120,3 +120,12 @@ def test_the_cli_filters_categories_and_detectors(tmp_path, astronaut, capsys):
     assert "tiny 16-31 px (1)" in text and "dark (1)" in text and "cut left" not in text
     assert "fused (default)" in text and "centerface" not in text.splitlines()[0]
     assert main([*args[:-6], "--categories", "huge", "-o", str(tmp_path / "x")]) == 2
+
+
+def test_a_printed_scene_is_black_and_white_dots_and_its_face_is_found_smoothed(source, detector):
+    from id2face.face.screen import as_seen
+
+    a = compose([source], "printed in dots", np.random.default_rng(2))
+    assert set(np.unique(a.image)) <= {0, 255} and len(a.boxes) == 1
+    found = [f.box for f in detector.detect(as_seen(a.image))]
+    assert matches(a.boxes, found, SCENE_SIZE) == 1

@@ -32,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--detectors",
         metavar="LIST",
-        help="comma list of detector setting name starts: mediapipe, centerface, fused (default: all)",
+        help="comma list of detector setting name starts: mediapipe, centerface, fused, dots (default: all)",
     )
 
 

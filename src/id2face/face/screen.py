@@ -16,18 +16,18 @@ import cv2
 import numpy as np
 from PIL import Image
 
-TILE = 64  # side of the tiles whose spectra are averaged
-GRID = 5  # at most GRID x GRID tiles, spread over the photo
-LOW = 0.08  # cycles per pixel: below, a photo's own content; above, where a screen's period lies
-HIGH = 0.2  # cycles per pixel: the band fine screens and dithers fill and photos barely reach
-# A photo is screened when its pixels are black or white (this share of them within EXTREME of either, and
-# each of the two at least INK) and its detail lies above HIGH (this share of it, the median over the
-# tiles). A dark, noisy night shot is nearly all black, never white too. Chosen on 2,800 celeba-wild and
-# lfw photos (none over 0.91 black or white) and halftones of 3-10 px (0.22-0.78 of their detail above HIGH).
+TILE = 64  # side of the tiles looked at
+GRID = 8  # at most GRID x GRID tiles, spread over the photo: a printed photo may fill only part of a page
+EXTREME = 40  # grey levels from black or white that count as black or white
+# A photo is printed in dots when its pixels are black or white (this share of them, each of the two at
+# least INK: a dark, noisy night shot is nearly all black, never white too) and at least SCREEN_TILES of
+# its tiles change between black and white at least DENSE times per pixel along a row or column (a screen
+# of at most 1 / DENSE pixels; solid shapes, silhouettes and a page's margins change far less). 2,800
+# celeba-wild and lfw photos: none over 0.91 black or white; halftones of 3-10 px: all black or white.
 BLACK_WHITE = 0.95
 INK = 0.02
-SCREEN_SHARE = 0.15
-EXTREME = 40
+DENSE = 1 / 12
+SCREEN_TILES = 3
 FLAT = 2.0  # a tile with less spread (grey levels) has no detail to judge
 FINE_PERIOD = 2.5  # a screen finer than this (pixels) is a dither: new dots are diffused, not clustered
 SMOOTHING = 0.4  # the Gaussian's sigma, in screen periods: what is left of the screen is under 5 %
@@ -65,9 +65,17 @@ def dots(grey: np.ndarray, period: float, origin: tuple[int, int] = (0, 0)) -> n
         return np.asarray(Image.fromarray(grey).convert("1"), np.uint8) * 255
     y, x = np.mgrid[0:grey.shape[0], 0:grey.shape[1]].astype(np.float64)
     y, x = (y + origin[0]) / period, (x + origin[1]) / period
-    u, v = (x + y) / np.sqrt(2.0), (y - x) / np.sqrt(2.0)
-    threshold = (np.cos(2 * np.pi * u) + np.cos(2 * np.pi * v)) / 4.0 + 0.5  # in [0, 1]
+    threshold = _spot((x + y) / np.sqrt(2.0), (y - x) / np.sqrt(2.0))
+    # through the spot function's own distribution over a cell: a grey level g inks a share g of the cell
+    cell = np.sort(_spot(*np.meshgrid(np.linspace(0, 1, 128), np.linspace(0, 1, 128))).ravel())
+    threshold = np.interp(threshold, cell, np.linspace(0.0, 1.0, cell.size))
     return np.where(grey / 255.0 > threshold, 255, 0).astype(np.uint8)
+
+
+def _spot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """A round dot's threshold over a screen cell (u, v in cell units), in [0, 1]: dots grow from the cell's
+    centre as the grey level darkens and join in a checkerboard at mid-grey."""
+    return (np.cos(2 * np.pi * u) + np.cos(2 * np.pi * v)) / 4.0 + 0.5
 
 
 def _tiles(image: np.ndarray) -> list[np.ndarray]:
@@ -79,41 +87,32 @@ def _tiles(image: np.ndarray) -> list[np.ndarray]:
     return [t.mean(axis=2) if t.ndim == 3 else t for t in tiles]
 
 
-def screen_of(image: np.ndarray) -> tuple[float, float, float, float] | None:
-    """(median over the tiles of the share of detail above HIGH, share of black pixels, of white pixels,
-    peak frequency above LOW) of an RGB photo; None for a photo smaller than a tile or without detail. The
-    median: a screen covers the whole print, a photo's fine texture (a LED wall, gravel) only part of it."""
+def screen_of(image: np.ndarray) -> tuple[float, float, list[float]] | None:
+    """(share of black pixels, of white pixels, each detailed tile's changes between black and white per
+    pixel along rows and columns: about 1 / period for a screen) of an RGB photo; None below a tile's size."""
     if image.shape[0] < TILE or image.shape[1] < TILE:
         return None
-    window = np.outer(np.hanning(TILE), np.hanning(TILE))
-    f = np.fft.fftfreq(TILE)
-    radius = np.hypot(f[:, None], f[None, :])
-    power = np.zeros((TILE, TILE))
-    shares, black, white = [], [], []
+    black, white, changes = [], [], []
     for t in _tiles(image):
         black.append(float((t < EXTREME).mean()))
         white.append(float((t > 255 - EXTREME).mean()))
-        if t.std() < FLAT:  # paper, sky: no detail to judge
-            continue
-        p = np.abs(np.fft.fft2((t - t.mean()) * window)) ** 2
-        shares.append(p[radius > HIGH].sum() / p[radius > 0].sum())
-        power += p
-    if len(shares) < 3:
-        return None
-    peak = radius.flat[int(np.argmax(np.where(radius > LOW, power, 0.0)))]
-    return float(np.median(shares)), float(np.mean(black)), float(np.mean(white)), float(peak)
+        if t.std() >= FLAT:
+            ink = t > 127
+            changes.append(float((ink[:, 1:] != ink[:, :-1]).mean() + (ink[1:] != ink[:-1]).mean()) / 2)
+    return float(np.mean(black)), float(np.mean(white)), changes
 
 
 def find_screen(image: np.ndarray) -> Screen | None:
     """A Screen for a halftone or dithered RGB photo, else None (every ordinary photo: see
-    docs/PERFORMANCE.md, "Halftone and dithered photos")."""
+    docs/PERFORMANCE.md, "Photos printed in dots")."""
     stats = screen_of(image)
     if stats is None:
         return None
-    share, black, white, peak = stats
-    if black + white < BLACK_WHITE or min(black, white) < INK or share < SCREEN_SHARE:
+    black, white, changes = stats
+    dense = [c for c in changes if c >= DENSE]
+    if black + white < BLACK_WHITE or min(black, white) < INK or len(dense) < SCREEN_TILES:
         return None
-    period = 1.0 / peak
+    period = 1.0 / float(np.median(dense))
     sigma = max(0.8, SMOOTHING * period)
     smooth = cv2.GaussianBlur(np.ascontiguousarray(image, dtype=np.uint8), (0, 0), sigma)
     return Screen(smooth=smooth, period=period)
