@@ -58,3 +58,18 @@ def test_an_ordinary_photo_takes_the_same_path(astronaut):
         with Anonymizer(method="blur", detector=DetectorConfig(descreen=descreen)) as anon:
             outs.append(anon.anonymize_rgb(astronaut)[0])
     assert np.array_equal(outs[0], outs[1])
+
+
+def test_a_dithered_animation_is_anonymized_frame_by_frame(astronaut, tmp_path):
+    frames = [Image.fromarray(_dithered(np.roll(astronaut, 6 * i, axis=1))) for i in range(2)]
+    src, dst = tmp_path / "a.gif", tmp_path / "b.gif"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    with Anonymizer(method="blur") as anon:
+        report = anon.anonymize_animation(src, dst)
+    assert report.faces == 2
+    with Image.open(dst) as out:
+        for i, frame in enumerate(frames):
+            out.seek(i)
+            pixels = np.asarray(out.convert("L"))
+            assert set(np.unique(pixels)) <= {0, 255}
+            assert 0.005 < (pixels != np.asarray(frame.convert("L"))).mean() < 0.25

@@ -30,7 +30,7 @@ from id2face.face.hands import hands_in_front, without_hands
 from id2face.face.mask import blend_mask, core_mask, face_mask
 from id2face.face.orient import detect_any_orientation
 from id2face.face.paste import harmonize, paste_crop
-from id2face.face.screen import find_screen
+from id2face.face.screen import as_seen, find_screen
 from id2face.face.track import FaceTracker
 from id2face.face.types import Face
 from id2face.io.animation import frame_count, load_animation, save_animation
@@ -384,7 +384,8 @@ class Anonymizer:
 
     def _tracked_faces(self, tracker: FaceTracker, frame: np.ndarray) -> list[Face]:
         """This frame's faces with track ids and smoothed landmarks (the replaced face does not jitter)."""
-        faces = tracker.update(self.detector.detect(frame))
+        seen = as_seen(frame) if self.detector.config.descreen else frame  # a print's dots smoothed
+        faces = tracker.update(self.detector.detect(seen))
         # A face the detector missed in this frame is replaced where its track says it is.
         faces = faces + tracker.gap_faces(self.gap_frames)
         for f in faces:

@@ -79,28 +79,25 @@ def _spot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return (np.cos(2 * np.pi * u) + np.cos(2 * np.pi * v)) / 4.0 + 0.5
 
 
-def _tiles(image: np.ndarray) -> list[np.ndarray]:
-    """Grey TILE x TILE tiles spread over the photo (the whole photo is never converted: it may be 50 MP)."""
+def _tiles(image: np.ndarray) -> np.ndarray:
+    """(N, TILE, TILE) grey tiles spread over the photo (only they are converted: a photo may be 50 MP)."""
     h, w = image.shape[:2]
     ys = np.unique(np.linspace(0, h - TILE, GRID).astype(int))
     xs = np.unique(np.linspace(0, w - TILE, GRID).astype(int))
-    tiles = [image[y:y + TILE, x:x + TILE].astype(np.float64) for y in ys for x in xs]
-    return [t.mean(axis=2) if t.ndim == 3 else t for t in tiles]
+    tiles = np.stack([image[y:y + TILE, x:x + TILE] for y in ys for x in xs]).astype(np.float32)
+    return tiles.mean(axis=3) if tiles.ndim == 4 else tiles
 
 
-def screen_of(image: np.ndarray) -> tuple[float, float, list[float]] | None:
+def screen_of(image: np.ndarray) -> tuple[float, float, np.ndarray] | None:
     """(share of black pixels, of white pixels, each detailed tile's changes between black and white per
     pixel along rows and columns: about 1 / period for a screen) of an RGB photo; None below a tile's size."""
     if image.shape[0] < TILE or image.shape[1] < TILE:
         return None
-    black, white, changes = [], [], []
-    for t in _tiles(image):
-        black.append(float((t < EXTREME).mean()))
-        white.append(float((t > 255 - EXTREME).mean()))
-        if t.std() >= FLAT:
-            ink = t > 127
-            changes.append(float((ink[:, 1:] != ink[:, :-1]).mean() + (ink[1:] != ink[:-1]).mean()) / 2)
-    return float(np.mean(black)), float(np.mean(white)), changes
+    tiles = _tiles(image)
+    black, white = float((tiles < EXTREME).mean()), float((tiles > 255 - EXTREME).mean())
+    ink = tiles[tiles.reshape(len(tiles), -1).std(axis=1) >= FLAT] > 127  # tiles with detail to judge
+    along_rows = (ink[:, :, 1:] != ink[:, :, :-1]).mean(axis=(1, 2))
+    return black, white, (along_rows + (ink[:, 1:] != ink[:, :-1]).mean(axis=(1, 2))) / 2
 
 
 def find_screen(image: np.ndarray) -> Screen | None:
@@ -110,7 +107,7 @@ def find_screen(image: np.ndarray) -> Screen | None:
     if stats is None:
         return None
     black, white, changes = stats
-    dense = [c for c in changes if c >= DENSE]
+    dense = changes[changes >= DENSE]
     if black + white < BLACK_WHITE or min(black, white) < INK or len(dense) < SCREEN_TILES:
         return None
     period = 1.0 / float(np.median(dense))
