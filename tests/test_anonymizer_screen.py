@@ -73,3 +73,15 @@ def test_a_dithered_animation_is_anonymized_frame_by_frame(astronaut, tmp_path):
             pixels = np.asarray(out.convert("L"))
             assert set(np.unique(pixels)) <= {0, 255}
             assert 0.005 < (pixels != np.asarray(frame.convert("L"))).mean() < 0.25
+
+
+def test_a_thresholded_photo_keeps_its_sharp_view_where_that_finds_its_face(astronaut):
+    """Black and white without a screen (a threshold): its own edges find the face, so it is not smoothed."""
+    grey = np.asarray(Image.fromarray(astronaut).convert("L"))
+    photo = np.repeat(np.where(grey > 128, 255, 0).astype(np.uint8)[..., None], 3, 2)
+    results = []
+    for descreen in (True, False):
+        with Anonymizer(method="blur", detector=DetectorConfig(descreen=descreen)) as anon:
+            results.append(anon.anonymize_rgb(photo))
+    (on, report_on), (off, report_off) = results
+    assert report_on.faces >= 1 and report_on.boxes == report_off.boxes and np.array_equal(on, off)

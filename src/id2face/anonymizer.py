@@ -30,7 +30,7 @@ from id2face.face.hands import hands_in_front, without_hands
 from id2face.face.mask import blend_mask, core_mask, face_mask
 from id2face.face.orient import detect_any_orientation
 from id2face.face.paste import harmonize, paste_crop
-from id2face.face.screen import as_seen, find_screen
+from id2face.face.screen import as_seen, find_screen, pick_view
 from id2face.face.track import FaceTracker
 from id2face.face.types import Face
 from id2face.io.animation import frame_count, load_animation, save_animation
@@ -146,6 +146,10 @@ class Anonymizer:
         in a smoothed copy, and what changed goes back as dots (face/screen.py).
         """
         screens = [find_screen(img) if self.detector.config.descreen else None for img in images]
+        if faces is None and any(s is not None for s in screens):  # a print: its view with more faces
+            views = [pick_view(img, s, partial(detect_any_orientation, self.detector))
+                     for img, s in zip(images, screens, strict=True)]
+            screens, faces = [v[0] for v in views], [v[1] for v in views]
         smooth = [img if s is None else s.smooth for img, s in zip(images, screens, strict=True)]
         done = self._anonymize_batch(smooth, faces, self.seed if seed is None else seed, strength)
         return [(out if s is None else s.restore(img, out), rep)

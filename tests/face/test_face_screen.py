@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from id2face.face.screen import FINE_PERIOD, Screen, as_seen, dots, find_screen
+from id2face.face.screen import FINE_PERIOD, Screen, as_seen, dots, find_screen, pick_view
 
 
 def _grey(rgb: np.ndarray) -> np.ndarray:
@@ -100,3 +100,17 @@ def test_the_detector_finds_a_dithered_face_only_once_smoothed(astronaut, detect
     faces = detector.detect(as_seen(dithered))
     assert len(faces) == 1 and faces[0].box[0] > 150 and faces[0].box[2] < 300
     assert isinstance(find_screen(dithered), Screen)
+
+
+def test_the_view_with_more_faces_is_worked_on_the_photos_own_on_a_tie(astronaut):
+    screen = find_screen(_dithered(astronaut))
+    assert screen is not None
+    photo = _dithered(astronaut)
+
+    def counting(own: int, smoothed: int):
+        return lambda img: ["face"] * (smoothed if img is screen.smooth else own)
+
+    assert pick_view(photo, screen, counting(0, 1)) == (screen, ["face"])
+    assert pick_view(photo, screen, counting(1, 1)) == (None, ["face"])
+    assert pick_view(photo, screen, counting(2, 1)) == (None, ["face", "face"])
+    assert pick_view(photo, None, counting(1, 5)) == (None, ["face"])

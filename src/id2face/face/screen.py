@@ -10,6 +10,7 @@ white again, so the new face is dots like the rest of the page and the page keep
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -120,3 +121,15 @@ def as_seen(image: np.ndarray) -> np.ndarray:
     """The photo a face detector should look at: a halftone's or dither's smoothed copy, else the photo."""
     screen = find_screen(image)
     return image if screen is None else screen.smooth
+
+
+def pick_view(image: np.ndarray, screen: Screen | None, detect: Callable[[np.ndarray], list]
+              ) -> tuple[Screen | None, list]:
+    """(the screen to work through, or None for the photo as it is; the faces `detect` finds there). A photo
+    taken for a print is looked at both ways and worked on in the view with more faces (the photo's own on
+    a tie): a thresholded photo (black and white, but no screen) keeps its sharp edges where they serve."""
+    own = detect(image)
+    if screen is None:
+        return None, own
+    smoothed = detect(screen.smooth)
+    return (screen, smoothed) if len(smoothed) > len(own) else (None, own)
