@@ -126,10 +126,15 @@ def as_seen(image: np.ndarray) -> np.ndarray:
 def pick_view(image: np.ndarray, screen: Screen | None, detect: Callable[[np.ndarray], list]
               ) -> tuple[Screen | None, list]:
     """(the screen to work through, or None for the photo as it is; the faces `detect` finds there). A photo
-    taken for a print is looked at both ways and worked on in the view with more faces (the photo's own on
-    a tie): a thresholded photo (black and white, but no screen) keeps its sharp edges where they serve."""
+    taken for a print is looked at both ways and worked on in the view with more faces the face mesh
+    aligned, then more faces (the photo's own on a tie): a thresholded photo (black and white, but no
+    screen) keeps its sharp edges where they serve."""
     own = detect(image)
     if screen is None:
         return None, own
     smoothed = detect(screen.smooth)
-    return (screen, smoothed) if len(smoothed) > len(own) else (None, own)
+    return (screen, smoothed) if _worth(smoothed) > _worth(own) else (None, own)
+
+
+def _worth(faces: list) -> tuple[int, int]:
+    return sum(getattr(f, "mesh", None) is not None for f in faces), len(faces)
