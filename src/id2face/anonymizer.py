@@ -30,7 +30,7 @@ from id2face.face.hands import hands_in_front, without_hands
 from id2face.face.mask import blend_mask, core_mask, face_mask
 from id2face.face.orient import detect_any_orientation
 from id2face.face.paste import harmonize, paste_crop
-from id2face.face.screen import as_seen, find_screen, pick_view
+from id2face.face.screen import Screen, find_screen, pick_view
 from id2face.face.track import FaceTracker
 from id2face.face.types import Face
 from id2face.io.animation import frame_count, load_animation, save_animation
@@ -137,15 +137,16 @@ class Anonymizer:
                                     strength=strength)[0]
 
     def anonymize_batch(self, images: list[np.ndarray], faces: list[list[Face]] | None = None, *,
-                        seed: int | None = None, strength: float | None = None
-                        ) -> list[tuple[np.ndarray, ImageReport]]:
+                        seed: int | None = None, strength: float | None = None,
+                        screens: list[Screen | None] | None = None) -> list[tuple[np.ndarray, ImageReport]]:
         """Anonymize several RGB arrays with one method call over all their faces (faster on a GPU).
 
-        `seed`, `strength`: for this call only (see `anonymize`). Stage times accumulate in
-        `self.timings` (seconds): detect, align, method, paste. A halftone or dithered photo is anonymized
-        in a smoothed copy, and what changed goes back as dots (face/screen.py).
+        `seed`, `strength`: for this call only (see `anonymize`). Stage times accumulate in `self.timings`
+        (seconds): detect, align, method, paste. A halftone or dithered photo is anonymized in a smoothed
+        copy, what changed going back as dots (face/screen.py; `screens`: find_screen's, or looked for).
         """
-        screens = [find_screen(img) if self.detector.config.descreen else None for img in images]
+        if screens is None:
+            screens = [find_screen(img) if self.detector.config.descreen else None for img in images]
         if faces is None and any(s is not None for s in screens):  # a print: its view with more faces
             views = [pick_view(img, s, partial(detect_any_orientation, self.detector))
                      for img, s in zip(images, screens, strict=True)]
@@ -371,9 +372,11 @@ class Anonymizer:
 
     def _tracked_batch(self, tracker: FaceTracker, frames: list[np.ndarray], seed: int,
                        strength: float | None = None) -> list[tuple[np.ndarray, ImageReport]]:
-        """Consecutive frames of one sequence: tracked in order, then anonymized in one method call."""
-        faces = [self._tracked_faces(tracker, frame) for frame in frames]
-        return self.anonymize_batch(frames, faces, seed=seed, strength=strength)
+        """Consecutive frames: tracked in order, anonymized in one method call (screens looked for once)."""
+        screens = [find_screen(f) if self.detector.config.descreen else None for f in frames]
+        faces = [self._tracked_faces(tracker, frame if s is None else s.smooth)
+                 for frame, s in zip(frames, screens, strict=True)]
+        return self.anonymize_batch(frames, faces, seed=seed, strength=strength, screens=screens)
 
     @contextmanager
     def _sequence(self, seed: int | None = None) -> Iterator[int]:
@@ -387,9 +390,8 @@ class Anonymizer:
         yield seed if seed is not None else secrets.randbits(63)
 
     def _tracked_faces(self, tracker: FaceTracker, frame: np.ndarray) -> list[Face]:
-        """This frame's faces with track ids and smoothed landmarks (the replaced face does not jitter)."""
-        seen = as_seen(frame) if self.detector.config.descreen else frame  # a print's dots smoothed
-        faces = tracker.update(self.detector.detect(seen))
+        """The faces in `frame` (a print's smoothed copy) with track ids and smoothed landmarks."""
+        faces = tracker.update(self.detector.detect(frame))
         # A face the detector missed in this frame is replaced where its track says it is.
         faces = faces + tracker.gap_faces(self.gap_frames)
         for f in faces:

@@ -123,9 +123,9 @@ def test_the_cli_filters_categories_and_detectors(tmp_path, astronaut, capsys):
 
 
 def test_a_printed_scene_is_black_and_white_dots_and_its_face_is_found_smoothed(source, detector):
-    from id2face.face.screen import as_seen
+    from id2face.face.screen import find_screen
 
     a = compose([source], "printed in dots", np.random.default_rng(2))
     assert set(np.unique(a.image)) <= {0, 255} and len(a.boxes) == 1
-    found = [f.box for f in detector.detect(as_seen(a.image))]
+    found = [f.box for f in detector.detect(find_screen(a.image).smooth)]
     assert matches(a.boxes, found, SCENE_SIZE) == 1

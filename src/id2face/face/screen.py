@@ -117,12 +117,6 @@ def find_screen(image: np.ndarray) -> Screen | None:
     return Screen(smooth=smooth, period=period)
 
 
-def as_seen(image: np.ndarray) -> np.ndarray:
-    """The photo a face detector should look at: a halftone's or dither's smoothed copy, else the photo."""
-    screen = find_screen(image)
-    return image if screen is None else screen.smooth
-
-
 def pick_view(image: np.ndarray, screen: Screen | None, detect: Callable[[np.ndarray], list]
               ) -> tuple[Screen | None, list]:
     """(the screen to work through, or None for the photo as it is; the faces `detect` finds there). A photo
