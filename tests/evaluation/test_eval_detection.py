@@ -3,6 +3,7 @@ import pytest
 
 from id2face.evaluation.detection import BenchSettings, run_detection_bench, table
 from id2face.evaluation.detection.scenes import (
+    BESIDE,
     CATEGORIES,
     CROWD_FACES,
     CROWD_SPACING,
@@ -60,6 +61,26 @@ def test_a_crowd_scene_knows_all_its_faces_and_none_covers_another(source, detec
     assert matches(a.boxes, found, SCENE_SIZE) >= 0.9 * n
 
 
+def test_a_scene_with_an_upright_and_a_turned_face_knows_both(source):
+    from id2face.face.orient import detect_any_orientation
+
+    for seed in range(3):
+        a = compose([source], BESIDE, np.random.default_rng(seed))
+        assert np.array_equal(a.image, compose([source], BESIDE, np.random.default_rng(seed)).image)
+        assert len(a.boxes) == 2 and a.source in ("turned 90", "turned 180", "turned 270")
+        (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = a.boxes
+        assert min(ax1, bx1) <= max(ax0, bx0) or min(ay1, by1) <= max(ay0, by0)  # the faces do not overlap
+        if a.source != "turned 180":  # a face lying on its side: its box is wider than it is tall
+            assert (bx1 - bx0) > (by1 - by0)
+    # The front-end finds both in a scene with the upright face and the face turned by half a turn.
+    scene = next(s for s in (compose([source], BESIDE, np.random.default_rng(k)) for k in range(20))
+                 if s.source == "turned 180")
+    from id2face.face.detect import FaceDetector
+
+    found = detect_any_orientation(FaceDetector(DetectorConfig()), scene.image)
+    assert matches(scene.boxes, [f.box for f in found], SCENE_SIZE) == 2
+
+
 def test_face_free_images_have_the_scene_size_and_vary():
     imgs = face_free_images(6, seed=1)
     assert len(imgs) == 6 and all(i.shape == (SCENE_SIZE[1], SCENE_SIZE[0], 3) for i in imgs)
@@ -79,7 +100,8 @@ def test_the_bench_runs_end_to_end_on_a_folder_of_photos(tmp_path, astronaut):
     tally = res["fused"]
     assert set(tally.total) == set(CATEGORIES)
     crowd = [c for c in CATEGORIES if c.startswith("crowd")]
-    assert all(tally.total[c] == 1 for c in CATEGORIES if c not in crowd)
+    assert all(tally.total[c] == 1 for c in CATEGORIES if c not in crowd and c != BESIDE)
+    assert tally.total[BESIDE] == 2
     assert all(CROWD_FACES[0] <= tally.total[c] <= CROWD_FACES[1] for c in crowd)
     assert tally.free_images == 2 and tally.recall() >= 0.8
     text = table(res)

@@ -1,8 +1,11 @@
 from types import SimpleNamespace
 
+import cv2
 import numpy as np
 
-from id2face.face.orient import detect_any_orientation, unturn_points
+from id2face.face.config import DetectorConfig
+from id2face.face.detect import FaceDetector
+from id2face.face.orient import beside_turned, detect_any_orientation, unturn_points
 from id2face.face.types import Face
 
 
@@ -19,7 +22,7 @@ class UprightOnly:
 
     def __init__(self, upright: np.ndarray, rotations: bool = True):
         self.upright = upright
-        self.config = SimpleNamespace(rotations=rotations)
+        self.config = SimpleNamespace(rotations=rotations, rotations_beside=True, beside_sure=0.5)
         self.faint: list[bool] = []
 
     def detect(self, img, faint=True):
@@ -59,3 +62,75 @@ def test_a_sideways_photo_has_its_face_found_where_it_is(detector, astronaut):
         expect = unturn_points(c, (4 - k) % 4, turned.shape[1], turned.shape[0])[0]
         got = np.array([(faces[0].box[0] + faces[0].box[2]) / 2, (faces[0].box[1] + faces[0].box[3]) / 2])
         assert np.hypot(*(got - expect)) < 30, (k, got, expect)
+
+
+def _face(box, score=0.9, unsure=False, mesh=True, name="stub"):
+    box = np.array(box, np.float64)
+    kp = np.tile(((box[:2] + box[2:]) / 2), (5, 1))
+    f = Face(box=box, score=score, keypoints5=kp, detector=name)
+    f.mesh = np.zeros((478, 3)) if mesh else None
+    f.unsure = unsure
+    return f
+
+
+class LyingBeside:
+    """Upright: one face. Half a turn: the face lying upside down beside it, plus what turned copies of
+    real photos show (the top of the upright head, a weak box, an unsure one, one with no mesh)."""
+
+    def __init__(self, photo: np.ndarray, beside: bool = True):
+        self.photo = photo
+        self.config = SimpleNamespace(rotations=True, rotations_beside=beside, beside_sure=0.5)
+
+    def detect(self, img, faint=True):
+        if np.array_equal(img, self.photo):
+            return [_face([10, 10, 50, 50])]
+        if not np.array_equal(img, np.rot90(self.photo, 2)):
+            return []
+        h, w = self.photo.shape[:2]
+        return [
+            _face([w - 150, h - 60, w - 110, h - 20], score=0.8),  # lying beside, at (110, 20)-(150, 60)
+            _face([w - 48, h - 48, w - 12, h - 12], score=0.9),  # the upright face's own top, seen turned
+            _face([w - 100, h - 100, w - 80, h - 80], score=0.3),  # weak: a hand
+            _face([w - 200, h - 60, w - 170, h - 30], score=0.7, unsure=True),  # only the mesh saw it
+            _face([w - 230, h - 60, w - 205, h - 30], score=0.8, mesh=False),  # no mesh, not sure enough
+        ]
+
+
+def _photo() -> np.ndarray:
+    return np.random.default_rng(1).integers(0, 255, (120, 240, 3), dtype=np.uint8)
+
+
+def test_a_face_lying_beside_an_upright_one_is_added_and_false_turned_boxes_are_not():
+    photo = _photo()
+    faces = detect_any_orientation(LyingBeside(photo), photo)
+    assert len(faces) == 2
+    assert faces[1].detector == "stub@180"
+    np.testing.assert_allclose(faces[1].box, [110, 20, 150, 60])
+    only = detect_any_orientation(LyingBeside(photo, beside=False), photo)
+    assert len(only) == 1 and only[0].detector == "stub"
+
+
+def test_a_face_lying_beside_is_not_added_where_a_kept_face_already_is():
+    photo = _photo()
+    assert len(beside_turned(LyingBeside(photo), photo, [_face([10, 10, 50, 50])])) == 1
+    kept = [_face([10, 10, 50, 50]), _face([112, 18, 152, 58])]
+    assert beside_turned(LyingBeside(photo), photo, kept) == []
+
+
+def test_an_upside_down_face_beside_an_upright_one_is_found(astronaut):
+    small = cv2.resize(np.rot90(astronaut, 2), None, fx=0.35, fy=0.35, interpolation=cv2.INTER_AREA)
+    photo = np.full((512, 1024, 3), 120, np.uint8)
+    photo[:, :512] = astronaut
+    photo[100:100 + small.shape[0], 600:600 + small.shape[1]] = small
+    # Where the astronaut's face (about (227, 127) upright) lies in the small upside-down copy.
+    expect = np.array([600 + 0.35 * (511 - 227), 100 + 0.35 * (511 - 127)])
+
+    def near(faces):
+        centres = [((f.box[0] + f.box[2]) / 2, (f.box[1] + f.box[3]) / 2) for f in faces]
+        return [c for c in centres if np.hypot(*(np.array(c) - expect)) < 20]
+
+    faces = detect_any_orientation(FaceDetector(DetectorConfig()), photo)
+    assert len(faces) == 2 and len(near(faces)) == 1
+    assert "@" in faces[1].detector
+    upright_only = detect_any_orientation(FaceDetector(DetectorConfig(rotations_beside=False)), photo)
+    assert near(upright_only) == []  # the detectors do not see it upright: the turned look is what finds it

@@ -29,7 +29,7 @@ from id2face.methods.registry import default_model_dir
 RESULT_SETTINGS = ("seed", "strength", "steps", "sampler", "guidance", "identity_candidates", "face_shape",
                    "attributes", "skin_tone",
                    "dtype", "thresh", "second_detector", "preserve", "mask_hair", "mask_grow", "blend",
-                   "no_hands", "heads", "grain", "resample", "unsure", "keep_threshold", "quality",
+                   "no_hands", "heads", "grain", "resample", "unsure", "turned", "keep_threshold", "quality",
                    "on_error", "no_audio", "consistent")
 
 

@@ -50,6 +50,12 @@ class DetectorConfig:
     nms_iou: float = 0.4  # boxes overlapping this much (IoU) are one face
     nested: float = 0.75  # a box this much inside another (of the smaller's area) is the same face
     rotations: bool = True  # photos with no face are tried turned by 90, 180 and 270 degrees
+    # ... and so are photos with faces, for faces lying at another angle beside them (people lying down, an
+    # overhead group shot, a photo held sideways in the picture). Three more looks at a photo with faces see
+    # false faces in hands, glasses, the top of the upright faces: a face found only turned counts when it
+    # scores `beside_sure`, is sure (not a weak box only the mesh confirms) and overlaps no upright face.
+    rotations_beside: bool = True
+    beside_sure: float = 0.5
     # Halftone and dithered photos (black and white dots: a scanned newspaper, a fax) are looked at, and
     # anonymized, in a copy smoothed to the screen's period (face/screen.py): no face is found in dots.
     descreen: bool = True

@@ -1,7 +1,8 @@
-"""Photos taken sideways or upside down: when the upright photo yields no face, try it turned.
+"""Photos taken sideways or upside down, and faces lying at another angle than the others: look turned.
 
 Detectors are trained on upright faces; a phone photo whose orientation tag was lost (or a scan
-held the wrong way) shows every face at 90, 180 or 270 degrees. Faces found on a turned copy are
+held the wrong way) shows every face at 90, 180 or 270 degrees, and in a photo of people lying down
+or seen from above some faces are upright and others are not. Faces found on a turned copy are
 mapped back to the photo's own pixels (box, five points, mesh), so alignment and paste-back work
 on the photo as it is; the five points keep their anatomical order.
 """
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from id2face.face.fuse import overlap
 from id2face.face.types import Face
 
 if TYPE_CHECKING:
@@ -52,10 +54,15 @@ def detect_any_orientation(detector: FaceDetector, image: np.ndarray, sure: floa
     """The detector's faces; when there are none and `rotations` is on, those of the first turned
     copy that has any. Three more looks are three more chances of a false alarm, so a face on a
     turned copy counts when the face mesh confirms it (it is upright there) or its score is `sure`
-    (so the turned copies skip the faint candidates' zoomed checks: those faces rarely get either)."""
+    (so the turned copies skip the faint candidates' zoomed checks: those faces rarely get either).
+    Where there are faces and `rotations_beside` is on, the turned copies add the faces that lie at
+    another angle beside them (beside_turned)."""
     faces = detector.detect(image)
-    if faces or not detector.config.rotations:
+    cfg = detector.config
+    if not cfg.rotations:
         return faces
+    if faces:
+        return faces + beside_turned(detector, image, faces, sure) if cfg.rotations_beside else faces
     h, w = image.shape[:2]
     for k in TURNS:
         turned = [
@@ -66,3 +73,23 @@ def detect_any_orientation(detector: FaceDetector, image: np.ndarray, sure: floa
         if turned:
             return [unturn_face(f, k, w, h) for f in turned]
     return []
+
+
+def beside_turned(detector: FaceDetector, image: np.ndarray, upright: list[Face], sure: float = 0.9,
+                  apart: float = 0.3) -> list[Face]:
+    """Faces on the turned copies of a photo that has `upright` faces, in the photo's pixels: those
+    scoring `beside_sure` that are not unsure, have a mesh or score `sure`, and cover no more than
+    `apart` of a face already kept (nor it of them). On real photos with faces the turned looks find
+    the top of an upright head, hands, glasses and buttons, all under 0.5 (docs/PERFORMANCE.md)."""
+    h, w = image.shape[:2]
+    kept = list(upright)
+    added: list[Face] = []
+    for k in TURNS:
+        for f in detector.detect(np.ascontiguousarray(np.rot90(image, k)), faint=False):
+            if f.unsure or f.score < detector.config.beside_sure or (f.mesh is None and f.score < sure):
+                continue
+            f = unturn_face(f, k, w, h)
+            if all(max(overlap(f.box, g.box)) <= apart for g in kept):
+                kept.append(f)
+                added.append(f)
+    return added

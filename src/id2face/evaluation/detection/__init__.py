@@ -1,7 +1,8 @@
 """Face-level recall benchmark of the detection front-end (`id2face eval --detection`).
 
 Scenes with known face boxes are composed from real photos (evaluation/detection/scenes.py), by
-category: size, cut by each edge, turned, half covered, defocused, dark; face-free images count
+category: size, cut by each edge, turned, half covered, defocused, dark, a crowd, printed in dots, an
+upright face beside a turned one; face-free images count
 false alarms. Each detector setting runs on the same scenes: MediaPipe as the front-end was before
 CenterFace, CenterFace alone, and the two fused (the default), all with the photo front-end's
 retry on turned copies where the setting has it, and a halftone's or dither's dots smoothed first
@@ -35,6 +36,7 @@ def detector_settings() -> dict[str, DetectorConfig]:
         "centerface": DetectorConfig(mediapipe=False),
         "fused (default)": DetectorConfig(),
         "dots not smoothed (fused)": DetectorConfig(descreen=False),
+        "upright only (fused)": DetectorConfig(rotations_beside=False),
     }
 
 
@@ -90,8 +92,8 @@ def run_detection_bench(
 
 
 def _found(detector, image, descreen: bool) -> list:
-    """The faces the photo front-end finds: turned copies where none is upright, and a print's smoothed
-    copy where it finds more (face/screen.py), as Anonymizer.anonymize_batch looks."""
+    """The faces the photo front-end finds: on turned copies too (face/orient.py), and in a print's
+    smoothed copy where it finds more (face/screen.py), as Anonymizer.anonymize_batch looks."""
     from functools import partial
 
     from id2face.face.orient import detect_any_orientation

@@ -36,9 +36,11 @@ CATEGORIES = (
     "dark",
     "crowd 8-24 faces",
     "printed in dots",  # new ones go last: the categories before them keep their scenes (seeded by place)
+    "upright and turned",
 )
 CROWD = "crowd 8-24 faces"
 PRINTED = "printed in dots"
+BESIDE = "upright and turned"  # two faces: one upright, one at 90, 180 or 270 degrees (people lying down)
 PRINT_PERIOD = (3.0, 6.0)  # a halftone's period in pixels: a newspaper's screen scanned at 1-2x its lines
 CROWD_FACES = (8, 24)  # faces in a crowd scene
 CROWD_SIZE = (20, 56)  # the group's typical face width (each face 0.8-1.25x of it)
@@ -139,6 +141,10 @@ def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) 
     """One scene of `category` with one face from `sources` (a crowd: many)."""
     if category == CROWD:
         return compose_crowd(sources, rng)
+    if category == BESIDE:
+        from id2face.evaluation.detection.beside import compose_beside
+
+        return compose_beside(sources, rng)
     src = sources[rng.integers(len(sources))]
     w, h = SCENE_SIZE
     scene = background(rng)
@@ -154,7 +160,7 @@ def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) 
     centre = _face_centre(category, size, size * sh / sw, rng)
     m = cv2.getRotationMatrix2D(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), angle, scale)
     m[:, 2] += centre - np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])
-    _paste_head(scene, src, m)
+    paste_head(scene, src, m)
     outline = src.outline @ m[:, :2].T + m[:, 2]
     if category == "half covered":
         _cover(scene, outline, rng)
@@ -198,7 +204,7 @@ def compose_crowd(sources: list[SourceFace], rng: np.random.Generator) -> Scene:
         outline = src.outline @ m[:, :2].T + m[:, 2]
         boxes.append(np.concatenate([outline.min(0), outline.max(0)]))
     for _, _, src, m in sorted(heads, key=lambda t: t[0][1]):  # higher in the frame = further back: first
-        _paste_head(scene, src, m, CROWD_REACH)
+        paste_head(scene, src, m, CROWD_REACH)
     return Scene(scene, CROWD, np.clip(np.array(boxes), 0, [w, h, w, h]),
                  f"{len(boxes)} faces, {typical:.0f} px")
 
@@ -260,7 +266,7 @@ def _face_centre(category: str, fw: float, fh: float, rng: np.random.Generator) 
     )
 
 
-def _paste_head(scene: np.ndarray, src: SourceFace, m: np.ndarray, reach: float = 0.95) -> None:
+def paste_head(scene: np.ndarray, src: SourceFace, m: np.ndarray, reach: float = 0.95) -> None:
     """Warp the source into the scene inside a feathered ellipse around the head and shoulders
     (`reach`: the ellipse's half-axes relative to the face box)."""
     h, w = scene.shape[:2]
