@@ -58,3 +58,17 @@ def test_video_frames_get_the_fused_detector_faces_cut_by_the_frame_included(ast
         assert rep.faces >= 1
         region = (slice(140, 230), slice(480 - 40, 480))
         assert np.abs(out[region].astype(int) - src[region]).mean() > 6
+
+
+def test_a_face_lying_upside_down_beside_an_upright_one_is_anonymized_too(astronaut):
+    """People lying down: the photo has an upright face, so it is not a photo taken sideways, and the
+    upside-down face beside it is found on a turned copy (face/orient.py) and changed as well."""
+    small = cv2.resize(np.rot90(astronaut, 2), None, fx=0.35, fy=0.35, interpolation=cv2.INTER_AREA)
+    photo = np.full((512, 1024, 3), 120, np.uint8)
+    photo[:, :512] = astronaut
+    photo[100:100 + small.shape[0], 600:600 + small.shape[1]] = small
+    lying = (slice(220, 250), slice(688, 712))  # the small face, upside down, around (699, 234)
+    out, rep = Anonymizer(method="blur").anonymize_rgb(photo)
+    assert rep.faces == 2
+    assert np.abs(out[lying].astype(int) - photo[lying]).mean() > 6
+    assert np.abs(out[80:180, 180:280].astype(int) - photo[80:180, 180:280]).mean() > 6

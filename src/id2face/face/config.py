@@ -53,7 +53,8 @@ class DetectorConfig:
     # ... and so are photos with faces, for faces lying at another angle beside them (people lying down, an
     # overhead group shot, a photo held sideways in the picture). Three more looks at a photo with faces see
     # false faces in hands, glasses, the top of the upright faces: a face found only turned counts when it
-    # scores `beside_sure`, is sure (not a weak box only the mesh confirms) and overlaps no upright face.
+    # scores `beside_sure`, is sure (not a weak box only the mesh confirms) and overlaps no upright face;
+    # under 0.9 it is unsure (blurred, not given a new face): a few hands and prints still pass.
     rotations_beside: bool = True
     beside_sure: float = 0.5
     # Halftone and dithered photos (black and white dots: a scanned newspaper, a fax) are looked at, and

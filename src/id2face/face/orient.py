@@ -80,7 +80,9 @@ def beside_turned(detector: FaceDetector, image: np.ndarray, upright: list[Face]
     """Faces on the turned copies of a photo that has `upright` faces, in the photo's pixels: those
     scoring `beside_sure` that are not unsure, have a mesh or score `sure`, and cover no more than
     `apart` of a face already kept (nor it of them). On real photos with faces the turned looks find
-    the top of an upright head, hands, glasses and buttons, all under 0.5 (docs/PERFORMANCE.md)."""
+    the top of an upright head, hands, glasses and buttons, nearly all under 0.5; the few over it (3 in
+    1,500 photos: clasped hands, a dress's print) are why a face added under `sure` is unsure: blurred
+    by a method that draws new faces, not given one (docs/PERFORMANCE.md)."""
     h, w = image.shape[:2]
     kept = list(upright)
     added: list[Face] = []
@@ -89,6 +91,7 @@ def beside_turned(detector: FaceDetector, image: np.ndarray, upright: list[Face]
             if f.unsure or f.score < detector.config.beside_sure or (f.mesh is None and f.score < sure):
                 continue
             f = unturn_face(f, k, w, h)
+            f.unsure = f.score < sure
             if all(max(overlap(f.box, g.box)) <= apart for g in kept):
                 kept.append(f)
                 added.append(f)
