@@ -5,6 +5,7 @@ import numpy as np
 
 from id2face.face.config import DetectorConfig
 from id2face.face.detect import FaceDetector
+from id2face.face.fuse import overlap
 from id2face.face.orient import beside_turned, detect_any_orientation, unturn_points
 from id2face.face.types import Face
 
@@ -81,6 +82,9 @@ class LyingBeside:
         self.photo = photo
         self.config = SimpleNamespace(rotations=True, rotations_beside=beside, beside_sure=0.5)
 
+    def glance(self, img, threshold):
+        return [f.box for f in self.detect(img) if f.score >= threshold]
+
     def detect(self, img, faint=True):
         if np.array_equal(img, self.photo):
             return [_face([10, 10, 50, 50])]
@@ -135,3 +139,11 @@ def test_an_upside_down_face_beside_an_upright_one_is_found(astronaut):
     assert "@" in faces[1].detector
     upright_only = detect_any_orientation(FaceDetector(DetectorConfig(rotations_beside=False)), photo)
     assert near(upright_only) == []  # the detectors do not see it upright: the turned look is what finds it
+
+
+def test_a_glance_sees_the_sure_face_with_either_detector(detector, astronaut):
+    face = detector.detect(astronaut)[0].box
+    for cfg in (DetectorConfig(), DetectorConfig(centerface=False)):
+        boxes = FaceDetector(cfg).glance(astronaut, 0.5)
+        assert len(boxes) == 1 and max(overlap(boxes[0], face)) > 0.6
+    assert FaceDetector(DetectorConfig()).glance(np.full((200, 300, 3), 128, np.uint8), 0.3) == []

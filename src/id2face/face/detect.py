@@ -177,6 +177,18 @@ class FaceDetector:
             self._retry_meshes(image, [f for f, k in zip(faces, keep, strict=True) if k])
         return [f for f, k in zip(faces, keep, strict=True) if k]
 
+    def glance(self, image: np.ndarray, threshold: float) -> list[np.ndarray]:
+        """Boxes (photo pixels) one quick pass scores `threshold` or more: CenterFace's where it is on,
+        else MediaPipe full range's. A cheap first look that says whether `detect` is worth running
+        (face/orient.py looks at turned copies this way)."""
+        if self._centerface is not None:
+            return [d.box for d in self._centerface(image, threshold, self.config.centerface_max_side)]
+        small, scale = downscaled(image, self.config.max_side)
+        whole = [(0, 0, small.shape[1], small.shape[0])]
+        with self._lock:
+            return [box / scale for box, score, _, _ in self._detect_regions(self._mp_detector, small, whole)
+                    if score >= threshold]
+
     def _retry_meshes(self, image: np.ndarray, kept: list[Face]) -> None:
         """Faces kept without a mesh: look again in other views (config.mesh_retry_contexts)."""
         if self._mesh is None:

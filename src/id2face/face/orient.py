@@ -76,23 +76,34 @@ def detect_any_orientation(detector: FaceDetector, image: np.ndarray, sure: floa
 
 
 def beside_turned(detector: FaceDetector, image: np.ndarray, upright: list[Face], sure: float = 0.9,
-                  apart: float = 0.3) -> list[Face]:
+                  apart: float = 0.3, glance: float = 0.3) -> list[Face]:
     """Faces on the turned copies of a photo that has `upright` faces, in the photo's pixels: those
     scoring `beside_sure` that are not unsure, have a mesh or score `sure`, and cover no more than
-    `apart` of a face already kept (nor it of them). On real photos with faces the turned looks find
-    the top of an upright head, hands, glasses and buttons, nearly all under 0.5; the few over it (3 in
-    1,500 photos: clasped hands, a dress's print) are why a face added under `sure` is unsure: blurred
-    by a method that draws new faces, not given one (docs/PERFORMANCE.md)."""
+    `apart` of a face already kept (nor it of them). A turned copy is looked at whole only where a
+    glance at it scores `glance` away from the faces kept. On real photos with faces the turned looks
+    find the top of an upright head, hands, glasses and buttons, nearly all under 0.5; the few over it
+    (3 in 1,500 photos: clasped hands, a dress's print) are why a face added under `sure` is unsure:
+    blurred by a method that draws new faces, not given one (docs/PERFORMANCE.md)."""
     h, w = image.shape[:2]
     kept = list(upright)
     added: list[Face] = []
     for k in TURNS:
-        for f in detector.detect(np.ascontiguousarray(np.rot90(image, k)), faint=False):
+        turned = np.ascontiguousarray(np.rot90(image, k))
+        # The glance is one CenterFace pass, about half a whole look: most turned copies show nothing new.
+        seen = [unturn_points(np.reshape(b, (2, 2)), k, w, h) for b in detector.glance(turned, glance)]
+        if not any(_away(np.concatenate([c.min(0), c.max(0)]), kept, apart) for c in seen):
+            continue
+        for f in detector.detect(turned, faint=False):
             if f.unsure or f.score < detector.config.beside_sure or (f.mesh is None and f.score < sure):
                 continue
             f = unturn_face(f, k, w, h)
             f.unsure = f.score < sure
-            if all(max(overlap(f.box, g.box)) <= apart for g in kept):
+            if _away(f.box, kept, apart):
                 kept.append(f)
                 added.append(f)
     return added
+
+
+def _away(box: np.ndarray, faces: list[Face], apart: float) -> bool:
+    """`box` covers no more than `apart` of any face's box (IoU, or the share of the smaller box)."""
+    return all(max(overlap(box, f.box)) <= apart for f in faces)
