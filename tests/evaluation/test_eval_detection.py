@@ -122,11 +122,11 @@ def test_a_category_subset_gives_the_same_scenes_as_the_whole_run(source):
 
 def test_backdrops_are_the_same_in_every_process():
     """skimage's binary_blobs is random unless seeded: rebuilding the pool must give the same images."""
-    from id2face.evaluation.detection import scenes as sc
+    from id2face.evaluation.detection import backdrops as sc
 
-    first = [p.copy() for p in sc._skimage_pool()]
+    first = [p.copy() for p in sc.skimage_pool()]
     sc._POOL = None
-    assert all(np.array_equal(a, b) for a, b in zip(first, sc._skimage_pool(), strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(first, sc.skimage_pool(), strict=True))
 
 
 def test_the_cli_filters_categories_and_detectors(tmp_path, astronaut, capsys):

@@ -10,14 +10,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from id2face.evaluation.detection.scenes import (
-    BESIDE,
-    SCENE_SIZE,
-    Scene,
-    SourceFace,
-    background,
-    paste_head,
-)
+from id2face.evaluation.detection.backdrops import SCENE_SIZE, Scene, SourceFace, background, paste_head
+
+BESIDE = "upright and turned"  # its category in the bench (scenes.CATEGORIES)
 
 SIZE = (48, 140)  # face width in scene pixels, each face drawn on a log scale
 TILT = 10.0  # degrees either way around upright and around the turn
