@@ -40,6 +40,12 @@ class DetectorConfig:
     faint_zoom: tuple[int, float] = (128, 2.0)  # that look's crop side and crop / box ratio (face ~64 px)
     mediapipe_sure: float = 0.75  # with CenterFace on, a face only MediaPipe found needs this score
     centerface_max_side: int = 640  # its input is the photo downscaled to this longest side
+    # ... and in a larger photo also tiles of 640 px at scales 3x finer each, down to the scale at which a
+    # face `centerface_fine_min_face` px wide is 12 px (at most the photo's own pixels, or a copy
+    # `centerface_finest_side` long): a crowd's small faces in a high-resolution photo (face/pyramid.py).
+    centerface_fine: bool = True
+    centerface_fine_min_face: float = 16.0
+    centerface_finest_side: int = 8192
     centerface_tiles_above: int = 1280  # with CenterFace on, MediaPipe tiles only photos larger than this
     max_side: int = 1280  # whole-photo pass on a copy downscaled to this longest side
     short_range: bool = True  # also MediaPipe's short-range model on the whole photo (faces that fill it)

@@ -21,6 +21,7 @@ from id2face.face.config import DetectorConfig
 from id2face.face.fuse import Candidate, fuse, same_face
 from id2face.face.fuse import nms as nms  # re-exported: callers from before the fusion
 from id2face.face.landmarks import MeshEstimator, keypoints5_from_detection
+from id2face.face.pyramid import centerface_tiles
 from id2face.face.quiet import native_stderr_silenced, settle
 from id2face.face.scale import downscaled
 from id2face.face.types import Face
@@ -98,9 +99,10 @@ class FaceDetector:
             self._mp_detector = self._mp_short = self._mesh = None
             self._closed = True
 
-    def candidates(self, image: np.ndarray, faint: bool = True) -> list[Candidate]:
+    def candidates(self, image: np.ndarray, faint: bool = True, finer: bool = True) -> list[Candidate]:
         """Every detector's boxes, before fusion (photo pixels); with `faint`, CenterFace's faint
-        small candidates too (see DetectorConfig.faint)."""
+        small candidates too (see DetectorConfig.faint); with `finer`, CenterFace's on tiles of a large
+        photo at finer scales (DetectorConfig.centerface_fine)."""
         if self._closed:
             raise RuntimeError("this FaceDetector was closed")
         cfg = self.config
@@ -137,15 +139,21 @@ class FaceDetector:
                     found.append(Candidate(d.box, d.score, d.keypoints5, "centerface"))
                 elif max(d.box[2] - d.box[0], d.box[3] - d.box[1]) <= small_side:
                     found.append(Candidate(d.box, d.score, d.keypoints5, FAINT))
+            if finer and cfg.centerface_fine:
+                for d in centerface_tiles(self._centerface, image, cfg.centerface_threshold,
+                                          cfg.centerface_max_side, cfg.centerface_fine_min_face,
+                                          cfg.centerface_finest_side):
+                    found.append(Candidate(d.box, d.score, d.keypoints5, "centerface"))
         return found
 
-    def detect(self, image: np.ndarray, faint: bool = True) -> list[Face]:
-        """The faces in an RGB photo. `faint=False` skips the faint candidates' zoomed checks (used on
-        turned copies, where only faces with a mesh or a high score count)."""
+    def detect(self, image: np.ndarray, faint: bool = True, finer: bool = True) -> list[Face]:
+        """The faces in an RGB photo. `faint=False` skips the faint candidates' zoomed checks and
+        `finer=False` the tiles at finer scales (both used on turned copies, where only faces with a mesh
+        or a high score count)."""
         cfg = self.config
         faces: list[Face] = []
         weak: list[str] = []
-        for g in fuse(self.candidates(image, faint), cfg.nms_iou, cfg.nested):
+        for g in fuse(self.candidates(image, faint, finer), cfg.nms_iou, cfg.nested):
             b = g.box
             if min(b[2] - b[0], b[3] - b[1]) < cfg.min_size:
                 continue

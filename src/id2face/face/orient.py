@@ -67,7 +67,7 @@ def detect_any_orientation(detector: FaceDetector, image: np.ndarray, sure: floa
     for k in TURNS:
         turned = [
             f
-            for f in detector.detect(np.ascontiguousarray(np.rot90(image, k)), faint=False)
+            for f in detector.detect(np.ascontiguousarray(np.rot90(image, k)), faint=False, finer=False)
             if f.mesh is not None or f.score >= sure
         ]
         if turned:
@@ -93,7 +93,7 @@ def beside_turned(detector: FaceDetector, image: np.ndarray, upright: list[Face]
         seen = [unturn_points(np.reshape(b, (2, 2)), k, w, h) for b in detector.glance(turned, glance)]
         if not any(_away(np.concatenate([c.min(0), c.max(0)]), kept, apart) for c in seen):
             continue
-        for f in detector.detect(turned, faint=False):
+        for f in detector.detect(turned, faint=False, finer=False):
             if f.unsure or f.score < detector.config.beside_sure or (f.mesh is None and f.score < sure):
                 continue
             f = unturn_face(f, k, w, h)

@@ -1,0 +1,75 @@
+"""CenterFace on tiles of a large photo at finer scales: a crowd's small faces in a high-resolution photo.
+
+CenterFace looks at a copy of the photo at most 640 px long (DetectorConfig.centerface_max_side): in a
+24-megapixel photo that is a ninth of its width, and a crowd's 20-60 px faces become 2-7 px, under what
+it sees (it finds faces from about 10 px). MediaPipe's tiles of a copy at most 2,560 px long missed most
+of them too (docs/PERFORMANCE.md, "Crowds in large photos"). Here the photo is also looked at in tiles of
+640 px, a quarter overlapping, at scales three times finer each, down to the scale at which a face of
+DetectorConfig.centerface_fine_min_face px is 12 px: each scale sees the faces the one before saw too
+small, and a face up to a quarter of a tile lies whole in some tile.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from id2face.face.centerface import CenterFace, Detection
+from id2face.face.scale import downscaled
+
+STEP = 3.0  # each scale this many times finer than the one before
+SEES = 12.0  # face width (px) CenterFace finds in a tile: the finest scale makes the smallest face this wide
+MERGE = 1.5  # a finer scale within this factor of the one before replaces it (no near-duplicate look)
+
+
+def fine_scales(width: int, height: int, coarse_side: int, min_face: float, finest_side: int) -> list[float]:
+    """The scales (tile pixels per photo pixel) looked at in tiles, coarse to fine: after the whole-photo
+    look at `coarse_side`, each STEP times finer, the last the one at which a face `min_face` px wide is
+    SEES px (at most the photo's own pixels, or `finest_side` long)."""
+    side = max(width, height)
+    s = min(1.0, coarse_side / side)
+    finest = min(1.0, SEES / min_face, finest_side / side)
+    scales: list[float] = []
+    while s < finest - 1e-9:
+        s = min(s * STEP, finest)
+        if scales and s / scales[-1] < MERGE:
+            scales[-1] = s
+        elif s / min(1.0, coarse_side / side) >= MERGE:
+            scales.append(s)
+    return scales
+
+
+def tiles(width: int, height: int, size: int) -> list[tuple[int, int, int, int]]:
+    """Square tiles (x0, y0, x1, y1) of `size`, a quarter overlapping, covering a width x height frame."""
+    if max(width, height) <= size:
+        return [(0, 0, width, height)]
+    stride = int(size * 0.75)
+
+    def starts(n: int) -> list[int]:
+        return [0] if n <= size else [*range(0, n - size, stride), n - size]
+
+    return [(x, y, min(width, x + size), min(height, y + size))
+            for y in starts(height) for x in starts(width)]
+
+
+def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float, coarse_side: int,
+                     min_face: float, finest_side: int, size: int = 640,
+                     sure: float = 0.3) -> list[Detection]:
+    """CenterFace's faces in tiles of `image` at fine_scales, in photo pixels (not merged: the detector's
+    fusion groups a face seen in two tiles or at two scales). A scale after the first is looked at only
+    where the ones before found a face (scoring `sure`) within twice the smallest they see: faces that
+    small come in groups (a crowd, an audience), and a portrait's photo is not tiled finer for nothing."""
+    h, w = image.shape[:2]
+    found: list[Detection] = []
+    smallest_seen = 0.0  # photo px: the face width the scales looked at so far find
+    for s in fine_scales(w, h, coarse_side, min_face, finest_side):
+        near_limit = [d for d in found if d.score >= sure and d.box[2] - d.box[0] < 2 * smallest_seen]
+        if smallest_seen and not near_limit:
+            break
+        copy, scale = downscaled(image, max(1, round(max(w, h) * s)))
+        for x0, y0, x1, y1 in tiles(copy.shape[1], copy.shape[0], size):
+            for d in centerface(np.ascontiguousarray(copy[y0:y1, x0:x1]), threshold, size):
+                shift = np.array([x0, y0], np.float64)
+                found.append(Detection((d.box + np.tile(shift, 2)) / scale, d.score,
+                                       (d.keypoints5 + shift) / scale))
+        smallest_seen = SEES / scale
+    return found
