@@ -26,7 +26,7 @@ def test_unsure_checks_grow_with_the_sure_faces(monkeypatch, sure, unsure, per_f
     cfg = DetectorConfig(max_checks=5, checks_per_sure_face=per_face, faint=False, mesh_retry_contexts=())
     det = FaceDetector(cfg)
     checked = []
-    monkeypatch.setattr(det, "candidates", lambda image, faint=True: _crowd(sure, unsure))
+    monkeypatch.setattr(det, "candidates", lambda image, faint=True, finer=True: _crowd(sure, unsure))
     confirm = lambda image, f, *a, **k: checked.append(f.score) or f.score < 0.5  # noqa: E731
     monkeypatch.setattr(det._mesh, "refine", confirm)
     monkeypatch.setattr(det._centerface, "zoom_score", lambda image, box: 0.0)

@@ -26,7 +26,7 @@ class UprightOnly:
         self.config = SimpleNamespace(rotations=rotations, rotations_beside=True, beside_sure=0.5)
         self.faint: list[bool] = []
 
-    def detect(self, img, faint=True):
+    def detect(self, img, faint=True, finer=True):
         self.faint.append(faint)
         if img.shape == self.upright.shape and np.array_equal(img, self.upright):
             kp = np.array([[20, 30], [40, 30], [30, 40], [22, 50], [38, 50]], np.float64)
@@ -85,7 +85,7 @@ class LyingBeside:
     def glance(self, img, threshold):
         return [f.box for f in self.detect(img) if f.score >= threshold]
 
-    def detect(self, img, faint=True):
+    def detect(self, img, faint=True, finer=True):
         if np.array_equal(img, self.photo):
             return [_face([10, 10, 50, 50])]
         if not np.array_equal(img, np.rot90(self.photo, 2)):

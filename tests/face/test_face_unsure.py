@@ -20,7 +20,7 @@ def _detect(monkeypatch) -> dict[int, Face]:
     det = FaceDetector(DetectorConfig(faint=False, mesh_retry_contexts=()))
     cands = [Candidate(np.array([x, 50.0, x + 40, 90.0]), s, None, "centerface")
              for x, (s, _, _) in CASES.items()]
-    monkeypatch.setattr(det, "candidates", lambda image, faint=True: cands)
+    monkeypatch.setattr(det, "candidates", lambda image, faint=True, finer=True: cands)
     monkeypatch.setattr(det._mesh, "refine", lambda image, f, *a, **k: CASES[int(f.box[0])][1])
     monkeypatch.setattr(det._centerface, "zoom_score", lambda image, box: CASES[int(box[0])][2])
     faces = det.detect(np.zeros((200, 500, 3), np.uint8))

@@ -1,0 +1,88 @@
+"""CenterFace on tiles at finer scales: which scales, which tiles, and when a finer scale is skipped."""
+
+import cv2
+import numpy as np
+import pytest
+
+from id2face.face.centerface import Detection
+from id2face.face.config import DetectorConfig
+from id2face.face.pyramid import SEES, centerface_tiles, fine_scales, tiles
+
+
+def test_small_photos_get_no_tiles_and_large_ones_scales_down_to_the_smallest_face():
+    assert fine_scales(640, 480, 640, 16, 8192) == []
+    assert fine_scales(960, 720, 640, 16, 8192) == []  # 0.67 already: 0.75 is no finer look
+    assert fine_scales(1280, 960, 640, 16, 8192) == [pytest.approx(0.75)]  # a 16-px face 12 px, not 8
+    s = fine_scales(6000, 4000, 640, 16, 8192)
+    assert s[-1] == pytest.approx(SEES / 16)
+    assert all(b / a >= 1.5 for a, b in zip([640 / 6000, *s], s, strict=False))
+    assert fine_scales(6000, 4000, 640, 8, 8192)[-1] == 1.0  # never finer than the photo's own pixels
+    assert fine_scales(40000, 30000, 640, 16, 8192)[-1] == pytest.approx(8192 / 40000)  # bounded work
+
+
+def test_tiles_cover_the_frame_with_a_quarter_overlap():
+    ts = tiles(1500, 700, 640)
+    cover = np.zeros((700, 1500), bool)
+    for x0, y0, x1, y1 in ts:
+        assert x1 - x0 == 640 and y1 - y0 == 640
+        cover[y0:y1, x0:x1] = True
+    assert cover.all() and tiles(300, 200, 640) == [(0, 0, 300, 200)]
+
+
+
+
+def test_a_finer_scale_is_looked_at_only_after_a_small_face(monkeypatch):
+    photo = np.zeros((3000, 4000, 3), np.uint8)
+    scales = fine_scales(4000, 3000, 640, 16, 8192)
+    assert len(scales) == 2
+
+    def run(width):
+        calls = []
+
+        def centerface(tile, threshold, max_side):
+            calls.append(tile.shape)
+            if len(calls) == 1 and width:  # one face in the first tile of the first scale
+                s = scales[0]
+                return [Detection(np.array([10, 10, 10 + width * s, 10 + width * s]), 0.9, np.zeros((5, 2)))]
+            return []
+
+        return centerface_tiles(centerface, photo, 0.1, 640, 16, 8192), calls
+
+    coarse_tiles = len(tiles(round(4000 * scales[0]), round(3000 * scales[0]), 640))
+    found, calls = run(0)  # nothing at the first scale: the finer one is skipped
+    assert found == [] and len(calls) == coarse_tiles
+    found, calls = run(200)  # a large face: no smaller ones to expect
+    assert len(found) == 1 and len(calls) == coarse_tiles
+    found, calls = run(30)  # a face near what the first scale sees: the finer scale too
+    assert len(calls) > coarse_tiles
+    # Boxes come back in photo pixels.
+    np.testing.assert_allclose(found[0].box[2] - found[0].box[0], 30, atol=1e-6)
+    np.testing.assert_allclose(found[0].box[:2], 10 / scales[0])
+
+
+@pytest.fixture(scope="module")
+def crowd(astronaut):
+    """A 4000x3000 photo with 24 copies of the sample face about 30 px wide (a crowd far away)."""
+    face = astronaut[40:240, 130:330]  # the head, the face about 110 px wide in it
+    small = cv2.resize(face, (56, 56), interpolation=cv2.INTER_AREA)
+    photo = np.full((3000, 4000, 3), 140, np.uint8)
+    centres = []
+    for i in range(4):
+        for j in range(6):
+            x, y = 900 + j * 320, 800 + i * 380
+            photo[y:y + 56, x:x + 56] = small
+            centres.append((x + 28, y + 28))
+    return photo, np.array(centres, np.float64)
+
+
+def test_a_crowd_of_small_faces_in_a_large_photo_is_found(crowd):
+    from id2face.face.detect import FaceDetector
+
+    photo, centres = crowd
+
+    def hits(cfg):
+        boxes = [f.box for f in FaceDetector(cfg).detect(photo)]
+        return sum(any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes) for x, y in centres)
+
+    assert hits(DetectorConfig()) == len(centres)
+    assert hits(DetectorConfig(centerface_fine=False)) <= 4  # what the front-end found before (1)
