@@ -81,6 +81,19 @@ def test_a_scene_with_an_upright_and_a_turned_face_knows_both(source):
     assert matches(scene.boxes, [f.box for f in found], SCENE_SIZE) == 2
 
 
+def test_a_crowd_in_a_large_photo_keeps_its_small_faces_and_is_found(source):
+    from id2face.evaluation.detection.large import LARGE_SIZE
+    from id2face.evaluation.detection.scenes import LARGE
+    from id2face.face.detect import FaceDetector
+
+    a = compose([source], LARGE, np.random.default_rng(2))
+    assert a.image.shape == (LARGE_SIZE[1], LARGE_SIZE[0], 3)
+    widths = a.boxes[:, 2] - a.boxes[:, 0]
+    assert CROWD_FACES[0] <= len(a.boxes) and widths.max() < 80  # small faces in a large frame
+    found = [f.box for f in FaceDetector(DetectorConfig()).detect(a.image)]
+    assert matches(a.boxes, found, LARGE_SIZE) >= 0.9 * len(a.boxes)
+
+
 def test_face_free_images_have_the_scene_size_and_vary():
     imgs = face_free_images(6, seed=1)
     assert len(imgs) == 6 and all(i.shape == (SCENE_SIZE[1], SCENE_SIZE[0], 3) for i in imgs)

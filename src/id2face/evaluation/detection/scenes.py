@@ -28,10 +28,11 @@ from id2face.evaluation.detection.backdrops import (
     texture,
 )
 from id2face.evaluation.detection.beside import BESIDE, compose_beside
+from id2face.evaluation.detection.large import LARGE, in_large_photo
 from id2face.face.landmarks import FACE_OVAL
 
-__all__ = ["BESIDE", "CATEGORIES", "SCENE_SIZE", "SKIMAGE_FACE_FREE", "Scene", "SourceFace", "background",
-           "compose", "face_free_images", "find_sources", "paste_head", "scenes"]
+__all__ = ["BESIDE", "CATEGORIES", "LARGE", "SCENE_SIZE", "SKIMAGE_FACE_FREE", "Scene", "SourceFace",
+           "background", "compose", "face_free_images", "find_sources", "paste_head", "scenes"]
 
 CATEGORIES = (
     "tiny 16-31 px",
@@ -50,6 +51,7 @@ CATEGORIES = (
     "crowd 8-24 faces",
     "printed in dots",  # new ones go last: the categories before them keep their scenes (seeded by place)
     BESIDE,
+    LARGE,
 )
 CROWD = "crowd 8-24 faces"
 PRINTED = "printed in dots"
@@ -98,6 +100,8 @@ def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) 
         return compose_crowd(sources, rng)
     if category == BESIDE:
         return compose_beside(sources, rng)
+    if category == LARGE:
+        return in_large_photo(compose_crowd(sources, rng), rng)
     src = sources[rng.integers(len(sources))]
     w, h = SCENE_SIZE
     scene = background(rng)
