@@ -11,12 +11,11 @@ from id2face.face.pyramid import SEES, centerface_tiles, fine_scales, tiles
 
 def test_small_photos_get_no_tiles_and_large_ones_scales_down_to_the_smallest_face():
     assert fine_scales(640, 480, 640, 16, 8192) == []
-    assert fine_scales(960, 720, 640, 16, 8192) == []  # 0.67 already: 0.75 is no finer look
-    assert fine_scales(1280, 960, 640, 16, 8192) == [pytest.approx(0.75)]  # a 16-px face 12 px, not 8
+    assert fine_scales(1280, 960, 640, 16, 8192) == []  # the whole look sees it at half its size
     s = fine_scales(6000, 4000, 640, 16, 8192)
-    assert s[-1] == pytest.approx(SEES / 16)
+    assert s[-1] == 1.0 and len(s) == 2  # a 16-px face is SEES px only in the photo's own pixels
     assert all(b / a >= 1.5 for a, b in zip([640 / 6000, *s], s, strict=False))
-    assert fine_scales(6000, 4000, 640, 8, 8192)[-1] == 1.0  # never finer than the photo's own pixels
+    assert fine_scales(6000, 4000, 640, 2 * SEES, 8192)[-1] == pytest.approx(0.5)  # larger faces: coarser
     assert fine_scales(40000, 30000, 640, 16, 8192)[-1] == pytest.approx(8192 / 40000)  # bounded work
 
 
@@ -41,9 +40,10 @@ def test_a_finer_scale_is_looked_at_only_after_a_small_face(monkeypatch):
 
         def centerface(tile, threshold, max_side):
             calls.append(tile.shape)
-            if len(calls) == 1 and width:  # one face in the first tile of the first scale
+            if len(calls) == 1 and width:  # three faces in the first tile of the first scale
                 s = scales[0]
-                return [Detection(np.array([10, 10, 10 + width * s, 10 + width * s]), 0.9, np.zeros((5, 2)))]
+                return [Detection(np.array([x, 10, x + width * s, 10 + width * s]), 0.9, np.zeros((5, 2)))
+                        for x in (10, 200, 400)]
             return []
 
         return centerface_tiles(centerface, photo, 0.1, 640, 16, 8192), calls
@@ -51,9 +51,9 @@ def test_a_finer_scale_is_looked_at_only_after_a_small_face(monkeypatch):
     coarse_tiles = len(tiles(round(4000 * scales[0]), round(3000 * scales[0]), 640))
     found, calls = run(0)  # nothing at the first scale: the finer one is skipped
     assert found == [] and len(calls) == coarse_tiles
-    found, calls = run(200)  # a large face: no smaller ones to expect
-    assert len(found) == 1 and len(calls) == coarse_tiles
-    found, calls = run(30)  # a face near what the first scale sees: the finer scale too
+    found, calls = run(200)  # large faces: no smaller ones to expect
+    assert len(found) == 3 and len(calls) == coarse_tiles
+    found, calls = run(30)  # faces near what the first scale sees: the finer scale too
     assert len(calls) > coarse_tiles
     # Boxes come back in photo pixels.
     np.testing.assert_allclose(found[0].box[2] - found[0].box[0], 30, atol=1e-6)

@@ -17,7 +17,7 @@ from id2face.face.centerface import CenterFace, Detection
 from id2face.face.scale import downscaled
 
 STEP = 3.0  # each scale this many times finer than the one before
-SEES = 12.0  # face width (px) CenterFace finds in a tile: the finest scale makes the smallest face this wide
+SEES = 16.0  # face width (px) CenterFace finds in a tile: the finest scale makes the smallest face this wide
 MERGE = 1.5  # a finer scale within this factor of the one before replaces it (no near-duplicate look)
 
 
@@ -26,6 +26,8 @@ def fine_scales(width: int, height: int, coarse_side: int, min_face: float, fine
     look at `coarse_side`, each STEP times finer, the last the one at which a face `min_face` px wide is
     SEES px (at most the photo's own pixels, or `finest_side` long)."""
     side = max(width, height)
+    if side <= 2 * coarse_side:  # the whole look sees such a photo at half its size or better
+        return []
     s = min(1.0, coarse_side / side)
     finest = min(1.0, SEES / min_face, finest_side / side)
     scales: list[float] = []
@@ -53,17 +55,18 @@ def tiles(width: int, height: int, size: int) -> list[tuple[int, int, int, int]]
 
 def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float, coarse_side: int,
                      min_face: float, finest_side: int, size: int = 640,
-                     sure: float = 0.3) -> list[Detection]:
+                     sure: float = 0.1, group: int = 3) -> list[Detection]:
     """CenterFace's faces in tiles of `image` at fine_scales, in photo pixels (not merged: the detector's
     fusion groups a face seen in two tiles or at two scales). A scale after the first is looked at only
-    where the ones before found a face (scoring `sure`) within twice the smallest they see: faces that
-    small come in groups (a crowd, an audience), and a portrait's photo is not tiled finer for nothing."""
+    where the ones before found `group` faces (scoring `sure`) within twice the smallest they see: faces
+    that small come in groups (a crowd, an audience), and a portrait's photo is not tiled finer for
+    nothing (one weak box on a texture opened it too often)."""
     h, w = image.shape[:2]
     found: list[Detection] = []
     smallest_seen = 0.0  # photo px: the face width the scales looked at so far find
     for s in fine_scales(w, h, coarse_side, min_face, finest_side):
         near_limit = [d for d in found if d.score >= sure and d.box[2] - d.box[0] < 2 * smallest_seen]
-        if smallest_seen and not near_limit:
+        if smallest_seen and len(near_limit) < group:
             break
         copy, scale = downscaled(image, max(1, round(max(w, h) * s)))
         for x0, y0, x1, y1 in tiles(copy.shape[1], copy.shape[0], size):
