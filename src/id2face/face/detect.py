@@ -21,7 +21,7 @@ from id2face.face.config import DetectorConfig
 from id2face.face.fuse import Candidate, fuse, same_face
 from id2face.face.fuse import nms as nms  # re-exported: callers from before the fusion
 from id2face.face.landmarks import MeshEstimator, keypoints5_from_detection
-from id2face.face.pyramid import centerface_tiles
+from id2face.face.pyramid import centerface_tiles, tiles
 from id2face.face.quiet import native_stderr_silenced, settle
 from id2face.face.scale import downscaled
 from id2face.face.types import Face
@@ -31,18 +31,9 @@ FAINT = "centerface-faint"  # a weak CenterFace peak: a face only once a zoomed 
 
 
 def _tiles(w: int, h: int, size: int) -> list[tuple[int, int, int, int]]:
-    """Overlapping square tiles (x0, y0, x1, y1), a quarter overlap, covering a w x h frame."""
-    if max(w, h) <= size:
-        return []
-    stride = int(size * 0.75)
-
-    def starts(n: int) -> list[int]:
-        if n <= size:
-            return [0]
-        s = list(range(0, n - size, stride))
-        return s + [n - size]
-
-    return [(x, y, min(w, x + size), min(h, y + size)) for y in starts(h) for x in starts(w)]
+    """Overlapping square tiles (x0, y0, x1, y1), a quarter overlap, covering a w x h frame; none for a
+    frame that fits in one."""
+    return [] if max(w, h) <= size else tiles(w, h, size)
 
 
 class FaceDetector:
