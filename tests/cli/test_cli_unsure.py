@@ -16,8 +16,8 @@ def test_unsure_choice_reaches_the_anonymizer_and_a_resumed_job_must_keep_it(tmp
                                                                               capsys):
     detect = FaceDetector.detect
 
-    def everything_unsure(self, image, faint=True):
-        faces = detect(self, image, faint)
+    def everything_unsure(self, image, faint=True, finer=True):
+        faces = detect(self, image, faint, finer)
         for f in faces:
             f.unsure = True
         return faces
