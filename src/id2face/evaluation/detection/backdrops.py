@@ -49,6 +49,20 @@ class SourceFace:
     def box(self) -> np.ndarray:
         return np.concatenate([self.outline.min(0), self.outline.max(0)])
 
+    def warp_to(self, centre: np.ndarray, angle: float, scale: float) -> np.ndarray:
+        """The 2x3 warp that turns the photo by `angle` degrees and scales it by `scale` about its face's
+        box centre, and takes that centre to `centre` (scene pixels)."""
+        b = self.box
+        mid = ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+        m = cv2.getRotationMatrix2D(mid, angle, scale)
+        m[:, 2] += centre - np.array(mid)
+        return m
+
+    def outline_box(self, m: np.ndarray) -> np.ndarray:
+        """The face's outline box once the photo is warped by `m` (not clipped)."""
+        outline = self.outline @ m[:, :2].T + m[:, 2]
+        return np.concatenate([outline.min(0), outline.max(0)])
+
 
 @dataclass
 class Scene:

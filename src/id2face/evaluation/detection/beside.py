@@ -7,7 +7,6 @@ upright faces sees only those. Both faces are ground truth.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from id2face.evaluation.detection.backdrops import SCENE_SIZE, Scene, SourceFace, background, paste_head
@@ -36,13 +35,9 @@ def compose_beside(sources: list[SourceFace], rng: np.random.Generator) -> Scene
     centres = _apart(ra, rb, rng)
     boxes = []
     for (src, angle, scale, _), centre in zip(heads, centres, strict=True):
-        b = src.box
-        mid = ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
-        m = cv2.getRotationMatrix2D(mid, angle, scale)
-        m[:, 2] += centre - np.array(mid)
+        m = src.warp_to(centre, angle, scale)
         paste_head(scene, src, m)
-        outline = src.outline @ m[:, :2].T + m[:, 2]
-        boxes.append(np.concatenate([outline.min(0), outline.max(0)]))
+        boxes.append(src.outline_box(m))
     return Scene(scene, BESIDE, np.clip(np.array(boxes), 0, [w, h, w, h]), f"turned {turn:.0f}")
 
 

@@ -115,12 +115,11 @@ def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) 
         angle = float(rng.choice([-90, 90]))
     scale = size / sw
     centre = _face_centre(category, size, size * sh / sw, rng)
-    m = cv2.getRotationMatrix2D(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), angle, scale)
-    m[:, 2] += centre - np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])
+    m = src.warp_to(centre, angle, scale)
     paste_head(scene, src, m)
-    outline = src.outline @ m[:, :2].T + m[:, 2]
+    box = src.outline_box(m)
     if category == "half covered":
-        _cover(scene, outline, rng)
+        _cover(scene, box, rng)
     elif category == "defocused":
         sigma = rng.uniform(0.03, 0.06) * size + 1.0
         scene = cv2.GaussianBlur(scene, (0, 0), sigma)
@@ -130,9 +129,7 @@ def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) 
         scene = np.clip(scene.astype(np.float64) * gain + noise, 0, 255).astype(np.uint8)
     elif category == PRINTED:
         scene = _printed(scene, rng)
-    box = np.concatenate([outline.min(0), outline.max(0)])
-    box = np.clip(box, 0, [w, h, w, h])
-    return Scene(scene, category, box[None, :], src.path.name)
+    return Scene(scene, category, np.clip(box, 0, [w, h, w, h])[None, :], src.path.name)
 
 
 def compose_crowd(sources: list[SourceFace], rng: np.random.Generator) -> Scene:
@@ -153,13 +150,8 @@ def compose_crowd(sources: list[SourceFace], rng: np.random.Generator) -> Scene:
         centre = np.array([rng.uniform(size, w - size), rng.uniform(size * sh / sw, h - size * sh / sw)])
         if any(np.hypot(*(centre - c)) < CROWD_SPACING * max(size, s) for c, s, _, _ in heads):
             continue
-        m = cv2.getRotationMatrix2D(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), 0.0, size / sw)
-        m[:, 2] += centre - np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])
-        heads.append((centre, size, src, m))
-    boxes = []
-    for _, _, src, m in heads:
-        outline = src.outline @ m[:, :2].T + m[:, 2]
-        boxes.append(np.concatenate([outline.min(0), outline.max(0)]))
+        heads.append((centre, size, src, src.warp_to(centre, 0.0, size / sw)))
+    boxes = [src.outline_box(m) for _, _, src, m in heads]
     for _, _, src, m in sorted(heads, key=lambda t: t[0][1]):  # higher in the frame = further back: first
         paste_head(scene, src, m, CROWD_REACH)
     return Scene(scene, CROWD, np.clip(np.array(boxes), 0, [w, h, w, h]),
@@ -241,10 +233,10 @@ def _printed(scene: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.repeat(dots[..., None], 3, axis=2)
 
 
-def _cover(scene: np.ndarray, outline: np.ndarray, rng: np.random.Generator) -> None:
-    """Hide 30-50 % of the face: the lower part (a scarf), one side (another head) or the eyes' band."""
-    x0, y0 = outline.min(0)
-    x1, y1 = outline.max(0)
+def _cover(scene: np.ndarray, box: np.ndarray, rng: np.random.Generator) -> None:
+    """Hide 30-50 % of the face (its outline `box`): the lower part (a scarf), one side (another head) or
+    the eyes' band."""
+    x0, y0, x1, y1 = box
     fw, fh = x1 - x0, y1 - y0
     frac = rng.uniform(0.3, 0.5)
     colour = rng.integers(0, 255, 3).tolist()
