@@ -74,7 +74,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="add faces that a second detector finds (more recall, slower)")
     p.add_argument("--turned", choices=["always", "empty", "never"], default="always",
                    help="look at photos turned by 90, 180 and 270 degrees too: always (faces lying beside "
-                   "upright ones; about 3x the detection time), only where no face is upright, or never "
+                   "upright ones; about twice the detection time), only where no face is upright, or never "
                    "(default: always)")
     p.add_argument("--on-error", choices=["fail", "blur"], default="fail",
                    help="a face the method cannot anonymize fails the file (default) or is blurred")

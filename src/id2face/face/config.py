@@ -41,7 +41,7 @@ class DetectorConfig:
     mediapipe_sure: float = 0.75  # with CenterFace on, a face only MediaPipe found needs this score
     centerface_max_side: int = 640  # its input is the photo downscaled to this longest side
     # ... and in a larger photo also tiles of 640 px at scales 3x finer each, down to the scale at which a
-    # face `centerface_fine_min_face` px wide is 12 px (at most the photo's own pixels, or a copy
+    # face `centerface_fine_min_face` px wide is 16 px (at most the photo's own pixels, or a copy
     # `centerface_finest_side` long): a crowd's small faces in a high-resolution photo (face/pyramid.py).
     centerface_fine: bool = True
     centerface_fine_min_face: float = 16.0

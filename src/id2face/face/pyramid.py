@@ -2,10 +2,10 @@
 
 CenterFace looks at a copy of the photo at most 640 px long (DetectorConfig.centerface_max_side): in a
 24-megapixel photo that is a ninth of its width, and a crowd's 20-60 px faces become 2-7 px, under what
-it sees (it finds faces from about 10 px). MediaPipe's tiles of a copy at most 2,560 px long missed most
+it sees. MediaPipe's tiles of a copy at most 2,560 px long missed most
 of them too (docs/PERFORMANCE.md, "Crowds in large photos"). Here the photo is also looked at in tiles of
 640 px, a quarter overlapping, at scales three times finer each, down to the scale at which a face of
-DetectorConfig.centerface_fine_min_face px is 12 px: each scale sees the faces the one before saw too
+DetectorConfig.centerface_fine_min_face px is SEES px: each scale sees the faces the one before saw too
 small, and a face up to a quarter of a tile lies whole in some tile.
 """
 
