@@ -28,8 +28,10 @@ def warp_to_crop(image: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray
     return cv2.resize(big, (size, size), interpolation=cv2.INTER_AREA)
 
 
-def box_view(image: np.ndarray, box: np.ndarray, side: int, context: float) -> tuple[np.ndarray, np.ndarray]:
-    """A side x side view centred on `box`, whose longer edge spans 1/context of it (replicated borders).
+def box_view(image: np.ndarray, box: np.ndarray, side: int, context: float,
+             border: int = cv2.BORDER_REPLICATE) -> tuple[np.ndarray, np.ndarray]:
+    """A side x side view centred on `box`, whose longer edge spans 1/context of it (past the photo's
+    edge: `border`, an OpenCV border mode, replicated by default).
 
     Returns the view and its 2x3 photo -> view matrix (a scale and a shift), for mapping results back.
     """
@@ -38,7 +40,7 @@ def box_view(image: np.ndarray, box: np.ndarray, side: int, context: float) -> t
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     m = np.array([[s, 0, side / 2 - s * cx], [0, s, side / 2 - s * cy]])
     view = cv2.warpAffine(image, m, (side, side), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
+                          borderMode=border)
     return view, m
 
 

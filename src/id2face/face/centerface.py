@@ -24,6 +24,10 @@ from id2face.face.scale import downscaled
 
 STRIDE = 4  # output cell, in input pixels
 MULTIPLE = 32  # input sides must be multiples of the backbone's total stride
+# A face CenterFace.zoom finds in its mirrored look counts when this share of its box lies in the photo: a
+# face cut by the edge and its mirror image make one face across the edge (half of it inside, or more),
+# while the mirror image of a face beside the edge lies outside the photo.
+MIRRORED_INSIDE = 0.3
 
 
 def default_model_path() -> Path:
@@ -97,27 +101,49 @@ class CenterFace:
         return [Detection(boxes[i] / scale, float(scores[i]), kps[i] / scale) for i in keep]
 
     def zoom(
-        self, image: np.ndarray, box: np.ndarray, side: int = 160, context: float = 2.5
+        self, image: np.ndarray, box: np.ndarray, side: int = 160, context: float = 2.5, mirror: bool = True
     ) -> Detection | None:
         """A second look at a small or unsure detection: CenterFace on a crop around `box`, resized so
         that the face is about `side / context` pixels. The best face found near the crop's centre, in
-        photo pixels (its box and landmarks from the closer view), or None."""
+        photo pixels (its box and landmarks from the closer view), or None.
+
+        Past the photo's edge the crop repeats the edge's pixels; with `mirror`, a crop that reaches past
+        it is also looked at with the photo mirrored there, and the better look counts. A face cut by the
+        left, right or bottom edge looks whole mirrored (a face is near symmetric) where the repeated
+        pixels are a smear; a chin cut by the top edge looks like a face only repeated
+        (docs/PERFORMANCE.md, "Faces cut deep by the edge")."""
         crop, m = box_view(image, box, side, context)
-        s = m[0, 0]
-        best = None
-        for d in self(crop, threshold=0.05, max_side=side):
-            c = (d.box[:2] + d.box[2:]) / 2
-            if np.hypot(*(c - side / 2)) < side / (2 * context) and (best is None or d.score > best.score):
+        s, shift = m[0, 0], m[:, 2]
+        h, w = image.shape[:2]
+        views = [(crop, 0.0)]
+        corners = (np.array([0.0, 0.0, side, side]) - np.tile(shift, 2)) / s  # the view, in photo pixels
+        if mirror and (min(corners) < 0 or corners[2] > w or corners[3] > h):
+            views.append((box_view(image, box, side, context, cv2.BORDER_REFLECT_101)[0], MIRRORED_INSIDE))
+        best, near = None, side / (2 * context)
+        for view, inside in views:
+            for d in self(view, threshold=0.05, max_side=side):
+                c = (d.box[:2] + d.box[2:]) / 2
+                if np.hypot(*(c - side / 2)) >= near or (best is not None and d.score <= best.score):
+                    continue
+                if inside and _share_inside((d.box - np.tile(shift, 2)) / s, w, h) < inside:
+                    continue  # the mirror image of a face beside the edge, not a face cut by it
                 best = d
         if best is None:
             return None
-        shift = np.array([m[0, 2], m[1, 2]])
         return Detection((best.box - np.tile(shift, 2)) / s, best.score, (best.keypoints5 - shift) / s)
 
-    def zoom_score(self, image: np.ndarray, box: np.ndarray, side: int = 160, context: float = 2.5) -> float:
+    def zoom_score(self, image: np.ndarray, box: np.ndarray, side: int = 160, context: float = 2.5,
+                   mirror: bool = True) -> float:
         """The score of `zoom` (0 when it finds nothing)."""
-        d = self.zoom(image, box, side, context)
+        d = self.zoom(image, box, side, context, mirror)
         return 0.0 if d is None else d.score
+
+
+def _share_inside(box: np.ndarray, width: int, height: int) -> float:
+    """The share of `box`'s area that lies in a width x height photo."""
+    x0, y0, x1, y1 = box
+    area = max(x1 - x0, 1e-6) * max(y1 - y0, 1e-6)
+    return max(0.0, min(x1, width) - max(x0, 0)) * max(0.0, min(y1, height) - max(y0, 0)) / area
 
 
 def prepare_input(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:

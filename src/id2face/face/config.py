@@ -20,6 +20,9 @@ class DetectorConfig:
     centerface_sure: float = 0.3  # below this score a CenterFace box needs the face mesh, or its
     # second look at a zoomed crop to reach `zoom_sure`
     zoom_sure: float = 0.5
+    # That look's crop is mirrored where it reaches past the photo's edge (replicated when False): a face
+    # cut by the edge then looks whole, and faces 50-70 % outside the frame are confirmed (CenterFace.zoom).
+    zoom_mirror: bool = True
     max_checks: int = 12  # unsure boxes checked per photo, best first
     # ... plus this many per face that stood without a check: a crowd (many sure faces) gets its unsure
     # faces checked too, while a texture with no sure face keeps the bounded budget above.

@@ -168,7 +168,7 @@ class FaceDetector:
                 checks += bool(weak[i])
                 meshed = self._mesh is not None and self._mesh.refine(image, f)
                 zoomed = weak[i] == "centerface" and (
-                    self._centerface.zoom_score(image, f.box) >= cfg.zoom_sure)
+                    self._centerface.zoom_score(image, f.box, mirror=cfg.zoom_mirror) >= cfg.zoom_sure)
                 keep[i] = keep[i] or meshed or zoomed
                 # the mesh fits patterns and hands too: a weak CenterFace box it alone confirms is unsure
                 f.unsure = weak[i] == "centerface" and meshed and not zoomed
@@ -205,7 +205,7 @@ class FaceDetector:
         cfg = self.config
         faint = sorted((i for i, w in enumerate(weak) if w == FAINT), key=lambda i: -faces[i].score)
         for i in faint[:budget]:
-            d = self._centerface.zoom(image, faces[i].box, *cfg.faint_zoom)
+            d = self._centerface.zoom(image, faces[i].box, *cfg.faint_zoom, mirror=cfg.zoom_mirror)
             if d is None or d.score < cfg.faint_zoom_sure:
                 continue
             kept = [f.box for f, k in zip(faces, keep, strict=True) if k]

@@ -2,8 +2,8 @@
 
 Scenes with known face boxes are composed from real photos (evaluation/detection/scenes.py), by
 category: size, cut by each edge, turned, half covered, defocused, dark, a crowd, printed in dots, an
-upright face beside a turned one, a crowd in a 12-MP photo; face-free images count
-false alarms. Each detector setting runs on the same scenes: MediaPipe as the front-end was before
+upright face beside a turned one, a crowd in a 12-MP photo, a face mostly past an edge; face-free images
+count false alarms. Each detector setting runs on the same scenes: MediaPipe as the front-end was before
 CenterFace, CenterFace alone, and the two fused (the default), all with the photo front-end's
 retry on turned copies where the setting has it, and a halftone's or dither's dots smoothed first
 (face/screen.py) where the setting has that.
@@ -38,6 +38,7 @@ def detector_settings() -> dict[str, DetectorConfig]:
         "dots not smoothed (fused)": DetectorConfig(descreen=False),
         "upright only (fused)": DetectorConfig(rotations_beside=False),
         "coarse only (fused)": DetectorConfig(centerface_fine=False),
+        "edges replicated (fused)": DetectorConfig(zoom_mirror=False),
     }
 
 

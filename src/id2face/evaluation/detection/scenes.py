@@ -52,8 +52,11 @@ CATEGORIES = (
     "printed in dots",  # new ones go last: the categories before them keep their scenes (seeded by place)
     BESIDE,
     LARGE,
+    "cut deep 50-70 %",
 )
 CROWD = "crowd 8-24 faces"
+CUT = (0.25, 0.5)  # the share of the face past the edge in the "cut left/right/top/bottom" categories
+CUT_DEEP = (0.5, 0.7)  # ... and in "cut deep" (its edge drawn at random): an eye, or the chin, is left
 PRINTED = "printed in dots"
 PRINT_PERIOD = (3.0, 6.0)  # a halftone's period in pixels: a newspaper's screen scanned at 1-2x its lines
 CROWD_FACES = (8, 24)  # faces in a crowd scene
@@ -199,11 +202,12 @@ def _face_size(category: str, rng: np.random.Generator, aspect: float) -> float:
 
 
 def _face_centre(category: str, fw: float, fh: float, rng: np.random.Generator) -> np.ndarray:
-    """Where the face centre goes: inside the frame, or past an edge so 25-50 % of the face is cut."""
+    """Where the face centre goes: inside the frame, or with CUT (CUT_DEEP) of the face past an edge."""
     w, h = SCENE_SIZE
     if category.startswith("cut"):
-        cut = rng.uniform(0.25, 0.5)
-        edge = category.split()[1]
+        deep = category.startswith("cut deep")
+        edge = str(rng.choice(["left", "right", "top", "bottom"])) if deep else category.split()[1]
+        cut = rng.uniform(*(CUT_DEEP if deep else CUT))
         if edge in ("left", "right"):
             x = fw * (0.5 - cut)
             return np.array([x if edge == "left" else w - x, rng.uniform(fh / 2, max(fh / 2, h - fh / 2))])

@@ -1,0 +1,73 @@
+"""Faces mostly past the photo's edge: CenterFace's zoomed second look also sees the photo mirrored there."""
+
+import cv2
+import numpy as np
+import pytest
+
+from id2face.face.align import box_view
+from id2face.face.centerface import CenterFace
+
+FACE = np.array([178.0, 83.0, 273.0, 178.0])  # the astronaut's face box (CenterFace's, rounded)
+
+
+@pytest.fixture(scope="module")
+def centerface():
+    return CenterFace(threads=1)
+
+
+def _cut(astronaut: np.ndarray, edge: str, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """The photo cut so `share` of the face's width (height) is past `edge`, and the face's box left in it."""
+    x0, y0, x1, y1 = FACE
+    if edge == "left":
+        c = int(x0 + share * (x1 - x0))
+        return np.ascontiguousarray(astronaut[:, c:]), np.array([0, y0, x1 - c, y1])
+    c = int(y0 + share * (y1 - y0))  # top
+    return np.ascontiguousarray(astronaut[c:]), np.array([x0, 0, x1, y1 - c])
+
+
+def test_a_view_past_the_edge_is_the_photo_mirrored_or_repeated_there(astronaut):
+    box = np.array([0.0, 100.0, 40.0, 140.0])  # its view (context 2) reaches 20 px past the left edge
+    mirrored, m = box_view(astronaut, box, 80, 2.0, cv2.BORDER_REFLECT_101)
+    repeated, _ = box_view(astronaut, box, 80, 2.0)
+    assert m[0, 0] == 1.0 and m[0, 2] == 20.0  # one view pixel per photo pixel, x shifted by 20
+    assert np.array_equal(mirrored[:, 20:], astronaut[80:160, :60])
+    assert np.array_equal(mirrored[:, 19], astronaut[80:160, 1])  # x = -1 mirrors x = 1
+    assert np.array_equal(mirrored[:, 0], astronaut[80:160, 20])
+    assert np.array_equal(repeated[:, 0], astronaut[80:160, 0])
+
+
+def test_a_face_sixty_percent_past_the_left_edge_is_confirmed_only_when_mirrored(centerface, astronaut):
+    img, box = _cut(astronaut, "left", 0.6)
+    mirrored = centerface.zoom(img, box)
+    assert mirrored is not None and mirrored.score >= 0.5  # DetectorConfig.zoom_sure
+    assert centerface.zoom_score(img, box, mirror=False) < 0.5
+    # The face found is the whole face, reaching past the edge as far as it was cut.
+    assert mirrored.box[0] < -0.3 * (FACE[2] - FACE[0]) and mirrored.box[2] > 0.3 * (FACE[2] - FACE[0])
+
+
+def test_a_chin_below_the_top_edge_keeps_its_repeated_look(centerface, astronaut):
+    img, box = _cut(astronaut, "top", 0.6)  # mouth and chin: mirrored, it is no face
+    assert centerface.zoom_score(img, box) == pytest.approx(centerface.zoom_score(img, box, mirror=False))
+    assert centerface.zoom_score(img, box) > 0.2
+
+
+def test_a_face_inside_the_photo_gets_one_look(centerface, astronaut, monkeypatch):
+    calls = []
+    run = CenterFace.__call__
+    monkeypatch.setattr(CenterFace, "__call__", lambda self, *a, **k: calls.append(1) or run(self, *a, **k))
+    inside = centerface.zoom(astronaut, FACE)
+    assert len(calls) == 1 and inside.score > 0.8
+    img, box = _cut(astronaut, "left", 0.6)
+    centerface.zoom(img, box)
+    assert len(calls) == 3  # past the edge: the repeated look and the mirrored one
+
+
+def test_the_mirror_image_of_a_face_beside_the_edge_is_not_a_face(centerface, astronaut, monkeypatch):
+    import id2face.face.centerface as module
+
+    img = np.ascontiguousarray(astronaut[:, 174:])  # the whole face, 4 px from the left edge
+    phantom = np.array([-99.0, 83.0, -4.0, 178.0])  # where its mirror image lies
+    assert centerface.zoom(img, phantom) is None
+    monkeypatch.setattr(module, "MIRRORED_INSIDE", 0.0)  # without the rule: a face outside the photo
+    found = centerface.zoom(img, phantom)
+    assert found is not None and found.box[2] <= 0
