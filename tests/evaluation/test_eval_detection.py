@@ -94,6 +94,25 @@ def test_a_crowd_in_a_large_photo_keeps_its_small_faces_and_is_found(source):
     assert matches(a.boxes, found, LARGE_SIZE) >= 0.9 * len(a.boxes)
 
 
+def test_a_face_cut_deep_has_50_to_70_percent_past_one_edge_any_edge(source):
+    w, h = SCENE_SIZE
+    aspect = (source.box[3] - source.box[1]) / (source.box[2] - source.box[0])
+    edges = set()
+    for seed in range(12):
+        sc = compose([source], "cut deep 50-70 %", np.random.default_rng(seed))
+        x0, y0, x1, y1 = sc.boxes[0]
+        touched = [e for e, t in zip(("left", "top", "right", "bottom"), (x0 <= 0, y0 <= 0, x1 >= w, y1 >= h),
+                                     strict=True) if t]
+        assert len(touched) == 1, touched
+        edges |= set(touched)
+        if touched[0] in ("left", "right"):
+            inside = (x1 - x0) / ((y1 - y0) / aspect)
+        else:
+            inside = (y1 - y0) / ((x1 - x0) * aspect)
+        assert 0.3 - 0.02 <= inside <= 0.5 + 0.02, (touched, inside)
+    assert edges == {"left", "top", "right", "bottom"}
+
+
 def test_face_free_images_have_the_scene_size_and_vary():
     imgs = face_free_images(6, seed=1)
     assert len(imgs) == 6 and all(i.shape == (SCENE_SIZE[1], SCENE_SIZE[0], 3) for i in imgs)
@@ -125,7 +144,7 @@ def test_a_category_subset_gives_the_same_scenes_as_the_whole_run(source):
     from id2face.evaluation.detection.scenes import pick_categories, scenes
 
     assert pick_categories(("tiny",)) == ("tiny 16-31 px",) and pick_categories(()) == CATEGORIES
-    assert pick_categories(["cut"]) == ("cut left", "cut right", "cut top", "cut bottom")
+    assert pick_categories(["cut"]) == ("cut left", "cut right", "cut top", "cut bottom", "cut deep 50-70 %")
     with pytest.raises(ValueError, match="no category"):
         pick_categories(("huge",))
     whole = [s for s in scenes([source], 2, seed=5) if s.category.startswith("cut top")]

@@ -71,3 +71,21 @@ def test_the_mirror_image_of_a_face_beside_the_edge_is_not_a_face(centerface, as
     monkeypatch.setattr(module, "MIRRORED_INSIDE", 0.0)  # without the rule: a face outside the photo
     found = centerface.zoom(img, phantom)
     assert found is not None and found.box[2] <= 0
+
+
+def test_the_detector_counts_a_weak_box_cut_deep_by_the_edge_as_a_face_when_mirrored(astronaut):
+    """A weak CenterFace box on the face's sliver: the mirrored look confirms it (a face the method
+    replaces); with the repeated look only, the mesh alone confirms it (unsure: blurred, not replaced)."""
+    from id2face.face.config import DetectorConfig
+    from id2face.face.detect import FaceDetector
+    from id2face.face.fuse import Candidate
+
+    img, box = _cut(astronaut, "left", 0.6)
+    kept = {}
+    for mirror in (True, False):
+        det = FaceDetector(DetectorConfig(zoom_mirror=mirror))
+        det.candidates = lambda image, faint=True, finer=True: [Candidate(box, 0.15, None, "centerface")]
+        kept[mirror] = det.detect(img)
+        det.close()
+    assert len(kept[True]) == 1 and not kept[True][0].unsure
+    assert all(f.unsure for f in kept[False])
