@@ -19,6 +19,24 @@ def astronaut() -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
+def far_crowd(astronaut) -> tuple[np.ndarray, np.ndarray]:
+    """A 4000x3000 photo of a busy scene (scikit-image's coffee, enlarged) with 24 copies of the sample
+    face about 18 px wide (a crowd far away), and their centres."""
+    import cv2
+    import skimage.data
+
+    small = cv2.resize(astronaut[40:240, 130:330], (32, 32), interpolation=cv2.INTER_AREA)
+    photo = cv2.resize(skimage.data.coffee(), (4000, 3000), interpolation=cv2.INTER_LINEAR)
+    centres = []
+    for i in range(4):
+        for j in range(6):
+            x, y = 900 + j * 320, 800 + i * 380
+            photo[y:y + 32, x:x + 32] = small
+            centres.append((x + 16, y + 16))
+    return photo, np.array(centres, np.float64)
+
+
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not (SHARED_DATA / "celeba-wild" / "identities.csv").is_file():
         pytest.skip(f"needs the face data in {SHARED_DATA} (present in CI, absent here)")

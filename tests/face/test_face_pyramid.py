@@ -6,7 +6,7 @@ import pytest
 
 from id2face.face.centerface import Detection
 from id2face.face.config import DetectorConfig
-from id2face.face.pyramid import SEES, centerface_tiles, fine_scales, tiles
+from id2face.face.pyramid import KEEP_UNDER, SEES, centerface_tiles, fine_scales, tiles
 
 
 def test_small_photos_get_no_tiles_and_large_ones_scales_down_to_the_smallest_face():
@@ -60,6 +60,28 @@ def test_a_finer_scale_is_looked_at_only_after_a_small_face(monkeypatch):
     np.testing.assert_allclose(found[0].box[:2], 10 / scales[0])
 
 
+def test_group_zero_looks_at_every_scale_and_a_finer_scale_keeps_only_small_faces():
+    photo = np.zeros((3000, 4000, 3), np.uint8)
+    scales = fine_scales(4000, 3000, 640, 16, 8192)
+    calls = []
+
+    def centerface(tile, threshold, max_side):  # one small and one large face in every tile
+        calls.append(tile.shape)
+        return [Detection(np.array([10.0, 10, 10 + w, 10 + w]), 0.9, np.zeros((5, 2))) for w in (20.0, 300.0)]
+
+    found = centerface_tiles(centerface, photo, 0.1, 640, 16, 8192, group=0)
+    per_scale = [len(tiles(round(4000 * s), round(3000 * s), 640)) for s in scales]
+    assert len(calls) == sum(per_scale)  # no gate: the finest scale too, with no face near the limit
+    widths = np.array([d.box[2] - d.box[0] for d in found])
+    # The first scale keeps faces under KEEP_UNDER x the whole look's smallest (SEES at 640 px), the finest
+    # under KEEP_UNDER x the first scale's smallest: a tile's half of a large face is not a face.
+    first, finest = widths[:per_scale[0]], widths[per_scale[0]:]
+    coarse_seen, first_seen = SEES * 4000 / 640, SEES / scales[0]
+    assert len(first) == per_scale[0] and np.allclose(first, 20 / scales[0])
+    assert 300 / scales[0] > KEEP_UNDER * coarse_seen
+    assert np.allclose(finest, 20.0) and len(finest) == per_scale[1] and 300 > KEEP_UNDER * first_seen
+
+
 @pytest.fixture(scope="module")
 def crowd(astronaut):
     """A 4000x3000 photo with 24 copies of the sample face about 30 px wide (a crowd far away)."""
@@ -86,3 +108,18 @@ def test_a_crowd_of_small_faces_in_a_large_photo_is_found(crowd):
 
     assert hits(DetectorConfig()) == len(centres)
     assert hits(DetectorConfig(centerface_fine=False)) <= 4  # what the front-end found before (1)
+
+
+def test_small_faces_finds_a_far_crowd_the_gate_skips(far_crowd):
+    """24 faces about 18 px wide on a busy 12-MP background: the first tiled scale sees too few of them to
+    open the finest one; looking at every scale (`--small-faces`) finds them."""
+    from id2face.face.detect import FaceDetector
+
+    photo, centres = far_crowd
+
+    def hits(cfg):
+        boxes = [f.box for f in FaceDetector(cfg).detect(photo)]
+        return sum(any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes) for x, y in centres)
+
+    assert hits(DetectorConfig(centerface_fine_group=0)) >= 22
+    assert hits(DetectorConfig()) <= 4

@@ -76,6 +76,10 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="look at photos turned by 90, 180 and 270 degrees too: always (faces lying beside "
                    "upright ones; about twice the detection time), only where no face is upright, or never "
                    "(default: always)")
+    p.add_argument("--small-faces", action="store_true",
+                   help="in photos longer than 1280 px, look for faces down to 16 px wide at every "
+                   "scale, not only where a crowd shows (a far-away crowd whose faces are all under ~25 px; "
+                   "about 2.5x the detection time: 1.9 s instead of 0.7 s for a 12-MP photo on 2 cores)")
     p.add_argument("--on-error", choices=["fail", "blur"], default="fail",
                    help="a face the method cannot anonymize fails the file (default) or is blurred")
     p.add_argument("--no-audio", action="store_true", help="drop the audio track of videos")
@@ -284,6 +288,7 @@ def run(args: argparse.Namespace) -> int:
                 second_detector=None if args.second_detector == "none" else args.second_detector,
                 rotations=args.turned != "never",
                 rotations_beside=args.turned == "always",
+                centerface_fine_group=0 if args.small_faces else DetectorConfig.centerface_fine_group,
             ),
             device=args.device,
             steps=args.steps,

@@ -29,8 +29,8 @@ from id2face.methods.registry import default_model_dir
 RESULT_SETTINGS = ("seed", "strength", "steps", "sampler", "guidance", "identity_candidates", "face_shape",
                    "attributes", "skin_tone",
                    "dtype", "thresh", "second_detector", "preserve", "mask_hair", "mask_grow", "blend",
-                   "no_hands", "heads", "grain", "resample", "unsure", "turned", "keep_threshold", "quality",
-                   "on_error", "no_audio", "consistent")
+                   "no_hands", "heads", "grain", "resample", "unsure", "turned", "small_faces",
+                   "keep_threshold", "quality", "on_error", "no_audio", "consistent")
 
 
 def job_settings(args: argparse.Namespace, method: str) -> dict[str, Any]:

@@ -16,7 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="measure face detection instead: scenes composed from the photos under --data (faces "
         "16 px to 90%% of the frame, cut by each edge, turned, half covered, defocused, dark, crowds, "
-        "printed in dots, an upright face beside a turned one, a crowd in a 12-MP photo) and "
+        "printed in dots, an upright face beside a turned one, a crowd in a 12-MP photo, a face mostly "
+        "past an edge) and "
         "face-free images; prints recall by category and false alarms for each detector and fused",
     )
     g.add_argument(

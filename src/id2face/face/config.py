@@ -48,6 +48,10 @@ class DetectorConfig:
     # `centerface_finest_side` long): a crowd's small faces in a high-resolution photo (face/pyramid.py).
     centerface_fine: bool = True
     centerface_fine_min_face: float = 16.0
+    # A finer scale is looked at only after the ones before found this many boxes near the smallest face
+    # they see (a crowd); 0 looks at every scale, so a crowd whose faces are all under ~25 px is found too
+    # (`--small-faces`: 1.9 s instead of 0.7 s to detect a 12-MP photo on 2 cores).
+    centerface_fine_group: int = 3
     centerface_finest_side: int = 8192
     centerface_tiles_above: int = 1280  # with CenterFace on, MediaPipe tiles only photos larger than this
     max_side: int = 1280  # whole-photo pass on a copy downscaled to this longest side

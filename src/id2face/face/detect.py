@@ -133,7 +133,7 @@ class FaceDetector:
             if finer and cfg.centerface_fine:
                 for d in centerface_tiles(self._centerface, image, cfg.centerface_threshold,
                                           cfg.centerface_max_side, cfg.centerface_fine_min_face,
-                                          cfg.centerface_finest_side):
+                                          cfg.centerface_finest_side, group=cfg.centerface_fine_group):
                     found.append(Candidate(d.box, d.score, d.keypoints5, "centerface"))
         return found
 

@@ -19,6 +19,9 @@ from id2face.face.scale import downscaled
 STEP = 3.0  # each scale this many times finer than the one before
 SEES = 16.0  # face width (px) CenterFace finds in a tile: the finest scale makes the smallest face this wide
 MERGE = 1.5  # a finer scale within this factor of the one before replaces it (no near-duplicate look)
+# A finer scale keeps only faces under this many times the smallest the scale before it sees: the larger ones
+# that scale saw whole, where a tile of the finer one may see half a large face (one eye and a cheek).
+KEEP_UNDER = 3.0
 
 
 def fine_scales(width: int, height: int, coarse_side: int, min_face: float, finest_side: int) -> list[float]:
@@ -60,19 +63,22 @@ def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float
     fusion groups a face seen in two tiles or at two scales). A scale after the first is looked at only
     where the ones before found `group` faces (scoring `sure`) within twice the smallest they see: faces
     that small come in groups (a crowd, an audience), and a portrait's photo is not tiled finer for
-    nothing (one weak box on a texture opened it too often)."""
+    nothing (one weak box on a texture opened it too often). `group` 0 looks at every scale."""
     h, w = image.shape[:2]
     found: list[Detection] = []
-    smallest_seen = 0.0  # photo px: the face width the scales looked at so far find
+    coarse_seen = SEES * max(w, h) / min(coarse_side, max(w, h))  # photo px: the whole look's smallest face
+    smallest_seen = 0.0  # photo px: the face width the tiled scales looked at so far find
     for s in fine_scales(w, h, coarse_side, min_face, finest_side):
         near_limit = [d for d in found if d.score >= sure and d.box[2] - d.box[0] < 2 * smallest_seen]
-        if smallest_seen and len(near_limit) < group:
+        if group and smallest_seen and len(near_limit) < group:
             break
+        keep_under = KEEP_UNDER * (smallest_seen or coarse_seen)
         copy, scale = downscaled(image, max(1, round(max(w, h) * s)))
         for x0, y0, x1, y1 in tiles(copy.shape[1], copy.shape[0], size):
             for d in centerface(np.ascontiguousarray(copy[y0:y1, x0:x1]), threshold, size):
                 shift = np.array([x0, y0], np.float64)
-                found.append(Detection((d.box + np.tile(shift, 2)) / scale, d.score,
-                                       (d.keypoints5 + shift) / scale))
+                box = (d.box + np.tile(shift, 2)) / scale
+                if box[2] - box[0] < keep_under:
+                    found.append(Detection(box, d.score, (d.keypoints5 + shift) / scale))
         smallest_seen = SEES / scale
     return found

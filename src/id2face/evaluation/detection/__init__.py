@@ -39,6 +39,7 @@ def detector_settings() -> dict[str, DetectorConfig]:
         "upright only (fused)": DetectorConfig(rotations_beside=False),
         "coarse only (fused)": DetectorConfig(centerface_fine=False),
         "edges replicated (fused)": DetectorConfig(zoom_mirror=False),
+        "every scale (fused, --small-faces)": DetectorConfig(centerface_fine_group=0),
     }
 
 
