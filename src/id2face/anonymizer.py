@@ -33,8 +33,8 @@ from id2face.face.paste import harmonize, paste_crop
 from id2face.face.screen import Screen, find_screen, pick_view
 from id2face.face.track import FaceTracker
 from id2face.face.types import Face
-from id2face.io.animation import frame_count, load_animation, save_animation
-from id2face.io.images import DEFAULT_MAX_PIXELS, load_photo, save_image
+from id2face.io.animation import load_animation, save_animation
+from id2face.io.images import DEFAULT_MAX_PIXELS, load_photo
 from id2face.io.transparency import join, straight
 from id2face.io.video import process_video_batches
 from id2face.methods.base import FaceMethod, estimate_mesh, mask_settings
@@ -146,7 +146,7 @@ class Anonymizer:
         copy, what changed going back as dots (face/screen.py; `screens`: find_screen's, or looked for).
         """
         if screens is None:
-            screens = [find_screen(img) if self.detector.config.descreen else None for img in images]
+            screens = [find_screen(img, self.detector.config.descreen) for img in images]
         if faces is None and any(s is not None for s in screens):  # a print: its view with more faces
             views = [pick_view(img, s, partial(detect_any_orientation, self.detector))
                      for img, s in zip(images, screens, strict=True)]
@@ -294,15 +294,13 @@ class Anonymizer:
         self, src: str | os.PathLike, dst: str | os.PathLike, quality: int = 95
     ) -> ImageReport:
         """Read, anonymize and atomically write one photo (every frame of an animated one); the input is
-        never modified, its transparency is kept where the output format can hold it."""
+        never modified, its transparency and 16 bits are kept where the output format can hold them."""
         if Path(src).resolve() == Path(dst).resolve():
             raise ValueError(f"{src}: refusing to overwrite the input file")
-        if frame_count(src) > 1:
-            return self.anonymize_animation(src, dst, quality=quality)
-        rgb, alpha = load_photo(src, self.max_pixels)
-        out, report = self.anonymize_rgb(rgb)
-        save_image(out, dst, quality=quality, alpha=alpha)
-        return report
+        done = next(anonymize_files(self, [(src, dst)], quality=quality))
+        if done.error is not None:
+            raise done.error
+        return done.report
 
     def anonymize_animation(self, src: str | os.PathLike, dst: str | os.PathLike, quality: int = 95,
                             progress: bool = True, batch_frames: int = 1) -> ImageReport:
@@ -373,7 +371,7 @@ class Anonymizer:
     def _tracked_batch(self, tracker: FaceTracker, frames: list[np.ndarray], seed: int,
                        strength: float | None = None) -> list[tuple[np.ndarray, ImageReport]]:
         """Consecutive frames: tracked in order, anonymized in one method call (screens looked for once)."""
-        screens = [find_screen(f) if self.detector.config.descreen else None for f in frames]
+        screens = [find_screen(f, self.detector.config.descreen) for f in frames]
         faces = [self._tracked_faces(tracker, frame if s is None else s.smooth)
                  for frame, s in zip(frames, screens, strict=True)]
         return self.anonymize_batch(frames, faces, seed=seed, strength=strength, screens=screens)

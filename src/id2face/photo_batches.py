@@ -17,7 +17,8 @@ from typing import Protocol
 import numpy as np
 
 from id2face.io.animation import frame_count
-from id2face.io.images import load_photo, save_image
+from id2face.io.deep import save_photo
+from id2face.io.images import load_photo
 from id2face.reports import FileResult, ImageReport
 
 PathPair = tuple[str | os.PathLike, str | os.PathLike]
@@ -104,7 +105,7 @@ def _finish(anonymizer: Anonymizer, r: FileResult, img: np.ndarray, alpha: np.nd
     """Save the batched result, or (after a batch failure) anonymize this photo alone first."""
     try:
         out, report = done if done is not None else anonymizer.anonymize_rgb(img)
-        save_image(out, r.dst, quality=quality, alpha=alpha)
+        save_photo(out, img, r.src, r.dst, quality=quality, alpha=alpha)
         r.report = report
     except KeyboardInterrupt:
         raise

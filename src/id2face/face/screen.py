@@ -101,10 +101,11 @@ def screen_of(image: np.ndarray) -> tuple[float, float, np.ndarray] | None:
     return black, white, (along_rows + (ink[:, 1:] != ink[:, :-1]).mean(axis=(1, 2))) / 2
 
 
-def find_screen(image: np.ndarray) -> Screen | None:
+def find_screen(image: np.ndarray, look: bool = True) -> Screen | None:
     """A Screen for a halftone or dithered RGB photo, else None (every ordinary photo: see
-    docs/PERFORMANCE.md, "Photos printed in dots")."""
-    stats = screen_of(image)
+    docs/PERFORMANCE.md, "Photos printed in dots"; and every photo where `look` is off:
+    DetectorConfig.descreen)."""
+    stats = screen_of(image) if look else None
     if stats is None:
         return None
     black, white, changes = stats

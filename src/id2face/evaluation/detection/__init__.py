@@ -102,8 +102,7 @@ def _found(detector, image, descreen: bool) -> list:
     from id2face.face.orient import detect_any_orientation
     from id2face.face.screen import find_screen, pick_view
 
-    screen = find_screen(image) if descreen else None
-    return pick_view(image, screen, partial(detect_any_orientation, detector))[1]
+    return pick_view(image, find_screen(image, descreen), partial(detect_any_orientation, detector))[1]
 
 
 def table(results: dict[str, Tally]) -> str:
