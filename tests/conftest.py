@@ -19,21 +19,31 @@ def astronaut() -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def far_crowd(astronaut) -> tuple[np.ndarray, np.ndarray]:
-    """A 4000x3000 photo of a busy scene (scikit-image's coffee, enlarged) with 24 copies of the sample
-    face about 18 px wide (a crowd far away), and their centres."""
+def paste_crowd(astronaut):
+    """`paste(photo, side)`: 24 copies of the sample head, `side` px square (the face about 0.55 of it), on a
+    grid in the middle of a 4000x3000 `photo` (a crowd far away); returns the photo and the faces' centres."""
+    import cv2
+
+    def paste(photo: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
+        small = cv2.resize(astronaut[40:240, 130:330], (side, side), interpolation=cv2.INTER_AREA)
+        centres = []
+        for i in range(4):
+            for j in range(6):
+                x, y = 900 + j * 320, 800 + i * 380
+                photo[y:y + side, x:x + side] = small
+                centres.append((x + side / 2, y + side / 2))
+        return photo, np.array(centres, np.float64)
+
+    return paste
+
+
+@pytest.fixture(scope="session")
+def far_crowd(paste_crowd) -> tuple[np.ndarray, np.ndarray]:
+    """Faces about 18 px wide on a busy scene (scikit-image's coffee, enlarged to 4000x3000)."""
     import cv2
     import skimage.data
 
-    small = cv2.resize(astronaut[40:240, 130:330], (32, 32), interpolation=cv2.INTER_AREA)
-    photo = cv2.resize(skimage.data.coffee(), (4000, 3000), interpolation=cv2.INTER_LINEAR)
-    centres = []
-    for i in range(4):
-        for j in range(6):
-            x, y = 900 + j * 320, 800 + i * 380
-            photo[y:y + 32, x:x + 32] = small
-            centres.append((x + 16, y + 16))
-    return photo, np.array(centres, np.float64)
+    return paste_crowd(cv2.resize(skimage.data.coffee(), (4000, 3000), interpolation=cv2.INTER_LINEAR), 32)
 
 
 @pytest.fixture(scope="session")

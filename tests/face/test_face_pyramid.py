@@ -1,6 +1,5 @@
 """CenterFace on tiles at finer scales: which scales, which tiles, and when a finer scale is skipped."""
 
-import cv2
 import numpy as np
 import pytest
 
@@ -83,18 +82,9 @@ def test_group_zero_looks_at_every_scale_and_a_finer_scale_keeps_only_small_face
 
 
 @pytest.fixture(scope="module")
-def crowd(astronaut):
-    """A 4000x3000 photo with 24 copies of the sample face about 30 px wide (a crowd far away)."""
-    face = astronaut[40:240, 130:330]  # the head, the face about 110 px wide in it
-    small = cv2.resize(face, (56, 56), interpolation=cv2.INTER_AREA)
-    photo = np.full((3000, 4000, 3), 140, np.uint8)
-    centres = []
-    for i in range(4):
-        for j in range(6):
-            x, y = 900 + j * 320, 800 + i * 380
-            photo[y:y + 56, x:x + 56] = small
-            centres.append((x + 28, y + 28))
-    return photo, np.array(centres, np.float64)
+def crowd(paste_crowd):
+    """Faces about 30 px wide on a plain grey 4000x3000 photo."""
+    return paste_crowd(np.full((3000, 4000, 3), 140, np.uint8), 56)
 
 
 def test_a_crowd_of_small_faces_in_a_large_photo_is_found(crowd):
