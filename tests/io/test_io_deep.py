@@ -109,3 +109,20 @@ def test_a_16_bit_output_carries_no_metadata_and_is_written_atomically(tmp_path,
     with Image.open(dst) as im:
         assert not im.getexif() and "exif" not in im.info and "dpi" not in im.info
     assert b"Jane" not in dst.read_bytes() and not list(tmp_path.glob(".*.part"))
+
+
+def test_a_16_bit_photo_with_alpha_keeps_it_and_holds_no_colour_where_it_is_0(tmp_path, astronaut):
+    deep = _deep_portrait(astronaut)
+    alpha = np.full(deep.shape[:2], 65535, np.uint16)
+    alpha[:, :100] = 0  # erased to transparent: the colour under it is still the photo
+    alpha[:, 100:200] = 20000
+    src = tmp_path / "cutout.png"
+    ok, data = cv2.imencode(".png", cv2.cvtColor(np.dstack([deep, alpha]), cv2.COLOR_RGBA2BGRA))
+    src.write_bytes(data.tobytes())
+    assert read_deep(src).shape == (*deep.shape[:2], 4)
+    eight, alpha8 = load_photo(src)
+    dst = tmp_path / "out.png"
+    save_photo(eight, eight, src, dst, alpha=alpha8)
+    out = cv2.cvtColor(cv2.imread(str(dst), cv2.IMREAD_UNCHANGED), cv2.COLOR_BGRA2RGBA)
+    assert out.dtype == np.uint16 and np.array_equal(out[..., 3], alpha)
+    assert not out[:, :100, :3].any() and np.array_equal(out[:, 100:, :3], deep[:, 100:])

@@ -78,6 +78,8 @@ def merge_deep(deep: np.ndarray, original: np.ndarray, anonymized: np.ndarray) -
     out = deep.copy()
     target = out if deep.ndim == 2 else out[..., :3]
     target[region] = new[region].astype(np.uint16) * 257
+    if deep.ndim == 3 and deep.shape[2] == 4:
+        out[deep[..., 3] == 0, :3] = 0  # as io/transparency.join: no erased face kept under alpha 0
     return out
 
 
