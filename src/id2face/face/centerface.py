@@ -114,9 +114,10 @@ class CenterFace:
         (docs/PERFORMANCE.md, "Faces cut deep by the edge")."""
         crop, m = box_view(image, box, side, context)
         s, shift = m[0, 0], m[:, 2]
+        shift2 = np.tile(shift, 2)  # for boxes (x0, y0, x1, y1)
         h, w = image.shape[:2]
         views = [(crop, 0.0)]
-        corners = (np.array([0.0, 0.0, side, side]) - np.tile(shift, 2)) / s  # the view, in photo pixels
+        corners = (np.array([0.0, 0.0, side, side]) - shift2) / s  # the view, in photo pixels
         if mirror and (min(corners) < 0 or corners[2] > w or corners[3] > h):
             views.append((box_view(image, box, side, context, cv2.BORDER_REFLECT_101)[0], MIRRORED_INSIDE))
         best, near = None, side / (2 * context)
@@ -125,12 +126,12 @@ class CenterFace:
                 c = (d.box[:2] + d.box[2:]) / 2
                 if np.hypot(*(c - side / 2)) >= near or (best is not None and d.score <= best.score):
                     continue
-                if inside and _share_inside((d.box - np.tile(shift, 2)) / s, w, h) < inside:
+                if inside and _share_inside((d.box - shift2) / s, w, h) < inside:
                     continue  # the mirror image of a face beside the edge, not a face cut by it
                 best = d
         if best is None:
             return None
-        return Detection((best.box - np.tile(shift, 2)) / s, best.score, (best.keypoints5 - shift) / s)
+        return Detection((best.box - shift2) / s, best.score, (best.keypoints5 - shift) / s)
 
     def zoom_score(self, image: np.ndarray, box: np.ndarray, side: int = 160, context: float = 2.5,
                    mirror: bool = True) -> float:

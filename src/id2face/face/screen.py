@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from id2face.io.deep import changed_region
+
 TILE = 64  # side of the tiles looked at
 GRID = 8  # at most GRID x GRID tiles, spread over the photo: a printed photo may fill only part of a page
 EXTREME = 40  # grey levels from black or white that count as black or white
@@ -45,9 +47,7 @@ class Screen:
     def restore(self, original: np.ndarray, out: np.ndarray) -> np.ndarray:
         """`original` with the pixels a method changed in `smooth` (giving `out`) taken from `out`, turned
         into black and white dots of the photo's own kind (`dots`)."""
-        changed = np.any(out != self.smooth, axis=2).astype(np.uint8)
-        # closed: a new pixel that happens to equal the smoothed one must not let the old dot through
-        changed = cv2.morphologyEx(changed, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool)
+        changed = changed_region(self.smooth, out, 3)  # no old dot through a new pixel equal to its old one
         result = np.array(original, dtype=np.uint8, copy=True)
         if not changed.any():
             return result

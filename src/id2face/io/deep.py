@@ -68,9 +68,7 @@ def merge_deep(deep: np.ndarray, original: np.ndarray, anonymized: np.ndarray) -
     colour = deep if deep.ndim == 2 else deep[..., :3]
     as8 = colour / 257.0
     old8 = original.astype(np.float64) if deep.ndim == 3 else original[..., 0].astype(np.float64)
-    changed = np.any(anonymized != original, axis=-1)
-    region = cv2.morphologyEx(changed.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((GAP, GAP), np.uint8)) > 0
-    region |= changed
+    region = changed_region(original, anonymized, GAP)
     kept = ~region if deep.ndim == 2 or deep.shape[2] == 3 else ~region & (deep[..., 3] > 0)
     if kept.any() and np.abs(as8 - old8)[kept].mean() > AGREE:
         return None
@@ -81,6 +79,13 @@ def merge_deep(deep: np.ndarray, original: np.ndarray, anonymized: np.ndarray) -
     if deep.ndim == 3 and deep.shape[2] == 4:
         out[deep[..., 3] == 0, :3] = 0  # as io/transparency.join: no erased face kept under alpha 0
     return out
+
+
+def changed_region(before: np.ndarray, after: np.ndarray, gap: int) -> np.ndarray:
+    """(H, W) bool: the pixels where `after` differs from `before` in any channel, closed over gaps `gap`
+    px wide, so that a new pixel equal to the old one by chance does not let the old one through."""
+    changed = np.any(after != before, axis=-1).astype(np.uint8)
+    return cv2.morphologyEx(changed, cv2.MORPH_CLOSE, np.ones((gap, gap), np.uint8)).astype(bool)
 
 
 def save_photo(anonymized: np.ndarray, original: np.ndarray, src: str | os.PathLike, dst: str | os.PathLike,
