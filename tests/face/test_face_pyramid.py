@@ -27,8 +27,6 @@ def test_tiles_cover_the_frame_with_a_quarter_overlap():
     assert cover.all() and tiles(300, 200, 640) == [(0, 0, 300, 200)]
 
 
-
-
 def test_a_finer_scale_is_looked_at_only_after_a_small_face(monkeypatch):
     photo = np.zeros((3000, 4000, 3), np.uint8)
     scales = fine_scales(4000, 3000, 640, 16, 8192)
@@ -37,7 +35,7 @@ def test_a_finer_scale_is_looked_at_only_after_a_small_face(monkeypatch):
     def run(width):
         calls = []
 
-        def centerface(tile, threshold, max_side):
+        def centerface(tile, threshold, max_side, faint=None):
             calls.append(tile.shape)
             if len(calls) == 1 and width:  # three faces in the first tile of the first scale
                 s = scales[0]
@@ -64,7 +62,7 @@ def test_group_zero_looks_at_every_scale_and_a_finer_scale_keeps_only_small_face
     scales = fine_scales(4000, 3000, 640, 16, 8192)
     calls = []
 
-    def centerface(tile, threshold, max_side):  # one small and one large face in every tile
+    def centerface(tile, threshold, max_side, faint=None):  # one small and one large face in every tile
         calls.append(tile.shape)
         return [Detection(np.array([10.0, 10, 10 + w, 10 + w]), 0.9, np.zeros((5, 2))) for w in (20.0, 300.0)]
 
@@ -81,6 +79,50 @@ def test_group_zero_looks_at_every_scale_and_a_finer_scale_keeps_only_small_face
     assert np.allclose(finest, 20.0) and len(finest) == per_scale[1] and 300 > KEEP_UNDER * first_seen
 
 
+def test_a_weak_trace_opens_the_finer_scale_only_in_its_tiles():
+    """Under the gate, a finer scale is looked at in the tiles holding a box of the scale before that scores
+    `seed` (a far crowd's trace), and skipped where there is none."""
+    photo = np.zeros((3000, 4000, 3), np.uint8)
+    scales = fine_scales(4000, 3000, 640, 16, 8192)
+    first_tiles = len(tiles(round(4000 * scales[0]), round(3000 * scales[0]), 640))
+    trace_at = np.array([2000.0, 1500.0])  # photo px: the trace's centre
+
+    def run(score, seed):
+        calls, thresholds = [], []
+
+        def centerface(tile, threshold, max_side, faint=None):
+            calls.append(tile.shape)
+            thresholds.append(faint)
+            if len(calls) == first_tiles:  # the first scale's last tile holds the photo's centre
+                s = scales[0]
+                x0 = (round(4000 * s) - 640) if round(4000 * s) > 640 else 0
+                y0 = (round(3000 * s) - 640) if round(3000 * s) > 640 else 0
+                c = trace_at * s - [x0, y0]
+                return [Detection(np.array([*(c - 5), *(c + 5)]), score, np.zeros((5, 2)))]
+            return []
+
+        found = centerface_tiles(centerface, photo, 0.1, 640, 16, 8192, seed=seed)
+        return found, calls, thresholds
+
+    found, calls, thresholds = run(0.05, 0.02)
+    finest = [t for t in tiles(4000, 3000, 640)
+              if t[0] <= trace_at[0] <= t[2] and t[1] <= trace_at[1] <= t[3]]
+    assert found == [] and len(calls) == first_tiles + len(finest)  # a weak box is a trace, not a face
+    assert 0 < len(finest) < len(tiles(4000, 3000, 640))
+    # faint peaks are asked for where a finer scale follows, not at the finest
+    assert thresholds == [0.02] * first_tiles + [None] * len(finest)
+    assert len(run(0.01, 0.02)[1]) == first_tiles  # under `seed`: no trace, the finer scale is skipped
+    found, calls, thresholds = run(0.05, 0.0)  # no seed: the gate alone, no faint peaks asked for
+    assert len(calls) == first_tiles and set(thresholds) == {None}
+
+
+def _hits(photo, centres, cfg):
+    from id2face.face.detect import FaceDetector
+
+    boxes = [f.box for f in FaceDetector(cfg).detect(photo)]
+    return sum(any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes) for x, y in centres)
+
+
 @pytest.fixture(scope="module")
 def crowd(paste_crowd):
     """Faces about 30 px wide on a plain grey 4000x3000 photo."""
@@ -88,28 +130,31 @@ def crowd(paste_crowd):
 
 
 def test_a_crowd_of_small_faces_in_a_large_photo_is_found(crowd):
-    from id2face.face.detect import FaceDetector
-
     photo, centres = crowd
-
-    def hits(cfg):
-        boxes = [f.box for f in FaceDetector(cfg).detect(photo)]
-        return sum(any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes) for x, y in centres)
-
-    assert hits(DetectorConfig()) == len(centres)
-    assert hits(DetectorConfig(centerface_fine=False)) <= 4  # what the front-end found before (1)
+    assert _hits(photo, centres, DetectorConfig()) == len(centres)
+    assert _hits(photo, centres, DetectorConfig(centerface_fine=False)) <= 4  # the front-end before found 1
 
 
-def test_small_faces_finds_a_far_crowd_the_gate_skips(far_crowd):
-    """24 faces about 18 px wide on a busy 12-MP background: the first tiled scale sees too few of them to
-    open the finest one; looking at every scale (`--small-faces`) finds them."""
-    from id2face.face.detect import FaceDetector
-
+def test_a_far_crowd_of_faces_alone_on_a_smooth_backdrop_needs_every_scale(far_crowd):
+    """24 faces about 18 px wide on an enlarged (smooth) 12-MP background: the first tiled scale sees too
+    few of them to open the finest one and leaves no trace near them; looking at every scale
+    (`--small-faces`) finds them."""
     photo, centres = far_crowd
+    assert _hits(photo, centres, DetectorConfig(centerface_fine_group=0)) >= 22
+    assert _hits(photo, centres, DetectorConfig()) <= 4
 
-    def hits(cfg):
-        boxes = [f.box for f in FaceDetector(cfg).detect(photo)]
-        return sum(any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes) for x, y in centres)
 
-    assert hits(DetectorConfig(centerface_fine_group=0)) >= 22
-    assert hits(DetectorConfig()) <= 4
+def test_a_far_crowd_on_a_detailed_backdrop_is_found_where_its_traces_show(paste_crowd):
+    """The same faces on a detailed patch (a photo at its own pixels, as a crowd's surroundings are in a
+    real photo): the first tiled scale's weak boxes there open the finest scale's tiles (the default), where
+    the gate alone opens none."""
+    import cv2
+    import skimage.data
+
+    photo = cv2.resize(skimage.data.coffee(), (4000, 3000), interpolation=cv2.INTER_LINEAR)
+    cat = skimage.data.chelsea()
+    reps = (1 + 1700 // cat.shape[0], 1 + 2300 // cat.shape[1], 1)
+    photo[700:2400, 800:3100] = np.tile(cat, reps)[:1700, :2300]
+    photo, centres = paste_crowd(photo, 32)
+    assert _hits(photo, centres, DetectorConfig()) >= 10
+    assert _hits(photo, centres, DetectorConfig(centerface_fine_seed=0.0)) <= 2

@@ -133,7 +133,8 @@ class FaceDetector:
             if finer and cfg.centerface_fine:
                 for d in centerface_tiles(self._centerface, image, cfg.centerface_threshold,
                                           cfg.centerface_max_side, cfg.centerface_fine_min_face,
-                                          cfg.centerface_finest_side, group=cfg.centerface_fine_group):
+                                          cfg.centerface_finest_side, group=cfg.centerface_fine_group,
+                                          seed=cfg.centerface_fine_seed):
                     found.append(Candidate(d.box, d.score, d.keypoints5, "centerface"))
         return found
 

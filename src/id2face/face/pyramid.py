@@ -56,29 +56,53 @@ def tiles(width: int, height: int, size: int) -> list[tuple[int, int, int, int]]
             for y in starts(height) for x in starts(width)]
 
 
+def _holds(tile: tuple[int, int, int, int], scale: float, boxes: list[np.ndarray]) -> bool:
+    """Whether a tile (pixels of the copy at `scale`) holds the centre of one of `boxes` (photo pixels)."""
+    x0, y0, x1, y1 = np.array(tile, np.float64) / scale
+    return any(x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1 for b in boxes)
+
+
 def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float, coarse_side: int,
                      min_face: float, finest_side: int, size: int = 640,
-                     sure: float = 0.1, group: int = 3) -> list[Detection]:
+                     sure: float = 0.1, group: int = 3, seed: float = 0.0) -> list[Detection]:
     """CenterFace's faces in tiles of `image` at fine_scales, in photo pixels (not merged: the detector's
-    fusion groups a face seen in two tiles or at two scales). A scale after the first is looked at only
-    where the ones before found `group` faces (scoring `sure`) within twice the smallest they see: faces
-    that small come in groups (a crowd, an audience), and a portrait's photo is not tiled finer for
-    nothing (one weak box on a texture opened it too often). `group` 0 looks at every scale."""
+    fusion groups a face seen in two tiles or at two scales).
+
+    A scale after the first is looked at whole only where the ones before found `group` faces (scoring
+    `sure`) within twice the smallest they see: faces that small come in groups (a crowd, an audience),
+    and a portrait's photo is not tiled finer for nothing (one weak box on a texture opened it too often).
+    Otherwise, with `seed` > 0, it is looked at in the tiles that hold a box of the scale before scoring
+    `seed` or more within twice the smallest it sees: a crowd of faces too small for that scale still
+    leaves a few such traces (a far audience of 20-px faces, which the gate misses), and a portrait's
+    smooth photo few. `group` 0 looks at every scale whole.
+    """
     h, w = image.shape[:2]
     found: list[Detection] = []
+    traces: list[np.ndarray] = []  # the scale before's weak boxes near its limit (photo px)
     coarse_seen = SEES * max(w, h) / min(coarse_side, max(w, h))  # photo px: the whole look's smallest face
     smallest_seen = 0.0  # photo px: the face width the tiled scales looked at so far find
-    for s in fine_scales(w, h, coarse_side, min_face, finest_side):
+    scales = fine_scales(w, h, coarse_side, min_face, finest_side)
+    for i, s in enumerate(scales):
+        # a trace: a local peak of the heatmap over `seed`, wanted where a finer scale follows
+        faint = seed if 0 < seed < threshold and i + 1 < len(scales) else None
         near_limit = [d for d in found if d.score >= sure and d.box[2] - d.box[0] < 2 * smallest_seen]
-        if group and smallest_seen and len(near_limit) < group:
+        whole = not group or not smallest_seen or len(near_limit) >= group
+        if not whole and not traces:
             break
         keep_under = KEEP_UNDER * (smallest_seen or coarse_seen)
         copy, scale = downscaled(image, max(1, round(max(w, h) * s)))
+        looked, traces = traces, []
         for x0, y0, x1, y1 in tiles(copy.shape[1], copy.shape[0], size):
-            for d in centerface(np.ascontiguousarray(copy[y0:y1, x0:x1]), threshold, size):
+            if not whole and not _holds((x0, y0, x1, y1), scale, looked):
+                continue
+            for d in centerface(np.ascontiguousarray(copy[y0:y1, x0:x1]), threshold, size, faint=faint):
                 shift = np.array([x0, y0], np.float64)
                 box = (d.box + np.tile(shift, 2)) / scale
-                if box[2] - box[0] < keep_under:
+                if box[2] - box[0] >= keep_under:
+                    continue
+                if d.score >= threshold:
                     found.append(Detection(box, d.score, (d.keypoints5 + shift) / scale))
+                if faint and d.score >= faint and box[2] - box[0] < 2 * SEES / scale:
+                    traces.append(box)
         smallest_seen = SEES / scale
     return found

@@ -40,6 +40,7 @@ def detector_settings() -> dict[str, DetectorConfig]:
         "coarse only (fused)": DetectorConfig(centerface_fine=False),
         "edges replicated (fused)": DetectorConfig(zoom_mirror=False),
         "every scale (fused, --small-faces)": DetectorConfig(centerface_fine_group=0),
+        "gate only (fused)": DetectorConfig(centerface_fine_seed=0.0),
     }
 
 
