@@ -16,7 +16,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from id2face.io.images import save_image, write_atomically
+from id2face.io.grey import GREY_FORMATS, as_grey, grey_source
+from id2face.io.images import format_of, save_image, write_atomically
 
 DEEP_SUFFIXES = {".png": ".png", ".tif": ".tiff", ".tiff": ".tiff"}
 GAP = 9  # px: the changed pixels are closed over gaps this wide (a new pixel equal to an old one by chance)
@@ -90,14 +91,17 @@ def changed_region(before: np.ndarray, after: np.ndarray, gap: int) -> np.ndarra
 
 def save_photo(anonymized: np.ndarray, original: np.ndarray, src: str | os.PathLike, dst: str | os.PathLike,
                quality: int = 95, alpha: np.ndarray | None = None) -> None:
-    """save_image, except that a 16-bit PNG or TIFF photo written as PNG or TIFF keeps its 16 bits
-    (`original`: the 8-bit pixels the anonymizer was given)."""
+    """save_image, except that a 16-bit PNG or TIFF photo written as PNG or TIFF keeps its 16 bits, and a
+    grey one written as JPEG, PNG or TIFF stays grey (io/grey.py) (`original`: the 8-bit pixels the
+    anonymizer was given)."""
     dst = Path(dst)
     fmt = DEEP_SUFFIXES.get(dst.suffix.lower())
     deep = read_deep(src) if fmt else None
     out = merge_deep(deep, original, anonymized) if deep is not None else None
     if out is None:
-        save_image(anonymized, dst, quality=quality, alpha=alpha)
+        grey = as_grey(anonymized) if alpha is None and format_of(dst) in GREY_FORMATS and grey_source(src) \
+            else None
+        save_image(anonymized if grey is None else grey, dst, quality=quality, alpha=alpha)
         return
     if out.ndim == 3:
         out = cv2.cvtColor(out, cv2.COLOR_RGBA2BGRA if out.shape[2] == 4 else cv2.COLOR_RGB2BGR)

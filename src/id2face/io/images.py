@@ -194,11 +194,12 @@ def encode_image(image: np.ndarray, fmt: str = "PNG", quality: int = 95,
 
 
 def fresh_image(image: np.ndarray, fmt: str, alpha: np.ndarray | None = None) -> Image.Image:
-    """A new PIL image from raw pixels, so it carries no EXIF/XMP/ICC/thumbnail of the input. With an
-    `alpha`: RGBA where `fmt` keeps one, else the picture as it looks over white (io/transparency.py)."""
+    """A new PIL image from raw pixels (RGB, or (H, W) grey), so it carries no EXIF/XMP/ICC/thumbnail of the
+    input. With an `alpha` (RGB only): RGBA where `fmt` keeps one, else the picture as it looks over white
+    (io/transparency.py)."""
     arr = np.ascontiguousarray(image, dtype=np.uint8)
     if alpha is None:
-        return Image.fromarray(arr, mode="RGB")
+        return Image.fromarray(arr, mode="L" if arr.ndim == 2 else "RGB")
     rgba = join(arr, alpha)
     if fmt in ALPHA_FORMATS:
         return Image.fromarray(rgba, mode="RGBA")
