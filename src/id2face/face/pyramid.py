@@ -83,8 +83,9 @@ def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float
     smallest_seen = 0.0  # photo px: the face width the tiled scales looked at so far find
     scales = fine_scales(w, h, coarse_side, min_face, finest_side)
     for i, s in enumerate(scales):
-        # a trace: a local peak of the heatmap over `seed`, wanted where a finer scale follows
-        faint = seed if 0 < seed < threshold and i + 1 < len(scales) else None
+        # traces are wanted where a finer scale follows: boxes (or local peaks of the heatmap) over `seed`
+        want = seed > 0 and i + 1 < len(scales)
+        faint = seed if want and seed < threshold else None
         near_limit = [d for d in found if d.score >= sure and d.box[2] - d.box[0] < 2 * smallest_seen]
         whole = not group or not smallest_seen or len(near_limit) >= group
         if not whole and not traces:
@@ -102,7 +103,7 @@ def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float
                     continue
                 if d.score >= threshold:
                     found.append(Detection(box, d.score, (d.keypoints5 + shift) / scale))
-                if faint and d.score >= faint and box[2] - box[0] < 2 * SEES / scale:
+                if want and d.score >= seed and box[2] - box[0] < 2 * SEES / scale:
                     traces.append(box)
         smallest_seen = SEES / scale
     return found
