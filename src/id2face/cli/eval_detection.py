@@ -35,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--detectors",
         metavar="LIST",
         help="comma list of detector setting name starts: mediapipe, centerface, fused, dots, upright, "
-        "coarse (default: all)",
+        "coarse, edges, every, gate (default: all)",
     )
 
 

@@ -92,6 +92,7 @@ def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float
             break
         keep_under = KEEP_UNDER * (smallest_seen or coarse_seen)
         copy, scale = downscaled(image, max(1, round(max(w, h) * s)))
+        seen = SEES / scale  # photo px: the smallest face this scale finds
         looked, traces = traces, []
         for x0, y0, x1, y1 in tiles(copy.shape[1], copy.shape[0], size):
             if not whole and not _holds((x0, y0, x1, y1), scale, looked):
@@ -103,7 +104,7 @@ def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float
                     continue
                 if d.score >= threshold:
                     found.append(Detection(box, d.score, (d.keypoints5 + shift) / scale))
-                if want and d.score >= seed and box[2] - box[0] < 2 * SEES / scale:
+                if want and d.score >= seed and box[2] - box[0] < 2 * seen:
                     traces.append(box)
-        smallest_seen = SEES / scale
+        smallest_seen = seen
     return found
