@@ -28,7 +28,7 @@ from id2face.face.detect import FaceDetector
 from id2face.face.fallback import HEAD, MESH, POINTS, as_head, paste_order, replacement_kind
 from id2face.face.hands import hands_in_front, without_hands
 from id2face.face.mask import blend_mask, core_mask, face_mask
-from id2face.face.orient import detect_any_orientation
+from id2face.face.orient import detect_any_orientation, detect_frame
 from id2face.face.paste import harmonize, paste_crop
 from id2face.face.screen import Screen, find_screen, pick_view
 from id2face.face.track import FaceTracker
@@ -389,7 +389,7 @@ class Anonymizer:
 
     def _tracked_faces(self, tracker: FaceTracker, frame: np.ndarray) -> list[Face]:
         """The faces in `frame` (a print's smoothed copy) with track ids and smoothed landmarks."""
-        faces = tracker.update(self.detector.detect(frame))
+        faces = tracker.update(detect_frame(self.detector, frame))
         # A face the detector missed in this frame is replaced where its track says it is.
         faces = faces + tracker.gap_faces(self.gap_frames)
         for f in faces:

@@ -6,7 +6,7 @@ import numpy as np
 from id2face.face.config import DetectorConfig
 from id2face.face.detect import FaceDetector
 from id2face.face.fuse import overlap
-from id2face.face.orient import beside_turned, detect_any_orientation, unturn_points
+from id2face.face.orient import beside_turned, detect_any_orientation, detect_frame, unturn_points
 from id2face.face.types import Face
 
 
@@ -147,3 +147,45 @@ def test_a_glance_sees_the_sure_face_with_either_detector(detector, astronaut):
         boxes = FaceDetector(cfg).glance(astronaut, 0.5)
         assert len(boxes) == 1 and max(overlap(boxes[0], face)) > 0.6
     assert FaceDetector(DetectorConfig()).glance(np.full((200, 300, 3), 128, np.uint8), 0.3) == []
+
+
+class SidewaysClip:
+    """A frame filmed sideways: nothing upright; the copy turned a quarter shows a face with a mesh
+    at 0.7 and a box with no mesh at 0.8 (not sure enough alone). Counts the looks."""
+
+    def __init__(self, frame: np.ndarray, rotations: bool = True, beside: bool = True):
+        self.frame = frame
+        self.config = SimpleNamespace(rotations=rotations, rotations_beside=beside, beside_sure=0.5)
+        self.glances = 0
+        self.looks = 0
+
+    def glance(self, img, threshold):
+        self.glances += 1
+        return [f.box for f in self._faces(img) if f.score >= threshold]
+
+    def detect(self, img, faint=True, finer=True):
+        self.looks += 1
+        return self._faces(img)
+
+    def _faces(self, img):
+        if not np.array_equal(img, np.rot90(self.frame, 1)):
+            return []
+        return [_face([20, 30, 60, 70], score=0.7), _face([100, 30, 140, 70], score=0.8, mesh=False)]
+
+
+def test_a_video_frame_with_no_upright_face_is_looked_at_turned_only_where_a_glance_sees_something():
+    frame = _photo()
+    clip = SidewaysClip(frame)
+    faces = detect_frame(clip, frame)
+    assert [f.detector for f in faces] == ["stub@90"]  # the box with no mesh under 0.9 does not count
+    assert not faces[0].unsure  # alone in the frame, as in a photo taken sideways: given a new face
+    corners = unturn_points(np.array([[20.0, 30.0], [60.0, 70.0]]), 1, frame.shape[1], frame.shape[0])
+    np.testing.assert_allclose(faces[0].box, np.concatenate([corners.min(0), corners.max(0)]))
+    assert clip.glances == 3 and clip.looks == 2  # upright, then the one turned copy a glance saw a face in
+    assert detect_frame(SidewaysClip(frame, rotations=False), frame) == []
+
+
+def test_a_video_frame_with_upright_faces_follows_the_beside_setting():
+    photo = _photo()
+    assert [f.detector for f in detect_frame(LyingBeside(photo), photo)] == ["stub", "stub@180"]
+    assert [f.detector for f in detect_frame(LyingBeside(photo, beside=False), photo)] == ["stub"]

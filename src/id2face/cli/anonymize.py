@@ -73,9 +73,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--second-detector", choices=["none", "dlib-hog"], default="none",
                    help="add faces that a second detector finds (more recall, slower)")
     p.add_argument("--turned", choices=["always", "empty", "never"], default="always",
-                   help="look at photos turned by 90, 180 and 270 degrees too: always (faces lying beside "
-                   "upright ones; about twice the detection time), only where no face is upright, or never "
-                   "(default: always)")
+                   help="look at photos and video frames turned by 90, 180 and 270 degrees too: always "
+                   "(faces lying beside upright ones; about twice the detection time), only where no face "
+                   "is upright, or never (default: always)")
     p.add_argument("--small-faces", action="store_true",
                    help="in photos longer than 1280 px, look for faces down to 16 px wide in the whole photo "
                    "at every scale, not only where a crowd or its faint traces show (exhaustive; about 2x "

@@ -75,6 +75,18 @@ def detect_any_orientation(detector: FaceDetector, image: np.ndarray, sure: floa
     return []
 
 
+def detect_frame(detector: FaceDetector, frame: np.ndarray, sure: float = 0.9) -> list[Face]:
+    """A video frame's faces, upright and turned: a clip filmed sideways (no rotation tag) or people
+    lying down. As detect_any_orientation, but a frame with no upright face is looked at turned only
+    where a glance sees something (beside_turned), not three whole looks per frame of an empty scene;
+    a face found turned there counts as in a photo with none upright."""
+    faces = detector.detect(frame)
+    cfg = detector.config
+    if not cfg.rotations or (faces and not cfg.rotations_beside):
+        return faces
+    return faces + beside_turned(detector, frame, faces, sure)
+
+
 def beside_turned(detector: FaceDetector, image: np.ndarray, upright: list[Face], sure: float = 0.9,
                   apart: float = 0.3, glance: float = 0.3) -> list[Face]:
     """Faces on the turned copies of a photo that has `upright` faces, in the photo's pixels: those
@@ -83,7 +95,9 @@ def beside_turned(detector: FaceDetector, image: np.ndarray, upright: list[Face]
     glance at it scores `glance` away from the faces kept. On real photos with faces the turned looks
     find the top of an upright head, hands, glasses and buttons, nearly all under 0.5; the few over it
     (3 in 1,500 photos: clasped hands, a dress's print) are why a face added under `sure` is unsure:
-    blurred by a method that draws new faces, not given one (docs/PERFORMANCE.md)."""
+    blurred by a method that draws new faces, not given one (docs/PERFORMANCE.md). With no `upright`
+    face (a video frame: detect_frame) none of that is there: a turned face counts with a mesh or a
+    score of `sure`, as detect_any_orientation counts one."""
     h, w = image.shape[:2]
     kept = list(upright)
     added: list[Face] = []
@@ -94,10 +108,13 @@ def beside_turned(detector: FaceDetector, image: np.ndarray, upright: list[Face]
         if not any(_away(np.concatenate([c.min(0), c.max(0)]), kept, apart) for c in seen):
             continue
         for f in detector.detect(turned, faint=False, finer=False):
-            if f.unsure or f.score < detector.config.beside_sure or (f.mesh is None and f.score < sure):
+            if f.mesh is None and f.score < sure:
+                continue
+            if upright and (f.unsure or f.score < detector.config.beside_sure):
                 continue
             f = unturn_face(f, k, w, h)
-            f.unsure = f.score < sure
+            if upright:
+                f.unsure = f.score < sure
             if _away(f.box, kept, apart):
                 kept.append(f)
                 added.append(f)
