@@ -175,11 +175,40 @@ def test_a_face_the_detector_misses_in_one_frame_is_still_replaced(clip, tmp_pat
     face = real_detect(src[3])[0].box.astype(int)
     x0, y0, x1, y1 = face
     assert np.abs(out[3][y0:y1, x0:x1].astype(int) - src[3][y0:y1, x0:x1]).mean() > 8
-    anon.gap_frames = 0  # the old behaviour shows the face: the test can tell the difference
+    anon.gap_frames = anon.lookahead_frames = 0  # the old behaviour shows the face: the test can tell
     calls.clear()
     anon.anonymize_video(clip, tmp_path / "leak.mp4", progress=False)
     leak = list(read_frames(tmp_path / "leak.mp4"))
     assert np.abs(leak[3][y0:y1, x0:x1].astype(int) - src[3][y0:y1, x0:x1]).mean() < 4
+
+
+def test_a_face_the_detector_loses_for_six_frames_is_replaced_in_every_frame(drifting_clip, tmp_path):
+    """Longer than the forward fill (3 frames): frames are held back until the face is found again
+    (face/track_fill.py), and the frames between get it where its track passed."""
+    clip = drifting_clip(12, 3, 12)
+    anon = Anonymizer(method="pixelate", detector=DetectorConfig(rotations=False))
+    real_detect = anon.detector.detect
+    calls = []
+
+    def lost(frame):
+        calls.append(1)
+        return [] if 4 <= len(calls) <= 9 else real_detect(frame)
+
+    anon.detector.detect = lost
+    src = list(read_frames(clip))
+    boxes = [real_detect(f)[0].box.astype(int) for f in src]
+
+    def changed(path):
+        out = list(read_frames(path))
+        return [np.abs(o[y0:y1, x0:x1].astype(int) - s[y0:y1, x0:x1]).mean() > 8
+                for o, s, (x0, y0, x1, y1) in zip(out, src, boxes, strict=True)]
+
+    rep = anon.anonymize_video(clip, tmp_path / "out.mp4", progress=False)
+    assert rep.faces == 12 and all(changed(tmp_path / "out.mp4"))
+    anon.lookahead_frames = 0
+    calls.clear()
+    anon.anonymize_video(clip, tmp_path / "ahead0.mp4", progress=False)
+    assert changed(tmp_path / "ahead0.mp4") == [True] * 6 + [False] * 3 + [True] * 3
 
 
 def test_photo_faces_are_keyed_by_their_photo():

@@ -32,11 +32,12 @@ from id2face.face.orient import detect_any_orientation, detect_frame
 from id2face.face.paste import harmonize, paste_crop
 from id2face.face.screen import Screen, find_screen, pick_view
 from id2face.face.track import FaceTracker
+from id2face.face.track_fill import LookaheadTracks, with_smoothed
 from id2face.face.types import Face
 from id2face.io.animation import load_animation, save_animation
 from id2face.io.images import DEFAULT_MAX_PIXELS, load_photo
 from id2face.io.transparency import join, straight
-from id2face.io.video import process_video_batches
+from id2face.io.video import process_video_stream
 from id2face.methods.base import FaceMethod, estimate_mesh, mask_settings
 from id2face.methods.classic import BlurMethod
 from id2face.methods.keys import photo_key
@@ -66,10 +67,11 @@ class Anonymizer:
                  seed: int | None = 0, on_error: str = "fail", detector: DetectorConfig | None = None,
                  mask: MaskConfig | None = None, device: str = "cpu", steps: int | None = None,
                  strength: float = 1.0, max_pixels: int = DEFAULT_MAX_PIXELS, keep: KeepList | None = None,
-                 gap_frames: int = 3, **runtime: Any):
+                 gap_frames: int = 3, lookahead_frames: int = 8, **runtime: Any):
         """`keep`: people left as they are (id2face.keep.KeepList).
         `gap_frames`: in videos, a face the detector loses is still replaced at its tracked place
-        for this many frames (0: only detected faces).
+        for this many frames (0: only detected faces); with `lookahead_frames` (video files and
+        animations) a face found again within that many frames is filled in over all the frames between.
         `runtime`: sampler=, dtype=, channels_last=, compile=, batch_size= for the id2face method (a
         sampler the model's training.json does not list is a ValueError, as --sampler is in the CLI)."""
         if on_error not in ("fail", "blur"):
@@ -81,7 +83,7 @@ class Anonymizer:
         self.mask_config = mask or MaskConfig()
         self.max_pixels = max_pixels
         self.keep = keep
-        self.gap_frames = gap_frames
+        self.gap_frames, self.lookahead_frames = gap_frames, lookahead_frames
         self.timings: dict[str, float] = {}
         self._fallback = BlurMethod(crop_size=self.method.crop_size, template=self.method.template)
 
@@ -313,7 +315,7 @@ class Anonymizer:
         total, outs = ImageReport(), []
         frames = tqdm(anim.frames, unit="frame", desc=Path(src).name, leave=False,
                       disable=None if progress else True)
-        for out, report in self.anonymize_stream(frames, batch_frames):
+        for out, report in self.anonymize_stream(frames, batch_frames, lookahead=self.lookahead_frames):
             outs.append(out)
             total.add(report)
         save_animation(anim, outs, dst, quality=quality)
@@ -334,47 +336,39 @@ class Anonymizer:
                         progress: bool = True, batch_frames: int = 1) -> ImageReport:
         """Tracked faces (one track id per person) and the audio copied through.
 
-        Detection and tracking run frame by frame in order; `batch_frames` frames then share one
-        method call (faster on a GPU; the frames written are the same).
+        Detection and tracking run frame by frame in order, `lookahead_frames` ahead of the frames
+        anonymized (face/track_fill.py); `batch_frames` frames then share one method call (faster on a
+        GPU; the frames written are the same).
         """
         if Path(src).resolve() == Path(dst).resolve():
             raise ValueError(f"{src}: refusing to overwrite the input file")
-        tracker = FaceTracker()
         total = ImageReport()
 
-        def batch_fn(frames: list[np.ndarray], indices: list[int]) -> list[np.ndarray]:
-            results = self._tracked_batch(tracker, frames, seed)
-            for _, rep in results:
+        def anonymized(frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+            for out, rep in self.anonymize_stream(frames, batch_frames, lookahead=self.lookahead_frames):
                 total.add(rep)
-            return [out for out, _ in results]
+                yield out
 
-        with self._sequence() as seed:
-            process_video_batches(src, dst, batch_fn, batch_size=batch_frames, progress=progress,
-                                  keep_audio=keep_audio)
+        process_video_stream(src, dst, anonymized, progress=progress, keep_audio=keep_audio)
         return total
 
     def anonymize_stream(self, frames: Iterable[np.ndarray], batch_frames: int = 1, *,
-                         seed: int | None = None,
-                         strength: float | None = None) -> Iterator[tuple[np.ndarray, ImageReport]]:
+                         seed: int | None = None, strength: float | None = None,
+                         lookahead: int = 0) -> Iterator[tuple[np.ndarray, ImageReport]]:
         """Live frames (RGB) in, anonymized frames out, in order (a camera, a stream, an animation).
 
         Tracking, per-track identities and gap filling work as for video files; `batch_frames` frames
         share one method call (a GPU's speed; the frames are the same), 1 for a live source. `seed`,
-        `strength`: for this sequence only (see `anonymize`).
+        `strength`: for this sequence only (see `anonymize`). `lookahead`: frames read ahead of the one
+        given out, so that faces the detector lost for a while are filled in (0 for a live source).
         """
-        tracker = FaceTracker()
-        frames = iter(frames)
+        tracks = LookaheadTracks(FaceTracker(), self._frame_faces, self.gap_frames, lookahead)
+        held = tracks.run(frames)
         with self._sequence(seed) as run_seed:
-            while chunk := list(islice(frames, batch_frames)):
-                yield from self._tracked_batch(tracker, chunk, run_seed, strength)
-
-    def _tracked_batch(self, tracker: FaceTracker, frames: list[np.ndarray], seed: int,
-                       strength: float | None = None) -> list[tuple[np.ndarray, ImageReport]]:
-        """Consecutive frames: tracked in order, anonymized in one method call (screens looked for once)."""
-        screens = [find_screen(f, self.detector.config.descreen) for f in frames]
-        faces = [self._tracked_faces(tracker, frame if s is None else s.smooth)
-                 for frame, s in zip(frames, screens, strict=True)]
-        return self.anonymize_batch(frames, faces, seed=seed, strength=strength, screens=screens)
+            while chunk := list(islice(held, batch_frames)):
+                faces = [[with_smoothed(f) for f in h.faces] for h in chunk]
+                yield from self.anonymize_batch([h.frame for h in chunk], faces, seed=run_seed,
+                                                strength=strength, screens=[h.extra for h in chunk])
 
     @contextmanager
     def _sequence(self, seed: int | None = None) -> Iterator[int]:
@@ -387,12 +381,7 @@ class Anonymizer:
         seed = self.seed if seed is None else seed
         yield seed if seed is not None else secrets.randbits(63)
 
-    def _tracked_faces(self, tracker: FaceTracker, frame: np.ndarray) -> list[Face]:
-        """The faces in `frame` (a print's smoothed copy) with track ids and smoothed landmarks."""
-        faces = tracker.update(detect_frame(self.detector, frame))
-        # A face the detector missed in this frame is replaced where its track says it is.
-        faces = faces + tracker.gap_faces(self.gap_frames)
-        for f in faces:
-            f.keypoints5 = f.smooth_keypoints5 if f.smooth_keypoints5 is not None else f.keypoints5
-            f.mesh = f.smooth_mesh if f.smooth_mesh is not None else f.mesh
-        return faces
+    def _frame_faces(self, frame: np.ndarray) -> tuple[Screen | None, list[Face]]:
+        """A video frame's print screen (if any) and its faces, found in the smoothed copy of a print."""
+        screen = find_screen(frame, self.detector.config.descreen)
+        return screen, detect_frame(self.detector, frame if screen is None else screen.smooth)

@@ -9,7 +9,14 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from id2face.io.video import frame_chunks, probe_video, process_video, process_video_batches, read_frames
+from id2face.io.video import (
+    frame_chunks,
+    probe_video,
+    process_video,
+    process_video_batches,
+    process_video_stream,
+    read_frames,
+)
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +75,26 @@ def test_a_bad_batch_leaves_nothing(clip, tmp_path, bad):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValueError):
         process_video_batches(clip, tmp_path / "out.mp4", batch_fn, batch_size=0, progress=False)
+
+
+def test_a_stream_transform_may_read_ahead_and_must_give_every_frame_back(clip, tmp_path):
+    def delayed(frames):  # gives frame i back once frame i + 3 was read (a lookahead), then the rest
+        held = []
+        for f in frames:
+            held.append(255 - f)
+            if len(held) > 3:
+                yield held.pop(0)
+        yield from held
+
+    stats = process_video_stream(clip, tmp_path / "ahead.mp4", delayed, progress=False)
+    assert stats.frames == 11 and stats.has_audio
+    process_video(clip, tmp_path / "plain.mp4", lambda f, i: 255 - f, progress=False)
+    a, b = list(read_frames(tmp_path / "ahead.mp4")), list(read_frames(tmp_path / "plain.mp4"))
+    assert len(a) == len(b) == 11 and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+    def short(frames):
+        yield from list(frames)[:-1]
+
+    with pytest.raises(ValueError, match="10 frames came back for 11"):
+        process_video_stream(clip, tmp_path / "short.mp4", short, progress=False)
+    assert not (tmp_path / "short.mp4").exists()

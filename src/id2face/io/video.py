@@ -42,6 +42,7 @@ __all__ = [
     "probe_video",
     "process_video",
     "process_video_batches",
+    "process_video_stream",
     "read_frames",
 ]
 
@@ -254,23 +255,53 @@ def process_video_batches(
     """
     if batch_size < 1:
         raise ValueError(f"batch size must be at least 1, got {batch_size}")
+
+    def batches(frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        for batch, indices in frame_chunks(frames, batch_size):
+            out = list(process_batch(batch, indices))
+            if len(out) != len(batch):
+                raise ValueError(f"{src}: frames {indices[0]}-{indices[-1]}: got {len(out)} frames "
+                                 f"back for {len(batch)}")
+            yield from out
+
+    return process_video_stream(src, dst, batches, progress=progress, keep_audio=keep_audio, crf=crf,
+                                preset=preset)
+
+
+def process_video_stream(
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    transform: Callable[[Iterator[np.ndarray]], Iterable[np.ndarray]],
+    progress: bool = True,
+    keep_audio: bool = True,
+    crf: int = 18,
+    preset: str = "medium",
+) -> VideoStats:
+    """Decode `src`, encode `transform(frames)` to `dst`: the transform reads the frames at its own pace
+    (it may read ahead of what it gives back) and must give back one frame per frame, in order.
+    Rate, size and audio as `process_video`; `dst` appears only if every frame went through."""
     start = time.perf_counter()
     src = Path(src)
     info = probe_video(src)
     audio = src if keep_audio and info.has_audio else None
     frames = read_frames(src, info)
     bar = tqdm(frames, total=info.n_frames, unit="frame", desc=src.name, disable=not progress, leave=False)
+    read = 0
+
+    def counted() -> Iterator[np.ndarray]:
+        nonlocal read
+        for frame in bar:
+            read += 1
+            yield frame
+
     try:
         with VideoWriter(
             dst, info.frame_rate, audio_from=audio, size=info.size, crf=crf, preset=preset
         ) as writer:
-            for batch, indices in frame_chunks(bar, batch_size):
-                out = list(process_batch(batch, indices))
-                if len(out) != len(batch):
-                    raise ValueError(f"{src}: frames {indices[0]}-{indices[-1]}: got {len(out)} frames "
-                                     f"back for {len(batch)}")
-                for frame in out:
-                    writer.write(frame)
+            for frame in transform(counted()):
+                writer.write(frame)
+            if writer.frames_written != read:
+                raise ValueError(f"{src}: {writer.frames_written} frames came back for {read} read")
     finally:
         bar.close()
         frames.close()
