@@ -78,7 +78,9 @@ class AnonymizerPool:
         self._ready(method)
         outs, total = [], ImageReport()
         with self._lock:
-            for out, report in self._cache[method].anonymize_stream(frames, seed=seed, strength=strength):
+            anon = self._cache[method]
+            for out, report in anon.anonymize_stream(frames, seed=seed, strength=strength,
+                                                     lookahead=anon.lookahead_frames):
                 outs.append(out)
                 total.add(report)
         return outs, total
