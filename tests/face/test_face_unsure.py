@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from id2face.face.centerface import Detection
 from id2face.face.config import DetectorConfig
 from id2face.face.detect import FaceDetector
 from id2face.face.fuse import Candidate
@@ -22,7 +23,8 @@ def _detect(monkeypatch) -> dict[int, Face]:
              for x, (s, _, _) in CASES.items()]
     monkeypatch.setattr(det, "candidates", lambda image, faint=True, finer=True: cands)
     monkeypatch.setattr(det._mesh, "refine", lambda image, f, *a, **k: CASES[int(f.box[0])][1])
-    monkeypatch.setattr(det._centerface, "zoom_score", lambda image, box, **k: CASES[int(box[0])][2])
+    monkeypatch.setattr(det._centerface, "zoom",
+                        lambda image, box, **k: Detection(box, CASES[int(box[0])][2], np.zeros((5, 2))))
     faces = det.detect(np.zeros((200, 500, 3), np.uint8))
     det.close()
     return {int(f.box[0]): f for f in faces}

@@ -168,11 +168,14 @@ class FaceDetector:
                     continue
                 checks += bool(weak[i])
                 meshed = self._mesh is not None and self._mesh.refine(image, f)
-                zoomed = weak[i] == "centerface" and (
-                    self._centerface.zoom_score(image, f.box, mirror=cfg.zoom_mirror) >= cfg.zoom_sure)
+                look = (self._centerface.zoom(image, f.box, mirror=cfg.zoom_mirror)
+                        if weak[i] == "centerface" else None)
+                zoomed = look is not None and look.score >= cfg.zoom_sure
                 keep[i] = keep[i] or meshed or zoomed
-                # the mesh fits patterns and hands too: a weak CenterFace box it alone confirms is unsure
-                f.unsure = weak[i] == "centerface" and meshed and not zoomed
+                # the mesh fits patterns and hands too: a weak CenterFace box it alone confirms is unsure,
+                # and so is one only a zoomed look confirms at a corner (past_corner)
+                f.unsure = weak[i] == "centerface" and (meshed != zoomed) and (
+                    meshed or past_corner(look.box, image.shape))
             self._confirm_faint(image, faces, weak, keep, int(cfg.faint_checks + extra))
             self._retry_meshes(image, [f for f, k in zip(faces, keep, strict=True) if k])
         return [f for f, k in zip(faces, keep, strict=True) if k]
@@ -215,8 +218,8 @@ class FaceDetector:
             f = faces[i]
             f.box, f.keypoints5, f.score, f.detector = d.box, d.keypoints5, d.score, "centerface-zoom"
             keep[i] = True
-            if self._mesh is not None:
-                self._mesh.refine(image, f)
+            meshed = self._mesh is not None and self._mesh.refine(image, f)
+            f.unsure = not meshed and past_corner(f.box, image.shape)
 
     @staticmethod
     def _detect_regions(
@@ -232,6 +235,14 @@ class FaceDetector:
                                 (rb.xmin + rb.width) * rw + x0, (rb.ymin + rb.height) * rh + y0])
                 pts = np.array([[p.x * rw + x0, p.y * rh + y0] for p in d.location_data.relative_keypoints])
                 yield box, float(d.score[0]), pts, name
+
+
+def past_corner(box: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """The box reaches past two edges of the photo (a corner). A zoomed look there sees the photo mirrored
+    both ways, and a quarter of a shoulder or an arm mirrored so looks like a face (CenterFace 0.6): such
+    a box with no face mesh is unsure (blurred, not given a new face); a face cut that deep is blurred too."""
+    h, w = shape[:2]
+    return bool((box[0] < 0 or box[2] > w) and (box[1] < 0 or box[3] > h))
 
 
 def _witness(scores: dict[str, float], cfg: DetectorConfig) -> str:
