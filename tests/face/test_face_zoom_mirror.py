@@ -125,3 +125,24 @@ def test_a_shoulder_at_a_photos_corner_is_not_given_a_face(shared_data):
     faces = detect_any_orientation(FaceDetector(), photo)
     assert [f.unsure for f in faces] == [False, True]
     assert faces[1].box[0] < 0 and faces[1].box[3] > 400
+
+
+def test_two_weak_boxes_on_one_face_cut_by_the_edge_are_one_face(astronaut):
+    """CenterFace may put two weak boxes on one face cut by the edge (the sliver, and one reaching past
+    the edge) that do not overlap enough to be fused; both zoomed looks find the same whole face: one face
+    is kept (held-out lfw photo Paul_Burrell_0007 had a face drawn twice)."""
+    from id2face.face.config import DetectorConfig
+    from id2face.face.detect import FaceDetector
+    from id2face.face.fuse import Candidate, same_face
+
+    img, box = _cut(astronaut, "left", 0.6)
+    other = box + np.array([-22.0, 7, -20, 7])
+    cfg = DetectorConfig()
+    assert not same_face(box, other, cfg.nms_iou, cfg.nested)
+    det = FaceDetector(cfg)
+    det.candidates = lambda image, faint=True, finer=True: [Candidate(box, 0.2, None, "centerface"),
+                                                            Candidate(other, 0.15, None, "centerface")]
+    kept = det.detect(img)
+    assert [det._centerface.zoom_score(img, b) >= cfg.zoom_sure for b in (box, other)] == [True, True]
+    det.close()
+    assert len(kept) == 1 and kept[0].score == pytest.approx(0.2)

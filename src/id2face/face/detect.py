@@ -161,6 +161,7 @@ class FaceDetector:
         keep = [w == "" for w in weak]
         extra = cfg.checks_per_sure_face * sum(keep)  # a crowd's unsure faces get checked too
         budget = cfg.max_checks + extra
+        claimed = [f.box for f, k in zip(faces, keep, strict=True) if k]  # the faces kept, as zoomed where so
         with self._lock:
             for i in order:
                 f = faces[i]
@@ -171,7 +172,11 @@ class FaceDetector:
                 look = (self._centerface.zoom(image, f.box, mirror=cfg.zoom_mirror)
                         if weak[i] == "centerface" else None)
                 zoomed = look is not None and look.score >= cfg.zoom_sure
+                if zoomed and any(same_face(b, look.box, cfg.nms_iou, cfg.nested) for b in claimed):
+                    continue  # a second box on a face kept: two slivers of a face cut by the edge, zoomed
                 keep[i] = keep[i] or meshed or zoomed
+                if keep[i] and weak[i]:
+                    claimed.append(look.box if zoomed else f.box)
                 # the mesh fits patterns and hands too: a weak CenterFace box it alone confirms is unsure,
                 # and so is one only a zoomed look confirms at a corner (past_corner)
                 f.unsure = weak[i] == "centerface" and (meshed != zoomed) and (
