@@ -97,4 +97,11 @@ def test_a_stream_transform_may_read_ahead_and_must_give_every_frame_back(clip, 
 
     with pytest.raises(ValueError, match="10 frames came back for 11"):
         process_video_stream(clip, tmp_path / "short.mp4", short, progress=False)
-    assert not (tmp_path / "short.mp4").exists()
+
+    def first_five(frames):  # stops reading: the rest of the video would be lost
+        for _, f in zip(range(5), frames, strict=False):
+            yield f
+
+    with pytest.raises(ValueError, match="after frame 4 were never read"):
+        process_video_stream(clip, tmp_path / "cut.mp4", first_five, progress=False)
+    assert not (tmp_path / "short.mp4").exists() and not (tmp_path / "cut.mp4").exists()

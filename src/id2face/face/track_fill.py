@@ -108,7 +108,7 @@ def _centre(face: Face) -> np.ndarray:
 
 def _between(a: Face, b: Face, t: float, name: str) -> Face:
     """A face `t` of the way from `a` to `b` (each coordinate), sure as `b` is (sureness only grows)."""
-    out = copy.copy(b)
+    out = _copy(b)
     for key in GEOMETRY:
         va, vb = getattr(a, key), getattr(b, key)
         if va is not None and vb is not None and np.shape(va) == np.shape(vb):
@@ -121,7 +121,7 @@ def _between(a: Face, b: Face, t: float, name: str) -> Face:
 
 def _shifted(face: Face, shift: np.ndarray, name: str) -> Face:
     """`face` moved by `shift` (x, y pixels): its box, points and mesh (z kept)."""
-    out = copy.copy(face)
+    out = _copy(face)
     for key in GEOMETRY:
         v = getattr(face, key)
         if v is None:
@@ -133,6 +133,13 @@ def _shifted(face: Face, shift: np.ndarray, name: str) -> Face:
             v[..., :2] += shift
         setattr(out, key, v)
     out.detector, out.score = name, 0.0
+    return out
+
+
+def _copy(face: Face) -> Face:
+    """A face of another frame, for this one: its own `extras` (the rest is replaced, not changed, later)."""
+    out = copy.copy(face)
+    out.extras = dict(face.extras)
     return out
 
 

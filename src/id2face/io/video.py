@@ -298,8 +298,11 @@ def process_video_stream(
         with VideoWriter(
             dst, info.frame_rate, audio_from=audio, size=info.size, crf=crf, preset=preset
         ) as writer:
-            for frame in transform(counted()):
+            source = counted()
+            for frame in transform(source):
                 writer.write(frame)
+            if next(source, None) is not None:
+                raise ValueError(f"{src}: the frames after frame {read - 2} were never read")
             if writer.frames_written != read:
                 raise ValueError(f"{src}: {writer.frames_written} frames came back for {read} read")
     finally:
