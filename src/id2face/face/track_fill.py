@@ -53,7 +53,6 @@ class LookaheadTracks:
         self.min_hits = min_hits
         self._last: dict[int, tuple[int, Face]] = {}  # track id -> (frame index, its face there)
         self._first: dict[int, tuple[int, Face]] = {}
-        self._hits: dict[int, int] = {}
 
     def run(self, frames: Iterable[np.ndarray]) -> Iterator[HeldFrame]:
         held: deque[HeldFrame] = deque()
@@ -70,7 +69,6 @@ class LookaheadTracks:
     def _seen(self, held: deque[HeldFrame], index: int, face: Face) -> None:
         tid = face.track_id
         last = self._last.get(tid)
-        self._hits[tid] = self._hits.get(tid, 0) + 1
         self._first.setdefault(tid, (index, face))
         self._last[tid] = (index, face)
         if last is not None and index - last[0] > 1:
@@ -78,11 +76,11 @@ class LookaheadTracks:
             for h in held:
                 if a < h.index < index:
                     _put(h, _between(start, face, (h.index - a) / (index - a), "track-fill"))
-        if self._hits[tid] == self.min_hits and self.before > 0:
+        if self.tracker.track(tid).hits == self.min_hits and self.before > 0:
             a, first = self._first[tid]
             step = (_centre(face) - _centre(first)) / max(index - a, 1)
             after = next((h for h in held if h.index == a), None)
-            for h in sorted((h for h in held if a - self.before <= h.index < a), key=lambda h: -h.index):
+            for h in reversed([h for h in held if a - self.before <= h.index < a]):
                 if after is None or _cut(h.frame, after.frame, first.box) or any(
                         f.track_id == tid for f in h.faces):
                     break
