@@ -29,7 +29,7 @@ def test_unsure_checks_grow_with_the_sure_faces(monkeypatch, sure, unsure, per_f
     monkeypatch.setattr(det, "candidates", lambda image, faint=True, finer=True: _crowd(sure, unsure))
     confirm = lambda image, f, *a, **k: checked.append(f.score) or f.score < 0.5  # noqa: E731
     monkeypatch.setattr(det._mesh, "refine", confirm)
-    monkeypatch.setattr(det._centerface, "zoom_score", lambda image, box, **k: 0.0)
+    monkeypatch.setattr(det._centerface, "looks", lambda image, box, *a, **k: [])
     faces = det.detect(np.zeros((600, 600, 3), np.uint8))
     budget = 5 + int(per_face * sure)
     assert sum(s < 0.5 for s in checked) == budget  # unsure boxes checked: the budget, no more

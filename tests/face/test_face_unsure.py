@@ -13,8 +13,9 @@ from id2face.face.track import FaceTracker
 from id2face.face.types import Face
 
 # x position of each candidate -> (CenterFace score, the face mesh fits, CenterFace's zoomed look)
+# (the photo is 480 px wide: the box at 460 reaches past its right edge, a face cut by it)
 CASES = {0: (0.9, True, 0.0), 100: (0.2, True, 0.1), 200: (0.2, True, 0.8), 300: (0.2, False, 0.8),
-         400: (0.2, False, 0.1)}
+         400: (0.2, False, 0.35), 460: (0.2, False, 0.35)}
 
 
 def _detect(monkeypatch) -> dict[int, Face]:
@@ -23,20 +24,22 @@ def _detect(monkeypatch) -> dict[int, Face]:
              for x, (s, _, _) in CASES.items()]
     monkeypatch.setattr(det, "candidates", lambda image, faint=True, finer=True: cands)
     monkeypatch.setattr(det._mesh, "refine", lambda image, f, *a, **k: CASES[int(f.box[0])][1])
-    monkeypatch.setattr(det._centerface, "zoom",
-                        lambda image, box, **k: Detection(box, CASES[int(box[0])][2], np.zeros((5, 2))))
-    faces = det.detect(np.zeros((200, 500, 3), np.uint8))
+    monkeypatch.setattr(det._centerface, "looks",
+                        lambda image, box, *a, **k: [Detection(box, CASES[int(box[0])][2], np.zeros((5, 2)))])
+    faces = det.detect(np.zeros((200, 480, 3), np.uint8))
     det.close()
     return {int(f.box[0]): f for f in faces}
 
 
 def test_only_a_weak_box_the_mesh_alone_confirms_is_unsure(monkeypatch):
     faces = _detect(monkeypatch)
-    assert sorted(faces) == [0, 100, 200, 300]  # a weak box neither the mesh nor the zoom confirms is dropped
+    # a weak box neither the mesh nor the zoom confirms is dropped (400: a weak look inside the photo)
+    assert sorted(faces) == [0, 100, 200, 300, 460]
     assert faces[100].unsure  # weak, the mesh fits, the zoomed look does not see a face
     assert not faces[0].unsure  # sure on its own
     assert not faces[200].unsure  # the mesh and the zoomed look agree
     assert not faces[300].unsure  # the zoomed look alone confirmed it
+    assert faces[460].unsure  # a weak zoomed look on a face cut by the edge: kept, blurred
 
 
 def _face(x: float, unsure: bool) -> Face:

@@ -103,9 +103,17 @@ class CenterFace:
     def zoom(
         self, image: np.ndarray, box: np.ndarray, side: int = 160, context: float = 2.5, mirror: bool = True
     ) -> Detection | None:
-        """A second look at a small or unsure detection: CenterFace on a crop around `box`, resized so
-        that the face is about `side / context` pixels. The best face found near the crop's centre, in
-        photo pixels (its box and landmarks from the closer view), or None.
+        """A second look at a small or unsure detection: the best of `looks`, or None."""
+        found = self.looks(image, box, side, context, mirror)
+        return found[0] if found else None
+
+    def looks(
+        self, image: np.ndarray, box: np.ndarray, side: int = 160, context: float = 2.5, mirror: bool = True
+    ) -> list[Detection]:
+        """CenterFace on a crop around `box`, resized so that the face is about `side / context` pixels:
+        the faces found near the crop's centre, best first, in photo pixels (their boxes and landmarks
+        from the closer view). More than one where faces overlap: a face cut by the edge behind a
+        person, whose strong face is near the weak box's centre too.
 
         Past the photo's edge the crop repeats the edge's pixels; with `mirror`, a crop that reaches past
         it is also looked at with the photo mirrored there, and the better look counts. A face cut by the
@@ -120,24 +128,17 @@ class CenterFace:
         corners = (np.array([0.0, 0.0, side, side]) - shift2) / s  # the view, in photo pixels
         if mirror and (min(corners) < 0 or corners[2] > w or corners[3] > h):
             views.append((box_view(image, box, side, context, cv2.BORDER_REFLECT_101)[0], MIRRORED_INSIDE))
-        best, near = None, side / (2 * context)
+        near = side / (2 * context)
+        found: list[Detection] = []
         for view, inside in views:
             for d in self(view, threshold=0.05, max_side=side):
                 c = (d.box[:2] + d.box[2:]) / 2
-                if np.hypot(*(c - side / 2)) >= near or (best is not None and d.score <= best.score):
+                if np.hypot(*(c - side / 2)) >= near:
                     continue
                 if inside and _share_inside((d.box - shift2) / s, w, h) < inside:
                     continue  # the mirror image of a face beside the edge, not a face cut by it
-                best = d
-        if best is None:
-            return None
-        return Detection((best.box - shift2) / s, best.score, (best.keypoints5 - shift) / s)
-
-    def zoom_score(self, image: np.ndarray, box: np.ndarray, side: int = 160, context: float = 2.5,
-                   mirror: bool = True) -> float:
-        """The score of `zoom` (0 when it finds nothing)."""
-        d = self.zoom(image, box, side, context, mirror)
-        return 0.0 if d is None else d.score
+                found.append(Detection((d.box - shift2) / s, d.score, (d.keypoints5 - shift) / s))
+        return sorted(found, key=lambda d: -d.score)
 
 
 def _share_inside(box: np.ndarray, width: int, height: int) -> float:

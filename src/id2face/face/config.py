@@ -23,6 +23,11 @@ class DetectorConfig:
     # That look's crop is mirrored where it reaches past the photo's edge (replicated when False): a face
     # cut by the edge then looks whole, and faces 50-70 % outside the frame are confirmed (CenterFace.zoom).
     zoom_mirror: bool = True
+    # A weak box whose zoomed look finds a face cut by the photo's edge (its box reaching past it) scoring
+    # this much, under `zoom_sure`, is kept unsure (blurred, not given a new face): a face cut by the edge
+    # behind the person photographed scores 0.3-0.5 there, and on 3,000 real photos 3 in 4 such boxes were
+    # faces, where away from the edge few were (docs/PERFORMANCE.md, "Faces behind the edge"). 1 turns it off.
+    cut_zoom_sure: float = 0.3
     max_checks: int = 12  # unsure boxes checked per photo, best first
     # ... plus this many per face that stood without a check: a crowd (many sure faces) gets its unsure
     # faces checked too, while a texture with no sure face keeps the bounded budget above.

@@ -17,6 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 
+from id2face.face.centerface import Detection
 from id2face.face.config import DetectorConfig
 from id2face.face.fuse import Candidate, fuse, same_face
 from id2face.face.fuse import nms as nms  # re-exported: callers from before the fusion
@@ -168,19 +169,21 @@ class FaceDetector:
                 if weak[i] == FAINT or (weak[i] and checks >= budget):
                     continue
                 checks += bool(weak[i])
-                meshed = self._mesh is not None and self._mesh.refine(image, f)
-                look = (self._centerface.zoom(image, f.box, mirror=cfg.zoom_mirror)
-                        if weak[i] == "centerface" else None)
+                look, again = (self._second_look(image, f.box, claimed, cfg.zoom_sure)
+                               if weak[i] == "centerface" else (None, False))
                 zoomed = look is not None and look.score >= cfg.zoom_sure
-                if zoomed and any(same_face(b, look.box, cfg.nms_iou, cfg.nested) for b in claimed):
+                cut = not zoomed and look is not None and look.score >= cfg.cut_zoom_sure and past_edges(
+                    look.box, image.shape) > 0
+                if again and not cut:
                     continue  # a second box on a face kept: two slivers of a face cut by the edge, zoomed
-                keep[i] = keep[i] or meshed or zoomed
+                meshed = self._mesh is not None and self._mesh.refine(image, f)
+                keep[i] = keep[i] or meshed or zoomed or cut
                 if keep[i] and weak[i]:
-                    claimed.append(look.box if zoomed else f.box)
+                    claimed.append(look.box if zoomed or cut else f.box)
                 # the mesh fits patterns and hands too: a weak CenterFace box it alone confirms is unsure,
-                # and so is one only a zoomed look confirms at a corner (past_corner)
-                f.unsure = weak[i] == "centerface" and (meshed != zoomed) and (
-                    meshed or past_corner(look.box, image.shape))
+                # and so is one only a zoomed look confirms at a corner, or only weakly past the edge (cut)
+                f.unsure = weak[i] == "centerface" and not (meshed and zoomed) and (
+                    meshed or cut or (zoomed and past_corner(look.box, image.shape)))
             self._confirm_faint(image, faces, weak, keep, int(cfg.faint_checks + extra))
             self._retry_meshes(image, [f for f, k in zip(faces, keep, strict=True) if k])
         return [f for f, k in zip(faces, keep, strict=True) if k]
@@ -214,17 +217,27 @@ class FaceDetector:
         cfg = self.config
         faint = sorted((i for i, w in enumerate(weak) if w == FAINT), key=lambda i: -faces[i].score)
         for i in faint[:budget]:
-            d = self._centerface.zoom(image, faces[i].box, *cfg.faint_zoom, mirror=cfg.zoom_mirror)
-            if d is None or d.score < cfg.faint_zoom_sure:
-                continue
             kept = [f.box for f, k in zip(faces, keep, strict=True) if k]
-            if any(same_face(b, d.box, cfg.nms_iou, cfg.nested) for b in kept):
+            d, _ = self._second_look(image, faces[i].box, kept, cfg.faint_zoom_sure, cfg.faint_zoom)
+            if d is None or d.score < cfg.faint_zoom_sure:
                 continue
             f = faces[i]
             f.box, f.keypoints5, f.score, f.detector = d.box, d.keypoints5, d.score, "centerface-zoom"
             keep[i] = True
             meshed = self._mesh is not None and self._mesh.refine(image, f)
             f.unsure = not meshed and past_corner(f.box, image.shape)
+
+    def _second_look(self, image: np.ndarray, box: np.ndarray, kept: list[np.ndarray], sure: float,
+                     zoom: tuple[int, float] = (160, 2.5)) -> tuple[Detection | None, bool]:
+        """CenterFace's zoomed look at a weak box: the best face it finds that is not one of the faces `kept`
+        (a weak box beside a strong face, such as a face cut by the edge behind a person, is not answered by
+        the strong face), or None, and whether it found faces scoring `sure` but each was one kept (the box
+        is a second box on a face: dropped)."""
+        cfg = self.config
+        looks = self._centerface.looks(image, box, *zoom, mirror=cfg.zoom_mirror)
+        free = [d for d in looks if not any(same_face(b, d.box, cfg.nms_iou, cfg.nested) for b in kept)]
+        again = any(d.score >= sure for d in looks) and not any(d.score >= sure for d in free)
+        return (free[0] if free else None), again
 
     @staticmethod
     def _detect_regions(
@@ -242,12 +255,17 @@ class FaceDetector:
                 yield box, float(d.score[0]), pts, name
 
 
+def past_edges(box: np.ndarray, shape: tuple[int, ...]) -> int:
+    """How many of the photo's sides (0-2: across, and up or down) the box reaches past."""
+    h, w = shape[:2]
+    return int(box[0] < 0 or box[2] > w) + int(box[1] < 0 or box[3] > h)
+
+
 def past_corner(box: np.ndarray, shape: tuple[int, ...]) -> bool:
     """The box reaches past two edges of the photo (a corner). A zoomed look there sees the photo mirrored
     both ways, and a quarter of a shoulder or an arm mirrored so looks like a face (CenterFace 0.6): such
     a box with no face mesh is unsure (blurred, not given a new face); a face cut that deep is blurred too."""
-    h, w = shape[:2]
-    return bool((box[0] < 0 or box[2] > w) and (box[1] < 0 or box[3] > h))
+    return past_edges(box, shape) == 2
 
 
 def _witness(scores: dict[str, float], cfg: DetectorConfig) -> str:
