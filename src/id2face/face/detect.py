@@ -126,17 +126,16 @@ class FaceDetector:
             low = cfg.faint_threshold if faint and cfg.faint else None
             # Faint boxes are kept when small in CenterFace's input: the faces its downscaling lost.
             small_side = cfg.faint_max_size * max(1.0, max(image.shape[:2]) / cfg.centerface_max_side)
-            for d in self._centerface(image, cfg.centerface_threshold, cfg.centerface_max_side, faint=low):
+            whole = self._centerface(image, cfg.centerface_threshold, cfg.centerface_max_side, faint=low)
+            fine = centerface_tiles(
+                self._centerface, image, cfg.centerface_threshold, cfg.centerface_max_side,
+                cfg.centerface_fine_min_face, cfg.centerface_finest_side, group=cfg.centerface_fine_group,
+                seed=cfg.centerface_fine_seed, faint=low) if finer and cfg.centerface_fine else []
+            for d in whole + fine:
                 if d.score > cfg.centerface_threshold:
                     found.append(Candidate(d.box, d.score, d.keypoints5, "centerface"))
                 elif max(d.box[2] - d.box[0], d.box[3] - d.box[1]) <= small_side:
                     found.append(Candidate(d.box, d.score, d.keypoints5, FAINT))
-            if finer and cfg.centerface_fine:
-                for d in centerface_tiles(self._centerface, image, cfg.centerface_threshold,
-                                          cfg.centerface_max_side, cfg.centerface_fine_min_face,
-                                          cfg.centerface_finest_side, group=cfg.centerface_fine_group,
-                                          seed=cfg.centerface_fine_seed):
-                    found.append(Candidate(d.box, d.score, d.keypoints5, "centerface"))
         return found
 
     def detect(self, image: np.ndarray, faint: bool = True, finer: bool = True) -> list[Face]:

@@ -22,6 +22,11 @@ MERGE = 1.5  # a finer scale within this factor of the one before replaces it (n
 # A finer scale keeps only faces under this many times the smallest the scale before it sees: the larger ones
 # that scale saw whole, where a tile of the finer one may see half a large face (one eye and a cheek).
 KEEP_UNDER = 3.0
+# The finest scale's weak peaks (faint candidates) kept: at most this many, the best, each at most FAINT_SIDE
+# times SEES wide there. A textured 24-MP photo has ~900 such peaks, and fusing them all cost 2 s, where the
+# zoomed looks check only the best few dozen anyway (DetectorConfig.faint_checks, plus one per sure face).
+FAINT_KEEP = 64
+FAINT_SIDE = 2.5
 
 
 def fine_scales(width: int, height: int, coarse_side: int, min_face: float, finest_side: int) -> list[float]:
@@ -64,7 +69,8 @@ def _holds(tile: tuple[int, int, int, int], scale: float, boxes: list[np.ndarray
 
 def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float, coarse_side: int,
                      min_face: float, finest_side: int, size: int = 640,
-                     sure: float = 0.1, group: int = 3, seed: float = 0.0) -> list[Detection]:
+                     sure: float = 0.1, group: int = 3, seed: float = 0.0,
+                     faint: float | None = None) -> list[Detection]:
     """CenterFace's faces in tiles of `image` at fine_scales, in photo pixels (not merged: the detector's
     fusion groups a face seen in two tiles or at two scales).
 
@@ -75,17 +81,23 @@ def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float
     `seed` or more within twice the smallest it sees: a crowd of faces too small for that scale still
     leaves a few such traces (a far audience of 20-px faces, which the gate misses), and a portrait's
     smooth photo few. `group` 0 looks at every scale whole.
+
+    With `faint`, the finest scale's weak local peaks over it come back too (scoring under `threshold`):
+    faces too small or blurred to score even there, 14-20 px in the photo, which a zoomed look confirms
+    (FaceDetector's faint candidates).
     """
     h, w = image.shape[:2]
     found: list[Detection] = []
+    weak: list[Detection] = []  # the finest scale's faint peaks
     traces: list[np.ndarray] = []  # the scale before's weak boxes near its limit (photo px)
     coarse_seen = SEES * max(w, h) / min(coarse_side, max(w, h))  # photo px: the whole look's smallest face
     smallest_seen = 0.0  # photo px: the face width the tiled scales looked at so far find
     scales = fine_scales(w, h, coarse_side, min_face, finest_side)
     for i, s in enumerate(scales):
         # traces are wanted where a finer scale follows: boxes (or local peaks of the heatmap) over `seed`
-        want = seed > 0 and i + 1 < len(scales)
-        faint = seed if want and seed < threshold else None
+        last = i + 1 == len(scales)
+        want = seed > 0 and not last
+        low = seed if want and seed < threshold else faint if last else None
         near_limit = [d for d in found if d.score >= sure and d.box[2] - d.box[0] < 2 * smallest_seen]
         whole = not group or not smallest_seen or len(near_limit) >= group
         if not whole and not traces:
@@ -97,14 +109,16 @@ def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float
         for x0, y0, x1, y1 in tiles(copy.shape[1], copy.shape[0], size):
             if not whole and not _holds((x0, y0, x1, y1), scale, looked):
                 continue
-            for d in centerface(np.ascontiguousarray(copy[y0:y1, x0:x1]), threshold, size, faint=faint):
+            for d in centerface(np.ascontiguousarray(copy[y0:y1, x0:x1]), threshold, size, faint=low):
                 shift = np.array([x0, y0], np.float64)
                 box = (d.box + np.tile(shift, 2)) / scale
                 if box[2] - box[0] >= keep_under:
                     continue
                 if d.score >= threshold:
                     found.append(Detection(box, d.score, (d.keypoints5 + shift) / scale))
+                elif last and faint is not None and d.box[2] - d.box[0] <= FAINT_SIDE * SEES:
+                    weak.append(Detection(box, d.score, (d.keypoints5 + shift) / scale))
                 if want and d.score >= seed and box[2] - box[0] < 2 * seen:
                     traces.append(box)
         smallest_seen = seen
-    return found
+    return found + sorted(weak, key=lambda d: -d.score)[:FAINT_KEEP]
