@@ -10,7 +10,9 @@ from id2face.face.pyramid import KEEP_UNDER, SEES, centerface_tiles, fine_scales
 
 def test_small_photos_get_no_tiles_and_large_ones_scales_down_to_the_smallest_face():
     assert fine_scales(640, 480, 640, 16, 8192) == []
-    assert fine_scales(1280, 960, 640, 16, 8192) == []  # the whole look sees it at half its size
+    assert fine_scales(900, 600, 640, 16, 8192) == []  # the whole look sees it at 0.7 of its size
+    assert fine_scales(1280, 960, 640, 16, 8192) == [1.0]  # a mid-size photo: its own pixels
+    assert fine_scales(960, 720, 640, 16, 8192) == [1.0]
     s = fine_scales(6000, 4000, 640, 16, 8192)
     assert s[-1] == 1.0 and len(s) == 2  # a 16-px face is SEES px only in the photo's own pixels
     assert all(b / a >= 1.5 for a, b in zip([640 / 6000, *s], s, strict=False))
@@ -171,3 +173,47 @@ def test_faces_too_faint_even_at_the_finest_scale_are_confirmed_by_a_zoomed_look
     photo, centres = paste_crowd(photo, 26)
     assert _hits(photo, centres, DetectorConfig(centerface_fine_group=0)) >= 17
     assert _hits(photo, centres, DetectorConfig(centerface_fine_group=0, faint=False)) <= 12
+
+
+def _mid_size_crowd(astronaut: np.ndarray, side: int) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """18 copies of the sample head, `side` px square, on scikit-image's coffee enlarged to 1280x960."""
+    import cv2
+    import skimage.data
+
+    photo = cv2.resize(skimage.data.coffee(), (1280, 960), interpolation=cv2.INTER_LINEAR)
+    small = cv2.resize(astronaut[40:240, 130:330], (side, side), interpolation=cv2.INTER_AREA)
+    centres = []
+    for i in range(3):
+        for j in range(6):
+            x, y = 200 + j * 150, 250 + i * 170
+            photo[y:y + side, x:x + side] = small
+            centres.append((x + side / 2, y + side / 2))
+    return photo, centres
+
+
+def test_a_crowd_in_a_mid_size_photo_is_looked_at_in_its_own_pixels(astronaut):
+    """Faces about 24 px wide in a 1280x960 photo are 12 px in the 640-px whole look: the crowd there opens
+    tiles of the photo's own pixels (before, photos up to 1,280 px had no tiles)."""
+    photo, centres = _mid_size_crowd(astronaut, 44)
+    assert _hits(photo, centres, DetectorConfig()) >= 16
+    assert _hits(photo, centres, DetectorConfig(centerface_fine=False)) <= 12
+
+
+def test_a_mid_size_photo_is_tiled_only_where_its_whole_look_sees_a_crowd(monkeypatch):
+    """No box near the whole look's limit, no tile; a few weak peaks under `mid_seed`, none either."""
+    looked = []
+
+    def fake(image, threshold, max_side, faint=None):
+        looked.append(image.shape)
+        return []
+
+    image = np.zeros((960, 1280, 3), np.uint8)
+    weak = [Detection(np.array([100.0, 100, 120, 120]), 0.03, np.zeros((5, 2)))]
+    centerface_tiles(fake, image, 0.1, 640, 16, 8192, seed=0.02, coarse=weak, mid_seed=0.05)
+    assert looked == []
+    trace = [Detection(np.array([100.0, 100, 120, 120]), 0.06, np.zeros((5, 2)))]
+    centerface_tiles(fake, image, 0.1, 640, 16, 8192, seed=0.02, coarse=trace, mid_seed=0.05)
+    assert len(looked) == 1  # the one tile that holds the trace
+    looked.clear()
+    centerface_tiles(fake, image, 0.1, 640, 16, 8192, seed=0.02, coarse=[], mid_seed=0.05, group=0)
+    assert len(looked) == 6  # --small-faces: every tile of the photo's own pixels

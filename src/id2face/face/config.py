@@ -62,6 +62,10 @@ class DetectorConfig:
     # faces too small for that scale leaves such traces around it (face/pyramid.py).
     centerface_fine_seed: float = 0.02
     centerface_finest_side: int = 8192
+    # A photo of 960-1,280 px is looked at in tiles of its own pixels too (faces of 14-28 px, 7-14 px in the
+    # 640-px whole look), where that look finds a crowd or weak peaks scoring this much near its limit
+    # (pyramid.centerface_tiles: `mid_seed`; docs/PERFORMANCE.md, "Crowds in mid-size photos").
+    centerface_mid_seed: float = 0.05
     centerface_tiles_above: int = 1280  # with CenterFace on, MediaPipe tiles only photos larger than this
     max_side: int = 1280  # whole-photo pass on a copy downscaled to this longest side
     short_range: bool = True  # also MediaPipe's short-range model on the whole photo (faces that fill it)

@@ -130,7 +130,8 @@ class FaceDetector:
             fine = centerface_tiles(
                 self._centerface, image, cfg.centerface_threshold, cfg.centerface_max_side,
                 cfg.centerface_fine_min_face, cfg.centerface_finest_side, group=cfg.centerface_fine_group,
-                seed=cfg.centerface_fine_seed, faint=low) if finer and cfg.centerface_fine else []
+                seed=cfg.centerface_fine_seed, faint=low, coarse=whole, mid_seed=cfg.centerface_mid_seed,
+            ) if finer and cfg.centerface_fine else []
             for d in whole + fine:
                 if d.score > cfg.centerface_threshold:
                     found.append(Candidate(d.box, d.score, d.keypoints5, "centerface"))
