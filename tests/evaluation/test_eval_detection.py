@@ -94,6 +94,15 @@ def test_a_crowd_in_a_large_photo_keeps_its_small_faces_and_is_found(source):
     assert matches(a.boxes, found, LARGE_SIZE) >= 0.9 * len(a.boxes)
 
 
+def test_a_crowd_in_a_mid_size_photo_has_faces_of_14_to_28_px(source):
+    from id2face.evaluation.detection.large import MID, MID_FACES, MID_SIZE
+
+    a = compose([source], MID, np.random.default_rng(3))
+    assert a.image.shape == (MID_SIZE[1], MID_SIZE[0], 3) and a.category == MID
+    widths = a.boxes[:, 2] - a.boxes[:, 0]
+    assert CROWD_FACES[0] <= len(a.boxes) and widths.max() <= 1.25 * MID_FACES[1] + 2
+
+
 def test_a_face_cut_deep_has_50_to_70_percent_past_one_edge_any_edge(source):
     w, h = SCENE_SIZE
     aspect = (source.box[3] - source.box[1]) / (source.box[2] - source.box[0])

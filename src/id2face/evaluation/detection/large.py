@@ -14,13 +14,19 @@ from id2face.evaluation.detection.backdrops import Scene, background
 
 LARGE = "crowd in a 12 MP photo"  # its category in the bench (scenes.CATEGORIES)
 LARGE_SIZE = (4000, 3000)  # w, h
+# A crowd of smaller faces (14-28 px) in a mid-size photo, as most photos on the web are: 7-14 px in the
+# 640-px whole look, found in tiles of the photo's own pixels (face/pyramid.py).
+MID = "crowd in a 1280 px photo"
+MID_SIZE = (1280, 960)
+MID_FACES = (14.0, 28.0)
 
 
-def in_large_photo(crowd: Scene, rng: np.random.Generator) -> Scene:
-    """`crowd` pasted at a random place of a LARGE_SIZE frame (another backdrop, enlarged)."""
-    w, h = LARGE_SIZE
+def in_large_photo(crowd: Scene, rng: np.random.Generator, size: tuple[int, int] = LARGE_SIZE,
+                   category: str = LARGE) -> Scene:
+    """`crowd` pasted at a random place of a `size` frame (another backdrop, enlarged)."""
+    w, h = size
     frame = cv2.resize(background(rng), (w, h), interpolation=cv2.INTER_LINEAR)
     ch, cw = crowd.image.shape[:2]
     x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
     frame[y:y + ch, x:x + cw] = crowd.image
-    return Scene(frame, LARGE, crowd.boxes + np.array([x, y, x, y], np.float64), crowd.source)
+    return Scene(frame, category, crowd.boxes + np.array([x, y, x, y], np.float64), crowd.source)

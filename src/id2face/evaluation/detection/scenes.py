@@ -28,7 +28,7 @@ from id2face.evaluation.detection.backdrops import (
     texture,
 )
 from id2face.evaluation.detection.beside import BESIDE, compose_beside
-from id2face.evaluation.detection.large import LARGE, in_large_photo
+from id2face.evaluation.detection.large import LARGE, MID, MID_FACES, MID_SIZE, in_large_photo
 from id2face.face.landmarks import FACE_OVAL
 
 __all__ = ["BESIDE", "CATEGORIES", "LARGE", "SCENE_SIZE", "SKIMAGE_FACE_FREE", "Scene", "SourceFace",
@@ -53,6 +53,7 @@ CATEGORIES = (
     BESIDE,
     LARGE,
     "cut deep 50-70 %",
+    MID,
 )
 CROWD = "crowd 8-24 faces"
 CUT = (0.25, 0.5)  # the share of the face past the edge in the "cut left/right/top/bottom" categories
@@ -105,6 +106,8 @@ def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) 
         return compose_beside(sources, rng)
     if category == LARGE:
         return in_large_photo(compose_crowd(sources, rng), rng)
+    if category == MID:
+        return in_large_photo(compose_crowd(sources, rng, MID_FACES), rng, MID_SIZE, MID)
     src = sources[rng.integers(len(sources))]
     w, h = SCENE_SIZE
     scene = background(rng)
@@ -135,13 +138,14 @@ def compose(sources: list[SourceFace], category: str, rng: np.random.Generator) 
     return Scene(scene, category, np.clip(box, 0, [w, h, w, h])[None, :], src.path.name)
 
 
-def compose_crowd(sources: list[SourceFace], rng: np.random.Generator) -> Scene:
-    """A group photo: 8-24 faces of about one size, upright, spaced so none is covered by another
-    head, drawn back to front; every face is ground truth."""
+def compose_crowd(sources: list[SourceFace], rng: np.random.Generator,
+                  sizes: tuple[float, float] = CROWD_SIZE) -> Scene:
+    """A group photo: 8-24 faces of about one size (drawn from `sizes`), upright, spaced so none is covered
+    by another head, drawn back to front; every face is ground truth."""
     w, h = SCENE_SIZE
     scene = background(rng)
     want = int(rng.integers(CROWD_FACES[0], CROWD_FACES[1] + 1))
-    typical = float(np.exp(rng.uniform(np.log(CROWD_SIZE[0]), np.log(CROWD_SIZE[1]))))
+    typical = float(np.exp(rng.uniform(np.log(sizes[0]), np.log(sizes[1]))))
     heads: list[tuple[np.ndarray, float, SourceFace, np.ndarray]] = []  # centre, face width, source, warp
     for _ in range(40 * want):
         if len(heads) == want:
