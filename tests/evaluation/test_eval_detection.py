@@ -122,6 +122,18 @@ def test_a_face_cut_deep_has_50_to_70_percent_past_one_edge_any_edge(source):
     assert edges == {"left", "top", "right", "bottom"}
 
 
+def test_face_free_mosaics_are_face_free_images_side_by_side_at_two_sizes():
+    from id2face.evaluation.detection.scenes import MOSAIC_SIZES, face_free_mosaics
+
+    a, b, c = face_free_mosaics(3, seed=1)
+    assert [m.shape[1::-1] for m in (a, b, c)] == [MOSAIC_SIZES[0], MOSAIC_SIZES[1], MOSAIC_SIZES[0]]
+    assert not np.array_equal(a, c)  # each mosaic draws its own images
+    tiles = face_free_images(4, seed=1007)  # the first mosaic's: 2 x 2 images of the scene size
+    assert np.array_equal(a[:SCENE_SIZE[1], :SCENE_SIZE[0]], tiles[0])
+    assert np.array_equal(a[SCENE_SIZE[1]:, SCENE_SIZE[0]:], tiles[3])
+    assert np.array_equal(face_free_mosaics(1, seed=1)[0], a)
+
+
 def test_face_free_images_have_the_scene_size_and_vary():
     imgs = face_free_images(6, seed=1)
     assert len(imgs) == 6 and all(i.shape == (SCENE_SIZE[1], SCENE_SIZE[0], 3) for i in imgs)
@@ -134,7 +146,7 @@ def test_the_bench_runs_end_to_end_on_a_folder_of_photos(tmp_path, astronaut):
 
     Image.fromarray(astronaut).save(tmp_path / "astronaut.png")
     res = run_detection_bench(
-        BenchSettings(tmp_path, per_category=1, face_free=2, sources=1),
+        BenchSettings(tmp_path, per_category=1, face_free=2, sources=1, mosaics=2),
         {"fused": DetectorConfig()},
         progress=False,
     )
@@ -145,8 +157,9 @@ def test_the_bench_runs_end_to_end_on_a_folder_of_photos(tmp_path, astronaut):
     assert tally.total[BESIDE] == 2
     assert all(CROWD_FACES[0] <= tally.total[c] <= CROWD_FACES[1] for c in crowd)
     assert tally.free_images == 2 and tally.recall() >= 0.8
+    assert tally.mosaics == 2 and len(tally.mosaic_seconds) == 2
     text = table(res)
-    assert "all faces" in text and "false alarms" in text
+    assert "all faces" in text and "false alarms / face-free mosaics" in text
 
 
 def test_a_category_subset_gives_the_same_scenes_as_the_whole_run(source):

@@ -24,6 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--per-category", type=int, default=60, metavar="N", help="scenes per category (default: 60)"
     )
     g.add_argument("--face-free", type=int, default=60, metavar="N", help="face-free images (default: 60)")
+    g.add_argument("--mosaics", type=int, default=10, metavar="N",
+                   help="large face-free mosaics of those images at their own pixels, 1280x960 and "
+                   "4032x3024 in turn: false alarms of the finer scales' tiles (default: 10)")
     g.add_argument("--seed", type=int, default=0, help="seed of the scenes (default: 0)")
     g.add_argument(
         "--categories",
@@ -49,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         Path(args.data),
         per_category=args.per_category,
         face_free=args.face_free,
+        mosaics=args.mosaics,
         seed=args.seed,
         categories=_names(args.categories),
         detectors=_names(args.detectors),

@@ -24,6 +24,7 @@ class BenchSettings:
     data: Path
     per_category: int = 60
     face_free: int = 60
+    mosaics: int = 10  # large face-free mosaics (1280x960 and 4032x3024 in turn): false alarms of the tiles
     sources: int = 200
     seed: int = 0
     categories: tuple[str, ...] = ()  # only categories starting with one of these ("tiny", "cut"); () all
@@ -52,6 +53,7 @@ def run_detection_bench(
 
     from id2face.evaluation.detection.scenes import (
         face_free_images,
+        face_free_mosaics,
         find_sources,
         pick_categories,
         scenes,
@@ -74,6 +76,7 @@ def run_detection_bench(
         raise FileNotFoundError(f"no photo with one clear face under {settings.data}")
     composed = list(scenes(sources, settings.per_category, settings.seed, picked))
     free = face_free_images(settings.face_free, settings.seed)
+    mosaics = face_free_mosaics(settings.mosaics, settings.seed)
     results: dict[str, Tally] = {}
     for name, cfg in configs.items():
         det = FaceDetector(cfg)
@@ -91,6 +94,11 @@ def run_detection_bench(
             tally.false_alarms += len(_found(det, img, cfg.descreen))
             tally.seconds.append(time.perf_counter() - t)
             tally.free_images += 1
+        for img in mosaics:
+            t = time.perf_counter()
+            tally.mosaic_false_alarms += len(_found(det, img, cfg.descreen))
+            tally.mosaic_seconds.append(time.perf_counter() - t)
+            tally.mosaics += 1
         results[name] = tally
     return results
 
@@ -110,7 +118,7 @@ def table(results: dict[str, Tally]) -> str:
     """Recall (%) by category, one column per detector setting, then false alarms."""
     names = list(results)
     cats = list(next(iter(results.values())).total)
-    width = max(len(c) for c in cats + ["false alarms / face-free images"])
+    width = max(len(c) for c in cats + ["false alarms / face-free mosaics"])
     head = f"{'category':<{width}}  " + "  ".join(f"{n:>18}" for n in names)
     lines = [head, "-" * len(head)]
     for c in cats:
@@ -125,6 +133,11 @@ def table(results: dict[str, Tally]) -> str:
         f"{'false alarms / face-free images':<{width}}  "
         + "  ".join(f"{f'{results[k].false_alarms} / {results[k].free_images}':>18}" for k in names)
     )
+    if any(r.mosaics for r in results.values()):
+        lines.append(
+            f"{'false alarms / face-free mosaics':<{width}}  "
+            + "  ".join(f"{f'{results[k].mosaic_false_alarms} / {results[k].mosaics}':>18}" for k in names)
+        )
     lines.append(
         f"{'median ms per image':<{width}}  "
         + "  ".join(f"{results[k].as_dict()['median_ms_per_image']:>18.1f}" for k in names)

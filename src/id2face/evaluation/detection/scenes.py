@@ -32,7 +32,8 @@ from id2face.evaluation.detection.large import LARGE, MID, MID_FACES, MID_SIZE, 
 from id2face.face.landmarks import FACE_OVAL
 
 __all__ = ["BESIDE", "CATEGORIES", "LARGE", "SCENE_SIZE", "SKIMAGE_FACE_FREE", "Scene", "SourceFace",
-           "background", "compose", "face_free_images", "find_sources", "paste_head", "scenes"]
+           "background", "compose", "face_free_images", "face_free_mosaics", "find_sources", "paste_head",
+           "scenes"]
 
 CATEGORIES = (
     "tiny 16-31 px",
@@ -82,6 +83,24 @@ def find_sources(data: Path, detector, count: int, seed: int = 0, min_height: fl
         src = SourceFace(paths[i], image, faces[0].mesh[list(FACE_OVAL), :2].copy())
         if src.box[3] - src.box[1] >= min_height:
             out.append(src)
+    return out
+
+
+MOSAIC_SIZES = ((1280, 960), (4032, 3024))  # face-free mosaics: a mid-size photo and a 12-MP one, in turn
+
+
+def face_free_mosaics(count: int, seed: int = 0) -> list[np.ndarray]:
+    """Large face-free images: face_free_images at their own pixels side by side, MOSAIC_SIZES in turn. The
+    front-end looks at such photos in tiles of finer scales too (face/pyramid.py), and the fine detail of
+    real large photos is what a tile's false alarm comes from; an enlarged image would be too smooth."""
+    sw, sh = SCENE_SIZE
+    out = []
+    for i in range(count):
+        w, h = MOSAIC_SIZES[i % len(MOSAIC_SIZES)]
+        cols, rows = -(-w // sw), -(-h // sh)
+        parts = face_free_images(cols * rows, seed=seed * 1000 + 7 + i)
+        grid = np.vstack([np.hstack(parts[r * cols:(r + 1) * cols]) for r in range(rows)])
+        out.append(np.ascontiguousarray(grid[:h, :w]))
     return out
 
 

@@ -45,6 +45,9 @@ class Tally:
     missed: dict[str, list[str]] = field(default_factory=dict)
     false_alarms: int = 0
     free_images: int = 0
+    mosaic_false_alarms: int = 0  # boxes on the large face-free mosaics (tiles at finer scales)
+    mosaics: int = 0
+    mosaic_seconds: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
 
     def add(self, category: str, hits: int, faces: int, source: str = "") -> None:
@@ -66,5 +69,9 @@ class Tally:
             "false_alarms": self.false_alarms,
             "face_free_images": self.free_images,
             "median_ms_per_image": 1000 * float(np.median(self.seconds)) if self.seconds else None,
+            "mosaic_false_alarms": self.mosaic_false_alarms,
+            "face_free_mosaics": self.mosaics,
+            "median_ms_per_mosaic": (1000 * float(np.median(self.mosaic_seconds))
+                                     if self.mosaic_seconds else None),
             "missed_sources": self.missed,
         }
