@@ -21,15 +21,17 @@ def astronaut() -> np.ndarray:
 @pytest.fixture(scope="session")
 def paste_crowd(astronaut):
     """`paste(photo, side)`: 24 copies of the sample head, `side` px square (the face about 0.55 of it), on a
-    grid in the middle of a 4000x3000 `photo` (a crowd far away); returns the photo and the faces' centres."""
+    grid in the middle of a 4000x3000 `photo` (a crowd far away); returns the photo and the faces' centres.
+    `rows`, `origin` and `step` place a grid of 6 columns elsewhere (a smaller photo)."""
     import cv2
 
-    def paste(photo: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
+    def paste(photo: np.ndarray, side: int, rows: int = 4, origin: tuple[int, int] = (900, 800),
+              step: tuple[int, int] = (320, 380)) -> tuple[np.ndarray, np.ndarray]:
         small = cv2.resize(astronaut[40:240, 130:330], (side, side), interpolation=cv2.INTER_AREA)
         centres = []
-        for i in range(4):
+        for i in range(rows):
             for j in range(6):
-                x, y = 900 + j * 320, 800 + i * 380
+                x, y = origin[0] + j * step[0], origin[1] + i * step[1]
                 photo[y:y + side, x:x + side] = small
                 centres.append((x + side / 2, y + side / 2))
         return photo, np.array(centres, np.float64)

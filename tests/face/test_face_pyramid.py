@@ -175,26 +175,15 @@ def test_faces_too_faint_even_at_the_finest_scale_are_confirmed_by_a_zoomed_look
     assert _hits(photo, centres, DetectorConfig(centerface_fine_group=0, faint=False)) <= 12
 
 
-def _mid_size_crowd(astronaut: np.ndarray, side: int) -> tuple[np.ndarray, list[tuple[float, float]]]:
-    """18 copies of the sample head, `side` px square, on scikit-image's coffee enlarged to 1280x960."""
+def test_a_crowd_in_a_mid_size_photo_is_looked_at_in_its_own_pixels(paste_crowd):
+    """18 faces about 24 px wide in a 1280x960 photo (scikit-image's coffee enlarged) are 12 px in the 640-px
+    whole look: the crowd there opens tiles of the photo's own pixels (before, photos up to 1,280 px had
+    no tiles)."""
     import cv2
     import skimage.data
 
     photo = cv2.resize(skimage.data.coffee(), (1280, 960), interpolation=cv2.INTER_LINEAR)
-    small = cv2.resize(astronaut[40:240, 130:330], (side, side), interpolation=cv2.INTER_AREA)
-    centres = []
-    for i in range(3):
-        for j in range(6):
-            x, y = 200 + j * 150, 250 + i * 170
-            photo[y:y + side, x:x + side] = small
-            centres.append((x + side / 2, y + side / 2))
-    return photo, centres
-
-
-def test_a_crowd_in_a_mid_size_photo_is_looked_at_in_its_own_pixels(astronaut):
-    """Faces about 24 px wide in a 1280x960 photo are 12 px in the 640-px whole look: the crowd there opens
-    tiles of the photo's own pixels (before, photos up to 1,280 px had no tiles)."""
-    photo, centres = _mid_size_crowd(astronaut, 44)
+    photo, centres = paste_crowd(photo, 44, rows=3, origin=(200, 250), step=(150, 170))
     assert _hits(photo, centres, DetectorConfig()) >= 16
     assert _hits(photo, centres, DetectorConfig(centerface_fine=False)) <= 12
 
