@@ -177,8 +177,7 @@ def test_faces_too_faint_even_at_the_finest_scale_are_confirmed_by_a_zoomed_look
 
 def test_a_crowd_in_a_mid_size_photo_is_looked_at_in_its_own_pixels(paste_crowd):
     """18 faces about 24 px wide in a 1280x960 photo (scikit-image's coffee enlarged) are 12 px in the 640-px
-    whole look: the crowd there opens tiles of the photo's own pixels (before, photos up to 1,280 px had
-    no tiles)."""
+    whole look: the photo's own pixels find them (before, photos up to 1,280 px were looked at only there)."""
     import cv2
     import skimage.data
 
@@ -188,21 +187,27 @@ def test_a_crowd_in_a_mid_size_photo_is_looked_at_in_its_own_pixels(paste_crowd)
     assert _hits(photo, centres, DetectorConfig(centerface_fine=False)) <= 12
 
 
-def test_a_mid_size_photo_is_tiled_only_where_its_whole_look_sees_a_crowd(monkeypatch):
-    """No box near the whole look's limit, no tile; a few weak peaks under `mid_seed`, none either."""
+def test_a_far_crowd_in_a_plain_mid_size_photo_is_found(paste_crowd):
+    """18 faces about 13 px wide on a plain 1280x960 photo are under 7 px in the 640-px whole look, and leave
+    too weak a trace there to have opened the look at the photo's own pixels (once gated by it): that look
+    is made whatever the whole look saw."""
+    photo, centres = paste_crowd(np.full((960, 1280, 3), 140, np.uint8), 24, rows=3, origin=(200, 250),
+                                 step=(150, 170))
+    assert _hits(photo, centres, DetectorConfig()) >= 17
+    assert _hits(photo, centres, DetectorConfig(centerface_fine=False)) <= 13
+
+
+def test_a_mid_size_photo_is_looked_at_in_its_own_pixels_with_no_gate():
+    """The whole look's heatmap does not tell a far crowd's 7-14 px faces from a texture: every tile of a
+    1280x960 photo's own pixels is looked at whatever that look saw, and boxes come back in photo pixels."""
     looked = []
 
     def fake(image, threshold, max_side, faint=None):
-        looked.append(image.shape)
-        return []
+        looked.append((image.shape[:2], max_side, faint))
+        return [Detection(np.array([100.0, 100, 120, 120]), 0.9, np.zeros((5, 2)))] if len(looked) == 2 else []
 
-    image = np.zeros((960, 1280, 3), np.uint8)
-    weak = [Detection(np.array([100.0, 100, 120, 120]), 0.03, np.zeros((5, 2)))]
-    centerface_tiles(fake, image, 0.1, 640, 16, 8192, seed=0.02, coarse=weak, mid_seed=0.05)
-    assert looked == []
-    trace = [Detection(np.array([100.0, 100, 120, 120]), 0.06, np.zeros((5, 2)))]
-    centerface_tiles(fake, image, 0.1, 640, 16, 8192, seed=0.02, coarse=trace, mid_seed=0.05)
-    assert len(looked) == 1  # the one tile that holds the trace
-    looked.clear()
-    centerface_tiles(fake, image, 0.1, 640, 16, 8192, seed=0.02, coarse=[], mid_seed=0.05, group=0)
-    assert len(looked) == 6  # --small-faces: every tile of the photo's own pixels
+    found = centerface_tiles(fake, np.zeros((960, 1280, 3), np.uint8), 0.1, 640, 16, 8192, seed=0.02, faint=0.02)
+    assert len(looked) == 6 and {(shape, m) for shape, m, _ in looked} == {((640, 640), 640)}
+    assert {f for *_, f in looked} == {0.02}  # the finest scale: its faint peaks are asked for
+    x0 = tiles(1280, 960, 640)[1][0]
+    np.testing.assert_allclose(found[0].box, [100 + x0, 100, 120 + x0, 120])

@@ -19,6 +19,10 @@ class DetectorConfig:
     centerface_threshold: float = 0.1  # its heatmap threshold (low: unsure boxes are checked)
     centerface_sure: float = 0.3  # below this score a CenterFace box needs the face mesh, or its
     # second look at a zoomed crop to reach `zoom_sure`
+    # A box at a finer scale (face/pyramid.py) scoring from `centerface_sure` to this gets the zoomed look too,
+    # and is blurred where that does not confirm it: a photo at its own pixels has more textures that score
+    # 0.3-0.5 (a microphone, a carpet), and a face this weak is not dropped either.
+    centerface_fine_sure: float = 0.5
     zoom_sure: float = 0.5
     # That look's crop is mirrored where it reaches past the photo's edge (replicated when False): a face
     # cut by the edge then looks whole, and faces 50-70 % outside the frame are confirmed (CenterFace.zoom).
@@ -62,10 +66,6 @@ class DetectorConfig:
     # faces too small for that scale leaves such traces around it (face/pyramid.py).
     centerface_fine_seed: float = 0.02
     centerface_finest_side: int = 8192
-    # A photo of 960-1,280 px is looked at in tiles of its own pixels too (faces of 14-28 px, 7-14 px in the
-    # 640-px whole look), where that look finds a crowd or weak peaks scoring this much near its limit
-    # (pyramid.centerface_tiles: `mid_seed`; docs/PERFORMANCE.md, "Crowds in mid-size photos").
-    centerface_mid_seed: float = 0.05
     centerface_tiles_above: int = 1280  # with CenterFace on, MediaPipe tiles only photos larger than this
     max_side: int = 1280  # whole-photo pass on a copy downscaled to this longest side
     short_range: bool = True  # also MediaPipe's short-range model on the whole photo (faces that fill it)

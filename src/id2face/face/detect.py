@@ -29,6 +29,9 @@ from id2face.face.types import Face
 from id2face.geometry import box_iou as box_iou  # re-exported: evaluation.runner imports it from here
 
 FAINT = "centerface-faint"  # a weak CenterFace peak: a face only once a zoomed second look confirms it
+# CenterFace's box at a finer scale than the whole look (face/pyramid.py); as a witness, such a box scoring
+# from `centerface_sure` to `centerface_fine_sure`: a face once the zoomed look confirms it, else blurred
+FINE = "centerface-fine"
 
 
 def _tiles(w: int, h: int, size: int) -> list[tuple[int, int, int, int]]:
@@ -130,11 +133,11 @@ class FaceDetector:
             fine = centerface_tiles(
                 self._centerface, image, cfg.centerface_threshold, cfg.centerface_max_side,
                 cfg.centerface_fine_min_face, cfg.centerface_finest_side, group=cfg.centerface_fine_group,
-                seed=cfg.centerface_fine_seed, faint=low, coarse=whole, mid_seed=cfg.centerface_mid_seed,
+                seed=cfg.centerface_fine_seed, faint=low,
             ) if finer and cfg.centerface_fine else []
-            for d in whole + fine:
+            for d, name in [(d, "centerface") for d in whole] + [(d, FINE) for d in fine]:
                 if d.score > cfg.centerface_threshold:
-                    found.append(Candidate(d.box, d.score, d.keypoints5, "centerface"))
+                    found.append(Candidate(d.box, d.score, d.keypoints5, name))
                 elif max(d.box[2] - d.box[0], d.box[3] - d.box[1]) <= small_side:
                     found.append(Candidate(d.box, d.score, d.keypoints5, FAINT))
         return found
@@ -160,30 +163,33 @@ class FaceDetector:
         order = sorted(range(len(faces)), key=lambda i: (weak[i] == "", -faces[i].score))
         checks = 0
         keep = [w == "" for w in weak]
-        extra = cfg.checks_per_sure_face * sum(keep)  # a crowd's unsure faces get checked too
+        # a crowd's unsure faces get checked too (its faces at a finer scale score 0.3-0.5 there)
+        extra = cfg.checks_per_sure_face * sum(w in ("", FINE) for w in weak)
         budget = cfg.max_checks + extra
         claimed = [f.box for f, k in zip(faces, keep, strict=True) if k]  # the faces kept, as zoomed where so
         with self._lock:
             for i in order:
                 f = faces[i]
-                if weak[i] == FAINT or (weak[i] and checks >= budget):
+                # a fine box is checked outside the budget: it stood as a face before it was checked
+                if weak[i] == FAINT or (weak[i] not in ("", FINE) and checks >= budget):
                     continue
-                checks += bool(weak[i])
+                checks += weak[i] not in ("", FINE)
                 look, again = (self._second_look(image, f.box, claimed, cfg.zoom_sure)
-                               if weak[i] == "centerface" else (None, False))
+                               if weak[i] in ("centerface", FINE) else (None, False))
                 zoomed = look is not None and look.score >= cfg.zoom_sure
                 cut = not zoomed and look is not None and look.score >= cfg.cut_zoom_sure and past_edges(
                     look.box, image.shape) > 0
-                if again and not cut:
+                if again and not cut and weak[i] != FINE:  # (a crowd's weak face beside one kept is not)
                     continue  # a second box on a face kept: two slivers of a face cut by the edge, zoomed
                 meshed = self._mesh is not None and self._mesh.refine(image, f)
-                keep[i] = keep[i] or meshed or zoomed or cut
+                keep[i] = keep[i] or meshed or zoomed or cut or weak[i] == FINE
                 if keep[i] and weak[i]:
                     claimed.append(look.box if zoomed or cut else f.box)
                 # the mesh fits patterns and hands too: a weak CenterFace box it alone confirms is unsure,
-                # and so is one only a zoomed look confirms at a corner, or only weakly past the edge (cut)
-                f.unsure = weak[i] == "centerface" and not (meshed and zoomed) and (
-                    meshed or cut or (zoomed and past_corner(look.box, image.shape)))
+                # and so is one only a zoomed look confirms at a corner, or only weakly past the edge (cut),
+                # and a fine-scale box the zoomed look does not confirm
+                f.unsure = weak[i] in ("centerface", FINE) and not (meshed and zoomed) and (
+                    not zoomed or past_corner(look.box, image.shape))
             self._confirm_faint(image, faces, weak, keep, int(cfg.faint_checks + extra))
             self._retry_meshes(image, [f for f, k in zip(faces, keep, strict=True) if k])
         return [f for f, k in zip(faces, keep, strict=True) if k]
@@ -276,12 +282,15 @@ def _witness(scores: dict[str, float], cfg: DetectorConfig) -> str:
     on textures, mesh or not). Without CenterFace, MediaPipe's short-range model alone needs the mesh."""
     if "dlib-hog" in scores:
         return ""
-    mp, cf = scores.get("mediapipe"), scores.get("centerface")
+    mp, cf, fine = scores.get("mediapipe"), scores.get("centerface"), scores.get(FINE)
     if not cfg.centerface:
         return "" if mp is not None or not cfg.mesh else "mediapipe-short"
     mp = max(mp or 0.0, scores.get("mediapipe-short", 0.0))
-    if mp >= cfg.mediapipe_sure or (cf is not None and cf >= cfg.centerface_sure):
+    if (mp >= cfg.mediapipe_sure or (cf is not None and cf >= cfg.centerface_sure)
+            or (fine is not None and fine >= cfg.centerface_fine_sure)):
         return ""
-    if cf is not None:
+    if fine is not None and fine >= cfg.centerface_sure and (cf is None or cf < fine):
+        return FINE
+    if cf is not None or fine is not None:
         return "centerface"
     return FAINT if FAINT in scores else "drop"

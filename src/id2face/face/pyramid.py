@@ -7,8 +7,8 @@ of them too (docs/PERFORMANCE.md, "Crowds in large photos"). Here the photo is a
 640 px, a quarter overlapping, at scales three times finer each, down to the scale at which a face of
 DetectorConfig.centerface_fine_min_face px is SEES px: each scale sees the faces the one before saw too
 small, and a face up to a quarter of a tile lies whole in some tile. A photo of 960-1,280 px (most photos
-on the web) has one such scale, its own pixels, looked at where the whole look sees a crowd: its 14-28 px
-faces are 7-14 px in the whole look (docs/PERFORMANCE.md, "Crowds in mid-size photos").
+on the web) has one such scale, its own pixels: its 14-28 px faces are 7-14 px in the whole look
+(docs/PERFORMANCE.md, "Crowds in mid-size photos").
 """
 
 from __future__ import annotations
@@ -72,8 +72,7 @@ def _holds(tile: tuple[int, int, int, int], scale: float, boxes: list[np.ndarray
 def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float, coarse_side: int,
                      min_face: float, finest_side: int, size: int = 640,
                      sure: float = 0.1, group: int = 3, seed: float = 0.0,
-                     faint: float | None = None, coarse: list[Detection] | None = None,
-                     mid_seed: float = 0.0) -> list[Detection]:
+                     faint: float | None = None) -> list[Detection]:
     """CenterFace's faces in tiles of `image` at fine_scales, in photo pixels (not merged: the detector's
     fusion groups a face seen in two tiles or at two scales).
 
@@ -89,10 +88,8 @@ def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float
     faces too small or blurred to score even there, 14-20 px in the photo, which a zoomed look confirms
     (FaceDetector's faint candidates).
 
-    A photo up to twice `coarse_side` (960-1,280 px for 640) has one finer scale, its own pixels, and the
-    whole look (`coarse`: its boxes and faint peaks) is the scale before it: that scale is looked at only
-    where the whole look shows a crowd or traces of one scoring `mid_seed` (most photos are this size, and at
-    0.02 a photo detailed anywhere was tiled). A larger photo's first tiled scale is looked at whole.
+    The first tiled scale is looked at whole (for a photo of 960-1,280 px, its only one: the whole look's
+    heatmap does not tell a far crowd's 7-14 px faces from a texture, so no gate there).
     """
     h, w = image.shape[:2]
     found: list[Detection] = []
@@ -100,18 +97,13 @@ def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float
     traces: list[np.ndarray] = []  # the scale before's weak boxes near its limit (photo px)
     coarse_seen = SEES * max(w, h) / min(coarse_side, max(w, h))  # photo px: the whole look's smallest face
     smallest_seen = 0.0  # photo px: the face width the tiled scales looked at so far find
-    before: list[Detection] = []  # a mid-size photo's whole look, as the scale before its tiles
-    if max(w, h) <= 2 * coarse_side and coarse is not None:
-        before, smallest_seen = list(coarse), coarse_seen
-        traces = [d.box for d in before
-                  if seed > 0 and d.score >= max(seed, mid_seed) and d.box[2] - d.box[0] < 2 * coarse_seen]
     scales = fine_scales(w, h, coarse_side, min_face, finest_side)
     for i, s in enumerate(scales):
         # traces are wanted where a finer scale follows: boxes (or local peaks of the heatmap) over `seed`
         last = i + 1 == len(scales)
         want = seed > 0 and not last
         low = seed if want and seed < threshold else faint if last else None
-        near_limit = [d for d in found + before
+        near_limit = [d for d in found
                       if d.score >= sure and d.box[2] - d.box[0] < 2 * smallest_seen]
         whole = not group or not smallest_seen or len(near_limit) >= group
         if not whole and not traces:
