@@ -277,3 +277,26 @@ def test_a_changed_mask_default_is_not_read_from_the_cache(photos, tmp_path, det
     monkeypatch.setattr(runner_module, "MaskConfig", OldDefault)
     assert runner.run_meta(Variant.parse("blur"), 0) != before
     runner.close()
+
+
+def test_originals_keep_the_front_ends_doubt_and_runs_made_on_other_faces_are_made_again(photos, tmp_path,
+                                                                                         detector):
+    """Each original face records whether the front-end was unsure of it; a cached run whose faces are not the
+    originals' (found by an older front-end) is made again, not read back misaligned."""
+    from id2face.evaluation.runner import EvalRunner
+
+    cfg = EvalConfig(data=str(photos), output=str(tmp_path / "out"), methods=["blur"])
+    runner = EvalRunner(cfg, [], detector)
+    originals = runner.originals()
+    assert all(o.unsure is not None and len(o.unsure) == len(o.boxes) for o in originals)
+    blur = Variant.parse("blur")
+    runner.run(blur, 0, originals)
+    files = sorted(runner.run_dir(blur, 0).glob("*.npz"))
+    made = {f.name: f.stat().st_mtime_ns for f in files}
+    k = next(i for i, o in enumerate(originals) if len(o.boxes))
+    originals[k].boxes = originals[k].boxes + 4.0  # as if another front-end had found them
+    again = runner.run(blur, 0, originals)
+    np.testing.assert_allclose(again[k].boxes, originals[k].boxes)
+    remade = {f.name for f in files if f.stat().st_mtime_ns != made[f.name]}
+    assert len(remade) == 1  # that photo's run only; the others are read back
+    runner.close()

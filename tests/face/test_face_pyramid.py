@@ -204,9 +204,11 @@ def test_a_mid_size_photo_is_looked_at_in_its_own_pixels_with_no_gate():
 
     def fake(image, threshold, max_side, faint=None):
         looked.append((image.shape[:2], max_side, faint))
-        return [Detection(np.array([100.0, 100, 120, 120]), 0.9, np.zeros((5, 2)))] if len(looked) == 2 else []
+        box = np.array([100.0, 100, 120, 120])
+        return [Detection(box, 0.9, np.zeros((5, 2)))] if len(looked) == 2 else []
 
-    found = centerface_tiles(fake, np.zeros((960, 1280, 3), np.uint8), 0.1, 640, 16, 8192, seed=0.02, faint=0.02)
+    photo = np.zeros((960, 1280, 3), np.uint8)
+    found = centerface_tiles(fake, photo, 0.1, 640, 16, 8192, seed=0.02, faint=0.02)
     assert len(looked) == 6 and {(shape, m) for shape, m, _ in looked} == {((640, 640), 640)}
     assert {f for *_, f in looked} == {0.02}  # the finest scale: its faint peaks are asked for
     x0 = tiles(1280, 960, 640)[1][0]

@@ -26,12 +26,17 @@ class PhotoRecord:
     fallbacks: int = 0
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    # (F,) of the originals: faces the front-end was unsure of, which the anonymizer blurs rather than draws
+    # (None in records cached before it was kept)
+    unsure: np.ndarray | None = None
 
     def save(self, path: Path) -> None:
         arrays = {"boxes": self.boxes, "detected": self.detected, "meshes": self.meshes,
                   "has_mesh": self.has_mesh, "crops": self.crops,
                   "scalars": np.array([self.psnr, self.ssim, self.fallbacks, self.seconds])}
         arrays.update({f"emb_{k}": v for k, v in self.embeddings.items()})
+        if self.unsure is not None:
+            arrays["unsure"] = self.unsure
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(tmp, **arrays)
         tmp.replace(path)
@@ -42,4 +47,5 @@ class PhotoRecord:
         s = z["scalars"]
         return cls(z["boxes"], z["detected"], z["meshes"], z["has_mesh"],
                    {k[4:]: z[k] for k in z.files if k.startswith("emb_")}, z["crops"],
-                   float(s[0]), float(s[1]), int(s[2]), float(s[3]))
+                   float(s[0]), float(s[1]), int(s[2]), float(s[3]),
+                   unsure=z["unsure"] if "unsure" in z.files else None)

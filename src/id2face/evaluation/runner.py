@@ -142,7 +142,7 @@ class EvalRunner:
             f = d / (photo_key(self.root, path) + ".npz")
             if f.is_file():
                 rec = PhotoRecord.load(f)
-                if set(rec.embeddings) >= self._record_keys():
+                if set(rec.embeddings) >= self._record_keys() and rec.unsure is not None:
                     recs.append(rec)
                     continue
             img = self._load(path)
@@ -150,7 +150,8 @@ class EvalRunner:
             boxes = np.array([x.box for x in faces]).reshape(-1, 4)
             meshes, has = _mesh_array(faces)
             rec = PhotoRecord(boxes, np.ones(len(faces), bool), meshes, has, self._embed(img, faces),
-                              face_crops(img, boxes, self.config.crop_size))
+                              face_crops(img, boxes, self.config.crop_size),
+                              unsure=np.array([x.unsure for x in faces], bool))
             rec.save(f)
             recs.append(rec)
         return recs
@@ -203,8 +204,10 @@ class EvalRunner:
                                unit="photo", leave=False):
             key = photo_key(self.root, path)
             f = d / (key + ".npz")
-            if f.is_file() and not fresh:
-                rec = PhotoRecord.load(f)
+            # a cached result is reused only where it was made on these original faces (an older front-end's
+            # may differ: the originals are found again when their record lacks something)
+            rec = PhotoRecord.load(f) if f.is_file() and not fresh else None
+            if rec is not None and rec.boxes.shape == orig.boxes.shape and np.allclose(rec.boxes, orig.boxes):
                 if not set(rec.embeddings) >= self._record_keys() and (d / (key + ".png")).is_file():
                     # made before a measure was added: measured again on its saved result, not made again
                     again = self.measure(self._load(path), load_image(d / (key + ".png")), orig)

@@ -19,9 +19,9 @@ class DetectorConfig:
     centerface_threshold: float = 0.1  # its heatmap threshold (low: unsure boxes are checked)
     centerface_sure: float = 0.3  # below this score a CenterFace box needs the face mesh, or its
     # second look at a zoomed crop to reach `zoom_sure`
-    # A box at a finer scale (face/pyramid.py) scoring from `centerface_sure` to this gets the zoomed look too,
-    # and is blurred where that does not confirm it: a photo at its own pixels has more textures that score
-    # 0.3-0.5 (a microphone, a carpet), and a face this weak is not dropped either.
+    # A box at a finer scale (face/pyramid.py) scoring from `centerface_sure` to this gets the zoomed look
+    # too, and is blurred where that does not confirm it: a photo at its own pixels has more textures that
+    # score 0.3-0.5 (a microphone, a carpet), and a face this weak is not dropped either.
     centerface_fine_sure: float = 0.5
     zoom_sure: float = 0.5
     # That look's crop is mirrored where it reaches past the photo's edge (replicated when False): a face
