@@ -279,7 +279,9 @@ def _witness(scores: dict[str, float], cfg: DetectorConfig) -> str:
     confirmed. With CenterFace on: either detector sure, or dlib, stands; CenterFace unsure (alone or
     with an unsure MediaPipe: two unsure detectors on one texture do not make a face) needs the face
     mesh or CenterFace's second look at a zoomed crop; MediaPipe alone and unsure is dropped (it fires
-    on textures, mesh or not). Without CenterFace, MediaPipe's short-range model alone needs the mesh."""
+    on textures, mesh or not). CenterFace's box at a finer scale stands from `centerface_fine_sure`, and
+    from `centerface_sure` is FINE: kept, blurred unless that second look confirms it. Without
+    CenterFace, MediaPipe's short-range model alone needs the mesh."""
     if "dlib-hog" in scores:
         return ""
     mp, cf, fine = scores.get("mediapipe"), scores.get("centerface"), scores.get(FINE)
@@ -289,7 +291,7 @@ def _witness(scores: dict[str, float], cfg: DetectorConfig) -> str:
     if (mp >= cfg.mediapipe_sure or (cf is not None and cf >= cfg.centerface_sure)
             or (fine is not None and fine >= cfg.centerface_fine_sure)):
         return ""
-    if fine is not None and fine >= cfg.centerface_sure and (cf is None or cf < fine):
+    if fine is not None and fine >= cfg.centerface_sure:
         return FINE
     if cf is not None or fine is not None:
         return "centerface"
