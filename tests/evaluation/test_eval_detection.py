@@ -8,13 +8,11 @@ from id2face.evaluation.detection.scenes import (
     CROWD_FACES,
     CROWD_SPACING,
     SCENE_SIZE,
-    SourceFace,
     compose,
     face_free_images,
 )
 from id2face.evaluation.detection.score import matches
 from id2face.face.config import DetectorConfig
-from id2face.face.landmarks import FACE_OVAL
 
 
 def test_a_detection_matches_by_overlap_or_by_centres_and_only_once():
@@ -25,14 +23,6 @@ def test_a_detection_matches_by_overlap_or_by_centres_and_only_once():
     assert matches(truth[:1], [np.array([300, 300, 340, 340])], (640, 480)) == 0
     # Boxes reaching past the frame are clipped before matching (faces cut by the edge).
     assert matches(np.array([[0, 100, 40, 200]]), [np.array([-60, 95, 42, 205])], (640, 480)) == 1
-
-
-@pytest.fixture(scope="module")
-def source(detector, astronaut, tmp_path_factory):
-    f = detector.detect(astronaut)[0]
-    return SourceFace(
-        tmp_path_factory.mktemp("src") / "astronaut.png", astronaut, f.mesh[list(FACE_OVAL), :2]
-    )
 
 
 def test_scenes_are_deterministic_and_know_where_their_face_is(source, detector):

@@ -15,14 +15,20 @@ def _centre_inside(box: np.ndarray, other: np.ndarray) -> bool:
 
 
 def matches(truth: np.ndarray, found: np.ndarray, frame: tuple[int, int], iou: float = 0.3) -> int:
-    """How many true boxes a detection covers: IoU >= `iou`, or each box's centre inside the other
-    (detectors draw faces with different margins). Both are clipped to the frame first."""
+    """How many true boxes a detection covers (see `matched`)."""
+    return int(matched(truth, found, frame, iou).sum())
+
+
+def matched(truth: np.ndarray, found: np.ndarray, frame: tuple[int, int], iou: float = 0.3) -> np.ndarray:
+    """(N,) whether each true box is covered by a detection, each detection covering one at most: IoU >=
+    `iou`, or each box's centre inside the other (detectors draw faces with different margins). Both are
+    clipped to the frame first."""
     w, h = frame
     lim = np.array([w, h, w, h], np.float64)
     found = [np.clip(np.asarray(b, np.float64), 0, lim) for b in found]
     used: set[int] = set()
-    hits = 0
-    for t in np.clip(np.asarray(truth, np.float64), 0, lim):
+    hit = np.zeros(len(truth), bool)
+    for i, t in enumerate(np.clip(np.asarray(truth, np.float64).reshape(-1, 4), 0, lim)):
         best, best_j = -1.0, -1
         for j, d in enumerate(found):
             if j in used:
@@ -32,8 +38,8 @@ def matches(truth: np.ndarray, found: np.ndarray, frame: tuple[int, int], iou: f
                 best, best_j = o, j
         if best_j >= 0:
             used.add(best_j)
-            hits += 1
-    return hits
+            hit[i] = True
+    return hit
 
 
 @dataclass
