@@ -24,7 +24,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--video",
         action="store_true",
         help="with --detection: measure the video front-end instead, on one-second clips made from those "
-        "photos (a face walking in from an edge, moving fast, passing behind something, turning, small in a "
+        "photos (a face walking in from an edge, moving fast, in dim light too, passing behind something, "
+        "turning, small in a "
         "compressed stream, fading to dark): face-frames found per frame and as anonymized (tracks, gaps "
         "filled), and faces left in at least one frame",
     )

@@ -1,6 +1,7 @@
-"""Short clips for the video recall bench: a face that walks in, moves fast, passes behind something, turns,
-is small in a compressed stream, or fades to dark, made of the photo bench's parts (a source face pasted on
-a backdrop) frame by frame, with where the face is in every frame and whether it is to be anonymized there.
+"""Short clips for the video recall bench: a face that walks in, moves fast (in dim light too), passes behind
+something, turns, is small in a compressed stream, or fades to dark, made of the photo bench's parts (a
+source face pasted on a backdrop) frame by frame, with where the face is in every frame and whether it is to
+be anonymized there.
 
 A video's privacy fails on one frame: a face left for a frame is seen when the video is paused. The bench
 counts each face-frame, and each face left in at least one frame of its clip.
@@ -20,6 +21,7 @@ FRAMES = 24  # about a second of video
 KINDS = (
     "walking in from an edge",
     "fast (motion blur)",
+    "fast in dim light (1/30 s)",
     "passing behind something",
     "turning 45-75°",
     "small, compressed stream",
@@ -114,24 +116,31 @@ def _cover(frame: np.ndarray, blocker: tuple[np.ndarray, np.ndarray], face: np.n
     """Paint the blocker over the frame; the share of the face's box it hides."""
     (x0, y0, x1, y1), colour = blocker
     h, w = frame.shape[:2]
-    frame[max(0, int(y0)):min(h, int(y1)), max(0, int(x0)):min(w, int(x1))] = colour
+    xa, xb = (int(np.clip(v, 0, w)) for v in (x0, x1))  # (a blocker wholly past an edge paints nothing)
+    ya, yb = (int(np.clip(v, 0, h)) for v in (y0, y1))
+    frame[ya:yb, xa:xb] = colour
     inter = np.array([max(x0, face[0]), max(y0, face[1]), min(x1, face[2]), min(y1, face[3])])
     return _area(inter) / max(_area(face), 1e-9)
 
 
 def _effects(frame: np.ndarray, kind: str, k: int, drift: np.ndarray, quality: int,
              rng: np.random.Generator) -> np.ndarray:
-    """What the camera does to frame `k`: motion blur along the face's path, a stream's compression, a
-    light going down and up again (with sensor noise)."""
+    """What the camera does to frame `k`: motion blur along the face's path (a 180° shutter: half the
+    frame-to-frame move; in dim light the shutter stays open the whole frame, 1/30 s, and the picture is
+    darker and noisier), a stream's compression, a light going down and up again (with sensor noise)."""
     if kind.startswith("fast"):
+        dim = "dim" in kind
         step = drift / FRAMES
-        length = max(3, int(np.hypot(*step)))
+        length = max(3, int((1.0 if dim else 0.5) * np.hypot(*step)))
         kernel = np.zeros((length, length), np.float32)
         c = (length - 1) / 2
         d = step / max(np.hypot(*step), 1e-9)
         cv2.line(kernel, (int(round(c - d[0] * c)), int(round(c - d[1] * c))),
                  (int(round(c + d[0] * c)), int(round(c + d[1] * c))), 1.0, 1)
-        return cv2.filter2D(frame, -1, kernel / kernel.sum())
+        frame = cv2.filter2D(frame, -1, kernel / kernel.sum())
+        if dim:
+            frame = np.clip(frame * 0.5 + rng.normal(0, 3.0, frame.shape), 0, 255).astype(np.uint8)
+        return frame
     if kind.startswith("small"):
         ok, enc = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
         return cv2.imdecode(enc, cv2.IMREAD_UNCHANGED) if ok else frame

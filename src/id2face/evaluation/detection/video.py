@@ -132,6 +132,7 @@ def video_table(t: VideoTally) -> str:
                  f"{pct(sum(t.covered.values()), n):>13}  {sum(t.left.values()):>11} of "
                  f"{sum(t.faces.values()):<6}  {max(t.longest.values(), default=0):>8} fr")
     ms = 1000 * float(np.median(t.seconds)) if t.seconds else float("nan")
-    lines.append(f"boxes on no face: {t.extra_boxes} in {t.frames} frames; "
+    lines.append(f"boxes away from the clip's face (a hidden face's gap fill, a backdrop's coin heads, false "
+                 f"alarms): {t.extra_boxes} in {t.frames} frames; "
                  f"median {ms:.1f} ms per frame to detect")
     return "\n".join(lines)
