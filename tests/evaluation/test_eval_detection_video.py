@@ -65,7 +65,7 @@ def test_the_tracks_cover_frames_the_detector_missed(source, detector, monkeypat
     measure_clip(detector, clip, gap_frames=3, lookahead=8, tally=t)
     kind = clip.kind
     assert t.face_frames[kind] == FRAMES and t.detected[kind] == FRAMES - 2
-    assert t.covered[kind] == FRAMES and t.left[kind] == 0 and t.extra_boxes == 0
+    assert t.covered[kind] == FRAMES and t.left[kind] == 0 and t.extra_boxes == t.extra_fills == 0
     monkeypatch.setattr(orient, "detect_frame", lambda det, frame: [])
     measure_clip(detector, clip, gap_frames=3, lookahead=8, tally=t)
     assert t.left[kind] == 1 and t.longest[kind] == FRAMES
