@@ -75,18 +75,11 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    text = table(results)
-    print(text)
-    if args.output:
-        out = Path(args.output)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "detection.txt").write_text(text + "\n")
-        report = {
-            "settings": {k: str(v) for k, v in asdict(settings).items()},
-            "detectors": {k: v.as_dict() for k, v in results.items()},
-        }
-        (out / "detection.json").write_text(json.dumps(report, indent=1))
-    return 0
+    report = {
+        "settings": {k: str(v) for k, v in asdict(settings).items()},
+        "detectors": {k: v.as_dict() for k, v in results.items()},
+    }
+    return _give(args, "detection", table(results), report)
 
 
 def _run_video(args: argparse.Namespace) -> int:
@@ -97,14 +90,18 @@ def _run_video(args: argparse.Namespace) -> int:
     except FileNotFoundError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    text = video_table(tally)
+    report = {"clips_per_kind": args.clips, "seed": args.seed, **tally.as_dict()}
+    return _give(args, "video", video_table(tally), report)
+
+
+def _give(args: argparse.Namespace, name: str, text: str, report: dict) -> int:
+    """Print the table; with -o, write it and the report as NAME.txt and NAME.json there."""
     print(text)
     if args.output:
         out = Path(args.output)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "video.txt").write_text(text + "\n")
-        (out / "video.json").write_text(json.dumps({"clips_per_kind": args.clips, "seed": args.seed,
-                                                    **tally.as_dict()}, indent=1))
+        (out / f"{name}.txt").write_text(text + "\n")
+        (out / f"{name}.json").write_text(json.dumps(report, indent=1))
     return 0
 
 
