@@ -170,10 +170,10 @@ class FaceDetector:
         with self._lock:
             for i in order:
                 f = faces[i]
-                # a fine box is checked outside the budget: it stood as a face before it was checked
-                if weak[i] == FAINT or (weak[i] not in ("", FINE) and checks >= budget):
+                budgeted = weak[i] not in ("", FINE)  # a fine box stood unchecked before: checked outside it
+                if weak[i] == FAINT or (budgeted and checks >= budget):
                     continue
-                checks += weak[i] not in ("", FINE)
+                checks += budgeted
                 look, again = (self._second_look(image, f.box, claimed, cfg.zoom_sure)
                                if weak[i] in ("centerface", FINE) else (None, False))
                 zoomed = look is not None and look.score >= cfg.zoom_sure

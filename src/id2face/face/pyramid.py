@@ -103,8 +103,7 @@ def centerface_tiles(centerface: CenterFace, image: np.ndarray, threshold: float
         last = i + 1 == len(scales)
         want = seed > 0 and not last
         low = seed if want and seed < threshold else faint if last else None
-        near_limit = [d for d in found
-                      if d.score >= sure and d.box[2] - d.box[0] < 2 * smallest_seen]
+        near_limit = [d for d in found if d.score >= sure and d.box[2] - d.box[0] < 2 * smallest_seen]
         whole = not group or not smallest_seen or len(near_limit) >= group
         if not whole and not traces:
             break

@@ -86,15 +86,12 @@ def measure_clip(detector, clip: Clip, gap_frames: int, lookahead: int, tally: V
     covered = np.zeros(len(held), bool)
     for k, h in enumerate(held):
         truth = clip.boxes[k][None]
-        boxes = [f.box for f in h.faces]
         detected[k] = matched(truth, raw[k], SCENE_SIZE)[0]
-        covered[k] = matched(truth, boxes, SCENE_SIZE)[0]
-        for f in h.faces:
-            if not matched(truth, [f.box], SCENE_SIZE)[0]:
-                if f.detector.startswith("track-"):
-                    tally.extra_fills += 1
-                else:
-                    tally.extra_boxes += 1
+        on_face = [bool(matched(truth, [f.box], SCENE_SIZE)[0]) for f in h.faces]
+        covered[k] = any(on_face)
+        away = [f for f, on in zip(h.faces, on_face, strict=True) if not on]
+        tally.extra_fills += sum(f.detector.startswith("track-") for f in away)
+        tally.extra_boxes += sum(not f.detector.startswith("track-") for f in away)
     tally.frames += len(held)
     tally.add(clip.kind, clip.present, detected, covered)
 
